@@ -1,0 +1,23 @@
+/* The `apex` offline tool: one file per verb (cmd_<verb>.c), dispatched from main.c. */
+#ifndef APEX_CMDS_H
+#define APEX_CMDS_H
+
+/* Exit codes that mean something to scripts (documented in `apex --help`). */
+enum {
+    APEX_EXIT_OK = 0,      /* success; for verify: accepted */
+    APEX_EXIT_FAIL = 1,    /* the command ran and the answer is no (rejected, target missed) */
+    APEX_EXIT_USAGE = 2,   /* bad command line */
+    APEX_EXIT_INPUT = 3,   /* missing or malformed input file */
+    APEX_EXIT_RUNTIME = 4, /* I/O, memory or network failure while running */
+};
+
+/* Map an apex_err to the exit code above. */
+int apex_exit_code(int err);
+
+/* Each verb takes argv with argv[0] = the verb name. */
+typedef int (*apex_cmd_fn)(int argc, char **argv);
+
+int cmd_keygen(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif
