@@ -1,0 +1,137 @@
+/* apex wire: versioned envelopes over ZeroMQ, CURVE keys and the ZAP allow-list.
+ *
+ * Every message is a multipart envelope (docs/WIRE.md):
+ *   [routing id]  only on the ROUTER side
+ *   [Header]      protobuf apex.Header: version, type, client_id, seq, request_id
+ *   [Body]        protobuf message named by Header.type (may be empty)
+ *   [payload]     zero or one raw frame (model chunks), never inside protobuf
+ * The receive path validates every size before unpacking and rejects unknown
+ * versions and types with an error code; it never crashes on peer input.
+ */
+#ifndef APEX_WIRE_H
+#define APEX_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apex.pb-c.h"
+#include "core/core.h"
+
+#define APEX_WIRE_VERSION 1u
+/* Limits applied before any protobuf unpacking. */
+#define APEX_WIRE_MAX_ROUTING_ID 255u       /* bytes, ZeroMQ's own limit */
+#define APEX_WIRE_MAX_HEADER     512u       /* bytes of the Header frame */
+#define APEX_WIRE_MAX_BODY       16384u     /* bytes of the Body frame */
+#define APEX_WIRE_MAX_PAYLOAD    (1u << 20) /* bytes of one raw payload frame */
+#define APEX_WIRE_MAX_FRAME      (APEX_WIRE_MAX_PAYLOAD + 4096u) /* ZMQ_MAXMSGSIZE */
+#define APEX_WIRE_MAX_CLIENT_ID  64u                             /* characters in a client id */
+/* Streaming defaults (zguide ch. 7 "Transferring Files"). */
+#define APEX_WIRE_CHUNK_BYTES (256u * 1024u)
+#define APEX_WIRE_WINDOW      10u
+/* Liveness defaults. */
+#define APEX_WIRE_HEARTBEAT_MS 1000u
+#define APEX_WIRE_LIVENESS     3u
+/* ZAP domain shared by coordinator and clients; ZAP is silently off without one. */
+#define APEX_WIRE_ZAP_DOMAIN "apex"
+
+/* A received (or to-be-sent) envelope, decoded. */
+typedef struct apex_msg {
+    uint8_t routing_id[APEX_WIRE_MAX_ROUTING_ID]; /* ROUTER peer identity */
+    size_t routing_len;                           /* 0 on DEALER sockets */
+    char user_id[64];   /* ZAP User-Id of the peer (its client name or key), "" if none */
+    uint32_t version;   /* header version (valid only if decode got that far) */
+    Apex__MsgType type; /* message type */
+    char client_id[APEX_WIRE_MAX_CLIENT_ID + 1]; /* header client_id */
+    uint64_t seq;                                /* header sequence number */
+    uint64_t request_id;                         /* header request id */
+    ProtobufCMessage *body; /* unpacked body of `type`, or NULL if the type has none */
+    uint8_t *payload;       /* raw payload frame (owned copy or zmq-owned), or NULL */
+    size_t payload_len;     /* bytes in payload */
+    void *payload_msg_;     /* internal: zmq_msg_t holding payload (zero-copy) */
+} apex_msg;
+
+/* Header fields for sending. */
+typedef struct apex_hdr {
+    Apex__MsgType type;    /* message type */
+    const char *client_id; /* sender or addressee id */
+    uint64_t seq;          /* sender's sequence number */
+    uint64_t request_id;   /* request this belongs to (0 if none) */
+} apex_hdr;
+
+/* Called by ZeroMQ when a zero-copy payload frame has been sent. */
+typedef void(apex_wire_free_fn)(void *data, void *hint);
+
+/* Human name of a message type ("CHUNK_REQUEST"), "UNKNOWN" otherwise. */
+const char *apex_wire_type_name(Apex__MsgType t);
+
+/* Decode frames already received (no routing id). Validates sizes first,
+ * then the header, version, type, body and payload count. On error, the
+ * fields that were decoded stay set so that callers can log them. Pure:
+ * used by the receive path and by the fuzz target. Call apex_msg_clear after. */
+int apex_wire_decode(const uint8_t *const *frames, const size_t *sizes, size_t nframes,
+                     apex_msg *out);
+
+/* Receive one whole multipart message (always drains every frame) and decode
+ * it. router != 0 expects a routing-id frame first. flags: 0 or ZMQ_DONTWAIT.
+ * Returns APEX_OK, APEX_ERR_AGAIN when nothing is queued, APEX_ERR_IO on a
+ * socket error, or a decode error (the message is dropped; out says who sent it). */
+int apex_wire_recv(void *sock, int router, apex_msg *out, int flags);
+
+/* Send an envelope. rid/rid_len: routing id for ROUTER sockets (NULL/0 else).
+ * body: protobuf message or NULL. payload (optional) is sent without copying
+ * when ffn != NULL (ffn(payload, hint) runs once ZeroMQ is done with it);
+ * with ffn == NULL it is copied. flags: 0 or ZMQ_DONTWAIT.
+ * Returns APEX_OK, APEX_ERR_AGAIN (would block), APEX_ERR_NOT_FOUND (unknown
+ * peer on a ROUTER with ROUTER_MANDATORY) or APEX_ERR_IO. */
+int apex_wire_send(void *sock, const uint8_t *rid, size_t rid_len, const apex_hdr *hdr,
+                   const ProtobufCMessage *body, const void *payload, size_t payload_len,
+                   apex_wire_free_fn *ffn, void *hint, int flags);
+
+/* Free what decode allocated and zero the struct (safe on a zeroed struct). */
+void apex_msg_clear(apex_msg *m);
+
+/* Socket options every apex socket gets: MAXMSGSIZE, LINGER, HWMs, keepalive. */
+int apex_wire_socket_defaults(void *sock);
+
+/* ---------------------------------------------------------------- CURVE */
+
+#define APEX_CURVE_Z85_LEN 40 /* Z85 text of a 32-byte key, without NUL */
+
+/* A CURVE keypair in Z85 text (NUL-terminated). */
+typedef struct apex_curve_keypair {
+    char public_z85[APEX_CURVE_Z85_LEN + 1]; /* shareable */
+    char secret_z85[APEX_CURVE_Z85_LEN + 1]; /* keep private (file mode 0600) */
+} apex_curve_keypair;
+
+int apex_curve_keygen(apex_curve_keypair *kp);
+/* Write PREFIX.key (secret+public, 0600) and PREFIX.pub (public, 0644). */
+int apex_curve_write(const char *prefix, const apex_curve_keypair *kp);
+/* Read a .key file (both keys) or a .pub file (public only; secret left ""). */
+int apex_curve_read(const char *path, apex_curve_keypair *kp);
+
+/* Make sock a CURVE server (coordinator) using ZAP domain APEX_WIRE_ZAP_DOMAIN. */
+int apex_curve_server(void *sock, const apex_curve_keypair *server);
+/* Make sock a CURVE client of server_public_z85. */
+int apex_curve_client(void *sock, const apex_curve_keypair *client, const char *server_public_z85);
+
+/* ZAP handler: a thread answering libzmq's authentication requests on
+ * inproc://zeromq.zap.01 of ctx, allowing only CURVE keys on the allow-list.
+ * The allow-list file has one key per line: "<z85 public key> [name]"; '#'
+ * starts a comment. An allowed peer's User-Id is its name (or its key). */
+typedef struct apex_zap apex_zap;
+/* allowlist_path NULL allows every CURVE key (encryption without an
+ * allow-list; logged as a warning). */
+apex_zap *apex_zap_new(void *zmq_ctx, const char *allowlist_path, int *err);
+/* Number of handshakes refused so far (thread-safe). */
+uint64_t apex_zap_denied(const apex_zap *z);
+void apex_zap_destroy(apex_zap **z);
+
+/* ---------------------------------------------------------------- baseline */
+
+/* Raw ZeroMQ throughput over TCP loopback in this process: one PUSH thread
+ * streams total_bytes in msg_bytes messages (zero-copy) to a PULL socket.
+ * curve != 0 runs it under CurveZMQ. The baseline that streaming benchmarks
+ * report next to their own figure. */
+int apex_wire_raw_throughput(size_t msg_bytes, uint64_t total_bytes, int curve, double *gb_per_s);
+
+#endif /* APEX_WIRE_H */
