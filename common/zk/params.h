@@ -55,6 +55,11 @@
 /* Default number of proofs a commitment may be opened in after registration (errata 5). */
 #define APEX_LIGERO_KMAX 8u
 
+/* Largest row length accepted, as log2 of BLOCK (the design uses 2^15 or 2^16). */
+#define APEX_LIGERO_MAX_LOG_BLOCK 20u
+/* Largest number of witness rows in one commitment; bounds memory on bad parameters. */
+#define APEX_LIGERO_MAX_ROWS (1u << 16)
+
 /* ---------------------------------------------------------------- encodings */
 
 /* Upper bound on the element count of any vector in a proof; checked before allocating. */
