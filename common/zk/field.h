@@ -38,39 +38,34 @@ typedef struct apex_gl2 {
 /* Reduce a 128-bit integer mod p. Uses 2^64 = 2^32 - 1 and 2^96 = -1 (mod p):
  * x = lo + 2^64*(hl + 2^32*hh) = lo - hh + hl*(2^32 - 1). The two wrap corrections cannot
  * overflow again (see docs/PROOF.md, "Field"), and one final conditional subtraction makes
- * the result canonical. */
+ * the result canonical. Add and subtract take canonical inputs and give canonical outputs. */
 static inline apex_gl apex_gl_reduce128(unsigned __int128 x)
 {
     uint64_t lo = (uint64_t)x, hi = (uint64_t)(x >> 64);
     uint64_t hh = hi >> 32, hl = hi & APEX_GL_EPS;
+    /* Branch-free: the carry and borrow below are data-dependent and unpredictable, and a
+     * mispredicted branch costs more than the multiplication. mask = all ones iff cond. */
     uint64_t t0 = lo - hh;
-    if (lo < hh) /* borrow: add back 2^64 = eps, i.e. subtract eps from the wrapped value */
-        t0 -= APEX_GL_EPS;
-    uint64_t t1 = hl * APEX_GL_EPS; /* < 2^64: (2^32-1)^2 */
+    t0 -= APEX_GL_EPS & -(uint64_t)(lo < hh); /* borrow: the value wrapped by 2^64 = eps */
+    uint64_t t1 = hl * APEX_GL_EPS;           /* < 2^64: (2^32-1)^2 */
     uint64_t t2 = t0 + t1;
-    if (t2 < t1) /* carry: 2^64 = eps */
-        t2 += APEX_GL_EPS;
-    if (t2 >= APEX_GL_P)
-        t2 -= APEX_GL_P;
+    t2 += APEX_GL_EPS & -(uint64_t)(t2 < t1); /* carry: 2^64 = eps */
+    t2 -= APEX_GL_P & -(uint64_t)(t2 >= APEX_GL_P);
     return t2;
 }
 
+/* a + b = a - (p - b): one subtraction with a borrow fix-up, branch-free. */
 static inline apex_gl apex_gl_add(apex_gl a, apex_gl b)
 {
-    uint64_t s = a + b;
-    if (s < a) /* wrapped past 2^64: 2^64 = eps mod p, and s + eps cannot wrap again */
-        s += APEX_GL_EPS;
-    if (s >= APEX_GL_P)
-        s -= APEX_GL_P;
-    return s;
+    uint64_t nb = APEX_GL_P - b; /* in [1, p] */
+    uint64_t d = a - nb;
+    return d + (APEX_GL_P & -(uint64_t)(a < nb)); /* borrow: a - nb + p (mod 2^64) */
 }
 
 static inline apex_gl apex_gl_sub(apex_gl a, apex_gl b)
 {
     uint64_t d = a - b;
-    if (a < b) /* wrapped below 0: the value is a - b + 2^64; subtract eps to get a - b + p */
-        d -= APEX_GL_EPS;
-    return d;
+    return d + (APEX_GL_P & -(uint64_t)(a < b)); /* borrow: a - b + p (mod 2^64) */
 }
 
 static inline apex_gl apex_gl_neg(apex_gl a)

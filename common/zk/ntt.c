@@ -59,21 +59,18 @@ size_t apex_ntt_size(const apex_ntt *plan)
     return plan->n;
 }
 
-static void bit_reverse(apex_gl *a, size_t n, unsigned log_n)
+static void bit_reverse(apex_gl *a, size_t n)
 {
-    if (log_n == 0)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        /* reverse the low log_n bits of i */
-        size_t r = 0, x = i;
-        for (unsigned b = 0; b < log_n; b++) {
-            r = (r << 1) | (x & 1);
-            x >>= 1;
-        }
-        if (i < r) {
+    /* j runs through the bit-reversed counter of i, updated in amortized O(1) per step */
+    for (size_t i = 1, j = 0; i < n; i++) {
+        size_t bit = n >> 1;
+        for (; j & bit; bit >>= 1)
+            j ^= bit;
+        j ^= bit;
+        if (i < j) {
             apex_gl t = a[i];
-            a[i] = a[r];
-            a[r] = t;
+            a[i] = a[j];
+            a[j] = t;
         }
     }
 }
@@ -81,7 +78,7 @@ static void bit_reverse(apex_gl *a, size_t n, unsigned log_n)
 void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
 {
     size_t n = plan->n;
-    bit_reverse(a, n, plan->log_n);
+    bit_reverse(a, n);
     for (size_t h = 1; h < n; h <<= 1) {
         const apex_gl *w = plan->tw + h;
         for (size_t blk = 0; blk < n; blk += 2 * h) {
