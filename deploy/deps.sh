@@ -16,6 +16,8 @@ libuv1-dev
 libopenblas-dev
 liblapacke-dev
 libcmocka-dev
+libgmp-dev
+libflint-dev
 libssl-dev
 libsodium-dev
 libsqlite3-dev

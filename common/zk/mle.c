@@ -1,0 +1,108 @@
+/* Multilinear-extension helpers: eq tables, evaluation by tensor split, folding. */
+#include "zk/mle.h"
+
+#include <stdlib.h>
+
+#include "core/core.h"
+
+int apex_mle_eq(apex_gl2 *out, const apex_gl2 *r, unsigned k)
+{
+    if (k > APEX_MLE_MAX_VARS)
+        return APEX_ERR_TOO_LARGE;
+    const apex_gl2 one = apex_gl2_from_gl(1);
+    out[0] = one;
+    /* After step i, out[0..2^(i+1)) is eq over variables 0..i; the new variable i is bit i,
+     * so the b_i = 1 half goes to the upper half of the table. */
+    for (unsigned i = 0; i < k; i++) {
+        size_t h = (size_t)1 << i;
+        for (size_t b = 0; b < h; b++) {
+            apex_gl2 hi = apex_gl2_mul(out[b], r[i]);
+            out[b + h] = hi;
+            out[b] = apex_gl2_sub(out[b], hi); /* out[b] * (1 - r_i) */
+        }
+    }
+    return APEX_OK;
+}
+
+apex_gl2 apex_mle_eq_point(const apex_gl2 *r, const apex_gl2 *s, unsigned k)
+{
+    const apex_gl2 one = apex_gl2_from_gl(1);
+    apex_gl2 acc = one;
+    for (unsigned i = 0; i < k; i++) {
+        /* r s + (1 - r)(1 - s) = 1 - r - s + 2 r s */
+        apex_gl2 rs = apex_gl2_mul(r[i], s[i]);
+        apex_gl2 t =
+            apex_gl2_add(apex_gl2_sub(one, apex_gl2_add(r[i], s[i])), apex_gl2_add(rs, rs));
+        acc = apex_gl2_mul(acc, t);
+    }
+    return acc;
+}
+
+/* Shared body of the two evaluators: f~(r) = sum_hi eq_hi[hi] * sum_lo f[hi*L + lo] eq_lo[lo]
+ * with L = 2^(k/2). Memory: 2^(k/2) + 2^(k - k/2) F_p2 elements. */
+static int mle_eval(const apex_gl *fb, const apex_gl2 *fe, unsigned k, const apex_gl2 *r,
+                    apex_gl2 *out)
+{
+    if (k > APEX_MLE_MAX_VARS)
+        return APEX_ERR_TOO_LARGE;
+    unsigned klo = k / 2, khi = k - klo;
+    size_t nlo = (size_t)1 << klo, nhi = (size_t)1 << khi;
+    apex_gl2 *elo = apex_calloc_n(nlo, sizeof *elo);
+    apex_gl2 *ehi = apex_calloc_n(nhi, sizeof *ehi);
+    if (!elo || !ehi) {
+        free(elo);
+        free(ehi);
+        return APEX_ERR_NOMEM;
+    }
+    apex_mle_eq(elo, r, klo);
+    apex_mle_eq(ehi, r + klo, khi);
+    apex_gl2 acc = apex_gl2_from_gl(0);
+    for (size_t h = 0; h < nhi; h++) {
+        apex_gl2 inner = apex_gl2_from_gl(0);
+        size_t base = h * nlo;
+        if (fb) {
+            for (size_t l = 0; l < nlo; l++)
+                inner = apex_gl2_add(inner, apex_gl2_mul_gl(elo[l], fb[base + l]));
+        } else {
+            for (size_t l = 0; l < nlo; l++)
+                inner = apex_gl2_add(inner, apex_gl2_mul(elo[l], fe[base + l]));
+        }
+        acc = apex_gl2_add(acc, apex_gl2_mul(inner, ehi[h]));
+    }
+    free(elo);
+    free(ehi);
+    *out = acc;
+    return APEX_OK;
+}
+
+int apex_mle_eval_gl(const apex_gl *f, unsigned k, const apex_gl2 *r, apex_gl2 *out)
+{
+    return mle_eval(f, NULL, k, r, out);
+}
+
+int apex_mle_eval_gl2(const apex_gl2 *f, unsigned k, const apex_gl2 *r, apex_gl2 *out)
+{
+    return mle_eval(NULL, f, k, r, out);
+}
+
+int apex_mle_fold_gl2(apex_gl2 *f, size_t n, apex_gl2 c)
+{
+    if (n == 0 || n % 2)
+        return APEX_ERR_INVALID;
+    for (size_t b = 0; b < n / 2; b++) {
+        apex_gl2 lo = f[2 * b], hi = f[2 * b + 1];
+        f[b] = apex_gl2_add(lo, apex_gl2_mul(c, apex_gl2_sub(hi, lo)));
+    }
+    return APEX_OK;
+}
+
+int apex_mle_fold_gl(apex_gl2 *out, const apex_gl *f, size_t n, apex_gl2 c)
+{
+    if (n == 0 || n % 2)
+        return APEX_ERR_INVALID;
+    for (size_t b = 0; b < n / 2; b++) {
+        apex_gl d = apex_gl_sub(f[2 * b + 1], f[2 * b]);
+        out[b] = apex_gl2_add(apex_gl2_from_gl(f[2 * b]), apex_gl2_mul_gl(c, d));
+    }
+    return APEX_OK;
+}

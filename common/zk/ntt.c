@@ -1,0 +1,134 @@
+/* Iterative radix-2 NTT: bit-reversal permutation, then Cooley-Tukey butterflies with
+ * per-stage contiguous twiddle tables. The inverse reuses the forward twiddles through
+ * the identity INTT(a)[i] = (1/n) * NTT(a)[-i mod n]. */
+#include "zk/ntt.h"
+
+#include <stdlib.h>
+
+#include "core/core.h"
+
+struct apex_ntt {
+    unsigned log_n; /* log2 of the transform length */
+    size_t n;       /* transform length, 2^log_n */
+    apex_gl n_inv;  /* 1/n mod p, the inverse transform's scale */
+    apex_gl *tw;    /* [n] twiddles: tw[h + k] = w_{2h}^k for h = 1, 2, 4, ..., n/2 and k < h;
+                       tw[0] is unused. w_{2h} is the primitive 2h-th root of unity. */
+};
+
+apex_ntt *apex_ntt_new(unsigned log_n)
+{
+    if (log_n > APEX_NTT_MAX_LOG)
+        return NULL;
+    apex_ntt *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->log_n = log_n;
+    p->n = (size_t)1 << log_n;
+    p->tw = apex_calloc_n(p->n, sizeof *p->tw);
+    if (!p->tw) {
+        free(p);
+        return NULL;
+    }
+    for (unsigned s = 0; s < log_n; s++) {
+        size_t h = (size_t)1 << s;
+        apex_gl w = apex_gl_root_of_unity(s + 1), x = 1;
+        for (size_t k = 0; k < h; k++) {
+            p->tw[h + k] = x;
+            x = apex_gl_mul(x, w);
+        }
+    }
+    apex_gl n_mod = apex_gl_reduce64((uint64_t)p->n);
+    if (apex_gl_inv(n_mod, &p->n_inv) != APEX_OK) {
+        apex_ntt_destroy(&p);
+        return NULL;
+    }
+    return p;
+}
+
+void apex_ntt_destroy(apex_ntt **plan)
+{
+    if (!plan || !*plan)
+        return;
+    free((*plan)->tw);
+    free(*plan);
+    *plan = NULL;
+}
+
+size_t apex_ntt_size(const apex_ntt *plan)
+{
+    return plan->n;
+}
+
+static void bit_reverse(apex_gl *a, size_t n)
+{
+    /* j runs through the bit-reversed counter of i, updated in amortized O(1) per step */
+    for (size_t i = 1, j = 0; i < n; i++) {
+        size_t bit = n >> 1;
+        for (; j & bit; bit >>= 1)
+            j ^= bit;
+        j ^= bit;
+        if (i < j) {
+            apex_gl t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+}
+
+void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
+{
+    size_t n = plan->n;
+    bit_reverse(a, n);
+    for (size_t h = 1; h < n; h <<= 1) {
+        const apex_gl *w = plan->tw + h;
+        for (size_t blk = 0; blk < n; blk += 2 * h) {
+            apex_gl *x = a + blk, *y = a + blk + h;
+            for (size_t k = 0; k < h; k++) {
+                apex_gl t = apex_gl_mul(y[k], w[k]);
+                y[k] = apex_gl_sub(x[k], t);
+                x[k] = apex_gl_add(x[k], t);
+            }
+        }
+    }
+}
+
+void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a)
+{
+    size_t n = plan->n;
+    apex_ntt_forward(plan, a);
+    /* NTT(a)[-i] for i = 1..n-1: reverse the tail */
+    for (size_t i = 1, j = n - 1; i < j; i++, j--) {
+        apex_gl t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] = apex_gl_mul(a[i], plan->n_inv);
+}
+
+int apex_ntt_coset_forward(const apex_ntt *plan, apex_gl *a, apex_gl shift)
+{
+    if (shift == 0)
+        return APEX_ERR_RANGE;
+    apex_gl s = 1;
+    for (size_t j = 0; j < plan->n; j++) {
+        a[j] = apex_gl_mul(a[j], s);
+        s = apex_gl_mul(s, shift);
+    }
+    apex_ntt_forward(plan, a);
+    return APEX_OK;
+}
+
+int apex_ntt_coset_inverse(const apex_ntt *plan, apex_gl *a, apex_gl shift)
+{
+    apex_gl sinv;
+    if (apex_gl_inv(shift, &sinv) != APEX_OK)
+        return APEX_ERR_RANGE;
+    apex_ntt_inverse(plan, a);
+    apex_gl s = 1;
+    for (size_t j = 0; j < plan->n; j++) {
+        a[j] = apex_gl_mul(a[j], s);
+        s = apex_gl_mul(s, sinv);
+    }
+    return APEX_OK;
+}

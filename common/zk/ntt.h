@@ -1,0 +1,38 @@
+/* Radix-2 number-theoretic transform over Goldilocks.
+ *
+ * Conventions (docs/PROOF.md, "NTT"):
+ *   - a plan is for one length n = 2^log_n and holds the twiddles, n words;
+ *   - forward:  coefficients a[0..n) in natural order  ->  A[i] = sum_j a[j] w^(ij),
+ *               w = apex_gl_root_of_unity(log_n), evaluations in natural order;
+ *   - inverse:  the exact inverse of forward (scales by 1/n);
+ *   - coset forward with shift s: A[i] = sum_j a[j] (s w^i)^j, i.e. evaluations on the
+ *     coset s*<w>; the coset inverse undoes it. The Reed-Solomon code uses the shift
+ *     APEX_GL_GENERATOR, which lies outside every power-of-two subgroup, so the coset is
+ *     disjoint from the subgroup that carries message points.
+ * Every transform works in place and allocates nothing; a plan is read-only once built, so
+ * threads may share one.
+ */
+#ifndef APEX_ZK_NTT_H
+#define APEX_ZK_NTT_H
+
+#include <stddef.h>
+
+#include "zk/field.h"
+
+typedef struct apex_ntt apex_ntt;
+
+/* Plan for length 2^log_n, 1 <= log_n <= APEX_NTT_MAX_LOG (log_n = 0 is also accepted: the
+ * identity). NULL on a bad size or out of memory. */
+apex_ntt *apex_ntt_new(unsigned log_n);
+void apex_ntt_destroy(apex_ntt **plan);
+/* Length n of the plan. */
+size_t apex_ntt_size(const apex_ntt *plan);
+
+/* In-place transforms of a[0..n); a must hold canonical elements. */
+void apex_ntt_forward(const apex_ntt *plan, apex_gl *a);
+void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a);
+/* Coset transforms with shift s != 0 (APEX_ERR_RANGE for s == 0, a untouched). */
+int apex_ntt_coset_forward(const apex_ntt *plan, apex_gl *a, apex_gl shift);
+int apex_ntt_coset_inverse(const apex_ntt *plan, apex_gl *a, apex_gl shift);
+
+#endif /* APEX_ZK_NTT_H */

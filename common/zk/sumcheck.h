@@ -1,0 +1,44 @@
+/* Sumcheck for products of multilinear F_p2 tables (degree up to APEX_SUMCHECK_MAX_DEG).
+ *
+ * Claim: S = sum over b in {0,1}^k of prod_{t<m} f_t(b), each f_t a table of 2^k F_p2
+ * entries (variable i = bit i of the index, as in zk/mle.h).
+ *
+ * Round j (variables bound lowest first): the prover sends h_j(X), the sum over the
+ * remaining variables with variable j set to X, as its m+1 values h_j(0), ..., h_j(m).
+ * The verifier checks h_j(0) + h_j(1) = claim, absorbs h_j, draws r_j in F_p2 and sets
+ * claim = h_j(r_j) (Lagrange interpolation through 0..m). At the end it holds the point
+ * r = (r_0, ..., r_{k-1}) and a final claim that must equal prod_t f~_t(r): checking that
+ * against commitments is the caller's job (apex_sumcheck_verify returns the value).
+ *
+ * Transcript: absorbs m, k and S first ("sumcheck.shape", "sumcheck.claim"), then each
+ * round's values before drawing its challenge. Soundness error <= k*m/|F_p2| = k*m*2^-128.
+ * This layer sends round values in the clear: zero knowledge comes from the padding layer
+ * above it (Longfellow style, not built yet), which sends h_j - pad_j instead.
+ */
+#ifndef APEX_ZK_SUMCHECK_H
+#define APEX_ZK_SUMCHECK_H
+
+#include <stddef.h>
+
+#include "zk/field.h"
+#include "zk/transcript.h"
+
+/* Largest number of multiplied tables (the protocol needs degree 4, errata item 11). */
+#define APEX_SUMCHECK_MAX_DEG 4u
+
+/* Prove. f[0..m) are tables of 2^k entries each; they are folded in place (destroyed).
+ * rounds receives k*(m+1) values (round j at rounds[j*(m+1)]), r the k challenges and
+ * finals[t] = f~_t(r). APEX_ERR_INVALID for m outside [1, MAX_DEG] or k > APEX_MLE_MAX_VARS. */
+int apex_sumcheck_prove(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsigned k,
+                        apex_gl2 claim, apex_gl2 *rounds, apex_gl2 *r, apex_gl2 *finals);
+
+/* Verify the rounds of a claim S; writes r (k challenges) and the final claim the caller
+ * must compare with prod_t f~_t(r). APEX_OK or APEX_ERR_REJECTED with *reason. */
+int apex_sumcheck_verify(apex_transcript *t, unsigned m, unsigned k, apex_gl2 claim,
+                         const apex_gl2 *rounds, apex_gl2 *r, apex_gl2 *final_claim,
+                         const char **reason);
+
+/* Value at x of the polynomial of degree <= m through (i, v[i]) for i = 0..m. */
+apex_gl2 apex_sumcheck_interp(const apex_gl2 *v, unsigned m, apex_gl2 x);
+
+#endif /* APEX_ZK_SUMCHECK_H */

@@ -1,0 +1,530 @@
+/* Tests for zk/field, zk/ntt and zk/mle against GMP and FLINT references.
+ *
+ * GMP checks the base field (and the constants: primality, non-residue, generator), FLINT's
+ * fq_nmod checks F_p[x]/(x^2 - 7), FLINT's nmod_poly checks the NTT by naive evaluation.
+ * Inputs are seeded random vectors plus the edge values every reduction bug lives at. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmp.h>
+#include <flint/flint.h>
+#include <flint/fq_nmod.h>
+#include <flint/nmod_poly.h>
+#include <flint/nmod_poly_factor.h>
+#include <flint/ulong_extras.h>
+
+#include "core/core.h"
+#include "zk/field.h"
+#include "zk/mle.h"
+#include "zk/ntt.h"
+
+#define P            APEX_GL_P
+#define RANDOM_PAIRS 20000
+
+/* Values where carries, borrows and the final conditional subtraction change behaviour. */
+static const uint64_t edge[] = {0,
+                                1,
+                                2,
+                                7,
+                                P - 1,
+                                P - 2,
+                                1ULL << 32,
+                                (1ULL << 32) - 1,
+                                (1ULL << 32) + 1,
+                                1ULL << 63,
+                                (1ULL << 63) - 1,
+                                P - (1ULL << 32),
+                                0xfffffffeffffffffULL,
+                                0x00000000ffffffffULL,
+                                0xffffffff00000000ULL};
+#define NEDGE (sizeof edge / sizeof edge[0])
+
+static apex_gl rand_gl(apex_rng *r)
+{
+    return apex_rng_below(r, P);
+}
+
+static apex_gl2 rand_gl2(apex_rng *r)
+{
+    return apex_gl2_make(rand_gl(r), rand_gl(r));
+}
+
+/* Reference a OP b mod p in GMP. */
+static uint64_t ref_mod(mpz_t x)
+{
+    mpz_t m;
+    mpz_init_set_ui(m, P);
+    mpz_mod(x, x, m);
+    uint64_t v = mpz_get_ui(x);
+    mpz_clear(m);
+    return v;
+}
+
+static void check_pair(uint64_t a, uint64_t b)
+{
+    mpz_t x, y, z;
+    mpz_init_set_ui(x, a);
+    mpz_init_set_ui(y, b);
+    mpz_init(z);
+    mpz_add(z, x, y);
+    assert_int_equal(apex_gl_add(a, b), ref_mod(z));
+    mpz_sub(z, x, y);
+    assert_int_equal(apex_gl_sub(a, b), ref_mod(z));
+    mpz_mul(z, x, y);
+    assert_int_equal(apex_gl_mul(a, b), ref_mod(z));
+    mpz_neg(z, x);
+    assert_int_equal(apex_gl_neg(a), ref_mod(z));
+    mpz_clears(x, y, z, NULL);
+}
+
+static void test_constants(void **state)
+{
+    (void)state;
+    assert_true(n_is_prime(P));
+    mpz_t base, e, m, r;
+    mpz_inits(base, e, m, r, NULL);
+    mpz_set_ui(m, P);
+    /* 7 is a non-residue: Euler's criterion gives -1, so x^2 - 7 is irreducible. */
+    mpz_set_ui(base, APEX_GL2_NONRESIDUE);
+    mpz_set_ui(e, (P - 1) / 2);
+    mpz_powm(r, base, e, m);
+    assert_int_equal(mpz_get_ui(r), P - 1);
+    /* 7 generates F_p^*: 7^((p-1)/q) != 1 for every prime q | p - 1. */
+    n_factor_t f;
+    n_factor_init(&f);
+    n_factor(&f, P - 1, 1);
+    assert_true(f.num >= 2);
+    for (int i = 0; i < f.num; i++) {
+        mpz_set_ui(base, APEX_GL_GENERATOR);
+        mpz_set_ui(e, (P - 1) / f.p[i]);
+        mpz_powm(r, base, e, m);
+        assert_int_not_equal(mpz_get_ui(r), 1);
+    }
+    /* The 2-adicity is exactly 32. */
+    assert_int_equal((P - 1) % (1ULL << APEX_GL_TWO_ADICITY), 0);
+    assert_int_not_equal(((P - 1) >> APEX_GL_TWO_ADICITY) % 2, 0);
+    mpz_clears(base, e, m, r, NULL);
+
+    /* FLINT agrees that x^2 - 7 is irreducible over F_p. */
+    nmod_poly_t poly;
+    nmod_poly_init(poly, P);
+    nmod_poly_set_coeff_ui(poly, 0, P - APEX_GL2_NONRESIDUE);
+    nmod_poly_set_coeff_ui(poly, 2, 1);
+    assert_true(nmod_poly_is_irreducible(poly));
+    nmod_poly_clear(poly);
+}
+
+static void test_base_ops_vs_gmp(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NEDGE; i++)
+        for (size_t j = 0; j < NEDGE; j++)
+            check_pair(edge[i], edge[j]);
+    apex_rng r;
+    apex_rng_seed(&r, 1);
+    for (int i = 0; i < RANDOM_PAIRS; i++)
+        check_pair(rand_gl(&r), rand_gl(&r));
+}
+
+static void test_reduce128_vs_gmp(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 2);
+    mpz_t x, hi;
+    mpz_inits(x, hi, NULL);
+    for (int i = 0; i < RANDOM_PAIRS + (int)(NEDGE * NEDGE); i++) {
+        uint64_t lo, h;
+        if (i < (int)(NEDGE * NEDGE)) { /* every (edge, edge) as (high word, low word) */
+            h = edge[i / NEDGE];
+            lo = edge[i % NEDGE];
+        } else {
+            h = apex_rng_u64(&r);
+            lo = apex_rng_u64(&r);
+        }
+        if (i == 0) /* the largest 128-bit value */
+            h = lo = UINT64_MAX;
+        unsigned __int128 v = ((unsigned __int128)h << 64) | lo;
+        mpz_set_ui(hi, h);
+        mpz_mul_2exp(hi, hi, 64);
+        mpz_add_ui(x, hi, lo);
+        assert_int_equal(apex_gl_reduce128(v), ref_mod(x));
+    }
+    mpz_clears(x, hi, NULL);
+}
+
+static void test_canonical_decoder(void **state)
+{
+    (void)state;
+    apex_gl v = 12345;
+    assert_int_equal(apex_gl_from_u64(0, &v), APEX_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(apex_gl_from_u64(1, &v), APEX_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(apex_gl_from_u64(P - 1, &v), APEX_OK);
+    assert_int_equal(v, P - 1);
+    assert_int_equal(apex_gl_from_u64(1ULL << 32, &v), APEX_OK);
+    assert_int_equal(v, 1ULL << 32);
+    v = 99;
+    assert_int_equal(apex_gl_from_u64(P, &v), APEX_ERR_RANGE);
+    assert_int_equal(apex_gl_from_u64(P + 1, &v), APEX_ERR_RANGE);
+    assert_int_equal(apex_gl_from_u64(UINT64_MAX, &v), APEX_ERR_RANGE);
+    assert_int_equal(v, 99); /* untouched on rejection */
+    /* trusted reductions and signed images */
+    assert_int_equal(apex_gl_reduce64(P), 0);
+    assert_int_equal(apex_gl_reduce64(UINT64_MAX), APEX_GL_EPS - 1);
+    assert_int_equal(apex_gl_from_i64(-1), P - 1);
+    assert_int_equal(apex_gl_from_i64(INT64_MIN), P - (1ULL << 63));
+    assert_int_equal(apex_gl_from_i64(INT64_MAX), (uint64_t)INT64_MAX);
+    assert_int_equal(apex_gl_add(apex_gl_from_i64(-5), 5), 0);
+}
+
+static void test_pow_inv_batch(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 3);
+    mpz_t b, e, m, z;
+    mpz_inits(b, e, m, z, NULL);
+    mpz_set_ui(m, P);
+    for (int i = 0; i < 500; i++) {
+        apex_gl a = i < (int)NEDGE ? edge[i] : rand_gl(&r);
+        uint64_t x = apex_rng_u64(&r);
+        mpz_set_ui(b, a);
+        mpz_set_ui(e, x);
+        mpz_powm(z, b, e, m);
+        assert_int_equal(apex_gl_pow(a, x), mpz_get_ui(z));
+        apex_gl inv = 0;
+        if (a == 0) {
+            assert_int_equal(apex_gl_inv(a, &inv), APEX_ERR_RANGE);
+            continue;
+        }
+        assert_int_equal(apex_gl_inv(a, &inv), APEX_OK);
+        assert_int_not_equal(mpz_invert(z, b, m), 0);
+        assert_int_equal(inv, mpz_get_ui(z));
+    }
+    mpz_clears(b, e, m, z, NULL);
+
+    enum { N = 257 };
+    apex_gl in[N], out[N];
+    for (int i = 0; i < N; i++)
+        in[i] = 1 + apex_rng_below(&r, P - 1);
+    in[5] = P - 1;
+    in[6] = 1;
+    assert_int_equal(apex_gl_batch_inv(out, in, N), APEX_OK);
+    for (int i = 0; i < N; i++) {
+        apex_gl want;
+        apex_gl_inv(in[i], &want);
+        assert_int_equal(out[i], want);
+    }
+    in[100] = 0;
+    assert_int_equal(apex_gl_batch_inv(out, in, N), APEX_ERR_RANGE);
+    assert_int_equal(apex_gl_batch_inv(in, in, N), APEX_ERR_INVALID);
+    assert_int_equal(apex_gl_batch_inv(in + 1, in, 2), APEX_ERR_INVALID);
+    assert_int_equal(apex_gl_batch_inv(out, in, 0), APEX_OK);
+}
+
+/* ---------------------------------------------------------------- F_p2 vs fq_nmod */
+
+static void to_fq(fq_nmod_t dst, apex_gl2 a, const fq_nmod_ctx_t ctx)
+{
+    nmod_poly_t t;
+    nmod_poly_init(t, P);
+    nmod_poly_set_coeff_ui(t, 0, a.c0);
+    nmod_poly_set_coeff_ui(t, 1, a.c1);
+    fq_nmod_set_nmod_poly(dst, t, ctx);
+    nmod_poly_clear(t);
+}
+
+static apex_gl2 from_fq(const fq_nmod_t a, const fq_nmod_ctx_t ctx)
+{
+    nmod_poly_t t;
+    nmod_poly_init(t, P);
+    fq_nmod_get_nmod_poly(t, a, ctx);
+    apex_gl2 v = apex_gl2_make(nmod_poly_get_coeff_ui(t, 0), nmod_poly_get_coeff_ui(t, 1));
+    nmod_poly_clear(t);
+    return v;
+}
+
+static void assert_gl2_equal(apex_gl2 a, apex_gl2 b)
+{
+    assert_int_equal(a.c0, b.c0);
+    assert_int_equal(a.c1, b.c1);
+}
+
+static void test_ext2_vs_flint(void **state)
+{
+    (void)state;
+    nmod_poly_t mod;
+    nmod_poly_init(mod, P);
+    nmod_poly_set_coeff_ui(mod, 0, P - APEX_GL2_NONRESIDUE);
+    nmod_poly_set_coeff_ui(mod, 2, 1);
+    fq_nmod_ctx_t ctx;
+    fq_nmod_ctx_init_modulus(ctx, mod, "x");
+    fq_nmod_t fa, fb, fr;
+    fq_nmod_init(fa, ctx);
+    fq_nmod_init(fb, ctx);
+    fq_nmod_init(fr, ctx);
+
+    apex_rng r;
+    apex_rng_seed(&r, 4);
+    for (int i = 0; i < 4000; i++) {
+        apex_gl2 a, b;
+        if (i < (int)(NEDGE * NEDGE)) {
+            a = apex_gl2_make(edge[i % NEDGE], edge[i / NEDGE]);
+            b = apex_gl2_make(edge[i / NEDGE], edge[(i + 3) % NEDGE]);
+        } else {
+            a = rand_gl2(&r);
+            b = rand_gl2(&r);
+        }
+        to_fq(fa, a, ctx);
+        to_fq(fb, b, ctx);
+        fq_nmod_mul(fr, fa, fb, ctx);
+        assert_gl2_equal(apex_gl2_mul(a, b), from_fq(fr, ctx));
+        fq_nmod_add(fr, fa, fb, ctx);
+        assert_gl2_equal(apex_gl2_add(a, b), from_fq(fr, ctx));
+        fq_nmod_sub(fr, fa, fb, ctx);
+        assert_gl2_equal(apex_gl2_sub(a, b), from_fq(fr, ctx));
+        fq_nmod_neg(fr, fa, ctx);
+        assert_gl2_equal(apex_gl2_neg(a), from_fq(fr, ctx));
+        fq_nmod_mul_ui(fr, fa, b.c0, ctx);
+        assert_gl2_equal(apex_gl2_mul_gl(a, b.c0), from_fq(fr, ctx));
+        if (i % 8 == 0) {
+            uint64_t e = apex_rng_u64(&r);
+            fq_nmod_pow_ui(fr, fa, e, ctx);
+            assert_gl2_equal(apex_gl2_pow(a, e), from_fq(fr, ctx));
+        }
+        apex_gl2 inv = apex_gl2_make(5, 5);
+        if (apex_gl2_is_zero(a)) {
+            assert_int_equal(apex_gl2_inv(a, &inv), APEX_ERR_RANGE);
+            continue;
+        }
+        assert_int_equal(apex_gl2_inv(a, &inv), APEX_OK);
+        fq_nmod_inv(fr, fa, ctx);
+        assert_gl2_equal(inv, from_fq(fr, ctx));
+    }
+    /* x^2 = 7 in the extension, and x is not in the base field: x^p = -x (Frobenius). */
+    apex_gl2 x = apex_gl2_make(0, 1);
+    assert_gl2_equal(apex_gl2_sqr(x), apex_gl2_from_gl(APEX_GL2_NONRESIDUE));
+    assert_gl2_equal(apex_gl2_pow(x, P), apex_gl2_make(0, P - 1));
+
+    /* batch inversion */
+    enum { N = 65 };
+    apex_gl2 in[N], out[N];
+    for (int i = 0; i < N; i++)
+        in[i] = rand_gl2(&r);
+    in[3] = apex_gl2_make(0, 1);
+    in[4] = apex_gl2_make(P - 1, 0);
+    assert_int_equal(apex_gl2_batch_inv(out, in, N), APEX_OK);
+    for (int i = 0; i < N; i++)
+        assert_gl2_equal(apex_gl2_mul(out[i], in[i]), apex_gl2_from_gl(1));
+    in[10] = apex_gl2_make(0, 0);
+    assert_int_equal(apex_gl2_batch_inv(out, in, N), APEX_ERR_RANGE);
+    assert_int_equal(apex_gl2_batch_inv(in, in, N), APEX_ERR_INVALID);
+
+    fq_nmod_clear(fa, ctx);
+    fq_nmod_clear(fb, ctx);
+    fq_nmod_clear(fr, ctx);
+    fq_nmod_ctx_clear(ctx);
+    nmod_poly_clear(mod);
+}
+
+/* ---------------------------------------------------------------- roots and NTT */
+
+static void test_roots_of_unity(void **state)
+{
+    (void)state;
+    mpz_t b, e, m, z;
+    mpz_inits(b, e, m, z, NULL);
+    mpz_set_ui(m, P);
+    mpz_set_ui(b, APEX_GL_GENERATOR);
+    mpz_set_ui(e, (P - 1) >> 32);
+    mpz_powm(z, b, e, m);
+    assert_int_equal(apex_gl_root_of_unity(32), mpz_get_ui(z));
+    mpz_clears(b, e, m, z, NULL);
+    for (unsigned k = 1; k <= APEX_GL_TWO_ADICITY; k++) {
+        apex_gl w = apex_gl_root_of_unity(k);
+        /* order exactly 2^k: w^(2^(k-1)) = -1 */
+        assert_int_equal(apex_gl_pow(w, 1ULL << (k - 1)), P - 1);
+        assert_int_equal(apex_gl_sqr(w), apex_gl_root_of_unity(k - 1));
+    }
+    assert_int_equal(apex_gl_root_of_unity(0), 1);
+    assert_int_equal(apex_gl_root_of_unity(33), 0);
+}
+
+/* FLINT Horner evaluation of a[0..n) at x. */
+static apex_gl flint_eval(const apex_gl *a, size_t n, apex_gl x)
+{
+    nmod_poly_t poly;
+    nmod_poly_init(poly, P);
+    for (size_t j = 0; j < n; j++)
+        nmod_poly_set_coeff_ui(poly, (slong)j, a[j]);
+    apex_gl v = nmod_poly_evaluate_nmod(poly, x);
+    nmod_poly_clear(poly);
+    return v;
+}
+
+static void test_ntt_vs_naive(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 5);
+    for (unsigned log_n = 0; log_n <= 9; log_n++) {
+        size_t n = (size_t)1 << log_n;
+        apex_ntt *plan = apex_ntt_new(log_n);
+        assert_non_null(plan);
+        assert_int_equal(apex_ntt_size(plan), n);
+        apex_gl *a = calloc(n, sizeof *a), *orig = calloc(n, sizeof *a);
+        for (size_t j = 0; j < n; j++)
+            orig[j] = a[j] = j < NEDGE ? edge[j] : rand_gl(&r);
+        nmod_poly_t poly;
+        nmod_poly_init(poly, P);
+        for (size_t j = 0; j < n; j++)
+            nmod_poly_set_coeff_ui(poly, (slong)j, orig[j]);
+        apex_gl w = apex_gl_root_of_unity(log_n);
+
+        apex_ntt_forward(plan, a);
+        apex_gl x = 1;
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(a[i], nmod_poly_evaluate_nmod(poly, x));
+            x = apex_gl_mul(x, w);
+        }
+        apex_ntt_inverse(plan, a);
+        assert_memory_equal(a, orig, n * sizeof *a);
+
+        /* coset: evaluations at 7 w^i */
+        assert_int_equal(apex_ntt_coset_forward(plan, a, APEX_GL_GENERATOR), APEX_OK);
+        x = APEX_GL_GENERATOR;
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(a[i], nmod_poly_evaluate_nmod(poly, x));
+            x = apex_gl_mul(x, w);
+        }
+        assert_int_equal(apex_ntt_coset_inverse(plan, a, APEX_GL_GENERATOR), APEX_OK);
+        assert_memory_equal(a, orig, n * sizeof *a);
+        assert_int_equal(apex_ntt_coset_forward(plan, a, 0), APEX_ERR_RANGE);
+        assert_int_equal(apex_ntt_coset_inverse(plan, a, 0), APEX_ERR_RANGE);
+        assert_memory_equal(a, orig, n * sizeof *a);
+
+        nmod_poly_clear(poly);
+        free(a);
+        free(orig);
+        apex_ntt_destroy(&plan);
+        assert_null(plan);
+    }
+    assert_null(apex_ntt_new(APEX_NTT_MAX_LOG + 1));
+}
+
+static void test_ntt_large_spot_checks(void **state)
+{
+    (void)state;
+    const unsigned log_n = 16;
+    size_t n = (size_t)1 << log_n;
+    apex_rng r;
+    apex_rng_seed(&r, 6);
+    apex_ntt *plan = apex_ntt_new(log_n);
+    assert_non_null(plan);
+    apex_gl *a = calloc(n, sizeof *a), *orig = calloc(n, sizeof *a);
+    for (size_t j = 0; j < n; j++)
+        orig[j] = a[j] = rand_gl(&r);
+    apex_ntt_forward(plan, a);
+    apex_gl w = apex_gl_root_of_unity(log_n);
+    for (int t = 0; t < 8; t++) {
+        size_t i = t < 2 ? (size_t)t * (n - 1) : apex_rng_below(&r, n);
+        assert_int_equal(a[i], flint_eval(orig, n, apex_gl_pow(w, i)));
+    }
+    apex_ntt_inverse(plan, a);
+    assert_memory_equal(a, orig, n * sizeof *a);
+    /* a polynomial of degree < n/4 is a Reed-Solomon codeword: after coset-extending its
+     * n/4 coefficients, the inverse coset NTT has zero top coefficients */
+    memset(a + n / 4, 0, (n - n / 4) * sizeof *a);
+    assert_int_equal(apex_ntt_coset_forward(plan, a, APEX_GL_GENERATOR), APEX_OK);
+    assert_int_equal(a[5], flint_eval(orig, n / 4, apex_gl_mul(7, apex_gl_pow(w, 5))));
+    assert_int_equal(apex_ntt_coset_inverse(plan, a, APEX_GL_GENERATOR), APEX_OK);
+    for (size_t j = n / 4; j < n; j++)
+        assert_int_equal(a[j], 0);
+    assert_memory_equal(a, orig, (n / 4) * sizeof *a);
+    free(a);
+    free(orig);
+    apex_ntt_destroy(&plan);
+}
+
+/* ---------------------------------------------------------------- MLE */
+
+static void test_mle(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 7);
+    for (unsigned k = 0; k <= 9; k++) {
+        size_t n = (size_t)1 << k;
+        apex_gl2 pt[APEX_MLE_MAX_VARS], eq[512], sum = apex_gl2_from_gl(0);
+        for (unsigned i = 0; i < k; i++)
+            pt[i] = rand_gl2(&r);
+        assert_int_equal(apex_mle_eq(eq, pt, k), APEX_OK);
+        for (size_t b = 0; b < n; b++) {
+            sum = apex_gl2_add(sum, eq[b]);
+            /* eq(r, b) from the table equals the product formula at the boolean point b */
+            apex_gl2 bp[APEX_MLE_MAX_VARS];
+            for (unsigned i = 0; i < k; i++)
+                bp[i] = apex_gl2_from_gl((b >> i) & 1);
+            assert_gl2_equal(eq[b], apex_mle_eq_point(pt, bp, k));
+        }
+        assert_gl2_equal(sum, apex_gl2_from_gl(1)); /* the eq table is a partition of one */
+
+        apex_gl f[512];
+        apex_gl2 fe[512], v, want = apex_gl2_from_gl(0);
+        for (size_t b = 0; b < n; b++) {
+            f[b] = b < NEDGE ? edge[b] : rand_gl(&r);
+            fe[b] = rand_gl2(&r);
+            want = apex_gl2_add(want, apex_gl2_mul_gl(eq[b], f[b]));
+        }
+        assert_int_equal(apex_mle_eval_gl(f, k, pt, &v), APEX_OK);
+        assert_gl2_equal(v, want);
+        /* at a boolean point the extension is the table entry */
+        size_t b0 = n - 1 - (n > 2 ? 1 : 0);
+        apex_gl2 bp[APEX_MLE_MAX_VARS];
+        for (unsigned i = 0; i < k; i++)
+            bp[i] = apex_gl2_from_gl((b0 >> i) & 1);
+        assert_int_equal(apex_mle_eval_gl(f, k, bp, &v), APEX_OK);
+        assert_gl2_equal(v, apex_gl2_from_gl(f[b0]));
+        assert_int_equal(apex_mle_eval_gl2(fe, k, bp, &v), APEX_OK);
+        assert_gl2_equal(v, fe[b0]);
+        if (k == 0)
+            continue;
+        /* folding variable 0 at pt[0], then evaluating at pt[1..], gives f~(pt) */
+        apex_gl2 folded[256], v2;
+        assert_int_equal(apex_mle_fold_gl(folded, f, n, pt[0]), APEX_OK);
+        assert_int_equal(apex_mle_eval_gl2(folded, k - 1, pt + 1, &v2), APEX_OK);
+        assert_gl2_equal(v2, want);
+        assert_int_equal(apex_mle_eval_gl2(fe, k, pt, &v), APEX_OK);
+        for (unsigned i = 0; i < k; i++)
+            assert_int_equal(apex_mle_fold_gl2(fe, n >> i, pt[i]), APEX_OK);
+        assert_gl2_equal(fe[0], v);
+    }
+    apex_gl2 dummy[2] = {{0, 0}, {0, 0}};
+    assert_int_equal(apex_mle_fold_gl2(dummy, 3, dummy[0]), APEX_ERR_INVALID);
+    assert_int_equal(apex_mle_fold_gl2(dummy, 0, dummy[0]), APEX_ERR_INVALID);
+    assert_int_equal(apex_mle_eq(dummy, dummy, APEX_MLE_MAX_VARS + 1), APEX_ERR_TOO_LARGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_constants),
+        cmocka_unit_test(test_base_ops_vs_gmp),
+        cmocka_unit_test(test_reduce128_vs_gmp),
+        cmocka_unit_test(test_canonical_decoder),
+        cmocka_unit_test(test_pow_inv_batch),
+        cmocka_unit_test(test_ext2_vs_flint),
+        cmocka_unit_test(test_roots_of_unity),
+        cmocka_unit_test(test_ntt_vs_naive),
+        cmocka_unit_test(test_ntt_large_spot_checks),
+        cmocka_unit_test(test_mle),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
