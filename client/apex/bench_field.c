@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apex/cmds.h"
 #include "core/core.h"
 #include "zk/field.h"
 #include "zk/merkle.h"
 #include "zk/ntt.h"
-
-int bench_field(int argc, char **argv);
 
 /* Iteration counts: long enough to dwarf timer resolution, short enough for CI (~1 s). */
 #define BENCH_MUL_ITERS    (1u << 24)

@@ -20,4 +20,7 @@ typedef int (*apex_cmd_fn)(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+/* Benchmarks living in their own files (dispatched by cmd_bench.c). */
+int bench_field(int argc, char **argv);
+
 #endif
