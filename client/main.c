@@ -112,16 +112,20 @@ int main(int argc, char **argv)
             cfg.insecure = 1;
             break;
         case O_HB:
-            cfg.heartbeat_ms = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-client", "heartbeat-ms", optarg, 10, 600000, &cfg.heartbeat_ms))
+                return 2;
             break;
         case O_LIVE:
-            cfg.liveness = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-client", "liveness", optarg, 1, 1000, &cfg.liveness))
+                return 2;
             break;
         case O_WINDOW:
-            cfg.window = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-client", "window", optarg, 1, 1000, &cfg.window))
+                return 2;
             break;
         case O_TIMEOUT:
-            cfg.timeout_s = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-client", "timeout", optarg, 0, 31536000, &cfg.timeout_s))
+                return 2;
             break;
         case O_EXIT:
             cfg.exit_after_download = 1;
@@ -130,16 +134,16 @@ int main(int argc, char **argv)
             cfg.no_persist = 1;
             break;
         case O_DROP:
-            cfg.drop_after_bytes = strtoull(optarg, NULL, 10);
+            if (apex_opt_u64("apex-client", "drop-after-bytes", optarg, 0, UINT64_MAX,
+                             &cfg.drop_after_bytes))
+                return 2;
             break;
         case O_REPORT:
             cfg.report_path = optarg;
             break;
         case O_LOGLEVEL:
-            if (apex_log_level_parse(optarg, &level) != APEX_OK) {
-                fprintf(stderr, "apex-client: bad --log-level '%s'\n", optarg);
+            if (apex_opt_log_level("apex-client", optarg, &level))
                 return 2;
-            }
             break;
         case O_LOGJSON:
             log_json = 1;

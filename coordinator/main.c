@@ -112,25 +112,34 @@ int main(int argc, char **argv)
             cfg.insecure = 1;
             break;
         case O_HB:
-            cfg.heartbeat_ms = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-coordinator", "heartbeat-ms", optarg, 10, 600000,
+                             &cfg.heartbeat_ms))
+                return 2;
             break;
         case O_LIVE:
-            cfg.liveness = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-coordinator", "liveness", optarg, 1, 1000, &cfg.liveness))
+                return 2;
             break;
         case O_CHUNK:
-            cfg.chunk_bytes = (uint32_t)strtoul(optarg, NULL, 10) * 1024u;
+            if (apex_opt_u32("apex-coordinator", "chunk-kib", optarg, 1, 1024, &cfg.chunk_bytes))
+                return 2;
+            cfg.chunk_bytes *= 1024u;
             break;
         case O_WINDOW:
-            cfg.window = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-coordinator", "window", optarg, 1, 1000, &cfg.window))
+                return 2;
             break;
         case O_EXPECT:
-            cfg.expect_clients = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-coordinator", "expect", optarg, 0, 1000000, &cfg.expect_clients))
+                return 2;
             break;
         case O_WAITFOR:
-            cfg.wait_for = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-coordinator", "wait-for", optarg, 0, 1000000, &cfg.wait_for))
+                return 2;
             break;
         case O_TIMEOUT:
-            cfg.timeout_s = (uint32_t)strtoul(optarg, NULL, 10);
+            if (apex_opt_u32("apex-coordinator", "timeout", optarg, 0, 31536000, &cfg.timeout_s))
+                return 2;
             break;
         case O_EPFILE:
             cfg.endpoint_file = optarg;
@@ -139,10 +148,8 @@ int main(int argc, char **argv)
             cfg.summary_path = optarg;
             break;
         case O_LOGLEVEL:
-            if (apex_log_level_parse(optarg, &level) != APEX_OK) {
-                fprintf(stderr, "apex-coordinator: bad --log-level '%s'\n", optarg);
+            if (apex_opt_log_level("apex-coordinator", optarg, &level))
                 return 2;
-            }
             break;
         case O_LOGJSON:
             log_json = 1;

@@ -351,10 +351,8 @@ int main(int argc, char **argv)
             keep = 1;
             break;
         case 'l':
-            if (apex_log_level_parse(optarg, &level) != APEX_OK) {
-                fprintf(stderr, "apex-sim: bad --log-level '%s'\n", optarg);
+            if (apex_opt_log_level("apex-sim", optarg, &level))
                 return 2;
-            }
             break;
         case 'h':
             usage(stdout);

@@ -34,11 +34,15 @@ static int bench_wire(int argc, char **argv)
     uint64_t mb = 1024;
     int runs = 3;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc)
-            mb = strtoull(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
-            runs = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--json") == 0)
+        uint32_t r;
+        if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc) {
+            if (apex_opt_u64("apex bench wire", "mb", argv[++i], 1, 1u << 20, &mb))
+                return APEX_EXIT_USAGE;
+        } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+            if (apex_opt_u32("apex bench wire", "runs", argv[++i], 1, 99, &r))
+                return APEX_EXIT_USAGE;
+            runs = (int)r;
+        } else if (strcmp(argv[i], "--json") == 0)
             continue; /* output is always JSON */
         else {
             fprintf(stderr, "usage: apex bench wire [--mb N (1024)] [--runs R (3)]\n");

@@ -95,6 +95,20 @@ void *apex_calloc_n(size_t count, size_t size);
 /* a*b into *out; returns 0 on success, -1 on overflow. */
 int apex_mul_size(size_t a, size_t b, size_t *out);
 
+/* ---------------------------------------------------------------- parsing */
+
+/* Parse a whole decimal string into [lo, hi]. APEX_ERR_INVALID on an empty
+ * string, a sign, trailing characters, overflow or a value out of range. */
+int apex_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+/* Command-line helper: parse opt's value into [lo, hi], or print
+ * "PROG: --OPT must be an integer in [lo, hi]" to stderr and return -1. */
+int apex_opt_u32(const char *prog, const char *opt, const char *val, uint32_t lo, uint32_t hi,
+                 uint32_t *out);
+int apex_opt_u64(const char *prog, const char *opt, const char *val, uint64_t lo, uint64_t hi,
+                 uint64_t *out);
+/* Command-line helper for --log-level: prints the error and returns -1 on a bad level. */
+int apex_opt_log_level(const char *prog, const char *val, apex_log_level *out);
+
 /* ---------------------------------------------------------------- files */
 
 /* Read a whole file, refusing files larger than max_bytes (APEX_ERR_TOO_LARGE).

@@ -149,6 +149,25 @@ static void test_alloc_overflow(void **state)
     free(p);
 }
 
+static void test_parse_u64_strict(void **state)
+{
+    (void)state;
+    uint64_t v = 7;
+    assert_int_equal(apex_parse_u64("42", 0, 100, &v), APEX_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(apex_parse_u64("18446744073709551615", 0, UINT64_MAX, &v), APEX_OK);
+    assert_true(v == UINT64_MAX);
+    const char *bad[] = {"", " 1", "-1", "+1", "1x", "0x10", "18446744073709551616", "101"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(apex_parse_u64(bad[i], 0, 100, &v), APEX_ERR_INVALID);
+    assert_int_equal(apex_parse_u64(NULL, 0, 100, &v), APEX_ERR_INVALID);
+    assert_int_equal(apex_parse_u64("5", 10, 100, &v), APEX_ERR_INVALID);
+    uint32_t w = 0;
+    assert_int_equal(apex_opt_u32("test", "window", "abc", 1, 10, &w), -1);
+    assert_int_equal(apex_opt_u32("test", "window", "9", 1, 10, &w), 0);
+    assert_int_equal(w, 9);
+}
+
 static void test_log_level_parse(void **state)
 {
     (void)state;
@@ -171,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_rng_deterministic_and_unbiased),
         cmocka_unit_test(test_atomic_write_and_bounded_read),
         cmocka_unit_test(test_alloc_overflow),
+        cmocka_unit_test(test_parse_u64_strict),
         cmocka_unit_test(test_log_level_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
