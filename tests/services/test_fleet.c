@@ -150,6 +150,60 @@ static void test_heartbeat_expiry_of_killed_client_process(void **state)
     coord_thread_stop(&co);
 }
 
+static int client_sessions_2_ready(void *arg)
+{
+    probe *p = arg;
+    apex_coord_client_info i;
+    apex_coord_get_client(p->c, p->id, &i);
+    return i.sessions == 2 && i.alive && i.download_ok;
+}
+
+/* A client process crashes and a new one with the same id comes back before
+ * the coordinator noticed: the new connection takes over the id (ROUTER
+ * handover), downloads again, and the coordinator never counts it dead. */
+static void test_crashed_client_restarts_under_same_id(void **state)
+{
+    (void)state;
+    const char *bindir = getenv("APEX_BIN_DIR");
+    assert_non_null(bindir);
+    char dir[64], model[128], exe[512], wd[256];
+    fleet_tmpdir(dir, sizeof dir, "crash");
+    snprintf(model, sizeof model, "%s/model.bin", dir);
+    fleet_write_model(model, 900 * KIB, 4);
+    apex_coord_config cfg;
+    insecure_cfg(&cfg, model);
+    cfg.heartbeat_ms = 1000; /* dead only after 3 s: the restart comes first */
+    coord_thread co;
+    assert_int_equal(coord_thread_start(&co, &cfg), 0);
+    snprintf(exe, sizeof exe, "%s/apex-client", bindir);
+    snprintf(wd, sizeof wd, "%s/w", dir);
+    char *argv[] = {exe,         "--connect", (char *)apex_coord_endpoint(co.c),
+                    "--id",      "phoenix",   "--insecure",
+                    "--workdir", wd,          "--log-level",
+                    "warn",      NULL};
+    pid_t a, b;
+    assert_int_equal(posix_spawn(&a, exe, NULL, NULL, argv, environ), 0);
+    probe p = {co.c, "phoenix"};
+    assert_true(wait_until(client_ready, &p, 20000));
+    kill(a, SIGKILL);
+    waitpid(a, NULL, 0);
+    assert_int_equal(posix_spawn(&b, exe, NULL, NULL, argv, environ), 0);
+    assert_true(wait_until(client_sessions_2_ready, &p, 20000));
+    char path[300];
+    snprintf(path, sizeof path, "%s/model.bin", wd);
+    assert_true(files_equal(model, path));
+    apex_coord_stats s;
+    apex_coord_get_stats(co.c, &s);
+    assert_int_equal(s.dead, 0);
+    assert_int_equal(s.alive, 1);
+    assert_int_equal(s.registered, 1);
+    kill(b, SIGTERM);
+    int st;
+    waitpid(b, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* SIGTERM is a clean stop */
+    coord_thread_stop(&co);
+}
+
 static void write_keys(const char *dir, const char *name, apex_curve_keypair *kp)
 {
     char prefix[256];
@@ -334,6 +388,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chunked_transfer_resumes_after_forced_disconnect),
         cmocka_unit_test(test_heartbeat_expiry_of_killed_client_process),
+        cmocka_unit_test(test_crashed_client_restarts_under_same_id),
         cmocka_unit_test(test_curve_refuses_key_not_on_allow_list),
         cmocka_unit_test(test_64_clients_over_curve),
         cmocka_unit_test(test_client_reconnects_after_coordinator_restart),
