@@ -19,5 +19,10 @@ typedef int (*apex_cmd_fn)(int argc, char **argv);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_personalize(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+/* `apex bench train`: argv[0] = "train"; prints one JSON object. */
+int bench_train(int argc, char **argv);
 
 #endif
