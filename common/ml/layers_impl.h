@@ -6,6 +6,14 @@
  * residual branches add up; callers zero buffers first where needed.
  * Shapes: n rows (batch * tokens), row-major everywhere. */
 
+/* Hot elementwise loops are compiled for AVX-512, AVX2+FMA and baseline x86-64,
+ * picked at load time (GCC target_clones), so one binary runs everywhere. */
+#if !ML_DOUBLE && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ML_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define ML_HOT
+#endif
+
 /* ------------------------------------------------------------ linear */
 
 /* out[n][oc] = inp[n][ic] . w[oc][ic]^T + b[oc] (b may be NULL). */
@@ -47,8 +55,8 @@ void ML_F(ml_linear_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, 
 #define ML_LN_EPS 1e-5
 
 /* out = (inp - mean) * rstd * w + b per row of c; mean, rstd: [n] saved for backward. */
-void ML_F(ml_layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const REAL *inp, const REAL *w,
-                                const REAL *b, int n, int c)
+ML_HOT void ML_F(ml_layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const REAL *inp,
+                                       const REAL *w, const REAL *b, int n, int c)
 {
     for (int i = 0; i < n; i++) {
         const REAL *x = inp + (size_t)i * c;
@@ -71,8 +79,9 @@ void ML_F(ml_layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const REAL *i
     }
 }
 
-void ML_F(ml_layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, const REAL *inp,
-                                 const REAL *w, const REAL *mean, const REAL *rstd, int n, int c)
+ML_HOT void ML_F(ml_layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
+                                        const REAL *inp, const REAL *w, const REAL *mean,
+                                        const REAL *rstd, int n, int c)
 {
     for (int i = 0; i < n; i++) {
         const REAL *x = inp + (size_t)i * c;
@@ -116,7 +125,8 @@ static inline float ml_tanh_f32(float u)
 {
     float x = 2.0f * u;
     x = x < -30.0f ? -30.0f : x > 30.0f ? 30.0f : x;
-    float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    /* round to nearest by the 1.5 * 2^23 trick: no floorf call, so it vectorises */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f + n * 2.12194440e-4f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f +
                                                   r * (0.0416666418f + r * (8.33336264e-3f +
@@ -129,7 +139,7 @@ static inline float ml_tanh_f32(float u)
 }
 #endif
 
-void ML_F(ml_gelu_forward)(REAL *out, const REAL *inp, size_t n)
+ML_HOT void ML_F(ml_gelu_forward)(REAL *out, const REAL *inp, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         REAL x = inp[i];
@@ -138,7 +148,7 @@ void ML_F(ml_gelu_forward)(REAL *out, const REAL *inp, size_t n)
     }
 }
 
-void ML_F(ml_gelu_backward)(REAL *dinp, const REAL *inp, const REAL *dout, size_t n)
+ML_HOT void ML_F(ml_gelu_backward)(REAL *dinp, const REAL *inp, const REAL *dout, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         REAL x = inp[i];
@@ -154,8 +164,8 @@ void ML_F(ml_gelu_backward)(REAL *dinp, const REAL *inp, const REAL *dout, size_
 
 /* qkv: [b][t][3d] (q | k | v, heads contiguous inside each); out: [b][t][d];
  * att: [b][h][t][t] softmax probabilities saved for backward. No causal mask. */
-void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, int nt, int d,
-                                int nh)
+ML_HOT void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, int nt, int d,
+                                       int nh)
 {
     int hs = d / nh;
     REAL scale = 1 / ML_SQRT((REAL)hs);
@@ -197,8 +207,8 @@ void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, i
 }
 
 /* dqkv += gradient; datt: scratch of [t][t]. */
-void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout, const REAL *qkv,
-                                 const REAL *att, int nb, int nt, int d, int nh)
+ML_HOT void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout, const REAL *qkv,
+                                        const REAL *att, int nb, int nt, int d, int nh)
 {
     int hs = d / nh;
     REAL scale = 1 / ML_SQRT((REAL)hs);

@@ -20,6 +20,7 @@
 #undef ML_TANH
 #undef ML_SQRT
 #undef ML_COSH
+#undef ML_HOT
 
 #if ML_DOUBLE
 #define REAL       double
