@@ -19,6 +19,7 @@ static int bench_wire(int argc, char **argv);
 
 static const struct bench benches[] = {
     {"wire", bench_wire, "raw ZeroMQ loopback throughput, plain and CURVE (GB/s)"},
+    {"train", bench_train, "training throughput vs OpenBLAS sgemm peak (apex bench train --help)"},
     {"field", bench_field, "proof-system primitives: field mul, NTT 2^20, Merkle leaves/s"},
 };
 

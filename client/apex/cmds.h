@@ -19,8 +19,12 @@ typedef int (*apex_cmd_fn)(int argc, char **argv);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
-
-/* Benchmarks living in their own files (dispatched by cmd_bench.c). */
+int cmd_train(int argc, char **argv);
+int cmd_personalize(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+/* Benchmarks living in their own files (dispatched by cmd_bench.c); argv[0] is the
+ * benchmark's name and each prints one JSON object. */
+int bench_train(int argc, char **argv);
 int bench_field(int argc, char **argv);
 
 #endif

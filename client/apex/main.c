@@ -14,6 +14,9 @@ struct apex_cmd {
 static const struct apex_cmd commands[] = {
     {"keygen", cmd_keygen, "write a CURVE keypair for a coordinator or client"},
     {"bench", cmd_bench, "benchmarks; each prints one JSON object (apex bench --help)"},
+    {"train", cmd_train, "train a global model on Fashion-MNIST (mlp, vit-tiny, vit-small)"},
+    {"personalize", cmd_personalize, "personalize a global model on a client's private shard"},
+    {"eval", cmd_eval, "test accuracy, per-class accuracy, a client's validation accuracy"},
 };
 
 int apex_exit_code(int err)
