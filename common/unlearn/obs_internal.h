@@ -1,0 +1,54 @@
+/* Internal to common/unlearn: the shared Group-OBS linear algebra for one block,
+ *   C = λ·I + α·GᵀG   (G: [n][nb] double, row-major),
+ * used by the float reference (α = 1/(m·N)) and by the quantized path (G = G̃, λ = Λ̃, α = 1).
+ */
+#ifndef APEX_UNLEARN_OBS_INTERNAL_H
+#define APEX_UNLEARN_OBS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "unlearn/unlearn.h"
+
+/* Scratch for one block solve, sized once for n samples and blocks of at most bmax. */
+typedef struct obs_ws {
+    size_t n;      /* samples N */
+    size_t bmax;   /* largest block size this workspace holds */
+    size_t nb;     /* size of the block currently factored */
+    int woodbury;  /* 1: f holds chol((λ/α)I + GGᵀ) [n][n]; 0: chol(C) [nb][nb] */
+    double lambda; /* λ of the current factorization */
+    double alpha;  /* α of the current factorization */
+    double *g;     /* [n][nb] double, the block's gradients (filled by the caller) */
+    double *f;     /* [max(n,bmax)]^2 lower Cholesky factor (row-major) */
+    double *z;     /* [max(n,bmax)][bmax] right-hand sides: K⁻¹G_S or C⁻¹E */
+    double *q;     /* [bmax][bmax] (C⁻¹)_SS and its Cholesky factor */
+    double *mu;    /* [bmax] Lagrange multipliers μ */
+    double *t;     /* [max(n,bmax)] temporary vector */
+    double *v;     /* [bmax] caller scratch (values at S); never touched by obs_* */
+} obs_ws;
+
+/* NULL on allocation failure or bad sizes. */
+obs_ws *obs_ws_new(size_t n, size_t bmax);
+void obs_ws_free(obs_ws **ws);
+
+/* Factor C for the block in ws->g ([n][nb]). method AUTO: Woodbury iff n < nb.
+ * APEX_ERR_RANGE if a Cholesky fails (not numerically positive definite). */
+int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method);
+/* y = C⁻¹x (x, y: [nb]; may alias). */
+int obs_apply_inv(obs_ws *ws, const double *x, double *y);
+/* The Group-OBS step for the factored block: delta = −C⁻¹E(EᵀC⁻¹E)⁻¹ ws_val, where
+ * ws_val: [ns] the values to cancel at sel: [ns] (sorted local indices). On return
+ * delta[sel[k]] = −ws_val[k] exactly. */
+int obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const double *ws_val,
+                    double *delta);
+
+/* Mean of diag(GᵀG) over the nb columns of ws->g (for relative damping). */
+double obs_mean_diag(const obs_ws *ws, size_t nb);
+
+/* Sequential (OBQ/GPTQ-style) rounding of the K coordinates of x ([nb] double, the float
+ * optimum with x_S already fixed) for Ĥ = λI + GᵀG over ws->g; writes integers into out
+ * ([nb], S entries copied from x). Coordinates are processed by decreasing Ĥ_jj. */
+int obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint32_t *sel, size_t ns,
+                          const double *x, int32_t *out);
+
+#endif /* APEX_UNLEARN_OBS_INTERNAL_H */
