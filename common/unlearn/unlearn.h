@@ -175,6 +175,10 @@ int apex_mask_check_model(const apex_mask *m, const uint8_t model_id[APEX_SHA256
  * *idx: malloc'd sorted indices, *count entries. density in (0, 1]. */
 int apex_mask_from_scores(const float *scores, size_t n, double density, uint64_t **idx,
                           size_t *count);
+/* SHA-256 of the canonical encoding of a layer table (nlayers u32 + entries, as in mask.bin):
+ * the "layer-table hash" the proof transcript absorbs. */
+int apex_mask_layers_digest(const apex_mask_layer *layers, size_t nlayers,
+                            uint8_t out[APEX_SHA256_LEN]);
 /* Indices of one layer, local to it (flat − offset), for the OBS drivers: *local malloc'd. */
 int apex_mask_layer_indices(const apex_mask *m, size_t layer, uint64_t **local, size_t *count);
 
