@@ -22,5 +22,6 @@ int cmd_bench(int argc, char **argv);
 
 /* Benchmarks living in their own files (dispatched by cmd_bench.c). */
 int bench_field(int argc, char **argv);
+int bench_obs(int argc, char **argv);
 
 #endif

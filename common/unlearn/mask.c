@@ -118,8 +118,10 @@ int apex_mask_new(const uint8_t model_id[APEX_SHA256_LEN], const apex_mask_layer
     }
     memcpy(m->model_id, model_id, APEX_SHA256_LEN);
     memcpy(m->layers, layers, nlayers * sizeof *layers);
-    for (size_t i = 0; i < nlayers; i++) /* canonical: zero bytes after the NUL */
-        strncpy(m->layers[i].name, layers[i].name, sizeof m->layers[i].name);
+    for (size_t i = 0; i < nlayers; i++) { /* canonical: zero bytes after the name */
+        memset(m->layers[i].name, 0, sizeof m->layers[i].name);
+        memcpy(m->layers[i].name, layers[i].name, strnlen(layers[i].name, APEX_MASK_NAME_MAX));
+    }
     if (count)
         memcpy(m->idx, idx, count * sizeof *idx);
     m->nlayers = nlayers;

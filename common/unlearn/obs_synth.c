@@ -1,6 +1,7 @@
 /* Synthetic per-sample gradients for tests and benches (the errata's synthetic study):
  * a rank-r signal plus heavy-tailed noise, deterministic in the seed. */
 #include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -26,10 +27,11 @@ int apex_obs_synth_gradients(uint64_t seed, size_t n, size_t d, size_t rank, dou
     /* g = U·V / sqrt(r): [n][d] */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)rank,
                 (float)(1.0 / sqrt((double)rank)), u, (int)rank, v, (int)d, 0.0f, g, (int)d);
-    /* heavy tails: normal times a log-normal scale */
+    /* heavy tails: normal times a log-normal scale; both Box-Muller outputs are used */
     for (size_t i = 0; i < n * d; i++) {
-        double z = apex_rng_normal(&rng), s = exp(APEX_OBS_SYNTH_TAIL * apex_rng_normal(&rng));
-        g[i] += (float)(noise * z * s);
+        double u1 = apex_rng_unit(&rng), u2 = apex_rng_unit(&rng);
+        double r = sqrt(-2.0 * log(u1 > 0.0 ? u1 : DBL_MIN)), a = 2.0 * M_PI * u2;
+        g[i] += (float)(noise * r * cos(a) * exp(APEX_OBS_SYNTH_TAIL * r * sin(a)));
     }
     free(u);
     free(v);
