@@ -17,6 +17,7 @@ void apex_obs_params_default(apex_obs_params *p)
     p->lambda = 0.0;
     p->fisher_m = APEX_OBS_DEFAULT_FISHER_M;
     p->method = APEX_OBS_AUTO;
+    p->threads = 1;
 }
 
 static int params_ok(const apex_obs_params *p)
@@ -24,7 +25,8 @@ static int params_ok(const apex_obs_params *p)
     return p && p->block >= 1 && p->block <= APEX_OBS_MAX_BLOCK && p->fisher_m > 0.0 &&
            isfinite(p->fisher_m) && p->lambda >= 0.0 && isfinite(p->lambda) &&
            (p->lambda > 0.0 || (p->rel_damp > 0.0 && isfinite(p->rel_damp))) &&
-           p->method >= APEX_OBS_AUTO && p->method <= APEX_OBS_DIRECT;
+           p->method >= APEX_OBS_AUTO && p->method <= APEX_OBS_DIRECT && p->threads >= 1 &&
+           p->threads <= APEX_OBS_MAX_THREADS;
 }
 
 static int sel_ok(const uint32_t *sel, size_t ns, size_t nb)
@@ -81,54 +83,88 @@ int apex_obs_block(const apex_obs_params *p, const float *g, size_t n, size_t ld
     return rc;
 }
 
+/* Per-worker buffers of the float layer driver. */
+typedef struct layer_worker {
+    obs_ws *ws;    /* factorization scratch */
+    double *wb;    /* [B] the block's weights in double */
+    double *db;    /* [B] its δ */
+    uint32_t *sel; /* [B] its masked local indices */
+} layer_worker;
+
+/* Everything one float layer run shares with its workers. */
+typedef struct layer_ctx {
+    const apex_obs_params *p; /* parameters */
+    const float *g;           /* [n][ldg] gradients */
+    size_t ldg;               /* row stride of g */
+    float *w;                 /* [d] weights, updated in place (disjoint blocks) */
+    const uint64_t *mask;     /* sorted mask */
+    const obs_job *jobs;      /* masked blocks */
+    layer_worker *wk;         /* [threads] worker buffers */
+} layer_ctx;
+
+static int layer_job(void *ctxp, unsigned worker, size_t j)
+{
+    layer_ctx *c = ctxp;
+    layer_worker *wk = &c->wk[worker];
+    const obs_job *jb = &c->jobs[j];
+    size_t ns = jb->k1 - jb->k0, nb = jb->nb, start = jb->start;
+    for (size_t k = 0; k < ns; k++)
+        wk->sel[k] = (uint32_t)(c->mask[jb->k0 + k] - start);
+    load_block(wk->ws, c->g + start, c->ldg, nb);
+    for (size_t i = 0; i < nb; i++)
+        wk->wb[i] = (double)c->w[start + i];
+    int rc = block_solve(wk->ws, c->p, nb, wk->wb, wk->sel, ns, wk->db, NULL);
+    if (rc != APEX_OK) {
+        LOG_ERROR("obs: block %zu (weights %zu..%zu) failed: %s", jb->block, start, start + nb - 1,
+                  apex_strerror(rc));
+        return rc;
+    }
+    for (size_t i = 0; i < nb; i++)
+        c->w[start + i] = (float)(wk->wb[i] + wk->db[i]);
+    for (size_t k = 0; k < ns; k++)
+        c->w[start + wk->sel[k]] = 0.0f;
+    return APEX_OK;
+}
+
 int apex_obs_layer(const apex_obs_params *p, const float *g, size_t n, size_t ldg, float *w,
                    size_t d, const uint64_t *mask, size_t nmask, size_t *nblocks_done)
 {
     if (nblocks_done)
         *nblocks_done = 0;
-    if (!params_ok(p) || !g || !w || d == 0 || ldg < d || (nmask > 0 && !mask))
+    if (!params_ok(p) || !g || !w || d == 0 || ldg < d || (nmask > 0 && !mask) || n == 0 ||
+        n > APEX_OBS_MAX_SAMPLES)
         return APEX_ERR_INVALID;
-    for (size_t k = 0; k < nmask; k++)
-        if (mask[k] >= d || (k > 0 && mask[k] <= mask[k - 1]))
-            return APEX_ERR_INVALID;
-    if (nmask == 0)
-        return APEX_OK;
-    size_t B = p->block;
-    obs_ws *ws = obs_ws_new(n, B);
-    double *wb = apex_calloc_n(B, sizeof *wb), *db = apex_calloc_n(B, sizeof *db);
-    uint32_t *sel = apex_calloc_n(B, sizeof *sel);
-    int rc = APEX_OK;
-    if (!ws || !wb || !db || !sel) {
-        rc = n == 0 || n > APEX_OBS_MAX_SAMPLES ? APEX_ERR_INVALID : APEX_ERR_NOMEM;
-        goto out;
+    obs_job *jobs = NULL;
+    size_t njobs = 0, first_fail = 0;
+    int rc = obs_jobs_build(mask, nmask, d, p->block, &jobs, &njobs);
+    if (rc != APEX_OK || njobs == 0) {
+        free(jobs);
+        return rc;
     }
-    size_t done = 0;
-    for (size_t k = 0; k < nmask;) {
-        size_t blk = (size_t)(mask[k] / B), start = blk * B;
-        size_t nb = d - start < B ? d - start : B, ns = 0;
-        while (k < nmask && mask[k] < start + nb)
-            sel[ns++] = (uint32_t)(mask[k++] - start);
-        load_block(ws, g + start, ldg, nb);
-        for (size_t j = 0; j < nb; j++)
-            wb[j] = (double)w[start + j];
-        rc = block_solve(ws, p, nb, wb, sel, ns, db, NULL);
-        if (rc != APEX_OK) {
-            LOG_ERROR("obs: block %zu (weights %zu..%zu) failed: %s", blk, start, start + nb - 1,
-                      apex_strerror(rc));
-            goto out;
-        }
-        for (size_t j = 0; j < nb; j++)
-            w[start + j] = (float)(wb[j] + db[j]);
-        for (size_t s = 0; s < ns; s++)
-            w[start + sel[s]] = 0.0f;
-        done++;
+    unsigned nt = p->threads < njobs ? p->threads : (unsigned)njobs;
+    layer_worker *wk = apex_calloc_n(nt, sizeof *wk);
+    layer_ctx c = {p, g, ldg, w, mask, jobs, wk};
+    for (unsigned t = 0; wk && t < nt; t++) {
+        wk[t].ws = obs_ws_new(n, p->block);
+        wk[t].wb = apex_calloc_n(p->block, sizeof(double));
+        wk[t].db = apex_calloc_n(p->block, sizeof(double));
+        wk[t].sel = apex_calloc_n(p->block, sizeof(uint32_t));
+        if (!wk[t].ws || !wk[t].wb || !wk[t].db || !wk[t].sel)
+            rc = APEX_ERR_NOMEM;
     }
+    if (!wk)
+        rc = APEX_ERR_NOMEM;
+    if (rc == APEX_OK)
+        rc = obs_jobs_run(njobs, nt, layer_job, &c, &first_fail);
     if (nblocks_done)
-        *nblocks_done = done;
-out:
-    obs_ws_free(&ws);
-    free(wb);
-    free(db);
-    free(sel);
+        *nblocks_done = first_fail;
+    for (unsigned t = 0; wk && t < nt; t++) {
+        obs_ws_free(&wk[t].ws);
+        free(wk[t].wb);
+        free(wk[t].db);
+        free(wk[t].sel);
+    }
+    free(wk);
+    free(jobs);
     return rc;
 }

@@ -51,4 +51,23 @@ double obs_mean_diag(const obs_ws *ws, size_t nb);
 int obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint32_t *sel, size_t ns,
                           const double *x, int32_t *out);
 
+/* One masked block of a layer: weights [start, start + nb), mask entries [k0, k1). */
+typedef struct obs_job {
+    size_t block; /* block index in the layer */
+    size_t start; /* first weight (flat index local to the layer) */
+    size_t nb;    /* weights in this block (B, or fewer for the last block) */
+    size_t k0;    /* first mask entry of this block */
+    size_t k1;    /* one past its last mask entry */
+} obs_job;
+
+/* Group sorted, unique mask indices (< d) by block; *jobs malloc'd, in block order.
+ * APEX_ERR_INVALID if the mask is unsorted, has duplicates or leaves [0, d). */
+int obs_jobs_build(const uint64_t *mask, size_t nmask, size_t d, size_t block, obs_job **jobs,
+                   size_t *njobs);
+/* Runs job j as fn(ctx, worker, j) for every j < njobs on nthreads workers (worker 0 is the
+ * caller). A worker stops at its first error. Returns the error of the lowest failed job and
+ * sets *first_fail to its index (njobs when none failed); jobs below it all ran. */
+typedef int (*obs_job_fn)(void *ctx, unsigned worker, size_t job);
+int obs_jobs_run(size_t njobs, unsigned nthreads, obs_job_fn fn, void *ctx, size_t *first_fail);
+
 #endif /* APEX_UNLEARN_OBS_INTERNAL_H */

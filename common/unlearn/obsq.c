@@ -19,6 +19,7 @@ void apex_obsq_params_default(apex_obsq_params *p)
     p->tau_log2 = APEX_OBSQ_DEFAULT_TAU_LOG2;
     p->refine = APEX_OBSQ_DEFAULT_REFINE;
     p->rounding = APEX_OBSQ_ROUND_AUTO;
+    p->threads = 1;
 }
 
 int64_t apex_obsq_lambda_for(size_t n)
@@ -251,7 +252,8 @@ static int params_ok(const apex_obsq_params *p)
 {
     return p && p->block >= 1 && p->block <= APEX_OBS_MAX_BLOCK && p->lambda >= 0 &&
            p->tau_log2 <= APEX_OBSQ_MAX_TAU_LOG2 && p->rounding >= APEX_OBSQ_ROUND_AUTO &&
-           p->rounding <= APEX_OBSQ_ROUND_SEQUENTIAL;
+           p->rounding <= APEX_OBSQ_ROUND_SEQUENTIAL && p->threads >= 1 &&
+           p->threads <= APEX_OBS_MAX_THREADS;
 }
 
 static void scratch_free(obsq_scratch *sc)
@@ -315,6 +317,50 @@ int apex_obsq_block(const apex_obsq_params *p, const int8_t *gq, size_t n, size_
     return rc;
 }
 
+/* Per-worker buffers of the quantized layer driver. */
+typedef struct qworker {
+    obs_ws *ws;      /* factorization scratch */
+    obsq_scratch sc; /* solve scratch */
+    uint32_t *sel;   /* [B] masked local indices */
+    int ok;          /* 1 once sc is allocated */
+} qworker;
+
+/* Everything one quantized layer run shares with its workers. */
+typedef struct qlayer_ctx {
+    const apex_obsq_params *p;   /* parameters */
+    int64_t lambda;              /* Λ̃ */
+    const int8_t *gq;            /* [nblk][n][B] */
+    size_t n;                    /* samples */
+    const int32_t *wq;           /* [d] weights */
+    const uint64_t *mask;        /* sorted mask */
+    int32_t *delta;              /* [d] output */
+    const obs_job *jobs;         /* masked blocks */
+    apex_obsq_block_stat *stats; /* [njobs] or NULL */
+    qworker *wk;                 /* [threads] */
+} qlayer_ctx;
+
+static int qlayer_job(void *ctxp, unsigned worker, size_t j)
+{
+    qlayer_ctx *c = ctxp;
+    qworker *wk = &c->wk[worker];
+    const obs_job *jb = &c->jobs[j];
+    size_t B = c->p->block, ns = jb->k1 - jb->k0;
+    for (size_t k = 0; k < ns; k++)
+        wk->sel[k] = (uint32_t)(c->mask[jb->k0 + k] - jb->start);
+    apex_obsq_block_stat st = {.block = jb->block};
+    int rc = block_solve(wk->ws, &wk->sc, c->p, c->lambda, c->gq + jb->block * c->n * B, B, jb->nb,
+                         c->wq + jb->start, wk->sel, ns, c->delta + jb->start, &st);
+    st.block = jb->block;
+    st.nmask = (uint32_t)ns;
+    if (c->stats)
+        c->stats[j] = st;
+    if (rc != APEX_OK)
+        LOG_ERROR("obsq: block %zu (weights %zu..%zu) failed: %s (max|rho_K| = %lld, tau = 2^%u)",
+                  jb->block, jb->start, jb->start + jb->nb - 1, apex_strerror(rc),
+                  (long long)st.max_rho, c->p->tau_log2);
+    return rc;
+}
+
 int apex_obsq_layer(const apex_obsq_params *p, const int8_t *gq, size_t n, size_t d,
                     const int32_t *wq, const uint64_t *mask, size_t nmask, int32_t *delta,
                     apex_obsq_block_stat *stats, size_t *nstats, uint64_t *failed_block)
@@ -326,48 +372,38 @@ int apex_obsq_layer(const apex_obsq_params *p, const int8_t *gq, size_t n, size_
         return (int)lambda;
     if (!gq || !wq || !delta || d == 0 || (nmask > 0 && !mask))
         return APEX_ERR_INVALID;
-    for (size_t k = 0; k < nmask; k++)
-        if (mask[k] >= d || (k > 0 && mask[k] <= mask[k - 1]))
-            return APEX_ERR_INVALID;
+    obs_job *jobs = NULL;
+    size_t njobs = 0, first_fail = 0;
+    int rc = obs_jobs_build(mask, nmask, d, p->block, &jobs, &njobs);
+    if (rc != APEX_OK)
+        return rc;
     memset(delta, 0, d * sizeof *delta);
-    size_t B = p->block, ns_done = 0;
-    obs_ws *ws = obs_ws_new(n, B);
-    uint32_t *sel = apex_calloc_n(B, sizeof *sel);
-    obsq_scratch sc;
-    int rc = scratch_new(&sc, B);
-    if (!ws || !sel || rc != APEX_OK) {
-        if (rc == APEX_OK)
-            scratch_free(&sc);
-        obs_ws_free(&ws);
-        free(sel);
-        return APEX_ERR_NOMEM;
+    unsigned nt = p->threads < njobs ? p->threads : (unsigned)(njobs ? njobs : 1);
+    qworker *wk = apex_calloc_n(nt, sizeof *wk);
+    qlayer_ctx c = {p, lambda, gq, n, wq, mask, delta, jobs, stats, wk};
+    for (unsigned t = 0; wk && t < nt; t++) {
+        wk[t].ws = obs_ws_new(n, p->block);
+        wk[t].sel = apex_calloc_n(p->block, sizeof(uint32_t));
+        wk[t].ok = scratch_new(&wk[t].sc, p->block) == APEX_OK;
+        if (!wk[t].ws || !wk[t].sel || !wk[t].ok)
+            rc = APEX_ERR_NOMEM;
     }
-    for (size_t k = 0; k < nmask;) {
-        size_t blk = (size_t)(mask[k] / B), start = blk * B;
-        size_t nb = d - start < B ? d - start : B, ns = 0;
-        while (k < nmask && mask[k] < start + nb)
-            sel[ns++] = (uint32_t)(mask[k++] - start);
-        apex_obsq_block_stat st = {.block = blk};
-        rc = block_solve(ws, &sc, p, lambda, gq + blk * n * B, B, nb, wq + start, sel, ns,
-                         delta + start, &st);
-        st.block = blk;
-        if (stats)
-            stats[ns_done] = st;
-        ns_done++;
-        if (rc != APEX_OK) {
-            LOG_ERROR("obsq: block %zu (weights %zu..%zu) failed: %s (max|rho_K| = %lld, tau = "
-                      "2^%u)",
-                      blk, start, start + nb - 1, apex_strerror(rc), (long long)st.max_rho,
-                      p->tau_log2);
-            if (failed_block)
-                *failed_block = blk;
-            break;
-        }
+    if (!wk)
+        rc = APEX_ERR_NOMEM;
+    if (rc == APEX_OK) {
+        rc = obs_jobs_run(njobs, nt, qlayer_job, &c, &first_fail);
+        if (nstats)
+            *nstats = rc == APEX_OK ? njobs : first_fail + 1;
+        if (rc != APEX_OK && failed_block)
+            *failed_block = jobs[first_fail].block;
     }
-    if (nstats)
-        *nstats = ns_done;
-    scratch_free(&sc);
-    obs_ws_free(&ws);
-    free(sel);
+    for (unsigned t = 0; wk && t < nt; t++) {
+        obs_ws_free(&wk[t].ws);
+        free(wk[t].sel);
+        if (wk[t].ok)
+            scratch_free(&wk[t].sc);
+    }
+    free(wk);
+    free(jobs);
     return rc;
 }

@@ -24,6 +24,8 @@
  * gives the same δ = −E·w_S there. */
 #define APEX_OBS_ZERO_GRAD_LAMBDA 1.0
 
+/* Most worker threads a layer driver accepts (each owns an O(N·B + B²) workspace). */
+#define APEX_OBS_MAX_THREADS 64u
 /* σ of the log-normal scale that gives synthetic gradient noise its heavy tails. */
 #define APEX_OBS_SYNTH_TAIL 0.75
 

@@ -39,9 +39,13 @@ typedef struct apex_obs_params {
     double lambda;   /* fixed damping λ > 0; 0 selects relative damping */
     double fisher_m; /* m in G_bᵀG_b/(m·N), > 0 */
     apex_obs_method method; /* solver choice; AUTO by default */
+    unsigned threads;       /* layer driver: worker threads over blocks (1..64, default 1) */
 } apex_obs_params;
 
-/* Defaults: B = 256, relative damping 1%, m = 10, AUTO. */
+/* Defaults: B = 256, relative damping 1%, m = 10, AUTO, 1 thread.
+ * Threads: the layer drivers run blocks in parallel; every worker calls OpenBLAS/LAPACKE on
+ * small matrices, so set OpenBLAS itself to one thread (openblas_set_num_threads(1) or
+ * OPENBLAS_NUM_THREADS=1) when threads > 1. Results do not depend on the thread count. */
 void apex_obs_params_default(apex_obs_params *p);
 
 /* One block. g: [n][ldg] float, the block's gradients are columns [0, nb) of it.
@@ -81,6 +85,7 @@ typedef struct apex_obsq_params {
     unsigned tau_log2; /* t of τ = 2^t; accepted residuals are −τ ≤ ρ̃ ≤ τ−1 */
     unsigned refine;   /* refinement steps driven by the exact residual */
     apex_obsq_rounding rounding; /* rounding strategy */
+    unsigned threads;            /* layer driver: worker threads over blocks (1..64, default 1) */
 } apex_obsq_params;
 
 /* Per masked block statistics (to calibrate τ). */

@@ -255,6 +255,16 @@ static void test_layer(void **state)
         for (size_t j = 0; j < nb; j++)
             assert_true(w[start + j] == (float)(wb[j] + db[j]) || w[start + j] == 0.0f);
     }
+    /* worker threads give bit-identical results */
+    float *w3 = calloc(d, sizeof *w3);
+    memcpy(w3, w0, d * sizeof *w3);
+    prm.threads = 3;
+    assert_int_equal(apex_obs_layer(&prm, g, n, d, w3, d, mask, 6, &done), APEX_OK);
+    assert_int_equal(done, 4);
+    assert_memory_equal(w3, w, d * sizeof *w);
+    prm.threads = 0;
+    assert_int_equal(apex_obs_layer(&prm, g, n, d, w3, d, mask, 6, &done), APEX_ERR_INVALID);
+    free(w3);
     free(g);
     free(w);
     free(w0);

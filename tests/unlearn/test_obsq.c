@@ -358,6 +358,24 @@ static void test_layer(void **state)
                 assert_true(apex_obsq_rho_ok(rho[j], p.tau_log2));
         }
     }
+    /* three worker threads: identical δ̃ and statistics */
+    int32_t *d3 = calloc(d, sizeof *d3);
+    apex_obsq_block_stat st3[TNBLK];
+    size_t nst3 = 0;
+    p.threads = 3;
+    assert_int_equal(apex_obsq_layer(&p, L.gq, TN, d, L.wq, mask, nm, d3, st3, &nst3, NULL),
+                     APEX_OK);
+    assert_int_equal(nst3, 3);
+    assert_memory_equal(d3, delta, d * sizeof *d3);
+    assert_memory_equal(st3, st, 3 * sizeof st[0]);
+    /* with threads, a failure still names the lowest failing block */
+    p.tau_log2 = 2;
+    uint64_t failed = 99;
+    assert_int_equal(apex_obsq_layer(&p, L.gq, TN, d, L.wq, mask, nm, d3, st3, &nst3, &failed),
+                     APEX_ERR_REJECTED);
+    assert_int_equal(failed, 0);
+    assert_int_equal(nst3, 1);
+    free(d3);
     free(delta);
     free_layer(&L);
 }
