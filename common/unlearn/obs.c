@@ -44,14 +44,9 @@ static int block_solve(obs_ws *ws, const apex_obs_params *p, size_t nb, const do
                        const uint32_t *sel, size_t ns, double *delta, double *lambda_out)
 {
     double alpha = 1.0 / (p->fisher_m * (double)ws->n);
-    double lambda = p->lambda;
-    if (lambda == 0.0) {
-        double md = obs_mean_diag(ws, nb) * alpha;
-        lambda = md > 0.0 ? p->rel_damp * md : APEX_OBS_ZERO_GRAD_LAMBDA;
-    }
+    int rc = obs_factor(ws, nb, p->lambda, alpha, p->method, p->rel_damp);
     if (lambda_out)
-        *lambda_out = lambda;
-    int rc = obs_factor(ws, nb, lambda, alpha, p->method);
+        *lambda_out = ws->lambda;
     if (rc != APEX_OK)
         return rc;
     for (size_t k = 0; k < ns; k++)

@@ -19,12 +19,12 @@ typedef struct obs_ws {
     double lambda; /* λ of the current factorization */
     double alpha;  /* α of the current factorization */
     double *g;     /* [n][nb] double, the block's gradients (filled by the caller) */
-    double *f;     /* [max(n,bmax)]^2 lower Cholesky factor (row-major) */
-    double *z;     /* [max(n,bmax)][bmax] right-hand sides: K⁻¹G_S or C⁻¹E */
-    double *q;     /* [bmax][bmax] (C⁻¹)_SS and its Cholesky factor */
-    double *mu;    /* [bmax] Lagrange multipliers μ */
-    double *t;     /* [max(n,bmax)] temporary vector */
-    double *v;     /* [bmax] caller scratch (values at S); never touched by obs_* */
+    double *f;     /* [max(n,bmax)]^2 Gram matrix, then its Cholesky factor */
+    double *z; /* [bmax][max(n,bmax)] right-hand sides, one per row: (K⁻¹G_S)ᵀ or (C⁻¹E)ᵀ */
+    double *q;  /* [bmax][bmax] (C⁻¹)_SS and its Cholesky factor */
+    double *mu; /* [bmax] Lagrange multipliers μ */
+    double *t;  /* [max(n,bmax)] temporary vector */
+    double *v;  /* [bmax] caller scratch (values at S); never touched by obs_* */
 } obs_ws;
 
 /* NULL on allocation failure or bad sizes. */
@@ -32,8 +32,11 @@ obs_ws *obs_ws_new(size_t n, size_t bmax);
 void obs_ws_free(obs_ws **ws);
 
 /* Factor C for the block in ws->g ([n][nb]). method AUTO: Woodbury iff n < nb.
+ * lambda == 0 selects relative damping λ = rel·mean(diag(αGᵀG)) (APEX_OBS_ZERO_GRAD_LAMBDA
+ * for an all-zero block); the λ used is left in ws->lambda.
  * APEX_ERR_RANGE if a Cholesky fails (not numerically positive definite). */
-int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method);
+int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method,
+               double rel);
 /* y = C⁻¹x (x, y: [nb]; may alias). */
 int obs_apply_inv(obs_ws *ws, const double *x, double *y);
 /* The Group-OBS step for the factored block: delta = −C⁻¹E(EᵀC⁻¹E)⁻¹ ws_val, where
@@ -41,9 +44,6 @@ int obs_apply_inv(obs_ws *ws, const double *x, double *y);
  * delta[sel[k]] = −ws_val[k] exactly. */
 int obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const double *ws_val,
                     double *delta);
-
-/* Mean of diag(GᵀG) over the nb columns of ws->g (for relative damping). */
-double obs_mean_diag(const obs_ws *ws, size_t nb);
 
 /* Sequential (OBQ/GPTQ-style) rounding of the K coordinates of x ([nb] double, the float
  * optimum with x_S already fixed) for Ĥ = λI + GᵀG over ws->g; writes integers into out

@@ -54,38 +54,53 @@ void obs_ws_free(obs_ws **ws)
     *ws = NULL;
 }
 
-double obs_mean_diag(const obs_ws *ws, size_t nb)
+/* LAPACK calls use the column-major `_work` entry points on our row-major buffers: a
+ * row-major lower triangle is a column-major upper one, and right-hand sides are stored one
+ * per row ([nrhs][dim] row-major = [dim][nrhs] column-major). That avoids the transposes and
+ * NaN scans of the row-major LAPACKE wrappers; non-finite results are caught at the end. */
+static int chol(double *a, size_t dim)
 {
-    double s = 0.0;
-    for (size_t i = 0; i < ws->n * nb; i++)
-        s += ws->g[i] * ws->g[i];
-    return s / (double)nb;
+    return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)dim, a, (lapack_int)dim) == 0
+               ? APEX_OK
+               : APEX_ERR_RANGE;
 }
 
-int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method)
+static int chol_solve(const double *f, size_t dim, double *b, size_t nrhs)
 {
-    if (nb == 0 || nb > ws->bmax || !(lambda > 0.0) || !(alpha > 0.0) || !isfinite(lambda))
+    return LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'U', (lapack_int)dim, (lapack_int)nrhs, f,
+                               (lapack_int)dim, b, (lapack_int)dim) == 0
+               ? APEX_OK
+               : APEX_ERR_INTERNAL;
+}
+
+int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method,
+               double rel)
+{
+    if (nb == 0 || nb > ws->bmax || !(lambda >= 0.0) || !(alpha > 0.0) || !isfinite(lambda) ||
+        (lambda == 0.0 && !(rel > 0.0)))
         return APEX_ERR_INVALID;
     int n = (int)ws->n, b = (int)nb;
     ws->nb = nb;
-    ws->lambda = lambda;
     ws->alpha = alpha;
     ws->woodbury = method == APEX_OBS_WOODBURY || (method == APEX_OBS_AUTO && ws->n < nb);
-    lapack_int info;
-    if (ws->woodbury) {
-        /* K = (λ/α)I + GGᵀ, lower triangle */
+    size_t dim = ws->woodbury ? ws->n : nb;
+    if (ws->woodbury) /* K = GGᵀ (lower), (λ/α)I added below */
         cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, n, b, 1.0, ws->g, b, 0.0, ws->f, n);
-        for (int i = 0; i < n; i++)
-            ws->f[(size_t)i * n + i] += lambda / alpha;
-        info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, ws->f, n);
-    } else {
-        /* C = λI + αGᵀG, lower triangle */
+    else /* C = αGᵀG (lower), λI added below */
         cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, b, n, alpha, ws->g, b, 0.0, ws->f, b);
-        for (int i = 0; i < b; i++)
-            ws->f[(size_t)i * b + i] += lambda;
-        info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', b, ws->f, b);
+    if (lambda == 0.0) {
+        /* relative damping: mean(diag(αGᵀG)) = α·trace(GGᵀ)/nb = trace(C − λI)/nb */
+        double tr = 0.0;
+        for (size_t i = 0; i < dim; i++)
+            tr += ws->f[i * dim + i];
+        double md = (ws->woodbury ? alpha * tr : tr) / (double)nb;
+        lambda = md > 0.0 ? rel * md : APEX_OBS_ZERO_GRAD_LAMBDA;
     }
-    return info == 0 ? APEX_OK : APEX_ERR_RANGE;
+    ws->lambda = lambda;
+    double add = ws->woodbury ? lambda / alpha : lambda;
+    for (size_t i = 0; i < dim; i++)
+        ws->f[i * dim + i] += add;
+    return chol(ws->f, dim);
 }
 
 int obs_apply_inv(obs_ws *ws, const double *x, double *y)
@@ -94,12 +109,12 @@ int obs_apply_inv(obs_ws *ws, const double *x, double *y)
     if (y != x)
         memcpy(y, x, ws->nb * sizeof *y);
     if (!ws->woodbury)
-        return LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', b, 1, ws->f, b, y, 1) == 0 ? APEX_OK
-                                                                                : APEX_ERR_INTERNAL;
+        return chol_solve(ws->f, ws->nb, y, 1);
     /* y = (1/λ)(x − Gᵀ K⁻¹ G x) */
     cblas_dgemv(CblasRowMajor, CblasNoTrans, n, b, 1.0, ws->g, b, y, 1, 0.0, ws->t, 1);
-    if (LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, 1, ws->f, n, ws->t, 1) != 0)
-        return APEX_ERR_INTERNAL;
+    int rc = chol_solve(ws->f, ws->n, ws->t, 1);
+    if (rc != APEX_OK)
+        return rc;
     cblas_dgemv(CblasRowMajor, CblasTrans, n, b, -1.0, ws->g, b, ws->t, 1, 1.0, y, 1);
     cblas_dscal(b, 1.0 / ws->lambda, y, 1);
     return APEX_OK;
@@ -109,47 +124,55 @@ int obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const double *ws
 {
     if (ns == 0 || ns > ws->nb)
         return APEX_ERR_INVALID;
-    int n = (int)ws->n, b = (int)ws->nb, s = (int)ns;
+    size_t n = ws->n, b = ws->nb;
     double inv_l = 1.0 / ws->lambda;
+    int rc;
     if (ws->woodbury) {
-        /* Z = K⁻¹ G_S : [n][ns] */
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < s; k++)
-                ws->z[(size_t)i * s + k] = ws->g[(size_t)i * b + sel[k]];
-        if (LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, s, ws->f, n, ws->z, s) != 0)
-            return APEX_ERR_INTERNAL;
-        /* Q = (1/λ)(I − G_SᵀZ): G_Sᵀ is gathered into q's lower part via t-free loop */
-        for (int a = 0; a < s; a++)
-            for (int c = 0; c <= a; c++) {
+        /* Zᵀ = (K⁻¹ G_S)ᵀ : [ns][n], one masked column per row */
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < ns; k++)
+                ws->z[k * n + i] = ws->g[i * b + sel[k]];
+        if ((rc = chol_solve(ws->f, n, ws->z, ns)) != APEX_OK)
+            return rc;
+        /* Q = (1/λ)(I − G_SᵀZ), lower triangle */
+        for (size_t a = 0; a < ns; a++)
+            for (size_t c = 0; c <= a; c++) {
                 double acc = 0.0;
-                for (int i = 0; i < n; i++)
-                    acc += ws->g[(size_t)i * b + sel[a]] * ws->z[(size_t)i * s + c];
-                ws->q[(size_t)a * s + c] = ((a == c ? 1.0 : 0.0) - acc) * inv_l;
+                for (size_t i = 0; i < n; i++)
+                    acc += ws->g[i * b + sel[a]] * ws->z[c * n + i];
+                ws->q[a * ns + c] = ((a == c ? 1.0 : 0.0) - acc) * inv_l;
             }
     } else {
-        /* X = C⁻¹E : [nb][ns] */
-        memset(ws->z, 0, (size_t)b * s * sizeof(double));
-        for (int k = 0; k < s; k++)
-            ws->z[(size_t)sel[k] * s + k] = 1.0;
-        if (LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', b, s, ws->f, b, ws->z, s) != 0)
-            return APEX_ERR_INTERNAL;
-        for (int a = 0; a < s; a++)
-            for (int c = 0; c <= a; c++)
-                ws->q[(size_t)a * s + c] = ws->z[(size_t)sel[a] * s + c];
+        /* Xᵀ = (C⁻¹E)ᵀ : [ns][nb] */
+        memset(ws->z, 0, ns * b * sizeof(double));
+        for (size_t k = 0; k < ns; k++)
+            ws->z[k * b + sel[k]] = 1.0;
+        if ((rc = chol_solve(ws->f, b, ws->z, ns)) != APEX_OK)
+            return rc;
+        for (size_t a = 0; a < ns; a++)
+            for (size_t c = 0; c <= a; c++)
+                ws->q[a * ns + c] = ws->z[c * b + sel[a]];
     }
-    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', s, ws->q, s) != 0)
-        return APEX_ERR_RANGE;
+    if ((rc = chol(ws->q, ns)) != APEX_OK)
+        return rc;
     memcpy(ws->mu, ws_val, ns * sizeof(double));
-    if (LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', s, 1, ws->q, s, ws->mu, 1) != 0)
-        return APEX_ERR_INTERNAL;
+    if ((rc = chol_solve(ws->q, ns, ws->mu, 1)) != APEX_OK)
+        return rc;
     if (ws->woodbury) {
-        /* v = Zμ : [n]; δ = (1/λ)(Gᵀv − Eμ) */
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, n, s, 1.0, ws->z, s, ws->mu, 1, 0.0, ws->t, 1);
-        cblas_dgemv(CblasRowMajor, CblasTrans, n, b, inv_l, ws->g, b, ws->t, 1, 0.0, delta, 1);
+        /* v = Zμ : [n]; δ = (1/λ)(Gᵀv − Eμ) (the E part is overwritten below) */
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)ns, (int)n, 1.0, ws->z, (int)n, ws->mu, 1, 0.0,
+                    ws->t, 1);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)b, inv_l, ws->g, (int)b, ws->t, 1, 0.0,
+                    delta, 1);
     } else {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, b, s, -1.0, ws->z, s, ws->mu, 1, 0.0, delta, 1);
+        /* δ = −Xμ */
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)ns, (int)b, -1.0, ws->z, (int)b, ws->mu, 1, 0.0,
+                    delta, 1);
     }
-    for (int k = 0; k < s; k++)
+    for (size_t j = 0; j < b; j++)
+        if (!isfinite(delta[j]))
+            return APEX_ERR_RANGE;
+    for (size_t k = 0; k < ns; k++)
         delta[sel[k]] = -ws_val[k];
     return APEX_OK;
 }

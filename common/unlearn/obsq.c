@@ -170,7 +170,7 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nb; j++)
             ws->g[i * nb + j] = (double)gq[i * ldq + j];
-    int rc = obs_factor(ws, nb, (double)lambda, 1.0, APEX_OBS_AUTO);
+    int rc = obs_factor(ws, nb, (double)lambda, 1.0, APEX_OBS_AUTO, 0.0);
     if (rc != APEX_OK)
         return rc;
     for (size_t k = 0; k < ns; k++)
