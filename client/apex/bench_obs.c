@@ -280,6 +280,7 @@ int bench_obs(int argc, char **argv)
     json_object_set_new(o, "gflop", json_real(flops / 1e9));
     json_object_set_new(o, "gflops", json_real(flops / obs_s / 1e9));
     json_object_set_new(o, "sgemm_peak_gflops", json_real(sg2 > sg1 ? sg2 : sg1));
+    json_object_set_new(o, "sgemm_peak_threads", json_integer(sg2 > sg1 ? 2 : 1));
     json_object_set_new(o, "sgemm_1thread_gflops", json_real(sg1));
     json_object_set_new(o, "sgemm_2thread_gflops", json_real(sg2));
     json_object_set_new(o, "sgemm_dim", json_integer(OBS_SGEMM_DIM));
