@@ -242,7 +242,7 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
     const int64_t half = (int64_t)1 << (APEX_OBSQ_BW - 1);
     for (size_t j = 0; j < nb; j++) {
         int64_t wn = (int64_t)wq[j] + delta[j];
-        if (wn < -half || wn >= half)
+        if (wn < -half || wn >= half || wq[j] < -half || wq[j] >= half)
             return APEX_ERR_RANGE;
     }
     return pass ? APEX_OK : APEX_ERR_REJECTED;

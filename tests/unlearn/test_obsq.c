@@ -380,6 +380,70 @@ static void test_layer(void **state)
     free_layer(&L);
 }
 
+/* δ* of the quantized path is the float Group-OBS of Ĥ: with α = 1 (m = 1/N) and λ = Λ̃ the
+ * float driver on G̃ gives δ_f, and naive rounding without refinement is round(δ_f). */
+static void test_matches_float_solver(void **state)
+{
+    (void)state;
+    layer L = make_layer(5);
+    apex_obsq_params p;
+    apex_obsq_params_default(&p);
+    p.rounding = APEX_OBSQ_ROUND_NAIVE;
+    p.refine = 0;
+    apex_obs_params fp;
+    apex_obs_params_default(&fp);
+    fp.block = TB;
+    fp.fisher_m = 1.0 / TN;
+    fp.lambda = (double)apex_obsq_lambda_for(TN);
+    float *gf = calloc(TN * TB, sizeof *gf);
+    double w[TB], df[TB];
+    int32_t dq[TB];
+    uint32_t sel[TNS];
+    for (size_t b = 0; b < 2; b++) {
+        block_sel(&L, b, sel);
+        for (size_t i = 0; i < TN * TB; i++)
+            gf[i] = (float)L.gq[b * TN * TB + i];
+        for (size_t j = 0; j < TB; j++)
+            w[j] = (double)L.wq[b * TB + j];
+        assert_int_equal(apex_obs_block(&fp, gf, TN, TB, TB, w, sel, TNS, df, NULL), APEX_OK);
+        int rc =
+            apex_obsq_block(&p, L.gq + b * TN * TB, TN, TB, TB, L.wq + b * TB, sel, TNS, dq, NULL);
+        assert_int_equal(rc, APEX_OK);
+        for (size_t j = 0; j < TB; j++)
+            if (fabs((double)dq[j] - df[j]) > 0.5 + 1e-6)
+                fail_msg("block %zu coord %zu: integer %d vs float %.6f", b, j, dq[j], df[j]);
+    }
+    free(gf);
+    free_layer(&L);
+}
+
+/* w̃ + δ̃ must stay inside [−2^23, 2^23): weights at the top of the range are refused. */
+static void test_weight_range(void **state)
+{
+    (void)state;
+    layer L = make_layer(6);
+    apex_obsq_params p;
+    apex_obsq_params_default(&p);
+    uint32_t sel[TNS];
+    block_sel(&L, 0, sel);
+    int32_t delta[TB];
+    for (size_t j = 0; j < TB; j++)
+        L.wq[j] = (1 << 23) - 1;
+    for (size_t k = 0; k < TNS; k++) /* masked weights of both signs: δ_K has both signs */
+        L.wq[sel[k]] = k % 2 ? -(1 << 22) : (1 << 22);
+    assert_int_equal(apex_obsq_block(&p, L.gq, TN, TB, TB, L.wq, sel, TNS, delta, NULL),
+                     APEX_ERR_RANGE);
+    /* an input weight outside the b_w range is refused too */
+    for (size_t j = 0; j < TB; j++)
+        L.wq[j] = 0;
+    L.wq[sel[0]] = 1 << 23;
+    assert_int_equal(apex_obsq_block(&p, L.gq, TN, TB, TB, L.wq, sel, TNS, delta, NULL),
+                     APEX_ERR_RANGE);
+    L.wq[sel[0]] = -(1 << 23); /* the lowest value is inside [−2^23, 2^23) */
+    assert_int_equal(apex_obsq_block(&p, L.gq, TN, TB, TB, L.wq, sel, TNS, delta, NULL), APEX_OK);
+    free_layer(&L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +455,8 @@ int main(void)
         cmocka_unit_test(test_sequential_reduces),
         cmocka_unit_test(test_fallback_and_failure),
         cmocka_unit_test(test_layer),
+        cmocka_unit_test(test_matches_float_solver),
+        cmocka_unit_test(test_weight_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
