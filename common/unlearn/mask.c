@@ -8,6 +8,7 @@
  * The width is canonical: 4 when every layer ends at or below 2^32, else 8, so a mask has
  * exactly one encoding (the proof transcript absorbs it).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -409,4 +410,29 @@ int apex_mask_layer_indices(const apex_mask *m, size_t layer, uint64_t **local, 
         (*local)[k] = m->idx[first + k] - l->offset;
     *count = n;
     return APEX_OK;
+}
+
+int apex_mask_model_id_file(const char *path, uint8_t out[APEX_SHA256_LEN])
+{
+    if (!path || !out)
+        return APEX_ERR_INVALID;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        LOG_ERROR("mask: cannot open model %s: %s", path, strerror(errno));
+        return errno == ENOENT ? APEX_ERR_NOT_FOUND : APEX_ERR_IO;
+    }
+    apex_sha256_ctx *h = apex_sha256_new();
+    uint8_t *buf = malloc(APEX_MASK_HASH_CHUNK);
+    int rc = h && buf ? APEX_OK : APEX_ERR_NOMEM;
+    size_t got;
+    while (rc == APEX_OK && (got = fread(buf, 1, APEX_MASK_HASH_CHUNK, f)) > 0)
+        rc = apex_sha256_update(h, buf, got);
+    if (rc == APEX_OK && ferror(f))
+        rc = APEX_ERR_IO;
+    if (rc == APEX_OK)
+        rc = apex_sha256_final(h, out);
+    apex_sha256_destroy(&h);
+    free(buf);
+    fclose(f);
+    return rc;
 }

@@ -63,6 +63,8 @@
 #define APEX_MASK_MAX_FILE_BYTES ((size_t)1 << 31)
 /* File mode of a saved mask: the mask is public. */
 #define APEX_MASK_FILE_MODE 0644u
+/* Read size when hashing a model file for its id (bytes). */
+#define APEX_MASK_HASH_CHUNK ((size_t)1 << 20)
 /* Size of a reason string buffer that always holds a full reason. */
 #define APEX_MASK_WHY_LEN 160u
 

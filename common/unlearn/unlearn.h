@@ -184,6 +184,9 @@ int apex_mask_from_scores(const float *scores, size_t n, double density, uint64_
  * the "layer-table hash" the proof transcript absorbs. */
 int apex_mask_layers_digest(const apex_mask_layer *layers, size_t nlayers,
                             uint8_t out[APEX_SHA256_LEN]);
+/* The model id a mask is bound to: SHA-256 of the model file, streamed. APEX_ERR_NOT_FOUND /
+ * APEX_ERR_IO when the file cannot be read. */
+int apex_mask_model_id_file(const char *path, uint8_t out[APEX_SHA256_LEN]);
 /* Indices of one layer, local to it (flat − offset), for the OBS drivers: *local malloc'd. */
 int apex_mask_layer_indices(const apex_mask *m, size_t layer, uint64_t **local, size_t *count);
 

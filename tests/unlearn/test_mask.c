@@ -108,7 +108,13 @@ static void test_round_trip(void **state)
     assert_int_equal(apex_mask_encode(m2, &buf2, &len2), APEX_OK);
     assert_int_equal(len2, len);
     assert_memory_equal(buf2, buf, len);
+    /* model id of a file = SHA-256 of its bytes (the saved mask serves as a "model") */
+    uint8_t fid[APEX_SHA256_LEN], want[APEX_SHA256_LEN];
+    assert_int_equal(apex_mask_model_id_file(path, fid), APEX_OK);
+    assert_int_equal(apex_sha256(buf, len, want), APEX_OK);
+    assert_memory_equal(fid, want, APEX_SHA256_LEN);
     unlink(path);
+    assert_int_equal(apex_mask_model_id_file(path, fid), APEX_ERR_NOT_FOUND);
     assert_int_not_equal(apex_mask_load(path, &m2, why), APEX_OK); /* missing file */
     assert_non_null(strstr(why, "cannot read"));
     /* per-layer local indices */
