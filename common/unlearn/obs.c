@@ -44,14 +44,14 @@ static int block_solve(obs_ws *ws, const apex_obs_params *p, size_t nb, const do
                        const uint32_t *sel, size_t ns, double *delta, double *lambda_out)
 {
     double alpha = 1.0 / (p->fisher_m * (double)ws->n);
-    int rc = obs_factor(ws, nb, p->lambda, alpha, p->method, p->rel_damp);
+    int rc = apex_obs_factor(ws, nb, p->lambda, alpha, p->method, p->rel_damp);
     if (lambda_out)
         *lambda_out = ws->lambda;
     if (rc != APEX_OK)
         return rc;
     for (size_t k = 0; k < ns; k++)
         ws->v[k] = w[sel[k]];
-    rc = obs_constrained(ws, sel, ns, ws->v, delta);
+    rc = apex_obs_constrained(ws, sel, ns, ws->v, delta);
     return rc;
 }
 
@@ -69,12 +69,12 @@ int apex_obs_block(const apex_obs_params *p, const float *g, size_t n, size_t ld
     if (!params_ok(p) || !g || !w || !delta || nb == 0 || nb > APEX_OBS_MAX_BLOCK || ldg < nb ||
         !sel_ok(sel, ns, nb))
         return APEX_ERR_INVALID;
-    obs_ws *ws = obs_ws_new(n, nb);
+    obs_ws *ws = apex_obs_ws_new(n, nb);
     if (!ws)
         return n == 0 || n > APEX_OBS_MAX_SAMPLES ? APEX_ERR_INVALID : APEX_ERR_NOMEM;
     load_block(ws, g, ldg, nb);
     int rc = block_solve(ws, p, nb, w, sel, ns, delta, lambda_out);
-    obs_ws_free(&ws);
+    apex_obs_ws_free(&ws);
     return rc;
 }
 
@@ -131,7 +131,7 @@ int apex_obs_layer(const apex_obs_params *p, const float *g, size_t n, size_t ld
         return APEX_ERR_INVALID;
     obs_job *jobs = NULL;
     size_t njobs = 0, first_fail = 0;
-    int rc = obs_jobs_build(mask, nmask, d, p->block, &jobs, &njobs);
+    int rc = apex_obs_jobs_build(mask, nmask, d, p->block, &jobs, &njobs);
     if (rc != APEX_OK || njobs == 0) {
         free(jobs);
         return rc;
@@ -140,7 +140,7 @@ int apex_obs_layer(const apex_obs_params *p, const float *g, size_t n, size_t ld
     layer_worker *wk = apex_calloc_n(nt, sizeof *wk);
     layer_ctx c = {p, g, ldg, w, mask, jobs, wk};
     for (unsigned t = 0; wk && t < nt; t++) {
-        wk[t].ws = obs_ws_new(n, p->block);
+        wk[t].ws = apex_obs_ws_new(n, p->block);
         wk[t].wb = apex_calloc_n(p->block, sizeof(double));
         wk[t].db = apex_calloc_n(p->block, sizeof(double));
         wk[t].sel = apex_calloc_n(p->block, sizeof(uint32_t));
@@ -150,11 +150,11 @@ int apex_obs_layer(const apex_obs_params *p, const float *g, size_t n, size_t ld
     if (!wk)
         rc = APEX_ERR_NOMEM;
     if (rc == APEX_OK)
-        rc = obs_jobs_run(njobs, nt, layer_job, &c, &first_fail);
+        rc = apex_obs_jobs_run(njobs, nt, layer_job, &c, &first_fail);
     if (nblocks_done)
         *nblocks_done = first_fail;
     for (unsigned t = 0; wk && t < nt; t++) {
-        obs_ws_free(&wk[t].ws);
+        apex_obs_ws_free(&wk[t].ws);
         free(wk[t].wb);
         free(wk[t].db);
         free(wk[t].sel);

@@ -28,28 +28,28 @@ typedef struct obs_ws {
 } obs_ws;
 
 /* NULL on allocation failure or bad sizes. */
-obs_ws *obs_ws_new(size_t n, size_t bmax);
-void obs_ws_free(obs_ws **ws);
+obs_ws *apex_obs_ws_new(size_t n, size_t bmax);
+void apex_obs_ws_free(obs_ws **ws);
 
 /* Factor C for the block in ws->g ([n][nb]). method AUTO: Woodbury iff n < nb.
  * lambda == 0 selects relative damping λ = rel·mean(diag(αGᵀG)) (APEX_OBS_ZERO_GRAD_LAMBDA
  * for an all-zero block); the λ used is left in ws->lambda.
  * APEX_ERR_RANGE if a Cholesky fails (not numerically positive definite). */
-int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method,
-               double rel);
+int apex_obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method,
+                    double rel);
 /* y = C⁻¹x (x, y: [nb]; may alias). */
-int obs_apply_inv(obs_ws *ws, const double *x, double *y);
+int apex_obs_apply_inv(obs_ws *ws, const double *x, double *y);
 /* The Group-OBS step for the factored block: delta = −C⁻¹E(EᵀC⁻¹E)⁻¹ ws_val, where
  * ws_val: [ns] the values to cancel at sel: [ns] (sorted local indices). On return
  * delta[sel[k]] = −ws_val[k] exactly. */
-int obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const double *ws_val,
-                    double *delta);
+int apex_obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const double *ws_val,
+                         double *delta);
 
 /* Sequential (OBQ/GPTQ-style) rounding of the K coordinates of x ([nb] double, the float
  * optimum with x_S already fixed) for Ĥ = λI + GᵀG over ws->g; writes integers into out
  * ([nb], S entries copied from x). Coordinates are processed by decreasing Ĥ_jj. */
-int obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint32_t *sel, size_t ns,
-                          const double *x, int32_t *out);
+int apex_obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint32_t *sel, size_t ns,
+                               const double *x, int32_t *out);
 
 /* One masked block of a layer: weights [start, start + nb), mask entries [k0, k1). */
 typedef struct obs_job {
@@ -62,12 +62,13 @@ typedef struct obs_job {
 
 /* Group sorted, unique mask indices (< d) by block; *jobs malloc'd, in block order.
  * APEX_ERR_INVALID if the mask is unsorted, has duplicates or leaves [0, d). */
-int obs_jobs_build(const uint64_t *mask, size_t nmask, size_t d, size_t block, obs_job **jobs,
-                   size_t *njobs);
+int apex_obs_jobs_build(const uint64_t *mask, size_t nmask, size_t d, size_t block, obs_job **jobs,
+                        size_t *njobs);
 /* Runs job j as fn(ctx, worker, j) for every j < njobs on nthreads workers (worker 0 is the
  * caller). A worker stops at its first error. Returns the error of the lowest failed job and
  * sets *first_fail to its index (njobs when none failed); jobs below it all ran. */
 typedef int (*obs_job_fn)(void *ctx, unsigned worker, size_t job);
-int obs_jobs_run(size_t njobs, unsigned nthreads, obs_job_fn fn, void *ctx, size_t *first_fail);
+int apex_obs_jobs_run(size_t njobs, unsigned nthreads, obs_job_fn fn, void *ctx,
+                      size_t *first_fail);
 
 #endif /* APEX_UNLEARN_OBS_INTERNAL_H */

@@ -6,8 +6,8 @@
 
 #include "unlearn/obs_internal.h"
 
-int obs_jobs_build(const uint64_t *mask, size_t nmask, size_t d, size_t block, obs_job **jobs,
-                   size_t *njobs)
+int apex_obs_jobs_build(const uint64_t *mask, size_t nmask, size_t d, size_t block, obs_job **jobs,
+                        size_t *njobs)
 {
     *jobs = NULL;
     *njobs = 0;
@@ -66,7 +66,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int obs_jobs_run(size_t njobs, unsigned nthreads, obs_job_fn fn, void *ctx, size_t *first_fail)
+int apex_obs_jobs_run(size_t njobs, unsigned nthreads, obs_job_fn fn, void *ctx, size_t *first_fail)
 {
     *first_fail = njobs;
     if (nthreads == 0 || nthreads > APEX_OBS_MAX_THREADS)

@@ -17,7 +17,7 @@
 
 #include "unlearn/obs_internal.h"
 
-obs_ws *obs_ws_new(size_t n, size_t bmax)
+obs_ws *apex_obs_ws_new(size_t n, size_t bmax)
 {
     if (n == 0 || n > APEX_OBS_MAX_SAMPLES || bmax == 0 || bmax > APEX_OBS_MAX_BLOCK)
         return NULL;
@@ -35,11 +35,11 @@ obs_ws *obs_ws_new(size_t n, size_t bmax)
     ws->t = apex_calloc_n(big, sizeof(double));
     ws->v = apex_calloc_n(bmax, sizeof(double));
     if (!ws->g || !ws->f || !ws->z || !ws->q || !ws->mu || !ws->t || !ws->v)
-        obs_ws_free(&ws);
+        apex_obs_ws_free(&ws);
     return ws;
 }
 
-void obs_ws_free(obs_ws **ws)
+void apex_obs_ws_free(obs_ws **ws)
 {
     if (!ws || !*ws)
         return;
@@ -73,8 +73,8 @@ static int chol_solve(const double *f, size_t dim, double *b, size_t nrhs)
                : APEX_ERR_INTERNAL;
 }
 
-int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method,
-               double rel)
+int apex_obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_method method,
+                    double rel)
 {
     if (nb == 0 || nb > ws->bmax || !(lambda >= 0.0) || !(alpha > 0.0) || !isfinite(lambda) ||
         (lambda == 0.0 && !(rel > 0.0)))
@@ -103,7 +103,7 @@ int obs_factor(obs_ws *ws, size_t nb, double lambda, double alpha, apex_obs_meth
     return chol(ws->f, dim);
 }
 
-int obs_apply_inv(obs_ws *ws, const double *x, double *y)
+int apex_obs_apply_inv(obs_ws *ws, const double *x, double *y)
 {
     int n = (int)ws->n, b = (int)ws->nb;
     if (y != x)
@@ -120,7 +120,8 @@ int obs_apply_inv(obs_ws *ws, const double *x, double *y)
     return APEX_OK;
 }
 
-int obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const double *ws_val, double *delta)
+int apex_obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const double *ws_val,
+                         double *delta)
 {
     if (ns == 0 || ns > ws->nb)
         return APEX_ERR_INVALID;

@@ -170,12 +170,12 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nb; j++)
             ws->g[i * nb + j] = (double)gq[i * ldq + j];
-    int rc = obs_factor(ws, nb, (double)lambda, 1.0, APEX_OBS_AUTO, 0.0);
+    int rc = apex_obs_factor(ws, nb, (double)lambda, 1.0, APEX_OBS_AUTO, 0.0);
     if (rc != APEX_OK)
         return rc;
     for (size_t k = 0; k < ns; k++)
         ws->v[k] = (double)wq[sel[k]];
-    if ((rc = obs_constrained(ws, sel, ns, ws->v, sc->x)) != APEX_OK)
+    if ((rc = apex_obs_constrained(ws, sel, ns, ws->v, sc->x)) != APEX_OK)
         return rc;
     if ((rc = round_delta(sc->x, nb, delta)) != APEX_OK)
         return rc;
@@ -194,11 +194,11 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
             sc->e[j] = on_s ? 0.0 : -(double)sc->rho[j];
             k += on_s;
         }
-        if ((rc = obs_apply_inv(ws, sc->e, sc->e)) != APEX_OK)
+        if ((rc = apex_obs_apply_inv(ws, sc->e, sc->e)) != APEX_OK)
             return rc;
         for (size_t k = 0; k < ns; k++)
             ws->v[k] = sc->e[sel[k]];
-        if ((rc = obs_constrained(ws, sel, ns, ws->v, sc->c)) != APEX_OK)
+        if ((rc = apex_obs_constrained(ws, sel, ns, ws->v, sc->c)) != APEX_OK)
             return rc;
         for (size_t j = 0; j < nb; j++)
             sc->e[j] = (double)delta[j] + sc->e[j] + sc->c[j];
@@ -222,7 +222,7 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
     if (want_seq && ns < nb) {
         for (size_t k = 0; k < ns; k++)
             sc->x[sel[k]] = -(double)wq[sel[k]];
-        if ((rc = obsq_round_sequential(ws, nb, (double)lambda, sel, ns, sc->x, sc->cand)) !=
+        if ((rc = apex_obsq_round_sequential(ws, nb, (double)lambda, sel, ns, sc->x, sc->cand)) !=
             APEX_OK)
             return rc;
         if ((rc = apex_obsq_residual(gq, n, ldq, nb, lambda, sc->cand, sc->rho)) != APEX_OK)
@@ -303,7 +303,7 @@ int apex_obsq_block(const apex_obsq_params *p, const int8_t *gq, size_t n, size_
             return APEX_ERR_INVALID;
     apex_obsq_block_stat tmp = {0};
     obsq_scratch sc;
-    obs_ws *ws = obs_ws_new(n, nb);
+    obs_ws *ws = apex_obs_ws_new(n, nb);
     if (!ws)
         return APEX_ERR_NOMEM;
     int rc = scratch_new(&sc, nb);
@@ -311,7 +311,7 @@ int apex_obsq_block(const apex_obsq_params *p, const int8_t *gq, size_t n, size_
         rc = block_solve(ws, &sc, p, lambda, gq, ldq, nb, wq, sel, ns, delta, &tmp);
         scratch_free(&sc);
     }
-    obs_ws_free(&ws);
+    apex_obs_ws_free(&ws);
     if (st)
         *st = tmp;
     return rc;
@@ -374,7 +374,7 @@ int apex_obsq_layer(const apex_obsq_params *p, const int8_t *gq, size_t n, size_
         return APEX_ERR_INVALID;
     obs_job *jobs = NULL;
     size_t njobs = 0, first_fail = 0;
-    int rc = obs_jobs_build(mask, nmask, d, p->block, &jobs, &njobs);
+    int rc = apex_obs_jobs_build(mask, nmask, d, p->block, &jobs, &njobs);
     if (rc != APEX_OK)
         return rc;
     memset(delta, 0, d * sizeof *delta);
@@ -382,7 +382,7 @@ int apex_obsq_layer(const apex_obsq_params *p, const int8_t *gq, size_t n, size_
     qworker *wk = apex_calloc_n(nt, sizeof *wk);
     qlayer_ctx c = {p, lambda, gq, n, wq, mask, delta, jobs, stats, wk};
     for (unsigned t = 0; wk && t < nt; t++) {
-        wk[t].ws = obs_ws_new(n, p->block);
+        wk[t].ws = apex_obs_ws_new(n, p->block);
         wk[t].sel = apex_calloc_n(p->block, sizeof(uint32_t));
         wk[t].ok = scratch_new(&wk[t].sc, p->block) == APEX_OK;
         if (!wk[t].ws || !wk[t].sel || !wk[t].ok)
@@ -391,14 +391,14 @@ int apex_obsq_layer(const apex_obsq_params *p, const int8_t *gq, size_t n, size_
     if (!wk)
         rc = APEX_ERR_NOMEM;
     if (rc == APEX_OK) {
-        rc = obs_jobs_run(njobs, nt, qlayer_job, &c, &first_fail);
+        rc = apex_obs_jobs_run(njobs, nt, qlayer_job, &c, &first_fail);
         if (nstats)
             *nstats = rc == APEX_OK ? njobs : first_fail + 1;
         if (rc != APEX_OK && failed_block)
             *failed_block = jobs[first_fail].block;
     }
     for (unsigned t = 0; wk && t < nt; t++) {
-        obs_ws_free(&wk[t].ws);
+        apex_obs_ws_free(&wk[t].ws);
         free(wk[t].sel);
         if (wk[t].ok)
             scratch_free(&wk[t].sc);

@@ -32,8 +32,8 @@ static int cmp_key(const void *a, const void *b)
     return x->j < y->j ? -1 : x->j > y->j;
 }
 
-int obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint32_t *sel, size_t ns,
-                          const double *x, int32_t *out)
+int apex_obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint32_t *sel, size_t ns,
+                               const double *x, int32_t *out)
 {
     size_t n = ws->n, nk = nb - ns;
     const double lim = ldexp(1.0, APEX_OBSQ_BW);
