@@ -1,14 +1,16 @@
 /* Sequential (OBQ / GPTQ-style, equivalently Babai nearest-plane) rounding of the free
  * coordinates K of one block, the fallback when naive rounding misses τ.
  *
- * With δ_S fixed, the objective over δ_K is ½(δ_K − x_K)ᵀĤ_KK(δ_K − x_K) + const. Round one
- * coordinate q at a time and move the still-free coordinates F to their optimum given the
- * rounded ones: δ_F −= ε_q·[Ĥ_F⁻¹]_{F,q}/[Ĥ_F⁻¹]_{qq}. With the upper Cholesky factor
- * Ĥ_KK⁻¹ = UᵀU (rows in processing order), row q of U gives exactly that update:
- * δ_F −= (ε_q/U_qq)·U_{q,F}. Each coordinate's residual is then set by its Schur complement
- * given the later ones, which is about Λ̃ while more than N coordinates remain; coordinates
- * are processed by decreasing Ĥ_jj so that the last (least correctable) ones are the cheapest.
- * Cost O(|K|³) per block: a fallback, not the default.
+ * With δ_S fixed, the objective over δ_K is (δ_K − x_K)ᵀĤ_KK(δ_K − x_K) + const. Round one
+ * coordinate at a time and let the still-free ones take their optimum given the rounded
+ * ones (OBQ). With the coordinates ordered so that the first one processed is the last
+ * index, and Ĥ_KK = RᵀR (R upper triangular, Cholesky), that is Babai's nearest plane from
+ * the last index down: x_i = round(x*_i − Σ_{j>i} R_ij (x_j − x*_j) / R_ii), since the rows
+ * of R above i can always be zeroed by the free coordinates. Each coordinate's residual is
+ * then set by its Schur complement given the later ones, which is about Λ̃ while more than
+ * N coordinates remain; coordinates are processed by decreasing Ĥ_jj so that the last
+ * (least correctable) ones are the cheapest. Cost: one |K|×|K| Gram and Cholesky per
+ * block (about |K|²N + |K|³/3 flops), so it is a fallback, not the default.
  */
 #include <cblas.h>
 #include <lapacke.h>
@@ -43,8 +45,8 @@ int apex_obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint3
         return APEX_OK;
     diag_key *key = apex_calloc_n(nk, sizeof *key);
     double *gk = apex_calloc_n(n * nk, sizeof *gk); /* [n][nk] G̃ columns in order */
-    double *u = apex_calloc_n(nk * nk, sizeof *u);  /* [nk][nk] Ĥ_KK, then factors */
-    double *xk = apex_calloc_n(nk, sizeof *xk);     /* [nk] working values */
+    double *u = apex_calloc_n(nk * nk, sizeof *u);  /* [nk][nk] Ĥ_KK, then its factor R */
+    double *xk = apex_calloc_n(nk, sizeof *xk);     /* [nk] e = x − x*, by matrix index */
     int rc = APEX_OK;
     if (!key || !gk || !u || !xk) {
         rc = APEX_ERR_NOMEM;
@@ -62,38 +64,33 @@ int apex_obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint3
         key[m++].j = (uint32_t)j;
     }
     qsort(key, nk, sizeof *key, cmp_key);
+    /* matrix index m holds coordinate key[nk − 1 − m]: the first processed is the last */
     for (size_t i = 0; i < n; i++)
         for (size_t m = 0; m < nk; m++)
-            gk[i * nk + m] = ws->g[i * nb + key[m].j];
+            gk[i * nk + m] = ws->g[i * nb + key[nk - 1 - m].j];
     int k_ = (int)nk;
-    /* Ĥ_KK = λI + G_KᵀG_K (lower), then Ĥ_KK⁻¹ (lower), then its upper Cholesky factor. */
+    /* Ĥ_KK = λI + G_KᵀG_K: row-major lower = column-major upper; R(i,j) = u[j·nk + i] */
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, k_, (int)n, 1.0, gk, k_, 0.0, u, k_);
     for (size_t m = 0; m < nk; m++)
         u[m * nk + m] += lambda;
-    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', k_, u, k_) != 0 ||
-        LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', k_, u, k_) != 0) {
-        rc = APEX_ERR_RANGE;
-        goto out;
-    }
-    for (size_t a = 0; a < nk; a++)
-        for (size_t b = a + 1; b < nk; b++)
-            u[a * nk + b] = u[b * nk + a];
-    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', k_, u, k_) != 0) {
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', k_, u, k_) != 0) {
         rc = APEX_ERR_RANGE;
         goto out;
     }
     for (size_t m = 0; m < nk; m++)
-        xk[m] = x[key[m].j];
-    for (size_t q = 0; q < nk; q++) {
-        double r = nearbyint(xk[q]);
+        xk[m] = 0.0; /* e = x − x*, filled as coordinates get fixed */
+    for (size_t i = nk; i-- > 0;) {
+        const double *col = u; /* R(i, j) for j > i is u[j·nk + i] */
+        double acc = 0.0;
+        for (size_t j = i + 1; j < nk; j++)
+            acc += col[j * nk + i] * xk[j];
+        double xs = x[key[nk - 1 - i].j], r = nearbyint(xs - acc / u[i * nk + i]);
         if (!(fabs(r) < lim)) {
             rc = APEX_ERR_RANGE;
             goto out;
         }
-        double err = (xk[q] - r) / u[q * nk + q];
-        for (size_t m = q + 1; m < nk; m++)
-            xk[m] -= err * u[q * nk + m];
-        out[key[q].j] = (int32_t)r;
+        xk[i] = r - xs;
+        out[key[nk - 1 - i].j] = (int32_t)r;
     }
 out:
     free(key);
