@@ -21,6 +21,7 @@ static const struct bench benches[] = {
     {"wire", bench_wire, "raw ZeroMQ loopback throughput, plain and CURVE (GB/s)"},
     {"train", bench_train, "training throughput vs OpenBLAS sgemm peak (apex bench train --help)"},
     {"field", bench_field, "proof-system primitives: field mul, NTT 2^20, Merkle leaves/s"},
+    {"obs", bench_obs, "Group-OBS of a synthetic layer: float and quantized paths (s), max|rho|"},
 };
 
 static int cmp_double(const void *a, const void *b)

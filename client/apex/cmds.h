@@ -26,5 +26,6 @@ int cmd_eval(int argc, char **argv);
  * benchmark's name and each prints one JSON object. */
 int bench_train(int argc, char **argv);
 int bench_field(int argc, char **argv);
+int bench_obs(int argc, char **argv);
 
 #endif
