@@ -345,7 +345,34 @@ fail:
     return NULL;
 }
 
-apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, ligero_rand *rs)
+int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
+                      const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
+                      const char **reason)
+{
+    *qpad = ps[0].nreq;
+    for (size_t i = 0; i < nquad; i++) {
+        const size_t rows[3] = {quads[i].x, quads[i].y, quads[i].z};
+        for (int j = 0; j < 3; j++) {
+            if (rows[j] >= lay->r_off[n]) {
+                *reason = "ligero: quadratic constraint row out of range";
+                return APEX_ERR_INVALID;
+            }
+            size_t k = 0;
+            while (rows[j] >= lay->r_off[k + 1])
+                k++;
+            if (i == 0 && j == 0)
+                *qpad = ps[k].npad;
+            else if (ps[k].npad != *qpad) {
+                *reason = "ligero: quadratic rows must share one pad count";
+                return APEX_ERR_INVALID;
+            }
+        }
+    }
+    return APEX_OK;
+}
+
+apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t qpad,
+                                            ligero_rand *rs)
 {
     /* npad = nreq makes the budget exactly one opening */
     apex_ligero_params p = {log_block, nreq, nreq, APEX_LIGERO_NMASK};
@@ -363,12 +390,18 @@ apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, lig
             rc = ligero_rand_gl(rs, row, block);
             continue;
         }
-        /* IDOT: uniform values on H_D subject to summing to 0 over H_B (the even slots) */
         rc = ligero_rand_gl(rs, row, db);
-        apex_gl s = 0;
-        for (size_t k = 0; k + 1 < block; k++)
-            s = apex_gl_add(s, row[2 * k]);
-        row[2 * (block - 1)] = apex_gl_neg(s);
+        if (r < APEX_LIGERO_IQD) {
+            /* IDOT: uniform values on H_D subject to summing to 0 over H_B (even slots) */
+            apex_gl s = 0;
+            for (size_t k = 0; k + 1 < block; k++)
+                s = apex_gl_add(s, row[2 * k]);
+            row[2 * (block - 1)] = apex_gl_neg(s);
+        } else {
+            /* IQD: uniform values on H_D, zero on the quadratic witness slots */
+            for (size_t k = qpad; k < block; k++)
+                row[2 * k] = 0;
+        }
         apex_ntt_inverse(c->plans.d, row);
     }
     if (rc == APEX_OK)

@@ -20,18 +20,25 @@
  * base rows (decision 3):
  *   0, 1  ILDT.c0, ILDT.c1  uniformly random, degree < BLOCK: masks the LDT response
  *   2, 3  IDOT.c0, IDOT.c1  random, degree < DBLOCK, each summing to 0 over H_B
+ *   4, 5  IQD.c0, IQD.c1    random, degree < DBLOCK, zero on the quadratic witness slots
  * Fresh masks per proof are what allow a commitment to be opened again: two responses
  * with the same mask would reveal a combination of witness rows.
  *
  * Protocol (Fiat-Shamir, transcript t, after the caller absorbed the statement):
  *   absorb every commitment's shape and root, the ephemeral root and the claims b;
  *   u = one F_p2 per witness row (all commitments), alpha = one F_p2 per constraint;
- *   prover sends ldt = coefficients of ILDT + sum_i u_i p_i        (BLOCK F_p2)
- *               dot = values on H_D of IDOT + sum_i r_i p_i        (DBLOCK F_p2)
+ *   v = one F_p2 per quadratic triple;
+ *   prover sends ldt  = coefficients of ILDT + sum_i u_i p_i        (BLOCK F_p2)
+ *               dot  = values on H_D of IDOT + sum_i r_i p_i        (DBLOCK F_p2)
+ *               quad = values on H_D of IQD + sum_i v_i (p_z - p_x p_y), except on the
+ *                      quadratic witness slots, where it is zero    (DBLOCK - wr F_p2)
  *     where r_i interpolates, on H_B, row i's slice of A^T alpha (zero on pad slots);
- *   absorb ldt, dot; draw nreq column indices; open them in every tree.
+ *   absorb ldt, dot, quad; draw nreq column indices; open them in every tree.
  * Verifier: batched Merkle checks per tree; the sum of dot over H_B equals alpha . b; at
- * every opened column, ldt and dot extended to Q match the column combinations.
+ * every opened column, ldt, dot and quad extended to Q match the column combinations.
+ * Quadratic constraints say row z = row x * row y slot by slot on the witness slots; a
+ * caller proves W[a] * W[b] = W[c] by committing copy rows and tying them to W with
+ * linear constraints (Longfellow's layout).
  */
 #ifndef APEX_ZK_LIGERO_H
 #define APEX_ZK_LIGERO_H
@@ -49,7 +56,8 @@
 enum {
     APEX_LIGERO_ILDT = 0,  /* rows 0, 1: c0 and c1 of the F_p2 LDT mask */
     APEX_LIGERO_IDOT = 2,  /* rows 2, 3: c0 and c1 of the F_p2 dot mask */
-    APEX_LIGERO_NMASK = 4, /* rows in the ephemeral commitment */
+    APEX_LIGERO_IQD = 4,   /* rows 4, 5: c0 and c1 of the F_p2 quadratic mask */
+    APEX_LIGERO_NMASK = 6, /* rows in the ephemeral commitment */
 };
 
 /* Largest number of commitments one proof opens (C_G, C_w^e, C_w^(e+1), C_eph, spare). */
@@ -84,6 +92,24 @@ typedef struct apex_ligero_term {
     apex_gl coef; /* canonical coefficient */
 } apex_ligero_term;
 
+/* A quadratic constraint: on every witness slot, row z = row x * row y. Rows are indices
+ * into the concatenated rows of the commitments (in proof order); all rows used by
+ * quadratic constraints must come from commitments with the same npad. */
+typedef struct apex_ligero_quad {
+    size_t x; /* first factor row */
+    size_t y; /* second factor row */
+    size_t z; /* product row */
+} apex_ligero_quad;
+
+/* The constraint system of a proof (public; the caller binds it, e.g. in params_digest). */
+typedef struct apex_ligero_constraints {
+    const apex_ligero_term *terms; /* [nterms] linear terms */
+    size_t nterms;                 /* number of linear terms */
+    size_t nlin;                   /* number of linear constraints */
+    const apex_ligero_quad *quads; /* [nquad] quadratic row triples */
+    size_t nquad;                  /* number of quadratic constraints */
+} apex_ligero_constraints;
+
 /* The opened columns of one tree. */
 typedef struct apex_ligero_opening {
     apex_gl *cols;  /* [nreq][nrow] column values, in query draw order */
@@ -98,6 +124,8 @@ typedef struct apex_ligero_proof {
     apex_hash eph_root;        /* root of the ephemeral masking commitment */
     apex_gl2 *ldt;             /* [BLOCK] coefficients of the LDT response polynomial */
     apex_gl2 *dot;             /* [DBLOCK] values on H_D of the dot response polynomial */
+    apex_gl2 *quad;            /* [nquadv] the quadratic response off the witness slots */
+    size_t nquadv;             /* DBLOCK - wr when there are quadratic constraints, else 0 */
     apex_ligero_opening *open; /* [ncommit + 1] openings; the last is the ephemeral tree */
 } apex_ligero_proof;
 
@@ -117,19 +145,21 @@ void apex_ligero_commitment_destroy(apex_ligero_commitment **c);
  * restarts is the client's job (decision 5); this one only guards one process. */
 size_t apex_ligero_openings_left(const apex_ligero_commitment *c);
 
-/* Prove sum_terms coef * W[w] = b[c] for c < nlin over the concatenated witness of cs[0..n).
- * Uses one opening of every commitment (APEX_ERR_STATE when one has none left; the count
- * is taken before anything is revealed). test_rng as in apex_ligero_commit. */
+/* Prove the linear constraints sum_terms coef * W[w] = b[c] (b computed from the witness)
+ * and the quadratic ones over the concatenated witness of cs[0..n). Uses one opening of
+ * every commitment (APEX_ERR_STATE when one has none left; the count is taken before
+ * anything is revealed). The prover does not check that the constraints hold: a false
+ * statement yields a proof the verifier rejects. test_rng as in apex_ligero_commit. */
 int apex_ligero_prove(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
-                      const apex_ligero_term *terms, size_t nterms, size_t nlin, apex_rng *test_rng,
+                      const apex_ligero_constraints *cons, apex_rng *test_rng,
                       apex_ligero_proof *out, const char **reason);
 
-/* Verify against the verifier's own params and stored roots of the n commitments.
- * APEX_OK, or APEX_ERR_REJECTED with *reason; other codes for resource failures. */
+/* Verify against the verifier's own params, stored roots of the n commitments, constraint
+ * system and claimed b[0..cons->nlin). APEX_OK, or APEX_ERR_REJECTED with *reason; other
+ * codes for resource failures or a constraint system that does not fit the shapes. */
 int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
-                       apex_transcript *t, const apex_ligero_term *terms, size_t nterms,
-                       const apex_gl *b, size_t nlin, const apex_ligero_proof *pf,
-                       const char **reason);
+                       apex_transcript *t, const apex_ligero_constraints *cons, const apex_gl *b,
+                       const apex_ligero_proof *pf, const char **reason);
 
 void apex_ligero_proof_free(apex_ligero_proof *pf);
 /* Canonical encoding; decode checks every length against the parameters. */

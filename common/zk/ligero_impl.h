@@ -81,8 +81,16 @@ int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const
 int ligero_encode_and_hash(apex_ligero_commitment *c, ligero_rand *rs);
 /* Allocate a commitment object of the given shape (rows zeroed). */
 apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
-/* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows). */
-apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, ligero_rand *rs);
+/* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows); qpad is the pad
+ * count of the rows under quadratic constraints (IQD vanishes on slots [qpad, BLOCK)). */
+apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t qpad,
+                                            ligero_rand *rs);
+
+/* Check the quadratic triples against the layout: rows in range, one common npad. Writes
+ * that npad to *qpad (nreq's value when there are none). APEX_ERR_INVALID otherwise. */
+int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
+                      const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
+                      const char **reason);
 
 /* Rebuild the Merkle tree after a test changed tab (tests only). */
 int ligero_rebuild_tree(apex_ligero_commitment *c);
@@ -90,8 +98,7 @@ int ligero_rebuild_tree(apex_ligero_commitment *c);
 /* apex_ligero_prove with the claimed right-hand sides taken from claim instead of computed
  * from the witness when claim != NULL: lets tests play a prover that lies about b. */
 int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
-                          const apex_ligero_term *terms, size_t nterms, size_t nlin,
-                          const apex_gl *claim, apex_rng *test_rng, apex_ligero_proof *out,
-                          const char **reason);
+                          const apex_ligero_constraints *cons, const apex_gl *claim,
+                          apex_rng *test_rng, apex_ligero_proof *out, const char **reason);
 
 #endif /* APEX_ZK_LIGERO_IMPL_H */

@@ -10,6 +10,9 @@ typedef struct prove_scratch {
     apex_gl *b;        /* [nlin] claimed values */
     apex_gl2 *u;       /* [rows] LDT challenges, one per witness row of all commitments */
     apex_gl2 *alpha;   /* [nlin] constraint challenges */
+    apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
+    apex_gl2 *acc;     /* [DBLOCK] the quadratic response on H_D */
+    apex_gl *z;        /* [DBLOCK] third base row on H_D */
     apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots, then r_i coefficients */
     apex_gl *x;        /* [DBLOCK] one base row on H_D */
     apex_gl *y;        /* [DBLOCK] second coordinate buffer */
@@ -23,6 +26,9 @@ static void scratch_free(prove_scratch *s)
     free(s->b);
     free(s->u);
     free(s->alpha);
+    free(s->v);
+    free(s->acc);
+    free(s->z);
     free(s->weights);
     free(s->x);
     free(s->y);
@@ -93,6 +99,42 @@ static void dot_response(apex_ligero_commitment *const *cs, size_t n,
     }
 }
 
+/* Coefficients of global row g of the concatenation. */
+static const apex_gl *row_coef(apex_ligero_commitment *const *cs, const ligero_layout *lay,
+                               size_t g)
+{
+    size_t k = 0;
+    while (g >= lay->r_off[k + 1])
+        k++;
+    return cs[k]->coef + (g - lay->r_off[k]) * cs[k]->d.dblock;
+}
+
+/* quad = IQD + sum_i v_i (p_z - p_x p_y) on H_D; writes the values off the witness slots
+ * [qpad, BLOCK) of H_B (where an honest response vanishes) to out, in slot order. */
+static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
+                          const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                          size_t qpad, prove_scratch *s, apex_gl2 *out)
+{
+    size_t db = eph->d.dblock;
+    row_on_d(eph, eph->coef + APEX_LIGERO_IQD * db, s->x);
+    row_on_d(eph, eph->coef + (APEX_LIGERO_IQD + 1) * db, s->y);
+    for (size_t h = 0; h < db; h++)
+        s->acc[h] = apex_gl2_make(s->x[h], s->y[h]);
+    for (size_t i = 0; i < cons->nquad; i++) {
+        row_on_d(eph, row_coef(cs, lay, cons->quads[i].x), s->x);
+        row_on_d(eph, row_coef(cs, lay, cons->quads[i].y), s->y);
+        row_on_d(eph, row_coef(cs, lay, cons->quads[i].z), s->z);
+        for (size_t h = 0; h < db; h++) {
+            apex_gl e = apex_gl_sub(s->z[h], apex_gl_mul(s->x[h], s->y[h]));
+            s->acc[h] = apex_gl2_add(s->acc[h], apex_gl2_mul_gl(s->v[i], e));
+        }
+    }
+    size_t o = 0;
+    for (size_t h = 0; h < db; h++)
+        if (h % 2 || h / 2 < qpad)
+            out[o++] = s->acc[h];
+}
+
 /* Copy the queried columns of one commitment into an opening, with its Merkle proof. */
 static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
                      apex_ligero_opening *o)
@@ -112,17 +154,18 @@ static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t
 }
 
 int apex_ligero_prove(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
-                      const apex_ligero_term *terms, size_t nterms, size_t nlin, apex_rng *test_rng,
+                      const apex_ligero_constraints *cons, apex_rng *test_rng,
                       apex_ligero_proof *out, const char **reason)
 {
-    return ligero_prove_claiming(cs, n, t, terms, nterms, nlin, NULL, test_rng, out, reason);
+    return ligero_prove_claiming(cs, n, t, cons, NULL, test_rng, out, reason);
 }
 
 int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
-                          const apex_ligero_term *terms, size_t nterms, size_t nlin,
-                          const apex_gl *claim, apex_rng *test_rng, apex_ligero_proof *out,
-                          const char **reason)
+                          const apex_ligero_constraints *cons, const apex_gl *claim,
+                          apex_rng *test_rng, apex_ligero_proof *out, const char **reason)
 {
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
     const char *dummy;
     if (!reason)
         reason = &dummy;
@@ -145,7 +188,8 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
             }
         }
     }
-    if (ligero_joint_shape(ps, n, dims, &lay, reason) != APEX_OK)
+    if (ligero_joint_shape(ps, n, dims, &lay, reason) != APEX_OK ||
+        ligero_quad_shape(ps, n, &lay, cons->quads, nquad, &qpad, reason) != APEX_OK)
         return APEX_ERR_INVALID;
     for (size_t k = 0; k < n; k++) {
         if (apex_ligero_openings_left(cs[k]) == 0) {
@@ -160,6 +204,9 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     s.b = apex_calloc_n(nlin ? nlin : 1, sizeof *s.b);
     s.u = apex_calloc_n(rows, sizeof *s.u);
     s.alpha = apex_calloc_n(nlin ? nlin : 1, sizeof *s.alpha);
+    s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
+    s.acc = apex_calloc_n(db, sizeof *s.acc);
+    s.z = apex_calloc_n(db, sizeof *s.z);
     s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
     s.x = apex_calloc_n(db, sizeof *s.x);
     s.y = apex_calloc_n(db, sizeof *s.y);
@@ -170,14 +217,16 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     out->dot = apex_calloc_n(db, sizeof *out->dot);
     out->open = apex_calloc_n(n + 1, sizeof *out->open);
     out->ncommit = n;
+    out->nquadv = nquad ? db - (block - qpad) : 0;
+    out->quad = apex_calloc_n(out->nquadv ? out->nquadv : 1, sizeof *out->quad);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!rs || !s.b || !s.u || !s.alpha || !s.weights || !s.x || !s.y || !s.tmp || !s.idx ||
-        !s.qidx || !out->ldt || !out->dot || !out->open)
+    if (!rs || !s.b || !s.u || !s.alpha || !s.v || !s.acc || !s.z || !s.weights || !s.x || !s.y ||
+        !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot || !out->open || !out->quad)
         goto done;
     ligero_rand_init(rs, test_rng);
     *reason = "ligero: masking commitment failed";
-    if (!(eph = ligero_commit_masks(ps[0].log_block, nreq, rs)))
+    if (!(eph = ligero_commit_masks(ps[0].log_block, nreq, qpad, rs)))
         goto done;
     out->eph_root = eph->root;
 
@@ -190,7 +239,8 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl(t, "ligero.b", s.b, nlin)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
-        (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK)
+        (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK)
         goto done;
 
     /* LDT response: coefficients of ILDT + sum_i u_i p_i */
@@ -208,9 +258,12 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     if (rc != APEX_OK)
         goto done;
     dot_response(cs, n, eph, &s, out->dot);
+    if (nquad)
+        quad_response(cs, &lay, eph, cons, qpad, &s, out->quad);
 
     if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, block)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, db)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.quad", out->quad, out->nquadv)) != APEX_OK ||
         (rc = apex_transcript_challenge_indices(t, db, dims[0].ncol, nreq, s.idx)) != APEX_OK)
         goto done;
     /* write-ahead: the openings count before any column leaves this function */

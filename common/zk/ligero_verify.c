@@ -16,6 +16,7 @@ void apex_ligero_proof_free(apex_ligero_proof *pf)
     free(pf->open);
     free(pf->ldt);
     free(pf->dot);
+    free(pf->quad);
     memset(pf, 0, sizeof *pf);
 }
 
@@ -46,6 +47,7 @@ static int joint_of(const apex_ligero_params *ps, size_t n, joint *j, const char
 typedef struct verify_scratch {
     apex_gl2 *alpha;   /* [nlin] constraint challenges */
     apex_gl2 *u;       /* [rows] LDT row challenges */
+    apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
     apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots */
     apex_gl2 *ext;     /* [4 BLOCK] one F_p2 polynomial on Q */
     apex_gl2 *want;    /* [nreq] check accumulators, one per opened column */
@@ -60,6 +62,7 @@ static void vscratch_free(verify_scratch *s)
 {
     free(s->alpha);
     free(s->u);
+    free(s->v);
     free(s->weights);
     free(s->ext);
     free(s->want);
@@ -136,6 +139,58 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
     return APEX_OK;
 }
 
+/* Entry of global row g at opened column j. */
+static apex_gl col_entry(const joint *jt, const apex_ligero_proof *pf, size_t g, size_t j)
+{
+    size_t k = 0;
+    while (g >= jt->lay.r_off[k + 1])
+        k++;
+    return pf->open[k].cols[j * jt->dims[k].nrow + (g - jt->lay.r_off[k])];
+}
+
+/* Values on H_D (witness slots [qpad, BLOCK) of H_B set to zero) -> values on Q in s->ext. */
+static void quad_on_q(const ligero_plans *pl, const joint *jt, const apex_ligero_proof *pf,
+                      size_t qpad, verify_scratch *s)
+{
+    size_t db = jt->dims[0].dblock;
+    for (int c = 0; c < 2; c++) {
+        size_t o = 0;
+        for (size_t h = 0; h < db; h++) {
+            int off_witness = h % 2 || h / 2 < qpad;
+            apex_gl2 x = off_witness ? pf->quad[o++] : apex_gl2_from_gl(0);
+            s->tmp[h] = c ? x.c1 : x.c0;
+        }
+        apex_ntt_inverse(pl->d, s->tmp);
+        for (size_t h = 0; h < db; h++) {
+            if (c)
+                s->coef[h].c1 = s->tmp[h];
+            else
+                s->coef[h].c0 = s->tmp[h];
+        }
+    }
+    ligero_extend_q(pl, s->coef, db, s->ext, s->tmp);
+}
+
+/* Column checks of the quadratic test: quad(x_q) = IQD(x_q) + sum_i v_i (z - x y)(x_q). */
+static int check_quad(const ligero_plans *pl, const joint *jt, const apex_ligero_constraints *cons,
+                      size_t qpad, const apex_ligero_proof *pf, verify_scratch *s)
+{
+    size_t nreq = jt->ps[0].nreq;
+    quad_on_q(pl, jt, pf, qpad, s);
+    for (size_t j = 0; j < nreq; j++) {
+        apex_gl2 got = mask_at(&pf->open[jt->n], j, APEX_LIGERO_IQD);
+        for (size_t i = 0; i < cons->nquad; i++) {
+            const apex_ligero_quad *q = &cons->quads[i];
+            apex_gl x = col_entry(jt, pf, q->x, j), y = col_entry(jt, pf, q->y, j);
+            apex_gl e = apex_gl_sub(col_entry(jt, pf, q->z, j), apex_gl_mul(x, y));
+            got = apex_gl2_add(got, apex_gl2_mul_gl(s->v[i], e));
+        }
+        if (!apex_gl2_eq(got, s->ext[s->qidx[j]]))
+            return APEX_ERR_REJECTED;
+    }
+    return APEX_OK;
+}
+
 /* The opened columns of tree k are the committed ones. */
 static int check_tree(const joint *jt, size_t k, const apex_hash *root,
                       const apex_ligero_opening *o, verify_scratch *s, const char **reason)
@@ -165,26 +220,31 @@ static int check_tree(const joint *jt, size_t k, const apex_hash *root,
 }
 
 int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
-                       apex_transcript *t, const apex_ligero_term *terms, size_t nterms,
-                       const apex_gl *b, size_t nlin, const apex_ligero_proof *pf,
-                       const char **reason)
+                       apex_transcript *t, const apex_ligero_constraints *cons, const apex_gl *b,
+                       const apex_ligero_proof *pf, const char **reason)
 {
     const char *dummy;
     if (!reason)
         reason = &dummy;
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
     joint jt;
-    if (joint_of(ps, n, &jt, reason) != APEX_OK)
+    if (joint_of(ps, n, &jt, reason) != APEX_OK ||
+        ligero_quad_shape(ps, n, &jt.lay, cons->quads, nquad, &qpad, reason) != APEX_OK)
         return APEX_ERR_REJECTED;
-    if (pf->ncommit != n || !pf->ldt || !pf->dot || !pf->open) {
+    size_t nreq = ps[0].nreq, rows = jt.lay.r_off[n], block = jt.dims[0].block;
+    size_t db = jt.dims[0].dblock, nq = jt.dims[0].nq;
+    size_t nquadv = nquad ? db - (block - qpad) : 0;
+    if (pf->ncommit != n || !pf->ldt || !pf->dot || !pf->open || pf->nquadv != nquadv ||
+        (nquadv && !pf->quad)) {
         *reason = "ligero: malformed proof";
         return APEX_ERR_REJECTED;
     }
-    size_t nreq = ps[0].nreq, rows = jt.lay.r_off[n], block = jt.dims[0].block;
-    size_t db = jt.dims[0].dblock, nq = jt.dims[0].nq;
     ligero_plans pl = {0};
     verify_scratch s = {0};
     s.alpha = apex_calloc_n(nlin ? nlin : 1, sizeof *s.alpha);
     s.u = apex_calloc_n(rows, sizeof *s.u);
+    s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
     s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
     s.ext = apex_calloc_n(nq, sizeof *s.ext);
     s.want = apex_calloc_n(nreq, sizeof *s.want);
@@ -195,8 +255,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     s.leaves = apex_calloc_n(nreq, sizeof *s.leaves);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!s.alpha || !s.u || !s.weights || !s.ext || !s.want || !s.coef || !s.tmp || !s.idx ||
-        !s.qidx || !s.leaves || ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
+    if (!s.alpha || !s.u || !s.v || !s.weights || !s.ext || !s.want || !s.coef || !s.tmp ||
+        !s.idx || !s.qidx || !s.leaves || ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
         goto done;
 
     /* replay the transcript exactly as the prover ran it */
@@ -205,8 +265,10 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         (rc = apex_transcript_absorb_gl(t, "ligero.b", b, nlin)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.ldt", pf->ldt, block)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.dot", pf->dot, db)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.quad", pf->quad, nquadv)) != APEX_OK ||
         (rc = apex_transcript_challenge_indices(t, db, jt.dims[0].ncol, nreq, s.idx)) != APEX_OK) {
         rc = rc == APEX_ERR_RANGE ? APEX_ERR_REJECTED : rc;
         goto done;
@@ -242,6 +304,10 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         *reason = "ligero: dot test failed at an opened column";
         goto done;
     }
+    if (nquad && (rc = check_quad(&pl, &jt, cons, qpad, pf, &s)) != APEX_OK) {
+        *reason = "ligero: quadratic test failed at an opened column";
+        goto done;
+    }
     *reason = NULL;
 done:
     ligero_plans_free(&pl);
@@ -264,6 +330,8 @@ int apex_ligero_proof_encode(const apex_ligero_params *ps, size_t n, const apex_
         rc = apex_enc_put_gl2_vec(w, pf->ldt, jt.dims[0].block);
     if (rc == APEX_OK)
         rc = apex_enc_put_gl2_vec(w, pf->dot, jt.dims[0].dblock);
+    if (rc == APEX_OK)
+        rc = apex_enc_put_gl2_vec(w, pf->quad, pf->nquadv);
     for (size_t k = 0; k <= n && rc == APEX_OK; k++) {
         const apex_ligero_opening *o = &pf->open[k];
         rc = apex_enc_put_gl_vec(w, o->cols, nreq * jt.dims[k].nrow);
@@ -323,7 +391,8 @@ int apex_ligero_proof_decode(const apex_ligero_params *ps, size_t n, apex_enc_re
         goto fail;
     if ((rc = apex_enc_get_hash(r, &pf->eph_root)) != APEX_OK ||
         (rc = apex_enc_get_gl2_vec_exact(r, pf->ldt, jt.dims[0].block)) != APEX_OK ||
-        (rc = apex_enc_get_gl2_vec_exact(r, pf->dot, jt.dims[0].dblock)) != APEX_OK)
+        (rc = apex_enc_get_gl2_vec_exact(r, pf->dot, jt.dims[0].dblock)) != APEX_OK ||
+        (rc = apex_enc_get_gl2_vec(r, jt.dims[0].dblock, &pf->quad, &pf->nquadv)) != APEX_OK)
         goto fail;
     for (size_t k = 0; k <= n; k++)
         if ((rc = decode_opening(r, &jt.dims[k], ps[0].nreq, &pf->open[k])) != APEX_OK)

@@ -19,16 +19,25 @@ static const apex_ligero_params small = {6, 16, 12, 5};
 
 /* A statement over the concatenated witness of up to 3 commitments. */
 typedef struct statement {
-    apex_gl *w;              /* [nw] concatenated witness */
-    size_t nw;               /* its length */
-    apex_ligero_term *terms; /* [nterms] constraint terms */
-    size_t nterms;           /* number of terms */
-    apex_gl *b;              /* [nlin] right-hand sides, computed honestly */
-    size_t nlin;             /* number of constraints */
+    apex_gl *w;                    /* [nw] concatenated witness */
+    size_t nw;                     /* its length */
+    apex_ligero_term *terms;       /* [nterms] constraint terms */
+    size_t nterms;                 /* number of terms */
+    apex_gl *b;                    /* [nlin] right-hand sides, computed honestly */
+    size_t nlin;                   /* number of constraints */
+    const apex_ligero_quad *quads; /* [nquad] quadratic constraints (rows), or NULL */
+    size_t nquad;                  /* number of quadratic constraints */
 } statement;
+
+static apex_ligero_constraints cons_of(const statement *st)
+{
+    apex_ligero_constraints c = {st->terms, st->nterms, st->nlin, st->quads, st->nquad};
+    return c;
+}
 
 static void make_statement(statement *st, size_t nw, size_t nlin, size_t nterms, apex_rng *rng)
 {
+    memset(st, 0, sizeof *st);
     st->nw = nw;
     st->nlin = nlin;
     st->nterms = nw ? nterms : 0;
@@ -67,7 +76,8 @@ static int verify_n(const apex_ligero_params *ps, const apex_hash *roots, size_t
                     const char **why)
 {
     apex_transcript *t = fresh_transcript();
-    int rc = apex_ligero_verify(ps, roots, n, t, st->terms, st->nterms, b, st->nlin, pf, why);
+    apex_ligero_constraints cons = cons_of(st);
+    int rc = apex_ligero_verify(ps, roots, n, t, &cons, b, pf, why);
     apex_transcript_destroy(&t);
     return rc;
 }
@@ -102,7 +112,8 @@ static void prove_n(const apex_ligero_params *ps, size_t n, const statement *st,
         off += d.nw; /* the concatenated witness has every commitment's full capacity */
     }
     apex_transcript *t = fresh_transcript();
-    int rc = apex_ligero_prove(cs, n, t, st->terms, st->nterms, st->nlin, rng, pf, &why);
+    apex_ligero_constraints cons = cons_of(st);
+    int rc = apex_ligero_prove(cs, n, t, &cons, rng, pf, &why);
     if (rc != APEX_OK)
         fail_msg("prove failed: %s", why ? why : "?");
     apex_transcript_destroy(&t);
@@ -204,9 +215,8 @@ static void test_tampering_rejected(void **state)
         apex_ligero_commitment *c = apex_ligero_commit(&small, st.w, st.nw, &rng, &root2, NULL);
         apex_transcript *t = fresh_transcript();
         apex_ligero_proof liar;
-        assert_int_equal(
-            ligero_prove_claiming(&c, 1, t, st.terms, st.nterms, st.nlin, st.b, &rng, &liar, NULL),
-            APEX_OK);
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(ligero_prove_claiming(&c, 1, t, &cons, st.b, &rng, &liar, NULL), APEX_OK);
         expect_reject(&small, &root2, &st, st.b, &liar, "dot sum");
         apex_transcript_destroy(&t);
         apex_ligero_proof_free(&liar);
@@ -235,7 +245,7 @@ static void test_tampering_rejected(void **state)
     /* opened columns, salts, siblings, in the witness tree and the masking tree */
     for (size_t k = 0; k < 2; k++) {
         apex_ligero_opening *o = &pf.open[k];
-        size_t nrow = k == 0 ? d.nrow : APEX_LIGERO_NMASK;
+        size_t nrow = k == 0 ? d.nrow : (size_t)APEX_LIGERO_NMASK;
         for (size_t r = 0; r < nrow; r++) {
             size_t i = (r % small.nreq) * nrow + r;
             o->cols[i] = apex_gl_add(o->cols[i], 1);
@@ -277,9 +287,9 @@ static void test_tampering_rejected(void **state)
     apex_transcript *t = apex_transcript_new("test-ligero");
     apex_transcript_absorb_u64(t, "statement", 43);
     const char *why = NULL;
-    assert_int_equal(
-        apex_ligero_verify(&small, &root, 1, t, st.terms, st.nterms, st.b, st.nlin, &pf, &why),
-        APEX_ERR_REJECTED);
+    apex_ligero_constraints cons = cons_of(&st);
+    assert_int_equal(apex_ligero_verify(&small, &root, 1, t, &cons, st.b, &pf, &why),
+                     APEX_ERR_REJECTED);
     apex_transcript_destroy(&t);
 
     /* everything restored: accepted again */
@@ -311,8 +321,8 @@ static void test_non_codeword_rejected(void **state)
         root = c->root;
         apex_transcript *t = fresh_transcript();
         apex_ligero_proof pf;
-        assert_int_equal(apex_ligero_prove(&c, 1, t, st.terms, st.nterms, st.nlin, &rng, &pf, NULL),
-                         APEX_OK);
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, NULL), APEX_OK);
         apex_transcript_destroy(&t);
         expect_reject(&small, &root, &st, st.b, &pf, "low-degree");
         apex_ligero_proof_free(&pf);
@@ -408,8 +418,8 @@ static void test_zk_smoke_and_budget(void **state)
     apex_ligero_proof pf[2];
     for (int i = 0; i < 2; i++) {
         apex_transcript *t = fresh_transcript();
-        assert_int_equal(
-            apex_ligero_prove(&c, 1, t, st.terms, st.nterms, st.nlin, NULL, &pf[i], &why), APEX_OK);
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, NULL, &pf[i], &why), APEX_OK);
         apex_transcript_destroy(&t);
         assert_int_equal(verify_n(&two, &root, 1, &st, st.b, &pf[i], NULL), APEX_OK);
         for (size_t x = 0; x < st.nw; x++) {
@@ -428,15 +438,14 @@ static void test_zk_smoke_and_budget(void **state)
     /* a third opening is refused before anything is revealed */
     apex_ligero_proof pf3;
     apex_transcript *t = fresh_transcript();
-    assert_int_equal(apex_ligero_prove(&c, 1, t, st.terms, st.nterms, st.nlin, NULL, &pf3, &why),
-                     APEX_ERR_STATE);
+    apex_ligero_constraints cons = cons_of(&st);
+    assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, NULL, &pf3, &why), APEX_ERR_STATE);
     assert_non_null(strstr(why, "budget"));
     assert_null(pf3.ldt);
     /* one commitment listed twice is refused */
     apex_ligero_commitment *c2 = apex_ligero_commit(&two, st.w, st.nw, NULL, &root2, NULL);
     apex_ligero_commitment *dup[2] = {c2, c2};
-    assert_int_equal(apex_ligero_prove(dup, 2, t, st.terms, st.nterms, st.nlin, NULL, &pf3, &why),
-                     APEX_ERR_INVALID);
+    assert_int_equal(apex_ligero_prove(dup, 2, t, &cons, NULL, &pf3, &why), APEX_ERR_INVALID);
     apex_transcript_destroy(&t);
     /* two commitments to the same witness differ (fresh pads and salts) */
     assert_memory_not_equal(root.b, root2.b, sizeof root.b);
@@ -453,6 +462,77 @@ static void test_zk_smoke_and_budget(void **state)
     assert_memory_equal(root.b, root2.b, sizeof root.b);
     apex_ligero_proof_free(&pf[0]);
     apex_ligero_proof_free(&pf[1]);
+    free_statement(&st);
+}
+
+/* Rows 0, 1, 2 of a commitment: x, y and z = x * y on every witness slot; then prove the
+ * quadratic constraint (0, 1, 2) together with the linear statement. */
+static void test_quadratic(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 37);
+    apex_ligero_dims d;
+    apex_ligero_dims_of(&small, &d, NULL);
+    statement st;
+    make_statement(&st, d.nw, 3, 9, &rng);
+    for (size_t k = 0; k < d.wr; k++)
+        st.w[2 * d.wr + k] = apex_gl_mul(st.w[k], st.w[d.wr + k]);
+    /* recompute b for the changed third row */
+    memset(st.b, 0, st.nlin * sizeof *st.b);
+    for (size_t t = 0; t < st.nterms; t++)
+        st.b[st.terms[t].c] =
+            apex_gl_add(st.b[st.terms[t].c], apex_gl_mul(st.terms[t].coef, st.w[st.terms[t].w]));
+    const apex_ligero_quad q[2] = {{0, 1, 2}, {1, 0, 2}};
+    st.quads = q;
+    st.nquad = 2;
+    apex_hash root;
+    apex_ligero_proof pf;
+    prove_n(&small, 1, &st, &rng, &root, &pf);
+    assert_int_equal(pf.nquadv, d.dblock - d.wr);
+    const char *why = "unset";
+    assert_int_equal(verify_n(&small, &root, 1, &st, st.b, &pf, &why), APEX_OK);
+    /* the response is bound by the transcript; the constraint list is the verifier's own */
+    pf.quad[1].c0 = apex_gl_add(pf.quad[1].c0, 1);
+    expect_reject(&small, &root, &st, st.b, &pf, "merkle");
+    pf.quad[1].c0 = apex_gl_sub(pf.quad[1].c0, 1);
+    const apex_ligero_quad wrong[2] = {{0, 1, 3}, {1, 0, 2}};
+    st.quads = wrong;
+    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test");
+    st.quads = q;
+    st.nquad = 1;
+    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test"); /* one dropped */
+    st.nquad = 2;
+    apex_ligero_proof_free(&pf);
+
+    /* a witness where one product slot is off by one: the proof is rejected */
+    st.w[2 * d.wr + 7] = apex_gl_add(st.w[2 * d.wr + 7], 1);
+    memset(st.b, 0, st.nlin * sizeof *st.b);
+    for (size_t t = 0; t < st.nterms; t++)
+        st.b[st.terms[t].c] =
+            apex_gl_add(st.b[st.terms[t].c], apex_gl_mul(st.terms[t].coef, st.w[st.terms[t].w]));
+    prove_n(&small, 1, &st, &rng, &root, &pf);
+    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test");
+    apex_ligero_proof_free(&pf);
+
+    /* rows from commitments with different pad counts cannot share a quadratic constraint */
+    const apex_ligero_params ps[2] = {{6, 12, 12, 2}, {6, 24, 12, 2}};
+    const apex_ligero_quad across[1] = {{0, 2, 3}};
+    apex_ligero_constraints cons = {NULL, 0, 0, across, 1};
+    apex_hash roots[2];
+    apex_gl none[1] = {0};
+    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], none, 0, &rng, &roots[0], NULL),
+                                     apex_ligero_commit(&ps[1], none, 0, &rng, &roots[1], NULL)};
+    apex_transcript *t = fresh_transcript();
+    assert_int_equal(apex_ligero_prove(cs, 2, t, &cons, &rng, &pf, &why), APEX_ERR_INVALID);
+    assert_non_null(strstr(why, "pad count"));
+    const apex_ligero_quad out_of_range[1] = {{0, 1, 4}};
+    cons.quads = out_of_range;
+    assert_int_equal(apex_ligero_prove(cs, 2, t, &cons, &rng, &pf, &why), APEX_ERR_INVALID);
+    assert_non_null(strstr(why, "out of range"));
+    apex_transcript_destroy(&t);
+    apex_ligero_commitment_destroy(&cs[0]);
+    apex_ligero_commitment_destroy(&cs[1]);
     free_statement(&st);
 }
 
@@ -503,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_non_codeword_rejected),
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_zk_smoke_and_budget),
+        cmocka_unit_test(test_quadratic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
