@@ -121,7 +121,7 @@ static int bench_ligero(double *commit_ns, double *prove_ms, double *verify_ms)
     for (size_t i = 0; i < d.nw; i++)
         w[i] = apex_rng_below(&rng, 256); /* int8-like entries */
     apex_ligero_term term = {0, d.nw - 1, 1};
-    apex_ligero_constraints cons = {&term, 1, 1, NULL, 0};
+    apex_ligero_constraints cons = {&term, 1, 1, NULL, 0, NULL, 0};
     apex_gl b = w[d.nw - 1];
     apex_hash root;
     apex_ligero_proof pf;
@@ -134,7 +134,7 @@ static int bench_ligero(double *commit_ns, double *prove_ms, double *verify_ms)
         rc = apex_ligero_prove(&c, 1, tp, &cons, NULL, &pf, NULL);
         double t2 = apex_now_s();
         if (rc == APEX_OK) {
-            rc = apex_ligero_verify(&p, &root, 1, tv, &cons, &b, &pf, NULL);
+            rc = apex_ligero_verify(&p, &root, 1, tv, &cons, &b, NULL, &pf, NULL);
             double t3 = apex_now_s();
             apex_ligero_proof_free(&pf);
             *commit_ns = (t1 - t0) * 1e9 / (double)d.nw;

@@ -159,12 +159,35 @@ int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims 
     return APEX_OK;
 }
 
+int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const apex_ligero_constraints *cons,
+                        const char **reason)
+{
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        const apex_ligero_tensor *x = &cons->tensors[c];
+        if (x->commit >= n || !x->row_w || !x->slot_w) {
+            *reason = "ligero: tensor claim names no commitment of the proof";
+            return APEX_ERR_INVALID;
+        }
+        const apex_ligero_dims *d = &dims[x->commit];
+        for (size_t i = 0; i < d->nrow + d->wr; i++) {
+            apex_gl2 v = i < d->nrow ? x->row_w[i] : x->slot_w[i - d->nrow];
+            if (v.c0 >= APEX_GL_P || v.c1 >= APEX_GL_P) {
+                *reason = "ligero: non-canonical tensor weight";
+                return APEX_ERR_INVALID;
+            }
+        }
+    }
+    return APEX_OK;
+}
+
 int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
                    const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
-                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out)
+                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero)
 {
     size_t block = dims[0].block;
     memset(out, 0, lay->r_off[n] * block * sizeof *out);
+    if (nonzero)
+        memset(nonzero, 0, lay->r_off[n]);
     for (size_t t = 0; t < nterms; t++) {
         const apex_ligero_term *x = &terms[t];
         if (x->c >= nlin || x->w >= lay->w_off[n] || x->coef >= APEX_GL_P)
@@ -176,6 +199,8 @@ int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, s
         size_t row = lay->r_off[k] + local / dims[k].wr, slot = ps[k].npad + local % dims[k].wr;
         apex_gl2 *o = &out[row * block + slot];
         *o = apex_gl2_add(*o, apex_gl2_mul_gl(alpha[x->c], x->coef));
+        if (nonzero)
+            nonzero[row] = 1;
     }
     return APEX_OK;
 }

@@ -26,15 +26,18 @@
  *
  * Protocol (Fiat-Shamir, transcript t, after the caller absorbed the statement):
  *   absorb every commitment's shape and root, the ephemeral root and the claims b;
- *   u = one F_p2 per witness row (all commitments), alpha = one F_p2 per constraint;
+ *   (and the tensor claims' values); u = one F_p2 per witness row (all commitments),
+ *   alpha = one F_p2 per sparse constraint, beta = one F_p2 per tensor claim;
  *   v = one F_p2 per quadratic triple;
  *   prover sends ldt  = coefficients of ILDT + sum_i u_i p_i        (BLOCK F_p2)
  *               dot  = values on H_D of IDOT + sum_i r_i p_i        (DBLOCK F_p2)
  *               quad = values on H_D of IQD + sum_i v_i (p_z - p_x p_y), except on the
  *                      quadratic witness slots, where it is zero    (DBLOCK - wr F_p2)
- *     where r_i interpolates, on H_B, row i's slice of A^T alpha (zero on pad slots);
+ *     where r_i interpolates, on H_B, row i's slice of A^T alpha + (tensors)^T beta (zero on
+ *     pad slots);
  *   absorb ldt, dot, quad; draw nreq column indices; open them in every tree.
- * Verifier: batched Merkle checks per tree; the sum of dot over H_B equals alpha . b; at
+ * Verifier: batched Merkle checks per tree; the sum of dot over H_B equals
+ * alpha . b + beta . tval; at
  * every opened column, ldt, dot and quad extended to Q match the column combinations.
  * Quadratic constraints say row z = row x * row y slot by slot on the witness slots; a
  * caller proves W[a] * W[b] = W[c] by committing copy rows and tying them to W with
@@ -101,13 +104,27 @@ typedef struct apex_ligero_quad {
     size_t z; /* product row */
 } apex_ligero_quad;
 
+/* A tensor-structured linear claim on one commitment, with an F_p2 value:
+ *     sum_{i < nrow} sum_{s < wr} row_w[i] * slot_w[s] * W[i][s] = value,
+ * W[i][s] being witness slot s of row i. An evaluation claim <eq(pt), W> of a multilinear
+ * table laid out as rows x slots has this form (row_w = eq of the high coordinates,
+ * slot_w = eq of the low ones). The verifier pays one interpolation and one extension per
+ * tensor claim instead of one per row: this is how evaluation claims stay cheap. */
+typedef struct apex_ligero_tensor {
+    size_t commit;          /* index of the commitment in the proof's list */
+    const apex_gl2 *row_w;  /* [nrow of that commitment] row weights */
+    const apex_gl2 *slot_w; /* [wr of that commitment] witness-slot weights */
+} apex_ligero_tensor;
+
 /* The constraint system of a proof (public; the caller binds it, e.g. in params_digest). */
 typedef struct apex_ligero_constraints {
-    const apex_ligero_term *terms; /* [nterms] linear terms */
-    size_t nterms;                 /* number of linear terms */
-    size_t nlin;                   /* number of linear constraints */
-    const apex_ligero_quad *quads; /* [nquad] quadratic row triples */
-    size_t nquad;                  /* number of quadratic constraints */
+    const apex_ligero_term *terms;     /* [nterms] sparse linear terms */
+    size_t nterms;                     /* number of sparse linear terms */
+    size_t nlin;                       /* number of sparse linear constraints (values b) */
+    const apex_ligero_quad *quads;     /* [nquad] quadratic row triples */
+    size_t nquad;                      /* number of quadratic constraints */
+    const apex_ligero_tensor *tensors; /* [ntensor] tensor claims (values tval) */
+    size_t ntensor;                    /* number of tensor claims */
 } apex_ligero_constraints;
 
 /* The opened columns of one tree. */
@@ -155,11 +172,11 @@ int apex_ligero_prove(apex_ligero_commitment *const *cs, size_t n, apex_transcri
                       apex_ligero_proof *out, const char **reason);
 
 /* Verify against the verifier's own params, stored roots of the n commitments, constraint
- * system and claimed b[0..cons->nlin). APEX_OK, or APEX_ERR_REJECTED with *reason; other
- * codes for resource failures or a constraint system that does not fit the shapes. */
+ * system, claimed b[0..cons->nlin) and tensor values tval[0..cons->ntensor). APEX_OK, or
+ * APEX_ERR_REJECTED with *reason; other codes for resource failures. */
 int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
                        apex_transcript *t, const apex_ligero_constraints *cons, const apex_gl *b,
-                       const apex_ligero_proof *pf, const char **reason);
+                       const apex_gl2 *tval, const apex_ligero_proof *pf, const char **reason);
 
 void apex_ligero_proof_free(apex_ligero_proof *pf);
 /* Canonical encoding; decode checks every length against the parameters. */

@@ -62,12 +62,16 @@ typedef struct ligero_layout {
 int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims *dims,
                        ligero_layout *lay, const char **reason);
 
-/* The combined constraint vector A^T alpha, one BLOCK-slot row per witness row of the
- * concatenation: out[g * BLOCK + k] (zero on pad slots). APEX_ERR_RANGE for a term
- * outside the witness or constraint range. */
+/* The combined sparse constraint vector A^T alpha, one BLOCK-slot row per witness row of
+ * the concatenation: out[g * BLOCK + k] (zero on pad slots); *nonzero (if not NULL) gets
+ * one flag per row that has a term. APEX_ERR_RANGE for a term outside the witness or
+ * constraint range. */
 int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
                    const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
-                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out);
+                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero);
+/* Check the tensor claims against the shapes (commitment index, canonical weights). */
+int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const apex_ligero_constraints *cons,
+                        const char **reason);
 
 /* leaf = H(0x00 || salt || le64(col[0]) || ... || le64(col[nrow-1])). */
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out);

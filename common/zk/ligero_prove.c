@@ -10,6 +10,8 @@ typedef struct prove_scratch {
     apex_gl *b;        /* [nlin] claimed values */
     apex_gl2 *u;       /* [rows] LDT challenges, one per witness row of all commitments */
     apex_gl2 *alpha;   /* [nlin] constraint challenges */
+    apex_gl2 *tval;    /* [ntensor] tensor claim values */
+    apex_gl2 *beta;    /* [ntensor] tensor claim challenges */
     apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
     apex_gl2 *acc;     /* [DBLOCK] the quadratic response on H_D */
     apex_gl *z;        /* [DBLOCK] third base row on H_D */
@@ -26,6 +28,8 @@ static void scratch_free(prove_scratch *s)
     free(s->b);
     free(s->u);
     free(s->alpha);
+    free(s->tval);
+    free(s->beta);
     free(s->v);
     free(s->acc);
     free(s->z);
@@ -44,30 +48,63 @@ static void row_on_d(const apex_ligero_commitment *c, const apex_gl *coef, apex_
     apex_ntt_forward(c->plans.d, out);
 }
 
-/* b[c] = sum of coef * W[w] over the terms, W read back from the rows on H_B. */
+/* b[c] = sum of coef * W[w] over the sparse terms and tval[c] = the tensor claims' values,
+ * W read back from the rows on H_B one row at a time. */
 static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const ligero_layout *lay,
-                          const apex_ligero_term *terms, size_t nterms, size_t nlin, apex_gl *b,
+                          const apex_ligero_constraints *cons, apex_gl *b, apex_gl2 *tval,
                           apex_gl *tmp)
 {
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin;
     memset(b, 0, nlin * sizeof *b);
+    for (size_t c = 0; c < cons->ntensor; c++)
+        tval[c] = apex_gl2_from_gl(0);
     for (size_t t = 0; t < nterms; t++)
         if (terms[t].c >= nlin || terms[t].w >= lay->w_off[n] || terms[t].coef >= APEX_GL_P)
             return APEX_ERR_RANGE;
     for (size_t k = 0; k < n; k++) {
         const apex_ligero_commitment *c = cs[k];
-        for (size_t i = 0; i < c->d.nrow; i++) { /* one row of values live at a time */
+        size_t npad = c->p.npad;
+        for (size_t i = 0; i < c->d.nrow; i++) {
             memcpy(tmp, c->coef + i * c->d.dblock, c->d.block * sizeof *tmp);
             apex_ntt_forward(c->plans.b, tmp);
             size_t lo = lay->w_off[k] + i * c->d.wr, hi = lo + c->d.wr;
             for (size_t t = 0; t < nterms; t++) {
                 if (terms[t].w < lo || terms[t].w >= hi)
                     continue;
-                apex_gl v = tmp[c->p.npad + terms[t].w - lo];
+                apex_gl v = tmp[npad + terms[t].w - lo];
                 b[terms[t].c] = apex_gl_add(b[terms[t].c], apex_gl_mul(terms[t].coef, v));
+            }
+            for (size_t x = 0; x < cons->ntensor; x++) {
+                const apex_ligero_tensor *tn = &cons->tensors[x];
+                if (tn->commit != k)
+                    continue;
+                apex_gl2 row = apex_gl2_from_gl(0);
+                for (size_t j = 0; j < c->d.wr; j++)
+                    row = apex_gl2_add(row, apex_gl2_mul_gl(tn->slot_w[j], tmp[npad + j]));
+                tval[x] = apex_gl2_add(tval[x], apex_gl2_mul(tn->row_w[i], row));
             }
         }
     }
     return APEX_OK;
+}
+
+/* weights[g][npad + s] += beta_c row_w[i] slot_w[s] for every tensor claim c. */
+static void add_tensor_weights(const apex_ligero_dims *dims, const apex_ligero_params *ps,
+                               const ligero_layout *lay, const apex_ligero_constraints *cons,
+                               const apex_gl2 *beta, apex_gl2 *weights)
+{
+    size_t block = dims[0].block;
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        const apex_ligero_tensor *tn = &cons->tensors[c];
+        size_t k = tn->commit;
+        for (size_t i = 0; i < dims[k].nrow; i++) {
+            apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
+            apex_gl2 *row = weights + (lay->r_off[k] + i) * block + ps[k].npad;
+            for (size_t j = 0; j < dims[k].wr; j++)
+                row[j] = apex_gl2_add(row[j], apex_gl2_mul(f, tn->slot_w[j]));
+        }
+    }
 }
 
 /* dot = IDOT + sum_i r_i p_i, as values on H_D, over every witness row of every commitment. */
@@ -189,7 +226,8 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         }
     }
     if (ligero_joint_shape(ps, n, dims, &lay, reason) != APEX_OK ||
-        ligero_quad_shape(ps, n, &lay, cons->quads, nquad, &qpad, reason) != APEX_OK)
+        ligero_quad_shape(ps, n, &lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
+        ligero_tensor_shape(dims, n, cons, reason) != APEX_OK)
         return APEX_ERR_INVALID;
     for (size_t k = 0; k < n; k++) {
         if (apex_ligero_openings_left(cs[k]) == 0) {
@@ -204,6 +242,8 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     s.b = apex_calloc_n(nlin ? nlin : 1, sizeof *s.b);
     s.u = apex_calloc_n(rows, sizeof *s.u);
     s.alpha = apex_calloc_n(nlin ? nlin : 1, sizeof *s.alpha);
+    s.tval = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.tval);
+    s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
     s.acc = apex_calloc_n(db, sizeof *s.acc);
     s.z = apex_calloc_n(db, sizeof *s.z);
@@ -221,8 +261,9 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     out->quad = apex_calloc_n(out->nquadv ? out->nquadv : 1, sizeof *out->quad);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!rs || !s.b || !s.u || !s.alpha || !s.v || !s.acc || !s.z || !s.weights || !s.x || !s.y ||
-        !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot || !out->open || !out->quad)
+    if (!rs || !s.b || !s.u || !s.alpha || !s.tval || !s.beta || !s.v || !s.acc || !s.z ||
+        !s.weights || !s.x || !s.y || !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot ||
+        !out->open || !out->quad)
         goto done;
     ligero_rand_init(rs, test_rng);
     *reason = "ligero: masking commitment failed";
@@ -231,15 +272,17 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     out->eph_root = eph->root;
 
     *reason = "ligero: constraint term outside the witness or constraint range";
-    if ((rc = claimed_values(cs, n, &lay, terms, nterms, nlin, s.b, s.tmp)) != APEX_OK)
+    if ((rc = claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)) != APEX_OK)
         goto done;
     if (claim) /* a cheating prover in the tests: claim values the witness does not give */
         memcpy(s.b, claim, nlin * sizeof *s.b);
     *reason = "ligero: transcript failure";
     if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl(t, "ligero.b", s.b, nlin)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.tval", s.tval, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.beta, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK)
         goto done;
 
@@ -254,9 +297,10 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
                 out->ldt[j] = apex_gl2_add(out->ldt[j], apex_gl2_mul_gl(s.u[g], c[j]));
         }
     }
-    rc = ligero_weights(ps, dims, n, &lay, terms, nterms, nlin, s.alpha, s.weights);
+    rc = ligero_weights(ps, dims, n, &lay, terms, nterms, nlin, s.alpha, s.weights, NULL);
     if (rc != APEX_OK)
         goto done;
+    add_tensor_weights(dims, ps, &lay, cons, s.beta, s.weights);
     dot_response(cs, n, eph, &s, out->dot);
     if (nquad)
         quad_response(cs, &lay, eph, cons, qpad, &s, out->quad);

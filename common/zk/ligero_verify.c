@@ -48,6 +48,8 @@ typedef struct verify_scratch {
     apex_gl2 *alpha;   /* [nlin] constraint challenges */
     apex_gl2 *u;       /* [rows] LDT row challenges */
     apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
+    apex_gl2 *beta;    /* [ntensor] tensor claim challenges */
+    uint8_t *nonzero;  /* [rows] 1 where a row carries a sparse term */
     apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots */
     apex_gl2 *ext;     /* [4 BLOCK] one F_p2 polynomial on Q */
     apex_gl2 *want;    /* [nreq] check accumulators, one per opened column */
@@ -63,6 +65,8 @@ static void vscratch_free(verify_scratch *s)
     free(s->alpha);
     free(s->u);
     free(s->v);
+    free(s->beta);
+    free(s->nonzero);
     free(s->weights);
     free(s->ext);
     free(s->want);
@@ -100,9 +104,35 @@ static int check_ldt(const ligero_plans *pl, const joint *jt, const apex_ligero_
     return APEX_OK;
 }
 
-/* Column checks of the dot test: dot(x_q) = IDOT(x_q) + sum_i r_i(x_q) p_i(x_q). */
-static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_proof *pf,
-                     verify_scratch *s)
+/* Tensor claims' share of the dot check: beta_c r_c(x_q) sum_i row_w[i] p_i(x_q), with one
+ * interpolation and one extension per claim. Uses s->coef as the slot vector. */
+static void dot_tensors(const ligero_plans *pl, const joint *jt,
+                        const apex_ligero_constraints *cons, const apex_ligero_proof *pf,
+                        verify_scratch *s)
+{
+    size_t nreq = jt->ps[0].nreq, block = jt->dims[0].block;
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        const apex_ligero_tensor *tn = &cons->tensors[c];
+        size_t k = tn->commit, npad = jt->ps[k].npad, nrow = jt->dims[k].nrow;
+        for (size_t h = 0; h < block; h++)
+            s->coef[h] = h < npad ? apex_gl2_from_gl(0) : tn->slot_w[h - npad];
+        ligero_interp_b(pl, s->coef, block, s->tmp);
+        ligero_extend_q(pl, s->coef, block, s->ext, s->tmp);
+        for (size_t j = 0; j < nreq; j++) {
+            const apex_gl *col = pf->open[k].cols + j * nrow;
+            apex_gl2 rows = apex_gl2_from_gl(0);
+            for (size_t i = 0; i < nrow; i++)
+                rows = apex_gl2_add(rows, apex_gl2_mul_gl(tn->row_w[i], col[i]));
+            apex_gl2 term = apex_gl2_mul(apex_gl2_mul(s->beta[c], s->ext[s->qidx[j]]), rows);
+            s->want[j] = apex_gl2_add(s->want[j], term);
+        }
+    }
+}
+
+/* Column checks of the dot test: dot(x_q) = IDOT(x_q) + sum_i r_i(x_q) p_i(x_q). Rows
+ * without sparse terms cost nothing; tensor claims cost one extension each. */
+static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_constraints *cons,
+                     const apex_ligero_proof *pf, verify_scratch *s)
 {
     size_t nreq = jt->ps[0].nreq, n = jt->n, block = jt->dims[0].block;
     size_t db = jt->dims[0].dblock;
@@ -111,6 +141,8 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
     for (size_t k = 0; k < n; k++) {
         size_t nrow = jt->dims[k].nrow;
         for (size_t i = 0; i < nrow; i++) {
+            if (!s->nonzero[jt->lay.r_off[k] + i])
+                continue;
             apex_gl2 *r = s->weights + (jt->lay.r_off[k] + i) * block;
             ligero_interp_b(pl, r, block, s->tmp);
             ligero_extend_q(pl, r, block, s->ext, s->tmp);
@@ -120,6 +152,7 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
             }
         }
     }
+    dot_tensors(pl, jt, cons, pf, s);
     /* the response: values on H_D -> coefficients -> values on Q */
     for (int c = 0; c < 2; c++) {
         for (size_t h = 0; h < db; h++)
@@ -221,7 +254,7 @@ static int check_tree(const joint *jt, size_t k, const apex_hash *root,
 
 int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
                        apex_transcript *t, const apex_ligero_constraints *cons, const apex_gl *b,
-                       const apex_ligero_proof *pf, const char **reason)
+                       const apex_gl2 *tval, const apex_ligero_proof *pf, const char **reason)
 {
     const char *dummy;
     if (!reason)
@@ -230,7 +263,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
     joint jt;
     if (joint_of(ps, n, &jt, reason) != APEX_OK ||
-        ligero_quad_shape(ps, n, &jt.lay, cons->quads, nquad, &qpad, reason) != APEX_OK)
+        ligero_quad_shape(ps, n, &jt.lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
+        ligero_tensor_shape(jt.dims, n, cons, reason) != APEX_OK)
         return APEX_ERR_REJECTED;
     size_t nreq = ps[0].nreq, rows = jt.lay.r_off[n], block = jt.dims[0].block;
     size_t db = jt.dims[0].dblock, nq = jt.dims[0].nq;
@@ -245,6 +279,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     s.alpha = apex_calloc_n(nlin ? nlin : 1, sizeof *s.alpha);
     s.u = apex_calloc_n(rows, sizeof *s.u);
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
+    s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
+    s.nonzero = apex_calloc_n(rows, 1);
     s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
     s.ext = apex_calloc_n(nq, sizeof *s.ext);
     s.want = apex_calloc_n(nreq, sizeof *s.want);
@@ -255,16 +291,19 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     s.leaves = apex_calloc_n(nreq, sizeof *s.leaves);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!s.alpha || !s.u || !s.v || !s.weights || !s.ext || !s.want || !s.coef || !s.tmp ||
-        !s.idx || !s.qidx || !s.leaves || ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
+    if (!s.alpha || !s.u || !s.v || !s.beta || !s.nonzero || !s.weights || !s.ext || !s.want ||
+        !s.coef || !s.tmp || !s.idx || !s.qidx || !s.leaves ||
+        ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
         goto done;
 
     /* replay the transcript exactly as the prover ran it */
     *reason = "ligero: non-canonical claimed value or response";
     if ((rc = ligero_absorb_header(t, ps, roots, n, &pf->eph_root)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl(t, "ligero.b", b, nlin)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.tval", tval, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.beta, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.ldt", pf->ldt, block)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.dot", pf->dot, db)) != APEX_OK ||
@@ -274,7 +313,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         goto done;
     }
     *reason = "ligero: constraint term outside the witness or constraint range";
-    rc = ligero_weights(ps, jt.dims, n, &jt.lay, terms, nterms, nlin, s.alpha, s.weights);
+    rc =
+        ligero_weights(ps, jt.dims, n, &jt.lay, terms, nterms, nlin, s.alpha, s.weights, s.nonzero);
     if (rc != APEX_OK)
         goto done;
     for (size_t j = 0; j < nreq; j++)
@@ -284,13 +324,15 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
                              reason)) != APEX_OK)
             goto done;
 
-    /* the claimed values: the dot response sums to alpha . b over H_B (the even slots of
-     * H_D), because IDOT sums to zero there and each r_i vanishes on its pad slots */
+    /* the claimed values: the dot response sums to alpha . b + beta . tval over H_B (the even
+     * slots of H_D), because IDOT sums to zero there and each r_i vanishes on its pads */
     apex_gl2 sum = apex_gl2_from_gl(0), claim = apex_gl2_from_gl(0);
     for (size_t k = 0; k < block; k++)
         sum = apex_gl2_add(sum, pf->dot[2 * k]);
     for (size_t c = 0; c < nlin; c++)
         claim = apex_gl2_add(claim, apex_gl2_mul_gl(s.alpha[c], b[c]));
+    for (size_t c = 0; c < cons->ntensor; c++)
+        claim = apex_gl2_add(claim, apex_gl2_mul(s.beta[c], tval[c]));
     if (!apex_gl2_eq(sum, claim)) {
         *reason = "ligero: linear constraints do not hold (dot sum)";
         rc = APEX_ERR_REJECTED;
@@ -300,7 +342,7 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         *reason = "ligero: low-degree test failed at an opened column";
         goto done;
     }
-    if ((rc = check_dot(&pl, &jt, pf, &s)) != APEX_OK) {
+    if ((rc = check_dot(&pl, &jt, cons, pf, &s)) != APEX_OK) {
         *reason = "ligero: dot test failed at an opened column";
         goto done;
     }

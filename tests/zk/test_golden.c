@@ -16,7 +16,7 @@
 #include "zk/ligero.h"
 #include "zk/sumcheck.h"
 
-#define LIGERO_GOLDEN   "90e3ffc4f7e68cf18c62c517d9f10855eea5b4bfec1f28f16d1befdc64e4862c"
+#define LIGERO_GOLDEN   "7e985f8bfc71a0cb15cdc7083b7071c956e5a8f97be2980ec803d1733cd98b4c"
 #define SUMCHECK_GOLDEN "dcfb575421c770ea569889d51daadb72de858353aa1f667d944649ad0d674f3b"
 
 static void digest_hex(const void *buf, size_t len, char hex[65])
@@ -45,7 +45,7 @@ static void test_ligero_golden(void **state)
         terms[t].coef = t + 2;
     }
     const apex_ligero_quad quad = {1, 2, 3};
-    apex_ligero_constraints cons = {terms, 6, 3, &quad, 1};
+    apex_ligero_constraints cons = {terms, 6, 3, &quad, 1, NULL, 0};
     apex_hash roots[2];
     apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w, 72, &rng, &roots[0], NULL),
                                      apex_ligero_commit(&ps[1], w + 72, 48, &rng, &roots[1], NULL)};
@@ -73,7 +73,7 @@ static void test_ligero_golden(void **state)
         b[terms[i].c] = apex_gl_add(b[terms[i].c], apex_gl_mul(terms[i].coef, w[terms[i].w]));
     apex_transcript *tv = apex_transcript_new("golden");
     const char *why = NULL;
-    assert_int_equal(apex_ligero_verify(ps, roots, 2, tv, &cons, b, &pf, &why), APEX_OK);
+    assert_int_equal(apex_ligero_verify(ps, roots, 2, tv, &cons, b, NULL, &pf, &why), APEX_OK);
     apex_transcript_destroy(&tv);
     apex_ligero_proof_free(&pf);
     apex_transcript_destroy(&t);

@@ -31,7 +31,7 @@ typedef struct statement {
 
 static apex_ligero_constraints cons_of(const statement *st)
 {
-    apex_ligero_constraints c = {st->terms, st->nterms, st->nlin, st->quads, st->nquad};
+    apex_ligero_constraints c = {st->terms, st->nterms, st->nlin, st->quads, st->nquad, NULL, 0};
     return c;
 }
 
@@ -77,7 +77,7 @@ static int verify_n(const apex_ligero_params *ps, const apex_hash *roots, size_t
 {
     apex_transcript *t = fresh_transcript();
     apex_ligero_constraints cons = cons_of(st);
-    int rc = apex_ligero_verify(ps, roots, n, t, &cons, b, pf, why);
+    int rc = apex_ligero_verify(ps, roots, n, t, &cons, b, NULL, pf, why);
     apex_transcript_destroy(&t);
     return rc;
 }
@@ -288,7 +288,7 @@ static void test_tampering_rejected(void **state)
     apex_transcript_absorb_u64(t, "statement", 43);
     const char *why = NULL;
     apex_ligero_constraints cons = cons_of(&st);
-    assert_int_equal(apex_ligero_verify(&small, &root, 1, t, &cons, st.b, &pf, &why),
+    assert_int_equal(apex_ligero_verify(&small, &root, 1, t, &cons, st.b, NULL, &pf, &why),
                      APEX_ERR_REJECTED);
     apex_transcript_destroy(&t);
 
@@ -518,7 +518,7 @@ static void test_quadratic(void **state)
     /* rows from commitments with different pad counts cannot share a quadratic constraint */
     const apex_ligero_params ps[2] = {{6, 12, 12, 2}, {6, 24, 12, 2}};
     const apex_ligero_quad across[1] = {{0, 2, 3}};
-    apex_ligero_constraints cons = {NULL, 0, 0, across, 1};
+    apex_ligero_constraints cons = {NULL, 0, 0, across, 1, NULL, 0};
     apex_hash roots[2];
     apex_gl none[1] = {0};
     apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], none, 0, &rng, &roots[0], NULL),

@@ -52,7 +52,7 @@ static int fz_setup(void)
     apex_ligero_commitment *c = apex_ligero_commit(&fz_params, w, 24, &rng, &fz_root, NULL);
     apex_transcript *t = fz_transcript();
     apex_ligero_proof pf;
-    apex_ligero_constraints cons = {fz_terms, 4, 2, NULL, 0};
+    apex_ligero_constraints cons = {fz_terms, 4, 2, NULL, 0, NULL, 0};
     int rc = c && t ? apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, NULL) : -1;
     apex_transcript_destroy(&t);
     apex_ligero_commitment_destroy(&c);
@@ -93,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (apex_enc_reader_finish(&r) == APEX_OK) {
         apex_transcript *t = fz_transcript();
         const char *why = NULL;
-        apex_ligero_constraints cons = {fz_terms, 4, 2, NULL, 0};
-        rc = apex_ligero_verify(&fz_params, &fz_root, 1, t, &cons, fz_b, &pf, &why);
+        apex_ligero_constraints cons = {fz_terms, 4, 2, NULL, 0, NULL, 0};
+        rc = apex_ligero_verify(&fz_params, &fz_root, 1, t, &cons, fz_b, NULL, &pf, &why);
         apex_transcript_destroy(&t);
         /* only the seed itself may verify: any accepted input must equal it */
         if (rc == APEX_OK && (size != fz_seed_len || memcmp(data, fz_seed, size) != 0))
