@@ -159,12 +159,12 @@ int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims 
     return APEX_OK;
 }
 
-int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const apex_ligero_constraints *cons,
-                        const char **reason)
+int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_layout *lay,
+                        const apex_ligero_constraints *cons, const char **reason)
 {
     for (size_t c = 0; c < cons->ntensor; c++) {
         const apex_ligero_tensor *x = &cons->tensors[c];
-        if (x->commit >= n || !x->row_w || !x->slot_w) {
+        if (x->commit >= n || !x->row_w || !x->slot_w || (x->nterms && !x->terms)) {
             *reason = "ligero: tensor claim names no commitment of the proof";
             return APEX_ERR_INVALID;
         }
@@ -176,8 +176,41 @@ int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const apex_liger
                 return APEX_ERR_INVALID;
             }
         }
+        for (size_t t = 0; t < x->nterms; t++) {
+            apex_gl2 f = x->terms[t].coef;
+            if (x->terms[t].w >= lay->w_off[n] || f.c0 >= APEX_GL_P || f.c1 >= APEX_GL_P) {
+                *reason = "ligero: tensor claim term outside the witness or non-canonical";
+                return APEX_ERR_INVALID;
+            }
+        }
     }
     return APEX_OK;
+}
+
+void ligero_add_at(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                   const ligero_layout *lay, size_t w, apex_gl2 f, apex_gl2 *out, uint8_t *nonzero)
+{
+    size_t k = 0;
+    while (w >= lay->w_off[k + 1])
+        k++;
+    size_t local = w - lay->w_off[k];
+    size_t row = lay->r_off[k] + local / dims[k].wr, slot = ps[k].npad + local % dims[k].wr;
+    apex_gl2 *o = &out[row * dims[0].block + slot];
+    *o = apex_gl2_add(*o, f);
+    if (nonzero)
+        nonzero[row] = 1;
+}
+
+void ligero_add_tensor_terms(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                             const ligero_layout *lay, const apex_ligero_constraints *cons,
+                             const apex_gl2 *beta, apex_gl2 *out, uint8_t *nonzero)
+{
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        const apex_ligero_tensor *tn = &cons->tensors[c];
+        for (size_t t = 0; t < tn->nterms; t++)
+            ligero_add_at(ps, dims, lay, tn->terms[t].w, apex_gl2_mul(beta[c], tn->terms[t].coef),
+                          out, nonzero);
+    }
 }
 
 int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
@@ -192,15 +225,7 @@ int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, s
         const apex_ligero_term *x = &terms[t];
         if (x->c >= nlin || x->w >= lay->w_off[n] || x->coef >= APEX_GL_P)
             return APEX_ERR_RANGE;
-        size_t k = 0;
-        while (x->w >= lay->w_off[k + 1])
-            k++;
-        size_t local = x->w - lay->w_off[k];
-        size_t row = lay->r_off[k] + local / dims[k].wr, slot = ps[k].npad + local % dims[k].wr;
-        apex_gl2 *o = &out[row * block + slot];
-        *o = apex_gl2_add(*o, apex_gl2_mul_gl(alpha[x->c], x->coef));
-        if (nonzero)
-            nonzero[row] = 1;
+        ligero_add_at(ps, dims, lay, x->w, apex_gl2_mul_gl(alpha[x->c], x->coef), out, nonzero);
     }
     return APEX_OK;
 }

@@ -104,16 +104,28 @@ typedef struct apex_ligero_quad {
     size_t z; /* product row */
 } apex_ligero_quad;
 
+/* A sparse term with an F_p2 coefficient: coef * W[w] (W the concatenated witness). */
+typedef struct apex_ligero_xterm {
+    size_t w;      /* witness index into the concatenated witness */
+    apex_gl2 coef; /* canonical F_p2 coefficient */
+} apex_ligero_xterm;
+
 /* A tensor-structured linear claim on one commitment, with an F_p2 value:
- *     sum_{i < nrow} sum_{s < wr} row_w[i] * slot_w[s] * W[i][s] = value,
- * W[i][s] being witness slot s of row i. An evaluation claim <eq(pt), W> of a multilinear
- * table laid out as rows x slots has this form (row_w = eq of the high coordinates,
- * slot_w = eq of the low ones). The verifier pays one interpolation and one extension per
- * tensor claim instead of one per row: this is how evaluation claims stay cheap. */
+ *     sum_{i < nrow} sum_{s < wr} row_w[i] * slot_w[s] * W[i][s] + sum_terms coef * W[w]
+ *       = value,
+ * W[i][s] being witness slot s of row i, and the optional sparse terms ranging over the
+ * whole concatenated witness. The sparse part lets a claim tie
+ * an evaluation to a committed, hidden value: <eq(pt), W> - V = 0 with V in another
+ * commitment, which is how the padding layer keeps evaluations secret. An evaluation claim <eq(pt),
+ * W> of a multilinear table laid out as rows x slots has this form (row_w = eq of the high
+ * coordinates, slot_w = eq of the low ones). The verifier pays one interpolation and one extension
+ * per tensor claim instead of one per row: this is how evaluation claims stay cheap. */
 typedef struct apex_ligero_tensor {
-    size_t commit;          /* index of the commitment in the proof's list */
-    const apex_gl2 *row_w;  /* [nrow of that commitment] row weights */
-    const apex_gl2 *slot_w; /* [wr of that commitment] witness-slot weights */
+    size_t commit;                  /* index of the commitment in the proof's list */
+    const apex_gl2 *row_w;          /* [nrow of that commitment] row weights */
+    const apex_gl2 *slot_w;         /* [wr of that commitment] witness-slot weights */
+    const apex_ligero_xterm *terms; /* [nterms] extra sparse terms, or NULL */
+    size_t nterms;                  /* number of extra sparse terms */
 } apex_ligero_tensor;
 
 /* The constraint system of a proof (public; the caller binds it, e.g. in params_digest). */

@@ -69,9 +69,17 @@ int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims 
 int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
                    const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
                    size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero);
-/* Check the tensor claims against the shapes (commitment index, canonical weights). */
-int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const apex_ligero_constraints *cons,
-                        const char **reason);
+/* Check the tensor claims against the shapes (commitment index, canonical weights, sparse
+ * terms inside the concatenated witness). */
+int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_layout *lay,
+                        const apex_ligero_constraints *cons, const char **reason);
+/* out[row][slot of W[w]] += f, flagging the row in nonzero (if any). */
+void ligero_add_at(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                   const ligero_layout *lay, size_t w, apex_gl2 f, apex_gl2 *out, uint8_t *nonzero);
+/* The tensor claims' sparse terms, each scaled by its claim's beta, added into out. */
+void ligero_add_tensor_terms(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                             const ligero_layout *lay, const apex_ligero_constraints *cons,
+                             const apex_gl2 *beta, apex_gl2 *out, uint8_t *nonzero);
 
 /* leaf = H(0x00 || salt || le64(col[0]) || ... || le64(col[nrow-1])). */
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out);

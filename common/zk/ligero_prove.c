@@ -77,6 +77,12 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
             }
             for (size_t x = 0; x < cons->ntensor; x++) {
                 const apex_ligero_tensor *tn = &cons->tensors[x];
+                for (size_t q = 0; q < tn->nterms; q++) { /* sparse part, any commitment */
+                    if (tn->terms[q].w < lo || tn->terms[q].w >= hi)
+                        continue;
+                    apex_gl v = tmp[npad + tn->terms[q].w - lo];
+                    tval[x] = apex_gl2_add(tval[x], apex_gl2_mul_gl(tn->terms[q].coef, v));
+                }
                 if (tn->commit != k)
                     continue;
                 apex_gl2 row = apex_gl2_from_gl(0);
@@ -227,7 +233,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     }
     if (ligero_joint_shape(ps, n, dims, &lay, reason) != APEX_OK ||
         ligero_quad_shape(ps, n, &lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
-        ligero_tensor_shape(dims, n, cons, reason) != APEX_OK)
+        ligero_tensor_shape(dims, n, &lay, cons, reason) != APEX_OK)
         return APEX_ERR_INVALID;
     for (size_t k = 0; k < n; k++) {
         if (apex_ligero_openings_left(cs[k]) == 0) {
@@ -301,6 +307,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     if (rc != APEX_OK)
         goto done;
     add_tensor_weights(dims, ps, &lay, cons, s.beta, s.weights);
+    ligero_add_tensor_terms(ps, dims, &lay, cons, s.beta, s.weights, NULL);
     dot_response(cs, n, eph, &s, out->dot);
     if (nquad)
         quad_response(cs, &lay, eph, cons, qpad, &s, out->quad);

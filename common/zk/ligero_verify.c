@@ -264,7 +264,7 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     joint jt;
     if (joint_of(ps, n, &jt, reason) != APEX_OK ||
         ligero_quad_shape(ps, n, &jt.lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
-        ligero_tensor_shape(jt.dims, n, cons, reason) != APEX_OK)
+        ligero_tensor_shape(jt.dims, n, &jt.lay, cons, reason) != APEX_OK)
         return APEX_ERR_REJECTED;
     size_t nreq = ps[0].nreq, rows = jt.lay.r_off[n], block = jt.dims[0].block;
     size_t db = jt.dims[0].dblock, nq = jt.dims[0].nq;
@@ -317,6 +317,7 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         ligero_weights(ps, jt.dims, n, &jt.lay, terms, nterms, nlin, s.alpha, s.weights, s.nonzero);
     if (rc != APEX_OK)
         goto done;
+    ligero_add_tensor_terms(ps, jt.dims, &jt.lay, cons, s.beta, s.weights, s.nonzero);
     for (size_t j = 0; j < nreq; j++)
         s.qidx[j] = (size_t)(s.idx[j] - db);
     for (size_t k = 0; k <= n; k++)

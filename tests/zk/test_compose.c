@@ -79,7 +79,7 @@ static void prove(apex_ligero_commitment *cs[2], const apex_hash roots[2], const
     /* the two evaluation claims, as tensor claims on the commitments */
     apex_gl2 eqr[B], one = apex_gl2_from_gl(1);
     assert_int_equal(apex_mle_eq(eqr, r, LOG_B), APEX_OK);
-    const apex_ligero_tensor tens[2] = {{0, eqg, eqr}, {1, &one, eqr}};
+    const apex_ligero_tensor tens[2] = {{0, eqg, eqr, NULL, 0}, {1, &one, eqr, NULL, 0}};
     apex_ligero_constraints cons = {NULL, 0, 0, NULL, 0, tens, 2};
     const char *why = NULL;
     int rc = apex_ligero_prove(cs, 2, t, &cons, rng, &out->lig, &why);
@@ -102,7 +102,7 @@ static int verify(const apex_hash roots[2], const apex_gl *u, const mv_proof *pf
     if (rc == APEX_OK) {
         apex_gl2 eqr[B], one = apex_gl2_from_gl(1);
         assert_int_equal(apex_mle_eq(eqr, r, LOG_B), APEX_OK);
-        const apex_ligero_tensor tens[2] = {{0, eqg, eqr}, {1, &one, eqr}};
+        const apex_ligero_tensor tens[2] = {{0, eqg, eqr, NULL, 0}, {1, &one, eqr, NULL, 0}};
         apex_ligero_constraints cons = {NULL, 0, 0, NULL, 0, tens, 2};
         const apex_ligero_params ps[2] = {pg, pd};
         rc = apex_ligero_verify(ps, roots, 2, t, &cons, NULL, pf->vals, &pf->lig, why);

@@ -56,8 +56,8 @@ static void test_mle_evaluation_claim(void **state)
     eval_claim ec[2];
     make_claim(&ec[0], w, &rng);
     make_claim(&ec[1], w, &rng);
-    const apex_ligero_tensor tens[2] = {{0, ec[0].row_w, ec[0].slot_w},
-                                        {0, ec[1].row_w, ec[1].slot_w}};
+    const apex_ligero_tensor tens[2] = {{0, ec[0].row_w, ec[0].slot_w, NULL, 0},
+                                        {0, ec[1].row_w, ec[1].slot_w, NULL, 0}};
     apex_ligero_constraints cons = {NULL, 0, 0, NULL, 0, tens, 2};
     apex_hash root;
     apex_ligero_commitment *c = apex_ligero_commit(&shape, w, NW, &rng, &root, NULL);
@@ -95,7 +95,7 @@ static void test_mle_evaluation_claim(void **state)
     apex_transcript_destroy(&t);
     ec[0].slot_w[3] = keep;
     /* malformed claims: no such commitment, a non-canonical weight */
-    apex_ligero_tensor bad[2] = {tens[0], {1, ec[1].row_w, ec[1].slot_w}};
+    apex_ligero_tensor bad[2] = {tens[0], {1, ec[1].row_w, ec[1].slot_w, NULL, 0}};
     cons.tensors = bad;
     t = fresh();
     assert_int_equal(apex_ligero_verify(&shape, &root, 1, t, &cons, NULL, tval, &pf, &why),
@@ -128,7 +128,7 @@ static void test_joint_with_sparse_terms(void **state)
     apex_gl b[2] = {apex_gl_add(apex_gl_mul(3, w0[5]), w0[131]), apex_gl_mul(2, w1[7])};
     eval_claim ec;
     make_claim(&ec, w1, &rng);
-    const apex_ligero_tensor tens = {1, ec.row_w, ec.slot_w};
+    const apex_ligero_tensor tens = {1, ec.row_w, ec.slot_w, NULL, 0};
     apex_ligero_constraints cons = {terms, 3, 2, NULL, 0, &tens, 1};
     apex_hash roots[2];
     apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w0, 3 * 44, &rng, &roots[0], NULL),
@@ -162,11 +162,69 @@ static void test_joint_with_sparse_terms(void **state)
     apex_ligero_commitment_destroy(&cs[1]);
 }
 
+/* The evaluation stays hidden: V = W~(pt) is committed in a second commitment and the claim
+ * is <eq(pt), W> - (V.c0 + x V.c1) = 0, an F_p2 sparse part with coefficients -1 and -x. */
+static void test_hidden_value(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 53);
+    const apex_ligero_params pv = {6, 32, 12, 1};
+    const apex_ligero_params ps[2] = {shape, pv};
+    apex_gl w[NW], v[32];
+    for (size_t i = 0; i < NW; i++)
+        w[i] = apex_rng_below(&rng, APEX_GL_P);
+    for (size_t i = 0; i < 32; i++)
+        v[i] = apex_rng_below(&rng, APEX_GL_P);
+    eval_claim ec;
+    make_claim(&ec, w, &rng);
+    v[0] = ec.value.c0;
+    v[1] = ec.value.c1;
+    const apex_ligero_xterm minus_v[2] = {{NW + 0, {APEX_GL_P - 1, 0}},
+                                          {NW + 1, {0, APEX_GL_P - 1}}};
+    const apex_ligero_tensor tn = {0, ec.row_w, ec.slot_w, minus_v, 2};
+    apex_ligero_constraints cons = {NULL, 0, 0, NULL, 0, &tn, 1};
+    const apex_gl2 zero = apex_gl2_from_gl(0);
+    for (int cheat = 0; cheat < 2; cheat++) {
+        if (cheat) /* a committed value that is not the evaluation */
+            v[1] = apex_gl_add(v[1], 1);
+        apex_hash roots[2];
+        apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w, NW, &rng, &roots[0], NULL),
+                                         apex_ligero_commit(&ps[1], v, 32, &rng, &roots[1], NULL)};
+        apex_transcript *t = fresh();
+        apex_ligero_proof pf;
+        const char *why = NULL;
+        assert_int_equal(apex_ligero_prove(cs, 2, t, &cons, &rng, &pf, &why), APEX_OK);
+        apex_transcript_destroy(&t);
+        t = fresh();
+        int rc = apex_ligero_verify(ps, roots, 2, t, &cons, NULL, &zero, &pf, &why);
+        apex_transcript_destroy(&t);
+        if (!cheat) {
+            if (rc != APEX_OK)
+                fail_msg("rejected: %s", why);
+            /* the value appears nowhere in the proof */
+            for (size_t k = 0; k <= 2; k++) {
+                size_t nrow = k == 0 ? 4 : k == 1 ? 1 : (size_t)APEX_LIGERO_NMASK;
+                for (size_t j = 0; j < 12 * nrow; j++)
+                    assert_true(pf.open[k].cols[j] != v[0] && pf.open[k].cols[j] != v[1]);
+            }
+            for (size_t j = 0; j < 64; j++)
+                assert_true(pf.ldt[j].c0 != v[0] && pf.ldt[j].c1 != v[1]);
+        } else {
+            assert_int_equal(rc, APEX_ERR_REJECTED);
+        }
+        apex_ligero_proof_free(&pf);
+        apex_ligero_commitment_destroy(&cs[0]);
+        apex_ligero_commitment_destroy(&cs[1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mle_evaluation_claim),
         cmocka_unit_test(test_joint_with_sparse_terms),
+        cmocka_unit_test(test_hidden_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
