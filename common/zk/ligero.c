@@ -164,12 +164,14 @@ int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_lay
 {
     for (size_t c = 0; c < cons->ntensor; c++) {
         const apex_ligero_tensor *x = &cons->tensors[c];
-        if (x->commit >= n || !x->row_w || !x->slot_w || (x->nterms && !x->terms)) {
+        int sparse_only = !x->row_w && !x->slot_w; /* a pure F_p2 sparse claim */
+        if ((!sparse_only && (x->commit >= n || !x->row_w || !x->slot_w)) ||
+            (x->nterms && !x->terms)) {
             *reason = "ligero: tensor claim names no commitment of the proof";
             return APEX_ERR_INVALID;
         }
-        const apex_ligero_dims *d = &dims[x->commit];
-        for (size_t i = 0; i < d->nrow + d->wr; i++) {
+        const apex_ligero_dims *d = &dims[sparse_only ? 0 : x->commit];
+        for (size_t i = 0; !sparse_only && i < d->nrow + d->wr; i++) {
             apex_gl2 v = i < d->nrow ? x->row_w[i] : x->slot_w[i - d->nrow];
             if (v.c0 >= APEX_GL_P || v.c1 >= APEX_GL_P) {
                 *reason = "ligero: non-canonical tensor weight";

@@ -114,7 +114,9 @@ typedef struct apex_ligero_xterm {
  *     sum_{i < nrow} sum_{s < wr} row_w[i] * slot_w[s] * W[i][s] + sum_terms coef * W[w]
  *       = value,
  * W[i][s] being witness slot s of row i, and the optional sparse terms ranging over the
- * whole concatenated witness. The sparse part lets a claim tie
+ * whole concatenated witness. With row_w = slot_w = NULL (commit ignored) it is a pure
+ * sparse linear claim with F_p2 coefficients and value, e.g. a padded-sumcheck round
+ * consistency check. The sparse part lets a claim tie
  * an evaluation to a committed, hidden value: <eq(pt), W> - V = 0 with V in another
  * commitment, which is how the padding layer keeps evaluations secret. An evaluation claim <eq(pt),
  * W> of a multilinear table laid out as rows x slots has this form (row_w = eq of the high

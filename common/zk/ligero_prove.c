@@ -83,7 +83,7 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
                     apex_gl v = tmp[npad + tn->terms[q].w - lo];
                     tval[x] = apex_gl2_add(tval[x], apex_gl2_mul_gl(tn->terms[q].coef, v));
                 }
-                if (tn->commit != k)
+                if (tn->commit != k || !tn->row_w)
                     continue;
                 apex_gl2 row = apex_gl2_from_gl(0);
                 for (size_t j = 0; j < c->d.wr; j++)
@@ -104,6 +104,8 @@ static void add_tensor_weights(const apex_ligero_dims *dims, const apex_ligero_p
     for (size_t c = 0; c < cons->ntensor; c++) {
         const apex_ligero_tensor *tn = &cons->tensors[c];
         size_t k = tn->commit;
+        if (!tn->row_w)
+            continue; /* sparse-only claim */
         for (size_t i = 0; i < dims[k].nrow; i++) {
             apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
             apex_gl2 *row = weights + (lay->r_off[k] + i) * block + ps[k].npad;

@@ -113,6 +113,8 @@ static void dot_tensors(const ligero_plans *pl, const joint *jt,
     size_t nreq = jt->ps[0].nreq, block = jt->dims[0].block;
     for (size_t c = 0; c < cons->ntensor; c++) {
         const apex_ligero_tensor *tn = &cons->tensors[c];
+        if (!tn->row_w)
+            continue; /* sparse-only claim: all of it is in the sparse weights */
         size_t k = tn->commit, npad = jt->ps[k].npad, nrow = jt->dims[k].nrow;
         for (size_t h = 0; h < block; h++)
             s->coef[h] = h < npad ? apex_gl2_from_gl(0) : tn->slot_w[h - npad];

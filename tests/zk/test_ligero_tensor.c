@@ -219,12 +219,48 @@ static void test_hidden_value(void **state)
     }
 }
 
+/* A pure F_p2 sparse claim (no tensor part): lambda0 W[3] + lambda1 W[100] = value. */
+static void test_sparse_only_claim(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 54);
+    apex_gl w[NW];
+    for (size_t i = 0; i < NW; i++)
+        w[i] = apex_rng_below(&rng, APEX_GL_P);
+    const apex_ligero_xterm xt[2] = {{3, {5, 6}}, {100, {APEX_GL_P - 2, 9}}};
+    apex_gl2 value =
+        apex_gl2_add(apex_gl2_mul_gl(xt[0].coef, w[3]), apex_gl2_mul_gl(xt[1].coef, w[100]));
+    const apex_ligero_tensor tn = {0, NULL, NULL, xt, 2};
+    apex_ligero_constraints cons = {NULL, 0, 0, NULL, 0, &tn, 1};
+    apex_hash root;
+    apex_ligero_commitment *c = apex_ligero_commit(&shape, w, NW, &rng, &root, NULL);
+    apex_transcript *t = fresh();
+    apex_ligero_proof pf;
+    const char *why = NULL;
+    assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, &why), APEX_OK);
+    apex_transcript_destroy(&t);
+    t = fresh();
+    int rc = apex_ligero_verify(&shape, &root, 1, t, &cons, NULL, &value, &pf, &why);
+    apex_transcript_destroy(&t);
+    if (rc != APEX_OK)
+        fail_msg("rejected: %s", why);
+    value.c1 = apex_gl_add(value.c1, 1);
+    t = fresh();
+    assert_int_equal(apex_ligero_verify(&shape, &root, 1, t, &cons, NULL, &value, &pf, &why),
+                     APEX_ERR_REJECTED);
+    apex_transcript_destroy(&t);
+    apex_ligero_proof_free(&pf);
+    apex_ligero_commitment_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mle_evaluation_claim),
         cmocka_unit_test(test_joint_with_sparse_terms),
         cmocka_unit_test(test_hidden_value),
+        cmocka_unit_test(test_sparse_only_claim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
