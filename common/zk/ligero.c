@@ -310,39 +310,6 @@ size_t apex_ligero_openings_left(const apex_ligero_commitment *c)
     return c->d.budget - c->opened;
 }
 
-int ligero_rebuild_tree(apex_ligero_commitment *c)
-{
-    for (size_t q = 0; q < c->d.nq; q++) {
-        apex_hash leaf;
-        int rc = ligero_leaf(c->salts + q * APEX_MERKLE_SALT_LEN, c->tab + q * c->d.nrow, c->d.nrow,
-                             &leaf);
-        if (rc == APEX_OK)
-            rc = apex_merkle_set_leaf(c->tree, q, &leaf);
-        if (rc != APEX_OK)
-            return rc;
-    }
-    return apex_merkle_build(c->tree, &c->root);
-}
-
-int ligero_encode_and_hash(apex_ligero_commitment *c, ligero_rand *rs)
-{
-    const apex_ligero_dims *d = &c->d;
-    apex_gl *tmp = apex_calloc_n(d->nq, sizeof *tmp);
-    if (!tmp)
-        return APEX_ERR_NOMEM;
-    for (size_t r = 0; r < d->nrow; r++) {
-        memset(tmp, 0, d->nq * sizeof *tmp);
-        memcpy(tmp, c->coef + r * d->dblock, d->dblock * sizeof *tmp);
-        apex_ntt_coset_forward(c->plans.q, tmp, APEX_GL_GENERATOR);
-        for (size_t q = 0; q < d->nq; q++)
-            c->tab[q * d->nrow + r] = tmp[q];
-    }
-    OPENSSL_cleanse(tmp, d->nq * sizeof *tmp);
-    free(tmp);
-    int rc = ligero_rand_bytes(rs, c->salts, d->nq * APEX_MERKLE_SALT_LEN);
-    return rc == APEX_OK ? ligero_rebuild_tree(c) : rc;
-}
-
 apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const apex_gl *w, size_t nw,
                                            apex_rng *test_rng, apex_hash *root, const char **reason)
 {
@@ -369,7 +336,7 @@ apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const ap
         goto fail;
     }
     ligero_rand_init(rs, test_rng);
-    /* each row: pads then witness values on H_B, interpolated to coefficients */
+    /* each row: pads then witness values on H_B (interpolated by the encoder) */
     for (size_t i = 0; i < d.nrow; i++) {
         apex_gl *row = c->coef + i * d.dblock;
         if (ligero_rand_gl(rs, row, p->npad) != APEX_OK)
@@ -378,9 +345,8 @@ apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const ap
             size_t wi = i * d.wr + k;
             row[p->npad + k] = wi < nw ? w[wi] : 0;
         }
-        apex_ntt_inverse(c->plans.b, row);
     }
-    if (ligero_encode_and_hash(c, rs) != APEX_OK)
+    if (ligero_encode_and_hash(c, rs, 1) != APEX_OK)
         goto fail_rand;
     *root = c->root;
     *reason = NULL;
@@ -457,7 +423,7 @@ apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, siz
         apex_ntt_inverse(c->plans.d, row);
     }
     if (rc == APEX_OK)
-        rc = ligero_encode_and_hash(c, rs);
+        rc = ligero_encode_and_hash(c, rs, 0);
     if (rc != APEX_OK)
         apex_ligero_commitment_destroy(&c);
     return c;

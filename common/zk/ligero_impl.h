@@ -88,9 +88,11 @@ int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash 
 int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const apex_hash *roots,
                          size_t n, const apex_hash *eph_root);
 
-/* Fill coef for the rows already laid out, encode every row on Q, salt and hash the
- * columns. Used for witness commitments and the ephemeral one. */
-int ligero_encode_and_hash(apex_ligero_commitment *c, ligero_rand *rs);
+/* Encode every row on Q (after interpolating it from its values on H_B when interp is 1;
+ * otherwise coef already holds coefficients), salt and hash the columns, build the tree.
+ * Rows and columns are split over APEX_ZK_THREADS threads; the result does not depend on
+ * the split (randomness is drawn on the calling thread only). */
+int ligero_encode_and_hash(apex_ligero_commitment *c, ligero_rand *rs, int interp);
 /* Allocate a commitment object of the given shape (rows zeroed). */
 apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
 /* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows); qpad is the pad
