@@ -4,6 +4,9 @@
  *   gl2_mul_ns           F_p2 multiplication, dependent chain
  *   ntt_2_20_ms          in-place forward NTT of 2^20 elements (plan built beforehand)
  *   merkle_leaves_per_s  salted leaf hashes of 64-byte columns plus the tree above them
+ *   ligero_*             one commitment at the design's row length (BLOCK = 2^15, NREQ =
+ *                        189, pads for K_max + 1 = 9 openings): commit ns per witness
+ *                        entry, joint proof (one linear constraint) and verify, in ms
  *
  * Wiring: cmd_bench.c dispatches to bench_field(); this file only adds the function. */
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include "apex/cmds.h"
 #include "core/core.h"
 #include "zk/field.h"
+#include "zk/ligero.h"
 #include "zk/merkle.h"
 #include "zk/ntt.h"
 
@@ -22,6 +26,8 @@
 #define BENCH_NTT_REPS     3u
 #define BENCH_MERKLE_LOG   16u
 #define BENCH_COLUMN_BYTES 64u
+#define BENCH_LIGERO_LOG   15u /* BLOCK of the design (PROOF.md 5.1) */
+#define BENCH_LIGERO_ROWS  16u /* witness rows: about 5 * 10^5 entries */
 
 static double bench_gl_mul(void)
 {
@@ -98,6 +104,50 @@ static int bench_merkle(double *per_s)
     return rc;
 }
 
+/* Commit, prove and verify one commitment; times in ns per entry and ms. */
+static int bench_ligero(double *commit_ns, double *prove_ms, double *verify_ms)
+{
+    const apex_ligero_params p = {BENCH_LIGERO_LOG, (APEX_LIGERO_KMAX + 1) * APEX_LIGERO_NREQ,
+                                  APEX_LIGERO_NREQ, BENCH_LIGERO_ROWS};
+    apex_ligero_dims d;
+    if (apex_ligero_dims_of(&p, &d, NULL) != APEX_OK)
+        return APEX_ERR_INTERNAL;
+    apex_gl *w = apex_calloc_n(d.nw, sizeof *w);
+    if (!w)
+        return APEX_ERR_NOMEM;
+    apex_rng rng;
+    apex_rng_seed(&rng, 3);
+    for (size_t i = 0; i < d.nw; i++)
+        w[i] = apex_rng_below(&rng, 256); /* int8-like entries */
+    apex_ligero_term term = {0, d.nw - 1, 1};
+    apex_ligero_constraints cons = {&term, 1, 1, NULL, 0, NULL, 0};
+    apex_gl b = w[d.nw - 1];
+    apex_hash root;
+    apex_ligero_proof pf;
+    int rc = APEX_ERR_NOMEM;
+    double t0 = apex_now_s();
+    apex_ligero_commitment *c = apex_ligero_commit(&p, w, d.nw, NULL, &root, NULL);
+    double t1 = apex_now_s();
+    apex_transcript *tp = apex_transcript_new("bench"), *tv = apex_transcript_new("bench");
+    if (c && tp && tv) {
+        rc = apex_ligero_prove(&c, 1, tp, &cons, NULL, &pf, NULL);
+        double t2 = apex_now_s();
+        if (rc == APEX_OK) {
+            rc = apex_ligero_verify(&p, &root, 1, tv, &cons, &b, NULL, &pf, NULL);
+            double t3 = apex_now_s();
+            apex_ligero_proof_free(&pf);
+            *commit_ns = (t1 - t0) * 1e9 / (double)d.nw;
+            *prove_ms = (t2 - t1) * 1e3;
+            *verify_ms = (t3 - t2) * 1e3;
+        }
+    }
+    apex_transcript_destroy(&tp);
+    apex_transcript_destroy(&tv);
+    apex_ligero_commitment_destroy(&c);
+    free(w);
+    return rc;
+}
+
 int bench_field(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -106,17 +156,22 @@ int bench_field(int argc, char **argv)
                "\"merkle_leaves_per_s\"} as one JSON object\n");
         return 0;
     }
-    double ntt_ms = 0, leaves = 0;
+    double ntt_ms = 0, leaves = 0, commit_ns = 0, prove_ms = 0, verify_ms = 0;
     double mul = bench_gl_mul(), mul2 = bench_gl2_mul();
     int rc = bench_ntt(&ntt_ms);
     if (rc == APEX_OK)
         rc = bench_merkle(&leaves);
+    if (rc == APEX_OK)
+        rc = bench_ligero(&commit_ns, &prove_ms, &verify_ms);
     if (rc != APEX_OK) {
         fprintf(stderr, "bench field: %s\n", apex_strerror(rc));
         return 4; /* runtime failure, as APEX_EXIT_RUNTIME */
     }
     printf("{\"bench\":\"field\",\"gl_mul_ns\":%.3f,\"gl2_mul_ns\":%.3f,\"ntt_2_20_ms\":%.2f,"
-           "\"merkle_leaves_per_s\":%.0f,\"merkle_column_bytes\":%u}\n",
-           mul, mul2, ntt_ms, leaves, BENCH_COLUMN_BYTES);
+           "\"merkle_leaves_per_s\":%.0f,\"merkle_column_bytes\":%u,"
+           "\"ligero_block_log\":%u,\"ligero_rows\":%u,\"ligero_commit_ns_per_entry\":%.1f,"
+           "\"ligero_prove_ms\":%.1f,\"ligero_verify_ms\":%.1f}\n",
+           mul, mul2, ntt_ms, leaves, BENCH_COLUMN_BYTES, BENCH_LIGERO_LOG, BENCH_LIGERO_ROWS,
+           commit_ns, prove_ms, verify_ms);
     return 0;
 }

@@ -1,33 +1,47 @@
-/* Ligero polynomial commitment with zero-knowledge rows, a low-degree test and a linear
- * ("dot") test; every challenge is an F_p2 element.
+/* Ligero polynomial commitments and a joint proof of linear constraints over several of them,
+ * with zero-knowledge masking; every challenge is an F_p2 element.
  *
  * Domains (docs/PROOF.md, "Ligero"), all inside Goldilocks' 2-adic subgroups:
  *   H_B = <w_B>,  |H_B| = BLOCK = 2^log_block   message points; slot k is w_B^k
- *   H_D = <w_2B>, |H_D| = DBLOCK = 2 BLOCK      products and dot responses (H_B = even slots)
+ *   H_D = <w_2B>, |H_D| = DBLOCK = 2 BLOCK      dot responses (H_B = its even slots)
  *   Q   = 7 <w_4B>, |Q| = 4 BLOCK               the Reed-Solomon query domain (rate 1/4);
  *                                               disjoint from H_D because 7 is no 2^k-th root
  * Column indices follow the one convention of the decisions: NCOL = DBLOCK + 4 BLOCK, and
  * index c in [DBLOCK, NCOL) names the point 7 w_4B^(c - DBLOCK). Only those columns are
- * committed (Merkle leaf c - DBLOCK) and queries are drawn from [DBLOCK, NCOL) without
- * replacement.
+ * committed (Merkle leaf c - DBLOCK); queries are drawn from [DBLOCK, NCOL) without
+ * replacement, and one proof opens the same columns in every tree it touches.
  *
- * Rows (all base-field rows; an F_p2 masking row is two base rows, decisions item 3):
+ * A commitment holds witness rows only: row i is one polynomial of degree < BLOCK whose
+ * slots [0, npad) are random pads and [npad, BLOCK) witness values. Each opening reveals
+ * nreq evaluations outside H_B, so npad pads hide floor(npad / nreq) openings: the
+ * commitment counts them and refuses more (the budget; decision 5).
+ *
+ * Each proof makes a fresh ephemeral commitment of masking rows, F_p2 rows stored as two
+ * base rows (decision 3):
  *   0, 1  ILDT.c0, ILDT.c1  uniformly random, degree < BLOCK: masks the LDT response
- *   2, 3  IDOT.c0, IDOT.c1  random, degree < DBLOCK, each summing to 0 over the witness
- *                           slots of H_B: masks the dot response
- *   4..   witness rows      slots [0, npad) random pads, [npad, BLOCK) witness values
- * A witness row is one polynomial of degree < BLOCK; with npad >= nreq pads, nreq opened
- * evaluations outside H_B are uniformly random whatever the witness (npad must cover every
- * opening of the commitment: the caller sizes it by its opening budget).
+ *   2, 3  IDOT.c0, IDOT.c1  random, degree < DBLOCK, each summing to 0 over H_B
+ *   4, 5  IQD.c0, IQD.c1    random, degree < DBLOCK, zero on the quadratic witness slots
+ * Fresh masks per proof are what allow a commitment to be opened again: two responses
+ * with the same mask would reveal a combination of witness rows.
  *
  * Protocol (Fiat-Shamir, transcript t, after the caller absorbed the statement):
- *   absorb root; u = nwrow F_p2; alpha = nlin F_p2;
- *   prover sends ldt = coefficients of ILDT + sum_i u_i p_i        (BLOCK F_p2)
- *               dot = values on H_D of IDOT + sum_i r_i p_i        (DBLOCK F_p2)
- *     where r_i interpolates, on H_B, the row-i slice of A^T alpha (zero on pad slots);
- *   absorb ldt, dot; draw nreq column indices; prover opens those columns.
- * Verifier: Merkle batch check; sum of dot over the witness slots equals alpha . b;
- * at every opened column, ldt and dot (extended to Q) match the column combinations.
+ *   absorb every commitment's shape and root, the ephemeral root and the claims b;
+ *   (and the tensor claims' values); u = one F_p2 per witness row (all commitments),
+ *   alpha = one F_p2 per sparse constraint, beta = one F_p2 per tensor claim;
+ *   v = one F_p2 per quadratic triple;
+ *   prover sends ldt  = coefficients of ILDT + sum_i u_i p_i        (BLOCK F_p2)
+ *               dot  = values on H_D of IDOT + sum_i r_i p_i        (DBLOCK F_p2)
+ *               quad = values on H_D of IQD + sum_i v_i (p_z - p_x p_y), except on the
+ *                      quadratic witness slots, where it is zero    (DBLOCK - wr F_p2)
+ *     where r_i interpolates, on H_B, row i's slice of A^T alpha + (tensors)^T beta (zero on
+ *     pad slots);
+ *   absorb ldt, dot, quad; draw nreq column indices; open them in every tree.
+ * Verifier: batched Merkle checks per tree; the sum of dot over H_B equals
+ * alpha . b + beta . tval; at
+ * every opened column, ldt, dot and quad extended to Q match the column combinations.
+ * Quadratic constraints say row z = row x * row y slot by slot on the witness slots; a
+ * caller proves W[a] * W[b] = W[c] by committing copy rows and tying them to W with
+ * linear constraints (Longfellow's layout).
  */
 #ifndef APEX_ZK_LIGERO_H
 #define APEX_ZK_LIGERO_H
@@ -41,17 +55,22 @@
 #include "zk/merkle.h"
 #include "zk/transcript.h"
 
-/* Masking rows that precede the witness rows. */
+/* Rows of the ephemeral masking commitment. */
 enum {
-    APEX_LIGERO_ILDT = 0, /* rows 0, 1: c0 and c1 of the F_p2 LDT mask */
-    APEX_LIGERO_IDOT = 2, /* rows 2, 3: c0 and c1 of the F_p2 dot mask */
-    APEX_LIGERO_IW = 4,   /* first witness row */
+    APEX_LIGERO_ILDT = 0,  /* rows 0, 1: c0 and c1 of the F_p2 LDT mask */
+    APEX_LIGERO_IDOT = 2,  /* rows 2, 3: c0 and c1 of the F_p2 dot mask */
+    APEX_LIGERO_IQD = 4,   /* rows 4, 5: c0 and c1 of the F_p2 quadratic mask */
+    APEX_LIGERO_NMASK = 6, /* rows in the ephemeral commitment */
 };
 
-/* Public shape of one commitment; both sides take it from their own configuration. */
+/* Largest number of commitments one proof opens (C_G, C_w^e, C_w^(e+1), C_eph, spare). */
+#define APEX_LIGERO_MAX_COMMITS 8u
+
+/* Public shape of one commitment; both sides take it from their own configuration. All
+ * commitments in one proof share log_block and nreq (shared columns). */
 typedef struct apex_ligero_params {
     unsigned log_block; /* BLOCK = 2^log_block slots per row */
-    size_t npad;        /* random pad slots per witness row (>= nreq times the openings) */
+    size_t npad;        /* random pad slots per row: hides floor(npad / nreq) openings */
     size_t nreq;        /* columns opened per proof */
     size_t nwrow;       /* witness rows; witness capacity nwrow * (BLOCK - npad) */
 } apex_ligero_params;
@@ -63,54 +82,121 @@ typedef struct apex_ligero_dims {
     size_t dblock; /* DBLOCK = 2 BLOCK */
     size_t nq;     /* committed columns, 4 BLOCK (rate 1/4) */
     size_t ncol;   /* DBLOCK + 4 BLOCK */
-    size_t nrow;   /* APEX_LIGERO_IW + nwrow */
+    size_t nrow;   /* rows in the commitment, nwrow */
     size_t nw;     /* witness capacity, nwrow * wr */
+    size_t budget; /* openings the pads hide, npad / nreq */
 } apex_ligero_dims;
 
-/* One term of a linear constraint: coef * W[w] contributes to constraint c. */
+/* One term of a linear constraint: coef * W[w] contributes to constraint c. W is the
+ * concatenation of the witnesses of the commitments in the order the proof lists them. */
 typedef struct apex_ligero_term {
     size_t c;     /* constraint index, < nlin */
-    size_t w;     /* witness index, < nw */
+    size_t w;     /* witness index into the concatenated witness */
     apex_gl coef; /* canonical coefficient */
 } apex_ligero_term;
 
-/* A proof; arrays are owned (apex_ligero_proof_free). */
-typedef struct apex_ligero_proof {
-    apex_gl2 *ldt;  /* [BLOCK] coefficients of the LDT response polynomial */
-    apex_gl2 *dot;  /* [DBLOCK] values on H_D of the dot response polynomial */
-    apex_gl *cols;  /* [nreq][nrow] opened columns, in query draw order */
+/* A quadratic constraint: on every witness slot, row z = row x * row y. Rows are indices
+ * into the concatenated rows of the commitments (in proof order); all rows used by
+ * quadratic constraints must come from commitments with the same npad. */
+typedef struct apex_ligero_quad {
+    size_t x; /* first factor row */
+    size_t y; /* second factor row */
+    size_t z; /* product row */
+} apex_ligero_quad;
+
+/* A sparse term with an F_p2 coefficient: coef * W[w] (W the concatenated witness). */
+typedef struct apex_ligero_xterm {
+    size_t w;      /* witness index into the concatenated witness */
+    apex_gl2 coef; /* canonical F_p2 coefficient */
+} apex_ligero_xterm;
+
+/* A tensor-structured linear claim on one commitment, with an F_p2 value:
+ *     sum_{i < nrow} sum_{s < wr} row_w[i] * slot_w[s] * W[i][s] + sum_terms coef * W[w]
+ *       = value,
+ * W[i][s] being witness slot s of row i, and the optional sparse terms ranging over the
+ * whole concatenated witness. With row_w = slot_w = NULL (commit ignored) it is a pure
+ * sparse linear claim with F_p2 coefficients and value, e.g. a padded-sumcheck round
+ * consistency check. The sparse part lets a claim tie
+ * an evaluation to a committed, hidden value: <eq(pt), W> - V = 0 with V in another
+ * commitment, which is how the padding layer keeps evaluations secret. An evaluation claim <eq(pt),
+ * W> of a multilinear table laid out as rows x slots has this form (row_w = eq of the high
+ * coordinates, slot_w = eq of the low ones). The verifier pays one interpolation and one extension
+ * per tensor claim instead of one per row: this is how evaluation claims stay cheap. */
+typedef struct apex_ligero_tensor {
+    size_t commit;                  /* index of the commitment in the proof's list */
+    const apex_gl2 *row_w;          /* [nrow of that commitment] row weights */
+    const apex_gl2 *slot_w;         /* [wr of that commitment] witness-slot weights */
+    const apex_ligero_xterm *terms; /* [nterms] extra sparse terms, or NULL */
+    size_t nterms;                  /* number of extra sparse terms */
+} apex_ligero_tensor;
+
+/* The constraint system of a proof (public; the caller binds it, e.g. in params_digest). */
+typedef struct apex_ligero_constraints {
+    const apex_ligero_term *terms;     /* [nterms] sparse linear terms */
+    size_t nterms;                     /* number of sparse linear terms */
+    size_t nlin;                       /* number of sparse linear constraints (values b) */
+    const apex_ligero_quad *quads;     /* [nquad] quadratic row triples */
+    size_t nquad;                      /* number of quadratic constraints */
+    const apex_ligero_tensor *tensors; /* [ntensor] tensor claims (values tval) */
+    size_t ntensor;                    /* number of tensor claims */
+} apex_ligero_constraints;
+
+/* The opened columns of one tree. */
+typedef struct apex_ligero_opening {
+    apex_gl *cols;  /* [nreq][nrow] column values, in query draw order */
     uint8_t *salts; /* [nreq][APEX_MERKLE_SALT_LEN] the opened leaves' salts */
     apex_hash *sib; /* [nsib] Merkle multi-opening siblings */
     size_t nsib;    /* number of sibling hashes */
+} apex_ligero_opening;
+
+/* A proof over ncommit commitments; arrays are owned (apex_ligero_proof_free). */
+typedef struct apex_ligero_proof {
+    size_t ncommit;            /* commitments opened (not counting the ephemeral one) */
+    apex_hash eph_root;        /* root of the ephemeral masking commitment */
+    apex_gl2 *ldt;             /* [BLOCK] coefficients of the LDT response polynomial */
+    apex_gl2 *dot;             /* [DBLOCK] values on H_D of the dot response polynomial */
+    apex_gl2 *quad;            /* [nquadv] the quadratic response off the witness slots */
+    size_t nquadv;             /* DBLOCK - wr when there are quadratic constraints, else 0 */
+    apex_ligero_opening *open; /* [ncommit + 1] openings; the last is the ephemeral tree */
 } apex_ligero_proof;
 
-typedef struct apex_ligero_prover apex_ligero_prover;
+typedef struct apex_ligero_commitment apex_ligero_commitment;
 
 /* Validates the parameters (APEX_ERR_INVALID with *reason) and fills dims. */
 int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const char **reason);
 
-/* Commit to w[0..nw) (nw <= capacity; the rest is zero). Pads, masks and salts come from
- * the OS (getrandom) unless test_rng is non-NULL (golden tests only, never in a product).
- * Writes the root; returns NULL with *reason on bad input or out of memory. */
-apex_ligero_prover *apex_ligero_commit(const apex_ligero_params *p, const apex_gl *w, size_t nw,
-                                       apex_rng *test_rng, apex_hash *root, const char **reason);
-void apex_ligero_prover_destroy(apex_ligero_prover **pr);
+/* Commit to w[0..nw) (nw <= capacity; the rest is zero). Pads and salts come from the OS
+ * (getrandom) unless test_rng is non-NULL (golden tests only, never in a product). Writes
+ * the root; NULL with *reason on bad input or out of memory. */
+apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const apex_gl *w, size_t nw,
+                                           apex_rng *test_rng, apex_hash *root,
+                                           const char **reason);
+void apex_ligero_commitment_destroy(apex_ligero_commitment **c);
+/* Openings this in-memory object still allows. The persistent, write-ahead count across
+ * restarts is the client's job (decision 5); this one only guards one process. */
+size_t apex_ligero_openings_left(const apex_ligero_commitment *c);
 
-/* Prove linear constraints sum_terms coef * W[w] = b[c] for c < nlin. A prover opens its
- * commitment once: a second call returns APEX_ERR_STATE (the pads hide nreq openings). */
-int apex_ligero_prove(apex_ligero_prover *pr, apex_transcript *t, const apex_ligero_term *terms,
-                      size_t nterms, size_t nlin, apex_ligero_proof *out, const char **reason);
+/* Prove the linear constraints sum_terms coef * W[w] = b[c] (b computed from the witness)
+ * and the quadratic ones over the concatenated witness of cs[0..n). Uses one opening of
+ * every commitment (APEX_ERR_STATE when one has none left; the count is taken before
+ * anything is revealed). The prover does not check that the constraints hold: a false
+ * statement yields a proof the verifier rejects. test_rng as in apex_ligero_commit. */
+int apex_ligero_prove(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
+                      const apex_ligero_constraints *cons, apex_rng *test_rng,
+                      apex_ligero_proof *out, const char **reason);
 
-/* APEX_OK, or APEX_ERR_REJECTED with *reason; other codes for resource failures. */
-int apex_ligero_verify(const apex_ligero_params *p, const apex_hash *root, apex_transcript *t,
-                       const apex_ligero_term *terms, size_t nterms, const apex_gl *b, size_t nlin,
-                       const apex_ligero_proof *pf, const char **reason);
+/* Verify against the verifier's own params, stored roots of the n commitments, constraint
+ * system, claimed b[0..cons->nlin) and tensor values tval[0..cons->ntensor). APEX_OK, or
+ * APEX_ERR_REJECTED with *reason; other codes for resource failures. */
+int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
+                       apex_transcript *t, const apex_ligero_constraints *cons, const apex_gl *b,
+                       const apex_gl2 *tval, const apex_ligero_proof *pf, const char **reason);
 
 void apex_ligero_proof_free(apex_ligero_proof *pf);
 /* Canonical encoding; decode checks every length against the parameters. */
-int apex_ligero_proof_encode(const apex_ligero_params *p, const apex_ligero_proof *pf,
+int apex_ligero_proof_encode(const apex_ligero_params *ps, size_t n, const apex_ligero_proof *pf,
                              apex_enc_writer *w);
-int apex_ligero_proof_decode(const apex_ligero_params *p, apex_enc_reader *r,
+int apex_ligero_proof_decode(const apex_ligero_params *ps, size_t n, apex_enc_reader *r,
                              apex_ligero_proof *pf);
 
 #endif /* APEX_ZK_LIGERO_H */

@@ -1,5 +1,5 @@
-/* Internals shared by ligero.c (commit, prove), ligero_verify.c (verify, encoding) and the
- * tests (which corrupt a tableau on purpose). Not a public API. */
+/* Internals shared by ligero.c (commitments), ligero_prove.c, ligero_verify.c (verifier,
+ * encoding) and the tests (which corrupt a tableau on purpose). Not a public API. */
 #ifndef APEX_ZK_LIGERO_IMPL_H
 #define APEX_ZK_LIGERO_IMPL_H
 
@@ -13,19 +13,31 @@ typedef struct ligero_plans {
     apex_ntt *q; /* |Q| = 4 BLOCK (used as a coset transform with shift 7) */
 } ligero_plans;
 
-struct apex_ligero_prover {
+/* Randomness for pads, masks and salts: getrandom in bulk, or a seeded test generator. */
+typedef struct ligero_rand {
+    apex_rng *test;    /* seeded generator for golden tests, or NULL for OS randomness */
+    uint8_t buf[4096]; /* buffered OS bytes */
+    size_t pos;        /* next unread byte of buf; sizeof buf when empty */
+} ligero_rand;
+
+struct apex_ligero_commitment {
     apex_ligero_params p; /* public shape */
     apex_ligero_dims d;   /* derived sizes */
     ligero_plans plans;   /* transforms for BLOCK, DBLOCK and 4 BLOCK */
     apex_gl *coef;        /* [nrow][dblock] row coefficients (degree < BLOCK, except the
-                             IDOT rows: degree < DBLOCK) */
+                             ephemeral IDOT rows: degree < DBLOCK) */
     apex_gl *tab;         /* [nq][nrow] the tableau on Q, column-major so a column (one
                              Merkle leaf) is contiguous */
     uint8_t *salts;       /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
     apex_merkle *tree;    /* Merkle tree over the nq columns */
     apex_hash root;       /* its root */
-    int opened;           /* 1 once a proof has opened columns: the pads allow one opening */
+    size_t opened;        /* openings used so far; never more than d.budget */
 };
+
+void ligero_rand_init(ligero_rand *r, apex_rng *test);
+/* Uniform field elements by rejection (no bias). */
+int ligero_rand_gl(ligero_rand *r, apex_gl *out, size_t n);
+int ligero_rand_bytes(ligero_rand *r, void *out, size_t n);
 
 int ligero_plans_init(ligero_plans *pl, unsigned log_block);
 void ligero_plans_free(ligero_plans *pl);
@@ -34,30 +46,73 @@ void ligero_plans_free(ligero_plans *pl);
  * tmp holds 4 BLOCK base elements. */
 void ligero_extend_q(const ligero_plans *pl, const apex_gl2 *coef, size_t n, apex_gl2 *out,
                      apex_gl *tmp);
-
-/* The combined constraint vector A^T alpha, laid out per witness row on H_B slots:
- * out[i * BLOCK + k] (zero on pad slots). APEX_ERR_RANGE for a term outside the witness or
- * constraint range. */
-int ligero_weights(const apex_ligero_dims *d, size_t npad, const apex_ligero_term *terms,
-                   size_t nterms, size_t nlin, const apex_gl2 *alpha, apex_gl2 *out);
-
 /* Interpolate an F_p2 row given by its values on H_B into BLOCK coefficients, in place.
  * tmp holds BLOCK base elements. */
 void ligero_interp_b(const ligero_plans *pl, apex_gl2 *row, size_t block, apex_gl *tmp);
 
+/* Where commitment k's witness starts in the concatenated witness, and its first row in
+ * the concatenated row list; filled for k = 0..n (the last entry holds the totals). */
+typedef struct ligero_layout {
+    size_t w_off[APEX_LIGERO_MAX_COMMITS + 1]; /* witness offsets */
+    size_t r_off[APEX_LIGERO_MAX_COMMITS + 1]; /* row offsets */
+} ligero_layout;
+
+/* Check that n commitments can share one proof (same BLOCK and nreq, valid shapes) and
+ * fill their dims and layout. APEX_ERR_INVALID with *reason otherwise. */
+int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims *dims,
+                       ligero_layout *lay, const char **reason);
+
+/* The combined sparse constraint vector A^T alpha, one BLOCK-slot row per witness row of
+ * the concatenation: out[g * BLOCK + k] (zero on pad slots); *nonzero (if not NULL) gets
+ * one flag per row that has a term. APEX_ERR_RANGE for a term outside the witness or
+ * constraint range. */
+int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
+                   const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
+                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero);
+/* Check the tensor claims against the shapes (commitment index, canonical weights, sparse
+ * terms inside the concatenated witness). */
+int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_layout *lay,
+                        const apex_ligero_constraints *cons, const char **reason);
+/* out[row][slot of W[w]] += f, flagging the row in nonzero (if any). */
+void ligero_add_at(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                   const ligero_layout *lay, size_t w, apex_gl2 f, apex_gl2 *out, uint8_t *nonzero);
+/* The tensor claims' sparse terms, each scaled by its claim's beta, added into out. */
+void ligero_add_tensor_terms(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                             const ligero_layout *lay, const apex_ligero_constraints *cons,
+                             const apex_gl2 *beta, apex_gl2 *out, uint8_t *nonzero);
+
 /* leaf = H(0x00 || salt || le64(col[0]) || ... || le64(col[nrow-1])). */
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out);
 
-/* Absorb the shape and root that begin every Ligero transcript segment. */
-int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *p, const apex_hash *root);
+/* Absorb every commitment's shape and root, then the ephemeral root. */
+int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const apex_hash *roots,
+                         size_t n, const apex_hash *eph_root);
+
+/* Encode every row on Q (after interpolating it from its values on H_B when interp is 1;
+ * otherwise coef already holds coefficients), salt and hash the columns, build the tree.
+ * Rows and columns are split over APEX_ZK_THREADS threads; the result does not depend on
+ * the split (randomness is drawn on the calling thread only). */
+int ligero_encode_and_hash(apex_ligero_commitment *c, ligero_rand *rs, int interp);
+/* Allocate a commitment object of the given shape (rows zeroed). */
+apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
+/* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows); qpad is the pad
+ * count of the rows under quadratic constraints (IQD vanishes on slots [qpad, BLOCK)). */
+apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t qpad,
+                                            ligero_rand *rs);
+
+/* Check the quadratic triples against the layout: rows in range, one common npad. Writes
+ * that npad to *qpad (nreq's value when there are none). APEX_ERR_INVALID otherwise. */
+int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
+                      const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
+                      const char **reason);
+
+/* Rebuild the Merkle tree after a test changed tab (tests only). */
+int ligero_rebuild_tree(apex_ligero_commitment *c);
 
 /* apex_ligero_prove with the claimed right-hand sides taken from claim instead of computed
  * from the witness when claim != NULL: lets tests play a prover that lies about b. */
-int ligero_prove_claiming(apex_ligero_prover *pr, apex_transcript *t, const apex_ligero_term *terms,
-                          size_t nterms, size_t nlin, const apex_gl *claim, apex_ligero_proof *out,
-                          const char **reason);
-
-/* Rebuild the Merkle tree after a test changed tab (tests only). */
-int ligero_rebuild_tree(apex_ligero_prover *pr);
+int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
+                          const apex_ligero_constraints *cons, const apex_gl *claim,
+                          apex_rng *test_rng, apex_ligero_proof *out, const char **reason);
 
 #endif /* APEX_ZK_LIGERO_IMPL_H */

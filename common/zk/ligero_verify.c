@@ -6,21 +6,53 @@
 
 void apex_ligero_proof_free(apex_ligero_proof *pf)
 {
+    if (pf->open) {
+        for (size_t k = 0; k <= pf->ncommit; k++) {
+            free(pf->open[k].cols);
+            free(pf->open[k].salts);
+            free(pf->open[k].sib);
+        }
+    }
+    free(pf->open);
     free(pf->ldt);
     free(pf->dot);
-    free(pf->cols);
-    free(pf->salts);
-    free(pf->sib);
+    free(pf->quad);
     memset(pf, 0, sizeof *pf);
+}
+
+/* The shapes of a joint proof: the n commitments, then the ephemeral masking one. */
+typedef struct joint {
+    size_t n;                                           /* commitments */
+    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS + 1]; /* their shapes, then the masks' */
+    apex_ligero_dims dims[APEX_LIGERO_MAX_COMMITS + 1]; /* derived sizes, same order */
+    ligero_layout lay;                                  /* witness and row offsets */
+} joint;
+
+static int joint_of(const apex_ligero_params *ps, size_t n, joint *j, const char **reason)
+{
+    if (n < 1 || n > APEX_LIGERO_MAX_COMMITS) {
+        *reason = "ligero: commitment count outside [1, APEX_LIGERO_MAX_COMMITS]";
+        return APEX_ERR_INVALID;
+    }
+    j->n = n;
+    memcpy(j->ps, ps, n * sizeof *ps);
+    if (ligero_joint_shape(ps, n, j->dims, &j->lay, reason) != APEX_OK)
+        return APEX_ERR_INVALID;
+    apex_ligero_params m = {ps[0].log_block, ps[0].nreq, ps[0].nreq, APEX_LIGERO_NMASK};
+    j->ps[n] = m;
+    return apex_ligero_dims_of(&m, &j->dims[n], reason);
 }
 
 /* Verifier scratch, sized from the dimensions. */
 typedef struct verify_scratch {
     apex_gl2 *alpha;   /* [nlin] constraint challenges */
-    apex_gl2 *u;       /* [nwrow] LDT row challenges */
-    apex_gl2 *weights; /* [nwrow][BLOCK] A^T alpha on H_B slots */
+    apex_gl2 *u;       /* [rows] LDT row challenges */
+    apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
+    apex_gl2 *beta;    /* [ntensor] tensor claim challenges */
+    uint8_t *nonzero;  /* [rows] 1 where a row carries a sparse term */
+    apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots */
     apex_gl2 *ext;     /* [4 BLOCK] one F_p2 polynomial on Q */
-    apex_gl2 *want;    /* [nreq] dot check accumulators, one per opened column */
+    apex_gl2 *want;    /* [nreq] check accumulators, one per opened column */
     apex_gl2 *coef;    /* [DBLOCK] the dot response's coefficients */
     apex_gl *tmp;      /* [4 BLOCK] transform scratch */
     uint64_t *idx;     /* [nreq] column indices in [DBLOCK, NCOL) */
@@ -32,6 +64,9 @@ static void vscratch_free(verify_scratch *s)
 {
     free(s->alpha);
     free(s->u);
+    free(s->v);
+    free(s->beta);
+    free(s->nonzero);
     free(s->weights);
     free(s->ext);
     free(s->want);
@@ -42,150 +77,280 @@ static void vscratch_free(verify_scratch *s)
     free(s->leaves);
 }
 
-/* The F_p2 masking row (rows m, m+1) read from an opened column. */
-static apex_gl2 mask_at(const apex_gl *col, size_t m)
+/* The F_p2 masking row (rows m, m+1) of the ephemeral tree at opened column j. */
+static apex_gl2 mask_at(const apex_ligero_opening *eph, size_t j, size_t m)
 {
+    const apex_gl *col = eph->cols + j * APEX_LIGERO_NMASK;
     return apex_gl2_make(col[m], col[m + 1]);
 }
 
 /* Column checks of the low-degree test: ldt(x_q) = ILDT(x_q) + sum_i u_i p_i(x_q). */
-static int check_ldt(const ligero_plans *pl, const apex_ligero_dims *d, size_t nreq,
-                     const apex_ligero_proof *pf, verify_scratch *s)
+static int check_ldt(const ligero_plans *pl, const joint *jt, const apex_ligero_proof *pf,
+                     verify_scratch *s)
 {
-    ligero_extend_q(pl, pf->ldt, d->block, s->ext, s->tmp);
+    size_t nreq = jt->ps[0].nreq, n = jt->n;
+    ligero_extend_q(pl, pf->ldt, jt->dims[0].block, s->ext, s->tmp);
     for (size_t j = 0; j < nreq; j++) {
-        const apex_gl *col = pf->cols + j * d->nrow;
-        apex_gl2 got = mask_at(col, APEX_LIGERO_ILDT);
-        for (size_t i = 0; i < d->nrow - APEX_LIGERO_IW; i++)
-            got = apex_gl2_add(got, apex_gl2_mul_gl(s->u[i], col[APEX_LIGERO_IW + i]));
+        apex_gl2 got = mask_at(&pf->open[n], j, APEX_LIGERO_ILDT);
+        for (size_t k = 0; k < n; k++) {
+            size_t nrow = jt->dims[k].nrow;
+            const apex_gl *col = pf->open[k].cols + j * nrow;
+            for (size_t i = 0; i < nrow; i++)
+                got = apex_gl2_add(got, apex_gl2_mul_gl(s->u[jt->lay.r_off[k] + i], col[i]));
+        }
         if (!apex_gl2_eq(got, s->ext[s->qidx[j]]))
             return APEX_ERR_REJECTED;
     }
     return APEX_OK;
 }
 
-/* Column checks of the dot test: dot(x_q) = IDOT(x_q) + sum_i r_i(x_q) p_i(x_q). */
-static int check_dot(const ligero_plans *pl, const apex_ligero_dims *d, size_t nreq,
-                     const apex_ligero_proof *pf, verify_scratch *s)
+/* Tensor claims' share of the dot check: beta_c r_c(x_q) sum_i row_w[i] p_i(x_q), with one
+ * interpolation and one extension per claim. Uses s->coef as the slot vector. */
+static void dot_tensors(const ligero_plans *pl, const joint *jt,
+                        const apex_ligero_constraints *cons, const apex_ligero_proof *pf,
+                        verify_scratch *s)
 {
-    size_t nwrow = d->nrow - APEX_LIGERO_IW;
-    for (size_t j = 0; j < nreq; j++)
-        s->want[j] = mask_at(pf->cols + j * d->nrow, APEX_LIGERO_IDOT);
-    for (size_t i = 0; i < nwrow; i++) {
-        apex_gl2 *r = s->weights + i * d->block;
-        ligero_interp_b(pl, r, d->block, s->tmp);
-        ligero_extend_q(pl, r, d->block, s->ext, s->tmp);
+    size_t nreq = jt->ps[0].nreq, block = jt->dims[0].block;
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        const apex_ligero_tensor *tn = &cons->tensors[c];
+        if (!tn->row_w)
+            continue; /* sparse-only claim: all of it is in the sparse weights */
+        size_t k = tn->commit, npad = jt->ps[k].npad, nrow = jt->dims[k].nrow;
+        for (size_t h = 0; h < block; h++)
+            s->coef[h] = h < npad ? apex_gl2_from_gl(0) : tn->slot_w[h - npad];
+        ligero_interp_b(pl, s->coef, block, s->tmp);
+        ligero_extend_q(pl, s->coef, block, s->ext, s->tmp);
         for (size_t j = 0; j < nreq; j++) {
-            apex_gl p = pf->cols[j * d->nrow + APEX_LIGERO_IW + i];
-            s->want[j] = apex_gl2_add(s->want[j], apex_gl2_mul_gl(s->ext[s->qidx[j]], p));
+            const apex_gl *col = pf->open[k].cols + j * nrow;
+            apex_gl2 rows = apex_gl2_from_gl(0);
+            for (size_t i = 0; i < nrow; i++)
+                rows = apex_gl2_add(rows, apex_gl2_mul_gl(tn->row_w[i], col[i]));
+            apex_gl2 term = apex_gl2_mul(apex_gl2_mul(s->beta[c], s->ext[s->qidx[j]]), rows);
+            s->want[j] = apex_gl2_add(s->want[j], term);
         }
     }
+}
+
+/* Column checks of the dot test: dot(x_q) = IDOT(x_q) + sum_i r_i(x_q) p_i(x_q). Rows
+ * without sparse terms cost nothing; tensor claims cost one extension each. */
+static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_constraints *cons,
+                     const apex_ligero_proof *pf, verify_scratch *s)
+{
+    size_t nreq = jt->ps[0].nreq, n = jt->n, block = jt->dims[0].block;
+    size_t db = jt->dims[0].dblock;
+    for (size_t j = 0; j < nreq; j++)
+        s->want[j] = mask_at(&pf->open[n], j, APEX_LIGERO_IDOT);
+    for (size_t k = 0; k < n; k++) {
+        size_t nrow = jt->dims[k].nrow;
+        for (size_t i = 0; i < nrow; i++) {
+            if (!s->nonzero[jt->lay.r_off[k] + i])
+                continue;
+            apex_gl2 *r = s->weights + (jt->lay.r_off[k] + i) * block;
+            ligero_interp_b(pl, r, block, s->tmp);
+            ligero_extend_q(pl, r, block, s->ext, s->tmp);
+            for (size_t j = 0; j < nreq; j++) {
+                apex_gl p = pf->open[k].cols[j * nrow + i];
+                s->want[j] = apex_gl2_add(s->want[j], apex_gl2_mul_gl(s->ext[s->qidx[j]], p));
+            }
+        }
+    }
+    dot_tensors(pl, jt, cons, pf, s);
     /* the response: values on H_D -> coefficients -> values on Q */
     for (int c = 0; c < 2; c++) {
-        for (size_t h = 0; h < d->dblock; h++)
+        for (size_t h = 0; h < db; h++)
             s->tmp[h] = c ? pf->dot[h].c1 : pf->dot[h].c0;
         apex_ntt_inverse(pl->d, s->tmp);
-        for (size_t h = 0; h < d->dblock; h++) {
+        for (size_t h = 0; h < db; h++) {
             if (c)
                 s->coef[h].c1 = s->tmp[h];
             else
                 s->coef[h].c0 = s->tmp[h];
         }
     }
-    ligero_extend_q(pl, s->coef, d->dblock, s->ext, s->tmp);
+    ligero_extend_q(pl, s->coef, db, s->ext, s->tmp);
     for (size_t j = 0; j < nreq; j++)
         if (!apex_gl2_eq(s->want[j], s->ext[s->qidx[j]]))
             return APEX_ERR_REJECTED;
     return APEX_OK;
 }
 
-int apex_ligero_verify(const apex_ligero_params *p, const apex_hash *root, apex_transcript *t,
-                       const apex_ligero_term *terms, size_t nterms, const apex_gl *b, size_t nlin,
-                       const apex_ligero_proof *pf, const char **reason)
+/* Entry of global row g at opened column j. */
+static apex_gl col_entry(const joint *jt, const apex_ligero_proof *pf, size_t g, size_t j)
 {
-    const char *dummy;
-    if (!reason)
-        reason = &dummy;
-    apex_ligero_dims d;
-    if (apex_ligero_dims_of(p, &d, reason) != APEX_OK)
-        return APEX_ERR_REJECTED;
-    size_t nreq = p->nreq, nwrow = p->nwrow;
-    if (!pf->ldt || !pf->dot || !pf->cols || !pf->salts || (pf->nsib && !pf->sib) ||
-        pf->nsib > apex_merkle_open_max(d.nq, nreq)) {
-        *reason = "ligero: malformed proof";
+    size_t k = 0;
+    while (g >= jt->lay.r_off[k + 1])
+        k++;
+    return pf->open[k].cols[j * jt->dims[k].nrow + (g - jt->lay.r_off[k])];
+}
+
+/* Values on H_D (witness slots [qpad, BLOCK) of H_B set to zero) -> values on Q in s->ext. */
+static void quad_on_q(const ligero_plans *pl, const joint *jt, const apex_ligero_proof *pf,
+                      size_t qpad, verify_scratch *s)
+{
+    size_t db = jt->dims[0].dblock;
+    for (int c = 0; c < 2; c++) {
+        size_t o = 0;
+        for (size_t h = 0; h < db; h++) {
+            int off_witness = h % 2 || h / 2 < qpad;
+            apex_gl2 x = off_witness ? pf->quad[o++] : apex_gl2_from_gl(0);
+            s->tmp[h] = c ? x.c1 : x.c0;
+        }
+        apex_ntt_inverse(pl->d, s->tmp);
+        for (size_t h = 0; h < db; h++) {
+            if (c)
+                s->coef[h].c1 = s->tmp[h];
+            else
+                s->coef[h].c0 = s->tmp[h];
+        }
+    }
+    ligero_extend_q(pl, s->coef, db, s->ext, s->tmp);
+}
+
+/* Column checks of the quadratic test: quad(x_q) = IQD(x_q) + sum_i v_i (z - x y)(x_q). */
+static int check_quad(const ligero_plans *pl, const joint *jt, const apex_ligero_constraints *cons,
+                      size_t qpad, const apex_ligero_proof *pf, verify_scratch *s)
+{
+    size_t nreq = jt->ps[0].nreq;
+    quad_on_q(pl, jt, pf, qpad, s);
+    for (size_t j = 0; j < nreq; j++) {
+        apex_gl2 got = mask_at(&pf->open[jt->n], j, APEX_LIGERO_IQD);
+        for (size_t i = 0; i < cons->nquad; i++) {
+            const apex_ligero_quad *q = &cons->quads[i];
+            apex_gl x = col_entry(jt, pf, q->x, j), y = col_entry(jt, pf, q->y, j);
+            apex_gl e = apex_gl_sub(col_entry(jt, pf, q->z, j), apex_gl_mul(x, y));
+            got = apex_gl2_add(got, apex_gl2_mul_gl(s->v[i], e));
+        }
+        if (!apex_gl2_eq(got, s->ext[s->qidx[j]]))
+            return APEX_ERR_REJECTED;
+    }
+    return APEX_OK;
+}
+
+/* The opened columns of tree k are the committed ones. */
+static int check_tree(const joint *jt, size_t k, const apex_hash *root,
+                      const apex_ligero_opening *o, verify_scratch *s, const char **reason)
+{
+    size_t nreq = jt->ps[0].nreq, nrow = jt->dims[k].nrow;
+    if (!o->cols || !o->salts || (o->nsib && !o->sib) ||
+        o->nsib > apex_merkle_open_max(jt->dims[k].nq, nreq)) {
+        *reason = "ligero: malformed opening";
         return APEX_ERR_REJECTED;
     }
-    for (size_t i = 0; i < nreq * d.nrow; i++) {
-        if (pf->cols[i] >= APEX_GL_P) {
+    for (size_t i = 0; i < nreq * nrow; i++) {
+        if (o->cols[i] >= APEX_GL_P) {
             *reason = "ligero: non-canonical column element";
             return APEX_ERR_REJECTED;
         }
     }
+    for (size_t j = 0; j < nreq; j++) {
+        int rc = ligero_leaf(o->salts + j * APEX_MERKLE_SALT_LEN, o->cols + j * nrow, nrow,
+                             &s->leaves[j]);
+        if (rc != APEX_OK) {
+            *reason = "ligero: hashing failed";
+            return rc;
+        }
+    }
+    return apex_merkle_verify(root, jt->dims[k].nq, s->qidx, s->leaves, nreq, o->sib, o->nsib,
+                              reason);
+}
+
+int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
+                       apex_transcript *t, const apex_ligero_constraints *cons, const apex_gl *b,
+                       const apex_gl2 *tval, const apex_ligero_proof *pf, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
+    joint jt;
+    if (joint_of(ps, n, &jt, reason) != APEX_OK ||
+        ligero_quad_shape(ps, n, &jt.lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
+        ligero_tensor_shape(jt.dims, n, &jt.lay, cons, reason) != APEX_OK)
+        return APEX_ERR_REJECTED;
+    size_t nreq = ps[0].nreq, rows = jt.lay.r_off[n], block = jt.dims[0].block;
+    size_t db = jt.dims[0].dblock, nq = jt.dims[0].nq;
+    size_t nquadv = nquad ? db - (block - qpad) : 0;
+    if (pf->ncommit != n || !pf->ldt || !pf->dot || !pf->open || pf->nquadv != nquadv ||
+        (nquadv && !pf->quad)) {
+        *reason = "ligero: malformed proof";
+        return APEX_ERR_REJECTED;
+    }
     ligero_plans pl = {0};
     verify_scratch s = {0};
     s.alpha = apex_calloc_n(nlin ? nlin : 1, sizeof *s.alpha);
-    s.u = apex_calloc_n(nwrow, sizeof *s.u);
-    s.weights = apex_calloc_n(nwrow * d.block, sizeof *s.weights);
-    s.ext = apex_calloc_n(d.nq, sizeof *s.ext);
+    s.u = apex_calloc_n(rows, sizeof *s.u);
+    s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
+    s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
+    s.nonzero = apex_calloc_n(rows, 1);
+    s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
+    s.ext = apex_calloc_n(nq, sizeof *s.ext);
     s.want = apex_calloc_n(nreq, sizeof *s.want);
-    s.coef = apex_calloc_n(d.dblock, sizeof *s.coef);
-    s.tmp = apex_calloc_n(d.nq, sizeof *s.tmp);
+    s.coef = apex_calloc_n(db, sizeof *s.coef);
+    s.tmp = apex_calloc_n(nq, sizeof *s.tmp);
     s.idx = apex_calloc_n(nreq, sizeof *s.idx);
     s.qidx = apex_calloc_n(nreq, sizeof *s.qidx);
     s.leaves = apex_calloc_n(nreq, sizeof *s.leaves);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!s.alpha || !s.u || !s.weights || !s.ext || !s.want || !s.coef || !s.tmp || !s.idx ||
-        !s.qidx || !s.leaves || ligero_plans_init(&pl, p->log_block) != APEX_OK)
+    if (!s.alpha || !s.u || !s.v || !s.beta || !s.nonzero || !s.weights || !s.ext || !s.want ||
+        !s.coef || !s.tmp || !s.idx || !s.qidx || !s.leaves ||
+        ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
         goto done;
 
     /* replay the transcript exactly as the prover ran it */
     *reason = "ligero: non-canonical claimed value or response";
-    if ((rc = ligero_absorb_header(t, p, root)) != APEX_OK ||
+    if ((rc = ligero_absorb_header(t, ps, roots, n, &pf->eph_root)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl(t, "ligero.b", b, nlin)) != APEX_OK ||
-        (rc = apex_transcript_challenge_gl2(t, s.u, nwrow)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.tval", tval, cons->ntensor)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
-        (rc = apex_transcript_absorb_gl2(t, "ligero.ldt", pf->ldt, d.block)) != APEX_OK ||
-        (rc = apex_transcript_absorb_gl2(t, "ligero.dot", pf->dot, d.dblock)) != APEX_OK ||
-        (rc = apex_transcript_challenge_indices(t, d.dblock, d.ncol, nreq, s.idx)) != APEX_OK) {
+        (rc = apex_transcript_challenge_gl2(t, s.beta, cons->ntensor)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.ldt", pf->ldt, block)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.dot", pf->dot, db)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.quad", pf->quad, nquadv)) != APEX_OK ||
+        (rc = apex_transcript_challenge_indices(t, db, jt.dims[0].ncol, nreq, s.idx)) != APEX_OK) {
         rc = rc == APEX_ERR_RANGE ? APEX_ERR_REJECTED : rc;
         goto done;
     }
     *reason = "ligero: constraint term outside the witness or constraint range";
-    if ((rc = ligero_weights(&d, p->npad, terms, nterms, nlin, s.alpha, s.weights)) != APEX_OK)
-        goto done;
-
-    /* the opened columns are the committed ones */
-    for (size_t j = 0; j < nreq; j++) {
-        s.qidx[j] = (size_t)(s.idx[j] - d.dblock);
-        *reason = "ligero: hashing failed";
-        rc = ligero_leaf(pf->salts + j * APEX_MERKLE_SALT_LEN, pf->cols + j * d.nrow, d.nrow,
-                         &s.leaves[j]);
-        if (rc != APEX_OK)
-            goto done;
-    }
-    rc = apex_merkle_verify(root, d.nq, s.qidx, s.leaves, nreq, pf->sib, pf->nsib, reason);
+    rc =
+        ligero_weights(ps, jt.dims, n, &jt.lay, terms, nterms, nlin, s.alpha, s.weights, s.nonzero);
     if (rc != APEX_OK)
         goto done;
+    ligero_add_tensor_terms(ps, jt.dims, &jt.lay, cons, s.beta, s.weights, s.nonzero);
+    for (size_t j = 0; j < nreq; j++)
+        s.qidx[j] = (size_t)(s.idx[j] - db);
+    for (size_t k = 0; k <= n; k++)
+        if ((rc = check_tree(&jt, k, k < n ? &roots[k] : &pf->eph_root, &pf->open[k], &s,
+                             reason)) != APEX_OK)
+            goto done;
 
-    /* the claimed values: the dot response sums to alpha . b over the witness slots of H_B
-     * (even slots of H_D), because IDOT sums to zero there */
+    /* the claimed values: the dot response sums to alpha . b + beta . tval over H_B (the even
+     * slots of H_D), because IDOT sums to zero there and each r_i vanishes on its pads */
     apex_gl2 sum = apex_gl2_from_gl(0), claim = apex_gl2_from_gl(0);
-    for (size_t k = p->npad; k < d.block; k++)
+    for (size_t k = 0; k < block; k++)
         sum = apex_gl2_add(sum, pf->dot[2 * k]);
     for (size_t c = 0; c < nlin; c++)
         claim = apex_gl2_add(claim, apex_gl2_mul_gl(s.alpha[c], b[c]));
+    for (size_t c = 0; c < cons->ntensor; c++)
+        claim = apex_gl2_add(claim, apex_gl2_mul(s.beta[c], tval[c]));
     if (!apex_gl2_eq(sum, claim)) {
         *reason = "ligero: linear constraints do not hold (dot sum)";
         rc = APEX_ERR_REJECTED;
         goto done;
     }
-    if ((rc = check_ldt(&pl, &d, nreq, pf, &s)) != APEX_OK) {
+    if ((rc = check_ldt(&pl, &jt, pf, &s)) != APEX_OK) {
         *reason = "ligero: low-degree test failed at an opened column";
         goto done;
     }
-    if ((rc = check_dot(&pl, &d, nreq, pf, &s)) != APEX_OK) {
+    if ((rc = check_dot(&pl, &jt, cons, pf, &s)) != APEX_OK) {
         *reason = "ligero: dot test failed at an opened column";
+        goto done;
+    }
+    if (nquad && (rc = check_quad(&pl, &jt, cons, qpad, pf, &s)) != APEX_OK) {
+        *reason = "ligero: quadratic test failed at an opened column";
         goto done;
     }
     *reason = NULL;
@@ -197,61 +362,85 @@ done:
 
 /* ---------------------------------------------------------------- encoding */
 
-int apex_ligero_proof_encode(const apex_ligero_params *p, const apex_ligero_proof *pf,
+int apex_ligero_proof_encode(const apex_ligero_params *ps, size_t n, const apex_ligero_proof *pf,
                              apex_enc_writer *w)
 {
-    apex_ligero_dims d;
-    if (apex_ligero_dims_of(p, &d, NULL) != APEX_OK)
+    joint jt;
+    const char *why;
+    if (joint_of(ps, n, &jt, &why) != APEX_OK || pf->ncommit != n)
         return APEX_ERR_INVALID;
-    int rc = apex_enc_put_gl2_vec(w, pf->ldt, d.block);
+    size_t nreq = ps[0].nreq;
+    int rc = apex_enc_put_hash(w, &pf->eph_root);
     if (rc == APEX_OK)
-        rc = apex_enc_put_gl2_vec(w, pf->dot, d.dblock);
+        rc = apex_enc_put_gl2_vec(w, pf->ldt, jt.dims[0].block);
     if (rc == APEX_OK)
-        rc = apex_enc_put_gl_vec(w, pf->cols, p->nreq * d.nrow);
+        rc = apex_enc_put_gl2_vec(w, pf->dot, jt.dims[0].dblock);
     if (rc == APEX_OK)
-        rc = apex_enc_put_bytes(w, pf->salts, p->nreq * APEX_MERKLE_SALT_LEN);
-    if (rc == APEX_OK)
-        rc = apex_enc_put_u64(w, pf->nsib);
-    for (size_t i = 0; i < pf->nsib && rc == APEX_OK; i++)
-        rc = apex_enc_put_hash(w, &pf->sib[i]);
+        rc = apex_enc_put_gl2_vec(w, pf->quad, pf->nquadv);
+    for (size_t k = 0; k <= n && rc == APEX_OK; k++) {
+        const apex_ligero_opening *o = &pf->open[k];
+        rc = apex_enc_put_gl_vec(w, o->cols, nreq * jt.dims[k].nrow);
+        if (rc == APEX_OK)
+            rc = apex_enc_put_bytes(w, o->salts, nreq * APEX_MERKLE_SALT_LEN);
+        if (rc == APEX_OK)
+            rc = apex_enc_put_u64(w, o->nsib);
+        for (size_t i = 0; i < o->nsib && rc == APEX_OK; i++)
+            rc = apex_enc_put_hash(w, &o->sib[i]);
+    }
     return rc;
 }
 
-int apex_ligero_proof_decode(const apex_ligero_params *p, apex_enc_reader *r, apex_ligero_proof *pf)
+static int decode_opening(apex_enc_reader *r, const apex_ligero_dims *d, size_t nreq,
+                          apex_ligero_opening *o)
+{
+    size_t ncols = nreq * d->nrow, max_sib = apex_merkle_open_max(d->nq, nreq);
+    o->cols = apex_calloc_n(ncols, sizeof *o->cols);
+    o->salts = apex_calloc_n(nreq, APEX_MERKLE_SALT_LEN);
+    if (!o->cols || !o->salts)
+        return APEX_ERR_NOMEM;
+    uint64_t nsib = 0;
+    int rc;
+    if ((rc = apex_enc_get_gl_vec_exact(r, o->cols, ncols)) != APEX_OK ||
+        (rc = apex_enc_get_bytes(r, o->salts, nreq * APEX_MERKLE_SALT_LEN)) != APEX_OK ||
+        (rc = apex_enc_get_u64(r, &nsib)) != APEX_OK)
+        return rc;
+    /* bound the count by the parameters and by the bytes present before allocating */
+    if (nsib > max_sib)
+        return APEX_ERR_TOO_LARGE;
+    if (nsib > r->left / sizeof(apex_hash))
+        return APEX_ERR_TRUNCATED;
+    o->nsib = (size_t)nsib;
+    o->sib = apex_calloc_n(o->nsib ? o->nsib : 1, sizeof *o->sib);
+    if (!o->sib)
+        return APEX_ERR_NOMEM;
+    for (size_t i = 0; i < o->nsib; i++)
+        if ((rc = apex_enc_get_hash(r, &o->sib[i])) != APEX_OK)
+            return rc;
+    return APEX_OK;
+}
+
+int apex_ligero_proof_decode(const apex_ligero_params *ps, size_t n, apex_enc_reader *r,
+                             apex_ligero_proof *pf)
 {
     memset(pf, 0, sizeof *pf);
-    apex_ligero_dims d;
-    if (apex_ligero_dims_of(p, &d, NULL) != APEX_OK)
+    joint jt;
+    const char *why;
+    if (joint_of(ps, n, &jt, &why) != APEX_OK)
         return APEX_ERR_INVALID;
-    size_t ncols = p->nreq * d.nrow, max_sib = apex_merkle_open_max(d.nq, p->nreq);
-    pf->ldt = apex_calloc_n(d.block, sizeof *pf->ldt);
-    pf->dot = apex_calloc_n(d.dblock, sizeof *pf->dot);
-    pf->cols = apex_calloc_n(ncols, sizeof *pf->cols);
-    pf->salts = apex_calloc_n(p->nreq, APEX_MERKLE_SALT_LEN);
+    pf->ncommit = n;
+    pf->ldt = apex_calloc_n(jt.dims[0].block, sizeof *pf->ldt);
+    pf->dot = apex_calloc_n(jt.dims[0].dblock, sizeof *pf->dot);
+    pf->open = apex_calloc_n(n + 1, sizeof *pf->open);
     int rc = APEX_ERR_NOMEM;
-    if (!pf->ldt || !pf->dot || !pf->cols || !pf->salts)
+    if (!pf->ldt || !pf->dot || !pf->open)
         goto fail;
-    uint64_t nsib = 0;
-    if ((rc = apex_enc_get_gl2_vec_exact(r, pf->ldt, d.block)) != APEX_OK ||
-        (rc = apex_enc_get_gl2_vec_exact(r, pf->dot, d.dblock)) != APEX_OK ||
-        (rc = apex_enc_get_gl_vec_exact(r, pf->cols, ncols)) != APEX_OK ||
-        (rc = apex_enc_get_bytes(r, pf->salts, p->nreq * APEX_MERKLE_SALT_LEN)) != APEX_OK ||
-        (rc = apex_enc_get_u64(r, &nsib)) != APEX_OK)
+    if ((rc = apex_enc_get_hash(r, &pf->eph_root)) != APEX_OK ||
+        (rc = apex_enc_get_gl2_vec_exact(r, pf->ldt, jt.dims[0].block)) != APEX_OK ||
+        (rc = apex_enc_get_gl2_vec_exact(r, pf->dot, jt.dims[0].dblock)) != APEX_OK ||
+        (rc = apex_enc_get_gl2_vec(r, jt.dims[0].dblock, &pf->quad, &pf->nquadv)) != APEX_OK)
         goto fail;
-    /* bound the count by the parameters and by the bytes present before allocating */
-    rc = APEX_ERR_TOO_LARGE;
-    if (nsib > max_sib)
-        goto fail;
-    rc = APEX_ERR_TRUNCATED;
-    if (nsib > r->left / sizeof(apex_hash))
-        goto fail;
-    rc = APEX_ERR_NOMEM;
-    pf->nsib = (size_t)nsib;
-    pf->sib = apex_calloc_n(pf->nsib ? pf->nsib : 1, sizeof *pf->sib);
-    if (!pf->sib)
-        goto fail;
-    for (size_t i = 0; i < pf->nsib; i++)
-        if ((rc = apex_enc_get_hash(r, &pf->sib[i])) != APEX_OK)
+    for (size_t k = 0; k <= n; k++)
+        if ((rc = decode_opening(r, &jt.dims[k], ps[0].nreq, &pf->open[k])) != APEX_OK)
             goto fail;
     return APEX_OK;
 fail:

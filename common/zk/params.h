@@ -60,6 +60,10 @@
 /* Largest number of witness rows in one commitment; bounds memory on bad parameters. */
 #define APEX_LIGERO_MAX_ROWS (1u << 16)
 
+/* Threads used to encode rows and hash columns of a commitment (the target machines have
+ * 2 cores). 1 disables threading; results never depend on it. */
+#define APEX_ZK_THREADS 2u
+
 /* ---------------------------------------------------------------- encodings */
 
 /* Upper bound on the element count of any vector in a proof; checked before allocating. */

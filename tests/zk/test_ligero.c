@@ -1,7 +1,7 @@
-/* Tests for zk/ligero: honest proofs are accepted; every tampered response, column, salt,
- * sibling, root, claimed value and transcript is rejected; a tableau that is not a
- * codeword fails the low-degree test; encodings round-trip and reject malformed bytes;
- * no witness value appears in a proof; the pads allow one opening only. */
+/* Tests for zk/ligero: honest single and joint proofs are accepted; every tampered response,
+ * column, salt, sibling, root, claimed value and transcript is rejected; a committed row
+ * that is not a codeword fails the low-degree test; encodings round-trip and reject
+ * malformed bytes; no witness value appears in a proof; the opening budget holds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,33 +14,42 @@
 #include "zk/ligero.h"
 #include "zk/ligero_impl.h"
 
-/* A small shape: BLOCK = 64, 16 pads, 12 queries, 5 witness rows (240 witness slots). */
+/* A small shape: BLOCK = 64, 16 pads, 12 queries, 5 rows (240 witness slots). */
 static const apex_ligero_params small = {6, 16, 12, 5};
 
-/* A statement: nlin random sparse constraints over the witness, b computed honestly. */
+/* A statement over the concatenated witness of up to 3 commitments. */
 typedef struct statement {
-    apex_gl *w;              /* [nw] witness */
-    size_t nw;               /* witness length */
-    apex_ligero_term *terms; /* [nterms] constraint terms */
-    size_t nterms;           /* number of terms */
-    apex_gl *b;              /* [nlin] right-hand sides */
-    size_t nlin;             /* number of constraints */
+    apex_gl *w;                    /* [nw] concatenated witness */
+    size_t nw;                     /* its length */
+    apex_ligero_term *terms;       /* [nterms] constraint terms */
+    size_t nterms;                 /* number of terms */
+    apex_gl *b;                    /* [nlin] right-hand sides, computed honestly */
+    size_t nlin;                   /* number of constraints */
+    const apex_ligero_quad *quads; /* [nquad] quadratic constraints (rows), or NULL */
+    size_t nquad;                  /* number of quadratic constraints */
 } statement;
+
+static apex_ligero_constraints cons_of(const statement *st)
+{
+    apex_ligero_constraints c = {st->terms, st->nterms, st->nlin, st->quads, st->nquad, NULL, 0};
+    return c;
+}
 
 static void make_statement(statement *st, size_t nw, size_t nlin, size_t nterms, apex_rng *rng)
 {
+    memset(st, 0, sizeof *st);
     st->nw = nw;
     st->nlin = nlin;
-    st->nterms = nterms;
-    st->w = calloc(nw, sizeof *st->w);
+    st->nterms = nw ? nterms : 0;
+    st->w = calloc(nw ? nw : 1, sizeof *st->w);
     st->terms = calloc(nterms ? nterms : 1, sizeof *st->terms);
     st->b = calloc(nlin ? nlin : 1, sizeof *st->b);
     for (size_t i = 0; i < nw; i++)
         st->w[i] = apex_rng_below(rng, APEX_GL_P);
-    for (size_t t = 0; t < nterms; t++) {
+    for (size_t t = 0; t < st->nterms; t++) {
         apex_ligero_term *x = &st->terms[t];
         x->c = t % nlin;
-        x->w = apex_rng_below(rng, nw);
+        x->w = t == 0 ? nw - 1 : apex_rng_below(rng, nw); /* the last slot is always used */
         x->coef = apex_rng_below(rng, APEX_GL_P);
         st->b[x->c] = apex_gl_add(st->b[x->c], apex_gl_mul(x->coef, st->w[x->w]));
     }
@@ -62,40 +71,56 @@ static apex_transcript *fresh_transcript(void)
     return t;
 }
 
-static int verify(const apex_ligero_params *p, const apex_hash *root, const statement *st,
-                  const apex_gl *b, const apex_ligero_proof *pf, const char **why)
+static int verify_n(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
+                    const statement *st, const apex_gl *b, const apex_ligero_proof *pf,
+                    const char **why)
 {
     apex_transcript *t = fresh_transcript();
-    int rc = apex_ligero_verify(p, root, t, st->terms, st->nterms, b, st->nlin, pf, why);
+    apex_ligero_constraints cons = cons_of(st);
+    int rc = apex_ligero_verify(ps, roots, n, t, &cons, b, NULL, pf, why);
     apex_transcript_destroy(&t);
     return rc;
 }
 
-static void expect_reject(const apex_ligero_params *p, const apex_hash *root, const statement *st,
-                          const apex_gl *b, const apex_ligero_proof *pf, const char *reason_part)
+static void expect_reject_n(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
+                            const statement *st, const apex_gl *b, const apex_ligero_proof *pf,
+                            const char *reason_part)
 {
     const char *why = NULL;
-    assert_int_equal(verify(p, root, st, b, pf, &why), APEX_ERR_REJECTED);
+    assert_int_equal(verify_n(ps, roots, n, st, b, pf, &why), APEX_ERR_REJECTED);
     assert_non_null(why);
     if (!strstr(why, reason_part))
         fail_msg("reason '%s' does not mention '%s'", why, reason_part);
 }
 
-/* Commit and prove; the proof and root are written out. */
-static void prove(const apex_ligero_params *p, const statement *st, apex_rng *rng, apex_hash *root,
-                  apex_ligero_proof *pf)
+#define expect_reject(p, root, st, b, pf, part) expect_reject_n(p, root, 1, st, b, pf, part)
+
+/* Commit the statement's witness, split across n commitments, and prove. */
+static void prove_n(const apex_ligero_params *ps, size_t n, const statement *st, apex_rng *rng,
+                    apex_hash *roots, apex_ligero_proof *pf)
 {
+    apex_ligero_commitment *cs[APEX_LIGERO_MAX_COMMITS];
     const char *why = NULL;
-    apex_ligero_prover *pr = apex_ligero_commit(p, st->w, st->nw, rng, root, &why);
-    if (!pr)
-        fail_msg("commit failed: %s", why);
+    size_t off = 0;
+    for (size_t k = 0; k < n; k++) {
+        apex_ligero_dims d;
+        assert_int_equal(apex_ligero_dims_of(&ps[k], &d, NULL), APEX_OK);
+        size_t take = st->nw - off < d.nw ? st->nw - off : d.nw;
+        cs[k] = apex_ligero_commit(&ps[k], st->w + off, take, rng, &roots[k], &why);
+        if (!cs[k])
+            fail_msg("commit failed: %s", why);
+        off += d.nw; /* the concatenated witness has every commitment's full capacity */
+    }
     apex_transcript *t = fresh_transcript();
-    int rc = apex_ligero_prove(pr, t, st->terms, st->nterms, st->nlin, pf, &why);
+    apex_ligero_constraints cons = cons_of(st);
+    int rc = apex_ligero_prove(cs, n, t, &cons, rng, pf, &why);
     if (rc != APEX_OK)
         fail_msg("prove failed: %s", why ? why : "?");
     apex_transcript_destroy(&t);
-    apex_ligero_prover_destroy(&pr);
-    assert_null(pr);
+    for (size_t k = 0; k < n; k++) {
+        apex_ligero_commitment_destroy(&cs[k]);
+        assert_null(cs[k]);
+    }
 }
 
 static void test_honest_accepted(void **state)
@@ -111,12 +136,12 @@ static void test_honest_accepted(void **state)
         assert_int_equal(apex_ligero_dims_of(&shapes[s], &d, NULL), APEX_OK);
         for (size_t nlin = 0; nlin <= 4; nlin += 4) {
             statement st;
-            make_statement(&st, d.nw > 1 ? d.nw - (s % 2) : d.nw, nlin, nlin * 3, &rng);
+            make_statement(&st, d.nw, nlin, nlin * 3, &rng);
             apex_hash root;
             apex_ligero_proof pf;
-            prove(&shapes[s], &st, &rng, &root, &pf);
+            prove_n(&shapes[s], 1, &st, &rng, &root, &pf);
             const char *why = "unset";
-            int rc = verify(&shapes[s], &root, &st, st.b, &pf, &why);
+            int rc = verify_n(&shapes[s], &root, 1, &st, st.b, &pf, &why);
             if (rc != APEX_OK)
                 fail_msg("shape %zu nlin %zu rejected: %s", s, nlin, why);
             assert_null(why);
@@ -124,6 +149,47 @@ static void test_honest_accepted(void **state)
             free_statement(&st);
         }
     }
+}
+
+static void test_joint_proof(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 36);
+    /* three commitments with different pads and row counts, one BLOCK and nreq */
+    const apex_ligero_params ps[3] = {{6, 12, 12, 2}, {6, 24, 12, 3}, {6, 36, 12, 1}};
+    size_t nw = 0;
+    for (size_t k = 0; k < 3; k++) {
+        apex_ligero_dims d;
+        apex_ligero_dims_of(&ps[k], &d, NULL);
+        nw += d.nw;
+    }
+    statement st;
+    make_statement(&st, nw, 5, 60, &rng); /* terms span all three witnesses */
+    apex_hash roots[3];
+    apex_ligero_proof pf;
+    prove_n(ps, 3, &st, &rng, roots, &pf);
+    const char *why = "unset";
+    assert_int_equal(verify_n(ps, roots, 3, &st, st.b, &pf, &why), APEX_OK);
+    /* commitments swapped, one root from elsewhere, a different count: rejected */
+    apex_hash swapped[3] = {roots[1], roots[0], roots[2]};
+    expect_reject_n(ps, swapped, 3, &st, st.b, &pf, "merkle");
+    apex_hash other[3] = {roots[0], roots[1], roots[0]};
+    expect_reject_n(ps, other, 3, &st, st.b, &pf, "merkle");
+    expect_reject_n(ps, roots, 2, &st, st.b, &pf, "malformed");
+    /* a column of the middle commitment and of the masking commitment */
+    pf.open[1].cols[4] = apex_gl_add(pf.open[1].cols[4], 1);
+    expect_reject_n(ps, roots, 3, &st, st.b, &pf, "merkle");
+    pf.open[1].cols[4] = apex_gl_sub(pf.open[1].cols[4], 1);
+    pf.open[3].salts[0] ^= 1;
+    expect_reject_n(ps, roots, 3, &st, st.b, &pf, "merkle");
+    pf.open[3].salts[0] ^= 1;
+    assert_int_equal(verify_n(ps, roots, 3, &st, st.b, &pf, NULL), APEX_OK);
+    /* shapes that cannot share a proof */
+    apex_ligero_params mixed[2] = {{6, 12, 12, 2}, {7, 12, 12, 2}};
+    expect_reject_n(mixed, roots, 2, &st, st.b, &pf, "share");
+    apex_ligero_proof_free(&pf);
+    free_statement(&st);
 }
 
 static void test_tampering_rejected(void **state)
@@ -137,8 +203,8 @@ static void test_tampering_rejected(void **state)
     make_statement(&st, d.nw, 6, 30, &rng);
     apex_hash root;
     apex_ligero_proof pf;
-    prove(&small, &st, &rng, &root, &pf);
-    assert_int_equal(verify(&small, &root, &st, st.b, &pf, NULL), APEX_OK);
+    prove_n(&small, 1, &st, &rng, &root, &pf);
+    assert_int_equal(verify_n(&small, &root, 1, &st, st.b, &pf, NULL), APEX_OK);
 
     /* the verifier's claim differs from the prover's: the transcripts diverge */
     st.b[2] = apex_gl_add(st.b[2], 1);
@@ -146,89 +212,88 @@ static void test_tampering_rejected(void **state)
     /* a prover that claims that false value, consistently, fails the dot sum */
     {
         apex_hash root2;
-        apex_ligero_prover *pr = apex_ligero_commit(&small, st.w, st.nw, &rng, &root2, NULL);
+        apex_ligero_commitment *c = apex_ligero_commit(&small, st.w, st.nw, &rng, &root2, NULL);
         apex_transcript *t = fresh_transcript();
         apex_ligero_proof liar;
-        assert_int_equal(
-            ligero_prove_claiming(pr, t, st.terms, st.nterms, st.nlin, st.b, &liar, NULL), APEX_OK);
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(ligero_prove_claiming(&c, 1, t, &cons, st.b, &rng, &liar, NULL), APEX_OK);
         expect_reject(&small, &root2, &st, st.b, &liar, "dot sum");
         apex_transcript_destroy(&t);
         apex_ligero_proof_free(&liar);
-        apex_ligero_prover_destroy(&pr);
+        apex_ligero_commitment_destroy(&c);
     }
     st.b[2] = apex_gl_sub(st.b[2], 1);
-    /* a witness value moved under a constraint: the claim for the old value fails */
+    /* the verifier applies a constraint to another witness slot: the dot columns disagree */
     apex_ligero_term saved = st.terms[0];
     st.terms[0].w = (st.terms[0].w + 1) % d.nw;
-    expect_reject(&small, &root, &st, st.b, &pf, "ligero");
+    expect_reject(&small, &root, &st, st.b, &pf, "dot test");
     st.terms[0] = saved;
 
     /* Responses are absorbed before the column indices are drawn, so a changed response
      * moves the queries and the opened columns no longer match the commitment. (The column
-     * equations themselves are exercised by test_non_codeword_rejected.) */
+     * equations themselves are exercised by test_non_codeword_rejected and above.) */
     pf.ldt[3].c1 = apex_gl_add(pf.ldt[3].c1, 1);
     expect_reject(&small, &root, &st, st.b, &pf, "merkle");
     pf.ldt[3].c1 = apex_gl_sub(pf.ldt[3].c1, 1);
-    /* dot response: an odd slot (not in the sum) and a sum-preserving pair of witness slots */
     pf.dot[5].c0 = apex_gl_add(pf.dot[5].c0, 1);
     expect_reject(&small, &root, &st, st.b, &pf, "merkle");
     pf.dot[5].c0 = apex_gl_sub(pf.dot[5].c0, 1);
-    size_t k1 = 2 * small.npad, k2 = 2 * (small.npad + 1);
-    pf.dot[k1].c1 = apex_gl_add(pf.dot[k1].c1, 9);
-    pf.dot[k2].c1 = apex_gl_sub(pf.dot[k2].c1, 9);
+    pf.eph_root.b[7] ^= 2;
     expect_reject(&small, &root, &st, st.b, &pf, "merkle");
-    pf.dot[k1].c1 = apex_gl_sub(pf.dot[k1].c1, 9);
-    pf.dot[k2].c1 = apex_gl_add(pf.dot[k2].c1, 9);
+    pf.eph_root.b[7] ^= 2;
 
-    /* opened columns, salts, siblings */
-    for (size_t r = 0; r < d.nrow; r++) {
-        size_t i = (r % small.nreq) * d.nrow + r;
-        pf.cols[i] = apex_gl_add(pf.cols[i], 1);
+    /* opened columns, salts, siblings, in the witness tree and the masking tree */
+    for (size_t k = 0; k < 2; k++) {
+        apex_ligero_opening *o = &pf.open[k];
+        size_t nrow = k == 0 ? d.nrow : (size_t)APEX_LIGERO_NMASK;
+        for (size_t r = 0; r < nrow; r++) {
+            size_t i = (r % small.nreq) * nrow + r;
+            o->cols[i] = apex_gl_add(o->cols[i], 1);
+            expect_reject(&small, &root, &st, st.b, &pf, "merkle");
+            o->cols[i] = apex_gl_sub(o->cols[i], 1);
+        }
+        o->salts[APEX_MERKLE_SALT_LEN + 3] ^= 1;
         expect_reject(&small, &root, &st, st.b, &pf, "merkle");
-        pf.cols[i] = apex_gl_sub(pf.cols[i], 1);
+        o->salts[APEX_MERKLE_SALT_LEN + 3] ^= 1;
+        o->sib[o->nsib - 1].b[0] ^= 1;
+        expect_reject(&small, &root, &st, st.b, &pf, "merkle");
+        o->sib[o->nsib - 1].b[0] ^= 1;
+        o->nsib--;
+        expect_reject(&small, &root, &st, st.b, &pf, "too few");
+        o->nsib++;
+        /* two opened columns swapped */
+        apex_gl tmpc[64];
+        memcpy(tmpc, o->cols, nrow * sizeof *tmpc);
+        memcpy(o->cols, o->cols + nrow, nrow * sizeof *tmpc);
+        memcpy(o->cols + nrow, tmpc, nrow * sizeof *tmpc);
+        expect_reject(&small, &root, &st, st.b, &pf, "merkle");
+        memcpy(o->cols + nrow, o->cols, nrow * sizeof *tmpc);
+        memcpy(o->cols, tmpc, nrow * sizeof *tmpc);
+        /* a non-canonical column element */
+        apex_gl keep = o->cols[0];
+        o->cols[0] = APEX_GL_P;
+        expect_reject(&small, &root, &st, st.b, &pf, "non-canonical");
+        o->cols[0] = keep;
     }
-    pf.salts[APEX_MERKLE_SALT_LEN + 3] ^= 1;
-    expect_reject(&small, &root, &st, st.b, &pf, "merkle");
-    pf.salts[APEX_MERKLE_SALT_LEN + 3] ^= 1;
-    pf.sib[pf.nsib - 1].b[0] ^= 1;
-    expect_reject(&small, &root, &st, st.b, &pf, "merkle");
-    pf.sib[pf.nsib - 1].b[0] ^= 1;
-    pf.nsib--;
-    expect_reject(&small, &root, &st, st.b, &pf, "too few");
-    pf.nsib++;
-    /* two opened columns swapped (and their salts) */
-    apex_gl tmpc[64];
-    memcpy(tmpc, pf.cols, d.nrow * sizeof *tmpc);
-    memcpy(pf.cols, pf.cols + d.nrow, d.nrow * sizeof *tmpc);
-    memcpy(pf.cols + d.nrow, tmpc, d.nrow * sizeof *tmpc);
-    expect_reject(&small, &root, &st, st.b, &pf, "merkle");
-    memcpy(pf.cols + d.nrow, pf.cols, d.nrow * sizeof *tmpc);
-    memcpy(pf.cols, tmpc, d.nrow * sizeof *tmpc);
-    /* a non-canonical column element */
-    apex_gl keep = pf.cols[0];
-    pf.cols[0] = APEX_GL_P;
-    expect_reject(&small, &root, &st, st.b, &pf, "non-canonical");
-    pf.cols[0] = keep;
-    /* another root */
+    /* another root; other public parameters */
     apex_hash other = root;
     other.b[31] ^= 0x40;
     expect_reject(&small, &other, &st, st.b, &pf, "merkle");
-    /* other public parameters */
     apex_ligero_params p2 = small;
-    p2.nreq = small.nreq - 1;
-    expect_reject(&p2, &root, &st, st.b, &pf, ""); /* any reason: the shape itself differs */
+    p2.nreq = small.nreq - 1; /* a different shape in the transcript */
+    expect_reject(&p2, &root, &st, st.b, &pf, "merkle");
 
     /* a transcript that absorbed a different statement */
     apex_transcript *t = apex_transcript_new("test-ligero");
     apex_transcript_absorb_u64(t, "statement", 43);
     const char *why = NULL;
-    assert_int_equal(
-        apex_ligero_verify(&small, &root, t, st.terms, st.nterms, st.b, st.nlin, &pf, &why),
-        APEX_ERR_REJECTED);
+    apex_ligero_constraints cons = cons_of(&st);
+    assert_int_equal(apex_ligero_verify(&small, &root, 1, t, &cons, st.b, NULL, &pf, &why),
+                     APEX_ERR_REJECTED);
     apex_transcript_destroy(&t);
 
     /* everything restored: accepted again */
-    assert_int_equal(verify(&small, &root, &st, st.b, &pf, NULL), APEX_OK);
+    assert_int_equal(verify_n(&small, &root, 1, &st, st.b, &pf, NULL), APEX_OK);
     apex_ligero_proof_free(&pf);
     free_statement(&st);
 }
@@ -242,31 +307,26 @@ static void test_non_codeword_rejected(void **state)
     apex_ligero_dims_of(&small, &d, NULL);
     statement st;
     make_statement(&st, d.nw, 3, 9, &rng);
-    /* For each kind of row, a prover whose committed row is not of degree < BLOCK (random
-     * noise added at every column) fails at the opened columns. */
+    /* A prover whose committed row is not of degree < BLOCK (noise added at every column,
+     * tree rebuilt so the Merkle checks pass) fails the LDT at the opened columns. */
     for (size_t row = 0; row < d.nrow; row++) {
         apex_hash root;
-        apex_ligero_prover *pr = apex_ligero_commit(&small, st.w, st.nw, &rng, &root, NULL);
-        assert_non_null(pr);
+        apex_ligero_commitment *c = apex_ligero_commit(&small, st.w, st.nw, &rng, &root, NULL);
+        assert_non_null(c);
         for (size_t q = 0; q < d.nq; q++) {
-            apex_gl *x = &pr->tab[q * d.nrow + row];
+            apex_gl *x = &c->tab[q * d.nrow + row];
             *x = apex_gl_add(*x, 1 + apex_rng_below(&rng, APEX_GL_P - 1));
         }
-        assert_int_equal(ligero_rebuild_tree(pr), APEX_OK);
-        root = pr->root;
+        assert_int_equal(ligero_rebuild_tree(c), APEX_OK);
+        root = c->root;
         apex_transcript *t = fresh_transcript();
         apex_ligero_proof pf;
-        assert_int_equal(apex_ligero_prove(pr, t, st.terms, st.nterms, st.nlin, &pf, NULL),
-                         APEX_OK);
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, NULL), APEX_OK);
         apex_transcript_destroy(&t);
-        const char *why = NULL;
-        assert_int_equal(verify(&small, &root, &st, st.b, &pf, &why), APEX_ERR_REJECTED);
-        /* the IDOT rows are covered by the dot test, every other row by the LDT */
-        const char *want = (row == 2 || row == 3) ? "dot test" : "low-degree";
-        if (!strstr(why, want))
-            fail_msg("row %zu: reason '%s'", row, why);
+        expect_reject(&small, &root, &st, st.b, &pf, "low-degree");
         apex_ligero_proof_free(&pf);
-        apex_ligero_prover_destroy(&pr);
+        apex_ligero_commitment_destroy(&c);
     }
     free_statement(&st);
 }
@@ -282,49 +342,56 @@ static void test_encoding(void **state)
     make_statement(&st, d.nw, 2, 4, &rng);
     apex_hash root;
     apex_ligero_proof pf, back;
-    prove(&small, &st, &rng, &root, &pf);
+    prove_n(&small, 1, &st, &rng, &root, &pf);
     apex_enc_writer w;
     apex_enc_writer_init(&w, 1 << 20);
-    assert_int_equal(apex_ligero_proof_encode(&small, &pf, &w), APEX_OK);
+    assert_int_equal(apex_ligero_proof_encode(&small, 1, &pf, &w), APEX_OK);
     uint8_t *buf;
     size_t len;
     assert_int_equal(apex_enc_writer_take(&w, &buf, &len), APEX_OK);
 
     apex_enc_reader r;
     apex_enc_reader_init(&r, buf, len);
-    assert_int_equal(apex_ligero_proof_decode(&small, &r, &back), APEX_OK);
+    assert_int_equal(apex_ligero_proof_decode(&small, 1, &r, &back), APEX_OK);
     assert_int_equal(apex_enc_reader_finish(&r), APEX_OK);
-    assert_int_equal(verify(&small, &root, &st, st.b, &back, NULL), APEX_OK);
+    assert_int_equal(verify_n(&small, &root, 1, &st, st.b, &back, NULL), APEX_OK);
     apex_ligero_proof_free(&back);
 
     /* every truncation fails to decode; a trailing byte is left over */
     for (size_t cut = 0; cut < len; cut += 97) {
         apex_enc_reader_init(&r, buf, cut);
-        assert_int_not_equal(apex_ligero_proof_decode(&small, &r, &back), APEX_OK);
+        assert_int_not_equal(apex_ligero_proof_decode(&small, 1, &r, &back), APEX_OK);
         assert_null(back.ldt);
     }
     uint8_t *longer = calloc(len + 1, 1);
     memcpy(longer, buf, len);
     apex_enc_reader_init(&r, longer, len + 1);
-    assert_int_equal(apex_ligero_proof_decode(&small, &r, &back), APEX_OK);
+    assert_int_equal(apex_ligero_proof_decode(&small, 1, &r, &back), APEX_OK);
     assert_int_equal(apex_enc_reader_finish(&r), APEX_ERR_FORMAT);
     apex_ligero_proof_free(&back);
     free(longer);
-    /* a non-canonical element inside the ldt vector */
-    memset(buf + 8, 0xff, 8);
+    /* layout: eph_root (32), ldt count (8), ldt elements... */
+    const size_t ldt0 = 32 + 8;
+    uint8_t keep[8];
+    memcpy(keep, buf + ldt0, 8);
+    memset(buf + ldt0, 0xff, 8); /* a non-canonical element inside the ldt vector */
     apex_enc_reader_init(&r, buf, len);
-    assert_int_equal(apex_ligero_proof_decode(&small, &r, &back), APEX_ERR_RANGE);
-    /* a wrong vector length */
-    buf[0] ^= 1;
+    assert_int_equal(apex_ligero_proof_decode(&small, 1, &r, &back), APEX_ERR_RANGE);
+    memcpy(buf + ldt0, keep, 8);
+    buf[32] ^= 1; /* a wrong vector length */
     apex_enc_reader_init(&r, buf, len);
-    assert_int_equal(apex_ligero_proof_decode(&small, &r, &back), APEX_ERR_FORMAT);
-    buf[0] ^= 1;
-    /* an absurd sibling count */
-    size_t off = len - pf.nsib * sizeof(apex_hash) - 8;
-    memset(buf + 8, 0, 8); /* restore a canonical ldt element */
+    assert_int_equal(apex_ligero_proof_decode(&small, 1, &r, &back), APEX_ERR_FORMAT);
+    buf[32] ^= 1;
+    /* an absurd sibling count in the last (masking) opening */
+    size_t off = len - pf.open[1].nsib * sizeof(apex_hash) - 8;
     memset(buf + off, 0xff, 8);
     apex_enc_reader_init(&r, buf, len);
-    assert_int_equal(apex_ligero_proof_decode(&small, &r, &back), APEX_ERR_TOO_LARGE);
+    assert_int_equal(apex_ligero_proof_decode(&small, 1, &r, &back), APEX_ERR_TOO_LARGE);
+    /* decoding against other parameters fails on a length */
+    apex_ligero_params p2 = small;
+    p2.nwrow = small.nwrow + 1;
+    apex_enc_reader_init(&r, buf, len);
+    assert_int_not_equal(apex_ligero_proof_decode(&p2, 1, &r, &back), APEX_OK);
     free(buf);
     apex_ligero_proof_free(&pf);
     free_statement(&st);
@@ -335,49 +402,137 @@ static void test_zk_smoke_and_budget(void **state)
     (void)state;
     apex_rng rng;
     apex_rng_seed(&rng, 35);
+    /* pads for exactly two openings */
+    const apex_ligero_params two = {6, 24, 12, 5};
     apex_ligero_dims d;
-    apex_ligero_dims_of(&small, &d, NULL);
+    apex_ligero_dims_of(&two, &d, NULL);
+    assert_int_equal(d.budget, 2);
     statement st;
     make_statement(&st, d.nw, 4, 12, &rng);
     apex_hash root, root2;
     const char *why = NULL;
-    /* OS randomness: no witness value appears verbatim in the opened columns or responses */
-    apex_ligero_prover *pr = apex_ligero_commit(&small, st.w, st.nw, NULL, &root, &why);
-    assert_non_null(pr);
-    apex_transcript *t = fresh_transcript();
-    apex_ligero_proof pf;
-    assert_int_equal(apex_ligero_prove(pr, t, st.terms, st.nterms, st.nlin, &pf, &why), APEX_OK);
-    apex_transcript_destroy(&t);
-    for (size_t i = 0; i < st.nw; i++) {
-        for (size_t j = 0; j < small.nreq * d.nrow; j++)
-            assert_int_not_equal(pf.cols[j], st.w[i]);
-        for (size_t k = 0; k < d.block; k++)
-            assert_true(pf.ldt[k].c0 != st.w[i] && pf.ldt[k].c1 != st.w[i]);
-        for (size_t k = 0; k < d.dblock; k++)
-            assert_true(pf.dot[k].c0 != st.w[i] && pf.dot[k].c1 != st.w[i]);
+    /* OS randomness throughout: no witness value appears verbatim in a proof */
+    apex_ligero_commitment *c = apex_ligero_commit(&two, st.w, st.nw, NULL, &root, &why);
+    assert_non_null(c);
+    assert_int_equal(apex_ligero_openings_left(c), 2);
+    apex_ligero_proof pf[2];
+    for (int i = 0; i < 2; i++) {
+        apex_transcript *t = fresh_transcript();
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, NULL, &pf[i], &why), APEX_OK);
+        apex_transcript_destroy(&t);
+        assert_int_equal(verify_n(&two, &root, 1, &st, st.b, &pf[i], NULL), APEX_OK);
+        for (size_t x = 0; x < st.nw; x++) {
+            for (size_t j = 0; j < two.nreq * d.nrow; j++)
+                assert_int_not_equal(pf[i].open[0].cols[j], st.w[x]);
+            for (size_t k = 0; k < d.block; k++)
+                assert_true(pf[i].ldt[k].c0 != st.w[x] && pf[i].ldt[k].c1 != st.w[x]);
+            for (size_t k = 0; k < d.dblock; k++)
+                assert_true(pf[i].dot[k].c0 != st.w[x] && pf[i].dot[k].c1 != st.w[x]);
+        }
     }
-    assert_int_equal(verify(&small, &root, &st, st.b, &pf, NULL), APEX_OK);
-    /* the same commitment cannot be opened a second time */
-    apex_ligero_proof pf2;
-    t = fresh_transcript();
-    assert_int_equal(apex_ligero_prove(pr, t, st.terms, st.nterms, st.nlin, &pf2, &why),
-                     APEX_ERR_STATE);
+    assert_int_equal(apex_ligero_openings_left(c), 0);
+    /* each proof has its own masks */
+    assert_memory_not_equal(pf[0].eph_root.b, pf[1].eph_root.b, 32);
+    assert_memory_not_equal(pf[0].ldt, pf[1].ldt, d.block * sizeof(apex_gl2));
+    /* a third opening is refused before anything is revealed */
+    apex_ligero_proof pf3;
+    apex_transcript *t = fresh_transcript();
+    apex_ligero_constraints cons = cons_of(&st);
+    assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, NULL, &pf3, &why), APEX_ERR_STATE);
+    assert_non_null(strstr(why, "budget"));
+    assert_null(pf3.ldt);
+    /* one commitment listed twice is refused */
+    apex_ligero_commitment *c2 = apex_ligero_commit(&two, st.w, st.nw, NULL, &root2, NULL);
+    apex_ligero_commitment *dup[2] = {c2, c2};
+    assert_int_equal(apex_ligero_prove(dup, 2, t, &cons, NULL, &pf3, &why), APEX_ERR_INVALID);
     apex_transcript_destroy(&t);
-    apex_ligero_prover_destroy(&pr);
     /* two commitments to the same witness differ (fresh pads and salts) */
-    pr = apex_ligero_commit(&small, st.w, st.nw, NULL, &root2, NULL);
     assert_memory_not_equal(root.b, root2.b, sizeof root.b);
-    apex_ligero_prover_destroy(&pr);
+    apex_ligero_commitment_destroy(&c);
+    apex_ligero_commitment_destroy(&c2);
     /* a seeded test generator makes commitments reproducible (golden tests) */
     apex_rng a, b;
     apex_rng_seed(&a, 7);
     apex_rng_seed(&b, 7);
-    pr = apex_ligero_commit(&small, st.w, st.nw, &a, &root, NULL);
-    apex_ligero_prover_destroy(&pr);
-    pr = apex_ligero_commit(&small, st.w, st.nw, &b, &root2, NULL);
-    apex_ligero_prover_destroy(&pr);
+    c = apex_ligero_commit(&two, st.w, st.nw, &a, &root, NULL);
+    apex_ligero_commitment_destroy(&c);
+    c = apex_ligero_commit(&two, st.w, st.nw, &b, &root2, NULL);
+    apex_ligero_commitment_destroy(&c);
     assert_memory_equal(root.b, root2.b, sizeof root.b);
+    apex_ligero_proof_free(&pf[0]);
+    apex_ligero_proof_free(&pf[1]);
+    free_statement(&st);
+}
+
+/* Rows 0, 1, 2 of a commitment: x, y and z = x * y on every witness slot; then prove the
+ * quadratic constraint (0, 1, 2) together with the linear statement. */
+static void test_quadratic(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 37);
+    apex_ligero_dims d;
+    apex_ligero_dims_of(&small, &d, NULL);
+    statement st;
+    make_statement(&st, d.nw, 3, 9, &rng);
+    for (size_t k = 0; k < d.wr; k++)
+        st.w[2 * d.wr + k] = apex_gl_mul(st.w[k], st.w[d.wr + k]);
+    /* recompute b for the changed third row */
+    memset(st.b, 0, st.nlin * sizeof *st.b);
+    for (size_t t = 0; t < st.nterms; t++)
+        st.b[st.terms[t].c] =
+            apex_gl_add(st.b[st.terms[t].c], apex_gl_mul(st.terms[t].coef, st.w[st.terms[t].w]));
+    const apex_ligero_quad q[2] = {{0, 1, 2}, {1, 0, 2}};
+    st.quads = q;
+    st.nquad = 2;
+    apex_hash root;
+    apex_ligero_proof pf;
+    prove_n(&small, 1, &st, &rng, &root, &pf);
+    assert_int_equal(pf.nquadv, d.dblock - d.wr);
+    const char *why = "unset";
+    assert_int_equal(verify_n(&small, &root, 1, &st, st.b, &pf, &why), APEX_OK);
+    /* the response is bound by the transcript; the constraint list is the verifier's own */
+    pf.quad[1].c0 = apex_gl_add(pf.quad[1].c0, 1);
+    expect_reject(&small, &root, &st, st.b, &pf, "merkle");
+    pf.quad[1].c0 = apex_gl_sub(pf.quad[1].c0, 1);
+    const apex_ligero_quad wrong[2] = {{0, 1, 3}, {1, 0, 2}};
+    st.quads = wrong;
+    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test");
+    st.quads = q;
+    st.nquad = 1;
+    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test"); /* one dropped */
+    st.nquad = 2;
     apex_ligero_proof_free(&pf);
+
+    /* a witness where one product slot is off by one: the proof is rejected */
+    st.w[2 * d.wr + 7] = apex_gl_add(st.w[2 * d.wr + 7], 1);
+    memset(st.b, 0, st.nlin * sizeof *st.b);
+    for (size_t t = 0; t < st.nterms; t++)
+        st.b[st.terms[t].c] =
+            apex_gl_add(st.b[st.terms[t].c], apex_gl_mul(st.terms[t].coef, st.w[st.terms[t].w]));
+    prove_n(&small, 1, &st, &rng, &root, &pf);
+    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test");
+    apex_ligero_proof_free(&pf);
+
+    /* rows from commitments with different pad counts cannot share a quadratic constraint */
+    const apex_ligero_params ps[2] = {{6, 12, 12, 2}, {6, 24, 12, 2}};
+    const apex_ligero_quad across[1] = {{0, 2, 3}};
+    apex_ligero_constraints cons = {NULL, 0, 0, across, 1, NULL, 0};
+    apex_hash roots[2];
+    apex_gl none[1] = {0};
+    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], none, 0, &rng, &roots[0], NULL),
+                                     apex_ligero_commit(&ps[1], none, 0, &rng, &roots[1], NULL)};
+    apex_transcript *t = fresh_transcript();
+    assert_int_equal(apex_ligero_prove(cs, 2, t, &cons, &rng, &pf, &why), APEX_ERR_INVALID);
+    assert_non_null(strstr(why, "pad count"));
+    const apex_ligero_quad out_of_range[1] = {{0, 1, 4}};
+    cons.quads = out_of_range;
+    assert_int_equal(apex_ligero_prove(cs, 2, t, &cons, &rng, &pf, &why), APEX_ERR_INVALID);
+    assert_non_null(strstr(why, "out of range"));
+    apex_transcript_destroy(&t);
+    apex_ligero_commitment_destroy(&cs[0]);
+    apex_ligero_commitment_destroy(&cs[1]);
     free_statement(&st);
 }
 
@@ -394,7 +549,6 @@ static void test_parameters(void **state)
         {6, 16, 0, 1},                            /* no queries */
         {6, 16, 12, 0},                           /* no rows */
         {6, 16, 12, APEX_LIGERO_MAX_ROWS + 1},    /* too many rows */
-        {2, 16, 16, 1},                           /* more queries than columns */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
@@ -408,7 +562,8 @@ static void test_parameters(void **state)
     assert_int_equal(d.dblock, 128);
     assert_int_equal(d.nq, 256);
     assert_int_equal(d.ncol, 128 + 256); /* NCOL = DBLOCK + 4 BLOCK */
-    assert_int_equal(d.nrow, 9);
+    assert_int_equal(d.nrow, 5);
+    assert_int_equal(d.budget, 1);
     /* witness too long or non-canonical */
     apex_gl w[241] = {0};
     apex_hash root;
@@ -421,9 +576,14 @@ static void test_parameters(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parameters),         cmocka_unit_test(test_honest_accepted),
-        cmocka_unit_test(test_tampering_rejected), cmocka_unit_test(test_non_codeword_rejected),
-        cmocka_unit_test(test_encoding),           cmocka_unit_test(test_zk_smoke_and_budget),
+        cmocka_unit_test(test_parameters),
+        cmocka_unit_test(test_honest_accepted),
+        cmocka_unit_test(test_joint_proof),
+        cmocka_unit_test(test_tampering_rejected),
+        cmocka_unit_test(test_non_codeword_rejected),
+        cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_zk_smoke_and_budget),
+        cmocka_unit_test(test_quadratic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,342 @@
+/* Ligero joint prover over several commitments plus a fresh masking commitment. */
+#include "zk/ligero_impl.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scratch buffers of the prover, sized from the dimensions. */
+typedef struct prove_scratch {
+    apex_gl *b;        /* [nlin] claimed values */
+    apex_gl2 *u;       /* [rows] LDT challenges, one per witness row of all commitments */
+    apex_gl2 *alpha;   /* [nlin] constraint challenges */
+    apex_gl2 *tval;    /* [ntensor] tensor claim values */
+    apex_gl2 *beta;    /* [ntensor] tensor claim challenges */
+    apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
+    apex_gl2 *acc;     /* [DBLOCK] the quadratic response on H_D */
+    apex_gl *z;        /* [DBLOCK] third base row on H_D */
+    apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots, then r_i coefficients */
+    apex_gl *x;        /* [DBLOCK] one base row on H_D */
+    apex_gl *y;        /* [DBLOCK] second coordinate buffer */
+    apex_gl *tmp;      /* [DBLOCK] transform scratch */
+    uint64_t *idx;     /* [nreq] column indices in [DBLOCK, NCOL) */
+    size_t *qidx;      /* [nreq] the same as Merkle leaf indices */
+} prove_scratch;
+
+static void scratch_free(prove_scratch *s)
+{
+    free(s->b);
+    free(s->u);
+    free(s->alpha);
+    free(s->tval);
+    free(s->beta);
+    free(s->v);
+    free(s->acc);
+    free(s->z);
+    free(s->weights);
+    free(s->x);
+    free(s->y);
+    free(s->tmp);
+    free(s->idx);
+    free(s->qidx);
+}
+
+/* Values on H_D of a row given by up to DBLOCK coefficients. */
+static void row_on_d(const apex_ligero_commitment *c, const apex_gl *coef, apex_gl *out)
+{
+    memcpy(out, coef, c->d.dblock * sizeof *out);
+    apex_ntt_forward(c->plans.d, out);
+}
+
+/* b[c] = sum of coef * W[w] over the sparse terms and tval[c] = the tensor claims' values,
+ * W read back from the rows on H_B one row at a time. */
+static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const ligero_layout *lay,
+                          const apex_ligero_constraints *cons, apex_gl *b, apex_gl2 *tval,
+                          apex_gl *tmp)
+{
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin;
+    memset(b, 0, nlin * sizeof *b);
+    for (size_t c = 0; c < cons->ntensor; c++)
+        tval[c] = apex_gl2_from_gl(0);
+    for (size_t t = 0; t < nterms; t++)
+        if (terms[t].c >= nlin || terms[t].w >= lay->w_off[n] || terms[t].coef >= APEX_GL_P)
+            return APEX_ERR_RANGE;
+    for (size_t k = 0; k < n; k++) {
+        const apex_ligero_commitment *c = cs[k];
+        size_t npad = c->p.npad;
+        for (size_t i = 0; i < c->d.nrow; i++) {
+            memcpy(tmp, c->coef + i * c->d.dblock, c->d.block * sizeof *tmp);
+            apex_ntt_forward(c->plans.b, tmp);
+            size_t lo = lay->w_off[k] + i * c->d.wr, hi = lo + c->d.wr;
+            for (size_t t = 0; t < nterms; t++) {
+                if (terms[t].w < lo || terms[t].w >= hi)
+                    continue;
+                apex_gl v = tmp[npad + terms[t].w - lo];
+                b[terms[t].c] = apex_gl_add(b[terms[t].c], apex_gl_mul(terms[t].coef, v));
+            }
+            for (size_t x = 0; x < cons->ntensor; x++) {
+                const apex_ligero_tensor *tn = &cons->tensors[x];
+                for (size_t q = 0; q < tn->nterms; q++) { /* sparse part, any commitment */
+                    if (tn->terms[q].w < lo || tn->terms[q].w >= hi)
+                        continue;
+                    apex_gl v = tmp[npad + tn->terms[q].w - lo];
+                    tval[x] = apex_gl2_add(tval[x], apex_gl2_mul_gl(tn->terms[q].coef, v));
+                }
+                if (tn->commit != k || !tn->row_w)
+                    continue;
+                apex_gl2 row = apex_gl2_from_gl(0);
+                for (size_t j = 0; j < c->d.wr; j++)
+                    row = apex_gl2_add(row, apex_gl2_mul_gl(tn->slot_w[j], tmp[npad + j]));
+                tval[x] = apex_gl2_add(tval[x], apex_gl2_mul(tn->row_w[i], row));
+            }
+        }
+    }
+    return APEX_OK;
+}
+
+/* weights[g][npad + s] += beta_c row_w[i] slot_w[s] for every tensor claim c. */
+static void add_tensor_weights(const apex_ligero_dims *dims, const apex_ligero_params *ps,
+                               const ligero_layout *lay, const apex_ligero_constraints *cons,
+                               const apex_gl2 *beta, apex_gl2 *weights)
+{
+    size_t block = dims[0].block;
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        const apex_ligero_tensor *tn = &cons->tensors[c];
+        size_t k = tn->commit;
+        if (!tn->row_w)
+            continue; /* sparse-only claim */
+        for (size_t i = 0; i < dims[k].nrow; i++) {
+            apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
+            apex_gl2 *row = weights + (lay->r_off[k] + i) * block + ps[k].npad;
+            for (size_t j = 0; j < dims[k].wr; j++)
+                row[j] = apex_gl2_add(row[j], apex_gl2_mul(f, tn->slot_w[j]));
+        }
+    }
+}
+
+/* dot = IDOT + sum_i r_i p_i, as values on H_D, over every witness row of every commitment. */
+static void dot_response(apex_ligero_commitment *const *cs, size_t n,
+                         const apex_ligero_commitment *eph, prove_scratch *s, apex_gl2 *dot)
+{
+    size_t db = eph->d.dblock, block = eph->d.block, g = 0;
+    row_on_d(eph, eph->coef + APEX_LIGERO_IDOT * db, s->x);
+    row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
+    for (size_t h = 0; h < db; h++)
+        dot[h] = apex_gl2_make(s->x[h], s->y[h]);
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
+            apex_gl2 *r = s->weights + g * block;
+            ligero_interp_b(&eph->plans, r, block, s->tmp);
+            row_on_d(eph, cs[k]->coef + i * db, s->tmp); /* p_i on H_D */
+            for (int c = 0; c < 2; c++) {
+                apex_gl *v = c ? s->y : s->x; /* coordinate c of r_i on H_D */
+                memset(v, 0, db * sizeof *v);
+                for (size_t j = 0; j < block; j++)
+                    v[j] = c ? r[j].c1 : r[j].c0;
+                apex_ntt_forward(eph->plans.d, v);
+            }
+            for (size_t h = 0; h < db; h++) {
+                apex_gl2 rp = apex_gl2_mul_gl(apex_gl2_make(s->x[h], s->y[h]), s->tmp[h]);
+                dot[h] = apex_gl2_add(dot[h], rp);
+            }
+        }
+    }
+}
+
+/* Coefficients of global row g of the concatenation. */
+static const apex_gl *row_coef(apex_ligero_commitment *const *cs, const ligero_layout *lay,
+                               size_t g)
+{
+    size_t k = 0;
+    while (g >= lay->r_off[k + 1])
+        k++;
+    return cs[k]->coef + (g - lay->r_off[k]) * cs[k]->d.dblock;
+}
+
+/* quad = IQD + sum_i v_i (p_z - p_x p_y) on H_D; writes the values off the witness slots
+ * [qpad, BLOCK) of H_B (where an honest response vanishes) to out, in slot order. */
+static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
+                          const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                          size_t qpad, prove_scratch *s, apex_gl2 *out)
+{
+    size_t db = eph->d.dblock;
+    row_on_d(eph, eph->coef + APEX_LIGERO_IQD * db, s->x);
+    row_on_d(eph, eph->coef + (APEX_LIGERO_IQD + 1) * db, s->y);
+    for (size_t h = 0; h < db; h++)
+        s->acc[h] = apex_gl2_make(s->x[h], s->y[h]);
+    for (size_t i = 0; i < cons->nquad; i++) {
+        row_on_d(eph, row_coef(cs, lay, cons->quads[i].x), s->x);
+        row_on_d(eph, row_coef(cs, lay, cons->quads[i].y), s->y);
+        row_on_d(eph, row_coef(cs, lay, cons->quads[i].z), s->z);
+        for (size_t h = 0; h < db; h++) {
+            apex_gl e = apex_gl_sub(s->z[h], apex_gl_mul(s->x[h], s->y[h]));
+            s->acc[h] = apex_gl2_add(s->acc[h], apex_gl2_mul_gl(s->v[i], e));
+        }
+    }
+    size_t o = 0;
+    for (size_t h = 0; h < db; h++)
+        if (h % 2 || h / 2 < qpad)
+            out[o++] = s->acc[h];
+}
+
+/* Copy the queried columns of one commitment into an opening, with its Merkle proof. */
+static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                     apex_ligero_opening *o)
+{
+    size_t nrow = c->d.nrow, cap = apex_merkle_open_max(c->d.nq, nreq);
+    o->cols = apex_calloc_n(nreq * nrow, sizeof *o->cols);
+    o->salts = apex_calloc_n(nreq, APEX_MERKLE_SALT_LEN);
+    o->sib = apex_calloc_n(cap ? cap : 1, sizeof *o->sib);
+    if (!o->cols || !o->salts || !o->sib)
+        return APEX_ERR_NOMEM;
+    for (size_t j = 0; j < nreq; j++) {
+        memcpy(o->cols + j * nrow, c->tab + qidx[j] * nrow, nrow * sizeof *o->cols);
+        memcpy(o->salts + j * APEX_MERKLE_SALT_LEN, c->salts + qidx[j] * APEX_MERKLE_SALT_LEN,
+               APEX_MERKLE_SALT_LEN);
+    }
+    return apex_merkle_open(c->tree, qidx, nreq, o->sib, cap, &o->nsib);
+}
+
+int apex_ligero_prove(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
+                      const apex_ligero_constraints *cons, apex_rng *test_rng,
+                      apex_ligero_proof *out, const char **reason)
+{
+    return ligero_prove_claiming(cs, n, t, cons, NULL, test_rng, out, reason);
+}
+
+int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
+                          const apex_ligero_constraints *cons, const apex_gl *claim,
+                          apex_rng *test_rng, apex_ligero_proof *out, const char **reason)
+{
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset(out, 0, sizeof *out);
+    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
+    apex_ligero_dims dims[APEX_LIGERO_MAX_COMMITS];
+    apex_hash roots[APEX_LIGERO_MAX_COMMITS];
+    ligero_layout lay;
+    if (n < 1 || n > APEX_LIGERO_MAX_COMMITS) {
+        *reason = "ligero: commitment count outside [1, APEX_LIGERO_MAX_COMMITS]";
+        return APEX_ERR_INVALID;
+    }
+    for (size_t k = 0; k < n; k++) {
+        ps[k] = cs[k]->p;
+        roots[k] = cs[k]->root;
+        for (size_t j = 0; j < k; j++) {
+            if (cs[j] == cs[k]) {
+                *reason = "ligero: a commitment is listed twice";
+                return APEX_ERR_INVALID;
+            }
+        }
+    }
+    if (ligero_joint_shape(ps, n, dims, &lay, reason) != APEX_OK ||
+        ligero_quad_shape(ps, n, &lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
+        ligero_tensor_shape(dims, n, &lay, cons, reason) != APEX_OK)
+        return APEX_ERR_INVALID;
+    for (size_t k = 0; k < n; k++) {
+        if (apex_ligero_openings_left(cs[k]) == 0) {
+            *reason = "ligero: opening budget of a commitment exhausted";
+            return APEX_ERR_STATE;
+        }
+    }
+    size_t block = dims[0].block, db = dims[0].dblock, nreq = ps[0].nreq, rows = lay.r_off[n];
+    prove_scratch s = {0};
+    ligero_rand *rs = calloc(1, sizeof *rs);
+    apex_ligero_commitment *eph = NULL;
+    s.b = apex_calloc_n(nlin ? nlin : 1, sizeof *s.b);
+    s.u = apex_calloc_n(rows, sizeof *s.u);
+    s.alpha = apex_calloc_n(nlin ? nlin : 1, sizeof *s.alpha);
+    s.tval = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.tval);
+    s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
+    s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
+    s.acc = apex_calloc_n(db, sizeof *s.acc);
+    s.z = apex_calloc_n(db, sizeof *s.z);
+    s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
+    s.x = apex_calloc_n(db, sizeof *s.x);
+    s.y = apex_calloc_n(db, sizeof *s.y);
+    s.tmp = apex_calloc_n(db, sizeof *s.tmp);
+    s.idx = apex_calloc_n(nreq, sizeof *s.idx);
+    s.qidx = apex_calloc_n(nreq, sizeof *s.qidx);
+    out->ldt = apex_calloc_n(block, sizeof *out->ldt);
+    out->dot = apex_calloc_n(db, sizeof *out->dot);
+    out->open = apex_calloc_n(n + 1, sizeof *out->open);
+    out->ncommit = n;
+    out->nquadv = nquad ? db - (block - qpad) : 0;
+    out->quad = apex_calloc_n(out->nquadv ? out->nquadv : 1, sizeof *out->quad);
+    int rc = APEX_ERR_NOMEM;
+    *reason = "ligero: out of memory";
+    if (!rs || !s.b || !s.u || !s.alpha || !s.tval || !s.beta || !s.v || !s.acc || !s.z ||
+        !s.weights || !s.x || !s.y || !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot ||
+        !out->open || !out->quad)
+        goto done;
+    ligero_rand_init(rs, test_rng);
+    *reason = "ligero: masking commitment failed";
+    if (!(eph = ligero_commit_masks(ps[0].log_block, nreq, qpad, rs)))
+        goto done;
+    out->eph_root = eph->root;
+
+    *reason = "ligero: constraint term outside the witness or constraint range";
+    if ((rc = claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)) != APEX_OK)
+        goto done;
+    if (claim) /* a cheating prover in the tests: claim values the witness does not give */
+        memcpy(s.b, claim, nlin * sizeof *s.b);
+    *reason = "ligero: transcript failure";
+    if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl(t, "ligero.b", s.b, nlin)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.tval", s.tval, cons->ntensor)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.beta, cons->ntensor)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK)
+        goto done;
+
+    /* LDT response: coefficients of ILDT + sum_i u_i p_i */
+    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
+    for (size_t j = 0; j < block; j++)
+        out->ldt[j] = apex_gl2_make(l0[j], l1[j]);
+    for (size_t k = 0, g = 0; k < n; k++) {
+        for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
+            const apex_gl *c = cs[k]->coef + i * db;
+            for (size_t j = 0; j < block; j++)
+                out->ldt[j] = apex_gl2_add(out->ldt[j], apex_gl2_mul_gl(s.u[g], c[j]));
+        }
+    }
+    rc = ligero_weights(ps, dims, n, &lay, terms, nterms, nlin, s.alpha, s.weights, NULL);
+    if (rc != APEX_OK)
+        goto done;
+    add_tensor_weights(dims, ps, &lay, cons, s.beta, s.weights);
+    ligero_add_tensor_terms(ps, dims, &lay, cons, s.beta, s.weights, NULL);
+    dot_response(cs, n, eph, &s, out->dot);
+    if (nquad)
+        quad_response(cs, &lay, eph, cons, qpad, &s, out->quad);
+
+    if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, block)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, db)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.quad", out->quad, out->nquadv)) != APEX_OK ||
+        (rc = apex_transcript_challenge_indices(t, db, dims[0].ncol, nreq, s.idx)) != APEX_OK)
+        goto done;
+    /* write-ahead: the openings count before any column leaves this function */
+    for (size_t k = 0; k < n; k++)
+        cs[k]->opened++;
+    eph->opened++;
+    for (size_t j = 0; j < nreq; j++)
+        s.qidx[j] = (size_t)(s.idx[j] - db);
+    *reason = "ligero: Merkle opening failed";
+    for (size_t k = 0; k <= n && rc == APEX_OK; k++)
+        rc = open_tree(k < n ? cs[k] : eph, s.qidx, nreq, &out->open[k]);
+    if (rc == APEX_OK)
+        *reason = NULL;
+done:
+    if (rc != APEX_OK)
+        apex_ligero_proof_free(out);
+    if (rs)
+        OPENSSL_cleanse(rs, sizeof *rs);
+    free(rs);
+    apex_ligero_commitment_destroy(&eph);
+    scratch_free(&s);
+    return rc;
+}
