@@ -97,31 +97,6 @@ int apex_obsq_weights_fixed(const float *w, size_t d, unsigned frac_bits, int32_
     return APEX_OK;
 }
 
-int apex_obsq_residual(const int8_t *gq, size_t n, size_t ldq, size_t nb, int64_t lambda,
-                       const int32_t *delta, int64_t *rho)
-{
-    if (!gq || !delta || !rho || ldq < nb)
-        return APEX_ERR_INVALID;
-    int rc = apex_obsq_check_budget(n, nb, lambda, APEX_OBSQ_BW);
-    if (rc != APEX_OK)
-        return rc;
-    const int32_t lim = (int32_t)1 << APEX_OBSQ_BW;
-    for (size_t j = 0; j < nb; j++) {
-        if (delta[j] >= lim || delta[j] <= -lim)
-            return APEX_ERR_RANGE;
-        rho[j] = lambda * (int64_t)delta[j];
-    }
-    for (size_t i = 0; i < n; i++) {
-        const int8_t *row = gq + i * ldq;
-        int64_t u = 0; /* |u| ≤ B·2^7·2^24: int64 is exact */
-        for (size_t j = 0; j < nb; j++)
-            u += (int64_t)row[j] * delta[j];
-        for (size_t j = 0; j < nb; j++)
-            rho[j] += (int64_t)row[j] * u;
-    }
-    return APEX_OK;
-}
-
 /* max|ρ̃_j| over K, and whether every ρ̃_j on K passes the two-sided check. */
 static int64_t max_rho_k(const int64_t *rho, size_t nb, const uint32_t *sel, size_t ns,
                          unsigned tau_log2, int *pass)

@@ -124,6 +124,14 @@ int apex_obsq_weights_fixed(const float *w, size_t d, unsigned frac_bits, int32_
 int apex_obsq_residual(const int8_t *gq, size_t n, size_t ldq, size_t nb, int64_t lambda,
                        const int32_t *delta, int64_t *rho);
 
+/* The same, also writing u = G̃·delta ([n] int64, may be NULL): the proof's intermediate. */
+int apex_obsq_residual_u(const int8_t *gq, size_t n, size_t ldq, size_t nb, int64_t lambda,
+                         const int32_t *delta, int64_t *u, int64_t *rho);
+/* Every block of a layer: gq [ceil(d/B)][n][B] (apex_obsq_quantize layout), delta [d],
+ * u [ceil(d/B)][n] (may be NULL), rho [d]. Untouched blocks (δ̃ = 0) get ρ̃ = 0. */
+int apex_obsq_layer_residual(const int8_t *gq, size_t n, size_t d, size_t block, int64_t lambda,
+                             const int32_t *delta, int64_t *u, int64_t *rho);
+
 /* One block of the provable path. gq: [n][ldq] int8, wq: [nb] int32, sel: [ns] sorted local
  * indices (ns >= 1). Writes delta [nb] with delta[sel] = −wq[sel] exactly and st (may be
  * NULL). APEX_ERR_REJECTED if max|ρ̃_K| still fails τ after the allowed rounding,
