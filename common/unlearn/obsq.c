@@ -85,7 +85,7 @@ int apex_obsq_quantize(const float *g, size_t n, size_t ldg, size_t d, size_t bl
 
 int apex_obsq_weights_fixed(const float *w, size_t d, unsigned frac_bits, int32_t *wq)
 {
-    if (!w || !wq || frac_bits > APEX_OBSQ_MAX_TAU_LOG2)
+    if (!w || !wq || frac_bits > APEX_OBSQ_MAX_FRAC_BITS)
         return APEX_ERR_INVALID;
     double scale = ldexp(1.0, (int)frac_bits), lim = ldexp(1.0, APEX_OBSQ_BW - 1);
     for (size_t i = 0; i < d; i++) {
