@@ -142,6 +142,10 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
                        const uint32_t *sel, size_t ns, int32_t *delta, apex_obsq_block_stat *st)
 {
     size_t n = ws->n;
+    const int64_t half = (int64_t)1 << (APEX_OBSQ_BW - 1); /* w̃, w̃' ∈ [−half, half) */
+    for (size_t j = 0; j < nb; j++)
+        if (wq[j] < -half || wq[j] >= half)
+            return APEX_ERR_RANGE;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nb; j++)
             ws->g[i * nb + j] = (double)gq[i * ldq + j];
@@ -213,11 +217,10 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
     }
     st->max_rho = best;
     st->nmask = (uint32_t)ns;
-    /* w̃' = w̃ + δ̃ must stay in [−2^(b_w−1), 2^(b_w−1)): clipping would break the KKT check. */
-    const int64_t half = (int64_t)1 << (APEX_OBSQ_BW - 1);
+    /* w̃' = w̃ + δ̃ must stay in range too: clipping would break the KKT check. */
     for (size_t j = 0; j < nb; j++) {
         int64_t wn = (int64_t)wq[j] + delta[j];
-        if (wn < -half || wn >= half || wq[j] < -half || wq[j] >= half)
+        if (wn < -half || wn >= half)
             return APEX_ERR_RANGE;
     }
     return pass ? APEX_OK : APEX_ERR_REJECTED;
