@@ -296,6 +296,7 @@ int bench_obs(int argc, char **argv)
     json_object_set_new(o, "lazy_min_block_rho_log2", json_real(lazy_min));
     json_object_set_new(o, "quant_vs_float_rel_diff", json_real(den > 0 ? sqrt(num / den) : 0));
     json_object_set_new(o, "setup_s", json_real(setup_s));
+    json_object_set_new(o, "peak_rss_mb", json_real(apex_peak_rss_mb()));
     json_object_set_new(o, "target_obs_s", json_real(1.0));
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(5));
     if (s)
