@@ -84,9 +84,9 @@ static double sgemm_gflops(int threads)
 /* Flops counted for one block of nb weights with ns masked (obs_solve.c, both paths). */
 static double block_flops(double n, double nb, double ns)
 {
-    if (n < nb) /* Woodbury: syrk, potrf, potrs(ns), Q, potrf/potrs(ns), two gemv */
-        return n * (n + 1) * nb + n * n * n / 3 + 2 * n * n * ns + n * ns * (ns + 1) +
-               ns * ns * ns / 3 + 2 * ns * ns + 2 * n * ns + 2 * n * nb;
+    if (n < nb) /* Woodbury: syrk, potrf, trsm(ns), syrk(Q), potrf/potrs(Q), G_Sμ, potrs, gemv */
+        return n * (n + 1) * nb + n * n * n / 3 + n * n * ns + n * ns * (ns + 1) +
+               ns * ns * ns / 3 + 2 * ns * ns + 2 * n * ns + 2 * n * n + 2 * n * nb;
     /* direct: syrk, potrf, potrs(ns), potrf/potrs(ns), gemv */
     return nb * (nb + 1) * n + nb * nb * nb / 3 + 2 * nb * nb * ns + ns * ns * ns / 3 +
            2 * ns * ns + 2 * nb * ns;
@@ -296,6 +296,7 @@ int bench_obs(int argc, char **argv)
     json_object_set_new(o, "lazy_min_block_rho_log2", json_real(lazy_min));
     json_object_set_new(o, "quant_vs_float_rel_diff", json_real(den > 0 ? sqrt(num / den) : 0));
     json_object_set_new(o, "setup_s", json_real(setup_s));
+    json_object_set_new(o, "peak_rss_mb", json_real(apex_peak_rss_mb()));
     json_object_set_new(o, "target_obs_s", json_real(1.0));
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(5));
     if (s)

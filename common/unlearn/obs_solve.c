@@ -1,11 +1,13 @@
 /* Group-OBS linear algebra for one block (shared by the float and quantized paths).
  *
  * C = λI + αGᵀG with G: [n][nb]. Two ways to apply C⁻¹:
- *  - Woodbury (n < nb): C⁻¹ = (1/λ)(I − Gᵀ K⁻¹ G), K = (λ/α)I + GGᵀ ([n][n], dsyrk + dpotrf).
+ *  - Woodbury (n < nb): C⁻¹ = (1/λ)(I − Gᵀ K⁻¹ G), K = (λ/α)I + GGᵀ = UᵀU ([n][n], dsyrk +
+ *    dpotrf).
  *    For the float path λ/α = m·N·λ (UNLEARNING.md §2).
  *  - direct: Cholesky of C ([nb][nb], dsyrk + dpotrf).
  * The constrained step needs only C⁻¹E (E = the columns of I at S):
- *    Woodbury: Z = K⁻¹G_S, (C⁻¹)_SS = (1/λ)(I − G_SᵀZ), δ = −(1/λ)(Eμ − Gᵀ(Zμ));
+ *    Woodbury: Y = U⁻ᵀG_S (dtrsm), (C⁻¹)_SS = (1/λ)(I − YᵀY) (dsyrk),
+ *              δ = −(1/λ)(Eμ − GᵀK⁻¹(G_Sμ));
  *    direct:   X = C⁻¹E,  (C⁻¹)_SS = X_S,               δ = −Xμ;
  * with μ = ((C⁻¹)_SS)⁻¹ w_S from an |S|×|S| Cholesky.
  */
@@ -129,20 +131,17 @@ int apex_obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const doubl
     double inv_l = 1.0 / ws->lambda;
     int rc;
     if (ws->woodbury) {
-        /* Zᵀ = (K⁻¹ G_S)ᵀ : [ns][n], one masked column per row */
+        /* Yᵀ = (U⁻ᵀG_S)ᵀ : [ns][n] with K = UᵀU, so G_SᵀK⁻¹G_S = YᵀY */
         for (size_t i = 0; i < n; i++)
             for (size_t k = 0; k < ns; k++)
                 ws->z[k * n + i] = ws->g[i * b + sel[k]];
-        if ((rc = chol_solve(ws->f, n, ws->z, ns)) != APEX_OK)
-            return rc;
-        /* Q = (1/λ)(I − G_SᵀZ), lower triangle */
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, (int)n, (int)ns,
+                    1.0, ws->f, (int)n, ws->z, (int)n);
+        /* Q = (1/λ)(I − YᵀY): column-major upper = row-major lower */
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)ns, (int)n, -inv_l, ws->z, (int)n,
+                    0.0, ws->q, (int)ns);
         for (size_t a = 0; a < ns; a++)
-            for (size_t c = 0; c <= a; c++) {
-                double acc = 0.0;
-                for (size_t i = 0; i < n; i++)
-                    acc += ws->g[i * b + sel[a]] * ws->z[c * n + i];
-                ws->q[a * ns + c] = ((a == c ? 1.0 : 0.0) - acc) * inv_l;
-            }
+            ws->q[a * ns + a] += inv_l;
     } else {
         /* Xᵀ = (C⁻¹E)ᵀ : [ns][nb] */
         memset(ws->z, 0, ns * b * sizeof(double));
@@ -160,9 +159,15 @@ int apex_obs_constrained(obs_ws *ws, const uint32_t *sel, size_t ns, const doubl
     if ((rc = chol_solve(ws->q, ns, ws->mu, 1)) != APEX_OK)
         return rc;
     if (ws->woodbury) {
-        /* v = Zμ : [n]; δ = (1/λ)(Gᵀv − Eμ) (the E part is overwritten below) */
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)ns, (int)n, 1.0, ws->z, (int)n, ws->mu, 1, 0.0,
-                    ws->t, 1);
+        /* t = K⁻¹(G_S μ) : [n]; δ = (1/λ)(Gᵀt − Eμ) (the E part is overwritten below) */
+        for (size_t i = 0; i < n; i++) {
+            double acc = 0.0;
+            for (size_t k = 0; k < ns; k++)
+                acc += ws->g[i * b + sel[k]] * ws->mu[k];
+            ws->t[i] = acc;
+        }
+        if ((rc = chol_solve(ws->f, n, ws->t, 1)) != APEX_OK)
+            return rc;
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)b, inv_l, ws->g, (int)b, ws->t, 1, 0.0,
                     delta, 1);
     } else {

@@ -85,7 +85,7 @@ int apex_obsq_quantize(const float *g, size_t n, size_t ldg, size_t d, size_t bl
 
 int apex_obsq_weights_fixed(const float *w, size_t d, unsigned frac_bits, int32_t *wq)
 {
-    if (!w || !wq || frac_bits > APEX_OBSQ_MAX_TAU_LOG2)
+    if (!w || !wq || frac_bits > APEX_OBSQ_MAX_FRAC_BITS)
         return APEX_ERR_INVALID;
     double scale = ldexp(1.0, (int)frac_bits), lim = ldexp(1.0, APEX_OBSQ_BW - 1);
     for (size_t i = 0; i < d; i++) {
@@ -93,31 +93,6 @@ int apex_obsq_weights_fixed(const float *w, size_t d, unsigned frac_bits, int32_
         if (!isfinite(q) || fabs(q) >= lim)
             return APEX_ERR_RANGE;
         wq[i] = (int32_t)q;
-    }
-    return APEX_OK;
-}
-
-int apex_obsq_residual(const int8_t *gq, size_t n, size_t ldq, size_t nb, int64_t lambda,
-                       const int32_t *delta, int64_t *rho)
-{
-    if (!gq || !delta || !rho || ldq < nb)
-        return APEX_ERR_INVALID;
-    int rc = apex_obsq_check_budget(n, nb, lambda, APEX_OBSQ_BW);
-    if (rc != APEX_OK)
-        return rc;
-    const int32_t lim = (int32_t)1 << APEX_OBSQ_BW;
-    for (size_t j = 0; j < nb; j++) {
-        if (delta[j] >= lim || delta[j] <= -lim)
-            return APEX_ERR_RANGE;
-        rho[j] = lambda * (int64_t)delta[j];
-    }
-    for (size_t i = 0; i < n; i++) {
-        const int8_t *row = gq + i * ldq;
-        int64_t u = 0; /* |u| ≤ B·2^7·2^24: int64 is exact */
-        for (size_t j = 0; j < nb; j++)
-            u += (int64_t)row[j] * delta[j];
-        for (size_t j = 0; j < nb; j++)
-            rho[j] += (int64_t)row[j] * u;
     }
     return APEX_OK;
 }
@@ -167,6 +142,10 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
                        const uint32_t *sel, size_t ns, int32_t *delta, apex_obsq_block_stat *st)
 {
     size_t n = ws->n;
+    const int64_t half = (int64_t)1 << (APEX_OBSQ_BW - 1); /* w̃, w̃' ∈ [−half, half) */
+    for (size_t j = 0; j < nb; j++)
+        if (wq[j] < -half || wq[j] >= half)
+            return APEX_ERR_RANGE;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nb; j++)
             ws->g[i * nb + j] = (double)gq[i * ldq + j];
@@ -238,11 +217,10 @@ static int block_solve(obs_ws *ws, obsq_scratch *sc, const apex_obsq_params *p, 
     }
     st->max_rho = best;
     st->nmask = (uint32_t)ns;
-    /* w̃' = w̃ + δ̃ must stay in [−2^(b_w−1), 2^(b_w−1)): clipping would break the KKT check. */
-    const int64_t half = (int64_t)1 << (APEX_OBSQ_BW - 1);
+    /* w̃' = w̃ + δ̃ must stay in range too: clipping would break the KKT check. */
     for (size_t j = 0; j < nb; j++) {
         int64_t wn = (int64_t)wq[j] + delta[j];
-        if (wn < -half || wn >= half || wq[j] < -half || wq[j] >= half)
+        if (wn < -half || wn >= half)
             return APEX_ERR_RANGE;
     }
     return pass ? APEX_OK : APEX_ERR_REJECTED;

@@ -80,10 +80,9 @@ int apex_obsq_round_sequential(obs_ws *ws, size_t nb, double lambda, const uint3
     for (size_t m = 0; m < nk; m++)
         xk[m] = 0.0; /* e = x − x*, filled as coordinates get fixed */
     for (size_t i = nk; i-- > 0;) {
-        const double *col = u; /* R(i, j) for j > i is u[j·nk + i] */
-        double acc = 0.0;
+        double acc = 0.0; /* Σ_{j>i} R(i, j)·e_j with R(i, j) = u[j·nk + i] */
         for (size_t j = i + 1; j < nk; j++)
-            acc += col[j * nk + i] * xk[j];
+            acc += u[j * nk + i] * xk[j];
         double xs = x[key[nk - 1 - i].j], r = nearbyint(xs - acc / u[i * nk + i]);
         if (!(fabs(r) < lim)) {
             rc = APEX_ERR_RANGE;

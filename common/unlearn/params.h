@@ -41,6 +41,8 @@
 #define APEX_OBSQ_DEFAULT_TAU_LOG2 20u
 /* Largest t accepted: τ must stay far below the 2^63 arithmetic budget. */
 #define APEX_OBSQ_MAX_TAU_LOG2 40u
+/* Largest declared weight scale 2^f accepted by apex_obsq_weights_fixed. */
+#define APEX_OBSQ_MAX_FRAC_BITS 40u
 /* log2 of the square of the largest |G̃| entry bound used by PROOF.md §3.3 (2^7 squared). */
 #define APEX_OBSQ_G_SQ_LOG2 14u
 /* The budget (N·B·2^14 + Λ̃)·2^{b_w} must stay below 2^63 (centered Goldilocks, int64). */

@@ -115,7 +115,7 @@ int apex_obsq_quantize(const float *g, size_t n, size_t ldg, size_t d, size_t bl
                        double *scales);
 
 /* Fixed point: wq[i] = round(w[i]·2^frac_bits); APEX_ERR_RANGE if |wq| ≥ 2^(b_w−1) or w is not
- * finite. frac_bits in [0, 40] (the declared power-of-two scale). */
+ * finite. frac_bits in [0, APEX_OBSQ_MAX_FRAC_BITS] (the declared power-of-two scale). */
 int apex_obsq_weights_fixed(const float *w, size_t d, unsigned frac_bits, int32_t *wq);
 
 /* Exact residual of one block: rho = G̃ᵀ(G̃·delta) + lambda·delta in int64.
@@ -124,18 +124,27 @@ int apex_obsq_weights_fixed(const float *w, size_t d, unsigned frac_bits, int32_
 int apex_obsq_residual(const int8_t *gq, size_t n, size_t ldq, size_t nb, int64_t lambda,
                        const int32_t *delta, int64_t *rho);
 
+/* The same, also writing u = G̃·delta ([n] int64, may be NULL): the proof's intermediate. */
+int apex_obsq_residual_u(const int8_t *gq, size_t n, size_t ldq, size_t nb, int64_t lambda,
+                         const int32_t *delta, int64_t *u, int64_t *rho);
+/* Every block of a layer: gq [ceil(d/B)][n][B] (apex_obsq_quantize layout), delta [d],
+ * u [ceil(d/B)][n] (may be NULL), rho [d]. Untouched blocks (δ̃ = 0) get ρ̃ = 0. */
+int apex_obsq_layer_residual(const int8_t *gq, size_t n, size_t d, size_t block, int64_t lambda,
+                             const int32_t *delta, int64_t *u, int64_t *rho);
+
 /* One block of the provable path. gq: [n][ldq] int8, wq: [nb] int32, sel: [ns] sorted local
  * indices (ns >= 1). Writes delta [nb] with delta[sel] = −wq[sel] exactly and st (may be
  * NULL). APEX_ERR_REJECTED if max|ρ̃_K| still fails τ after the allowed rounding,
- * APEX_ERR_RANGE if w̃ + δ̃ leaves the b_w range. */
+ * APEX_ERR_RANGE if w̃ or w̃ + δ̃ leaves [−2^(b_w−1), 2^(b_w−1)). */
 int apex_obsq_block(const apex_obsq_params *p, const int8_t *gq, size_t n, size_t ldq, size_t nb,
                     const int32_t *wq, const uint32_t *sel, size_t ns, int32_t *delta,
                     apex_obsq_block_stat *st);
 
 /* Whole layer: gq: [ceil(d/B)][n][B] from apex_obsq_quantize, wq: [d], mask: [nmask]
  * sorted unique in [0, d). Writes delta: [d] (zero on untouched blocks). stats: capacity
- * ceil(d/B) entries or NULL; *nstats = masked blocks written. On failure *failed_block
- * (may be NULL) names the block and the error is logged with its index. */
+ * ceil(d/B) entries or NULL, one per masked block in block order; *nstats = entries written.
+ * On failure the error of the lowest failing block is returned, *failed_block (may be NULL)
+ * names it, stats end with its entry, and the error is logged with its index. */
 int apex_obsq_layer(const apex_obsq_params *p, const int8_t *gq, size_t n, size_t d,
                     const int32_t *wq, const uint64_t *mask, size_t nmask, int32_t *delta,
                     apex_obsq_block_stat *stats, size_t *nstats, uint64_t *failed_block);

@@ -358,6 +358,25 @@ static void test_layer(void **state)
                 assert_true(apex_obsq_rho_ok(rho[j], p.tau_log2));
         }
     }
+    /* the layer residual (with u = G̃δ̃) agrees with the per-block one; ρ̃ = 0 off the mask */
+    int64_t *rl = calloc(d, sizeof *rl), *ul = calloc(TNBLK * TN, sizeof *ul);
+    assert_int_equal(
+        apex_obsq_layer_residual(L.gq, TN, d, TB, apex_obsq_lambda_for(TN), delta, ul, rl),
+        APEX_OK);
+    for (size_t b = 0; b < TNBLK; b++) {
+        assert_int_equal(apex_obsq_residual(L.gq + b * TN * TB, TN, TB, TB,
+                                            apex_obsq_lambda_for(TN), delta + b * TB, rho),
+                         APEX_OK);
+        assert_memory_equal(rl + b * TB, rho, TB * sizeof *rho);
+        for (size_t i = 0; i < TN; i++) {
+            int64_t want = 0;
+            for (size_t j = 0; j < TB; j++)
+                want += (int64_t)L.gq[b * TN * TB + i * TB + j] * delta[b * TB + j];
+            assert_int_equal(ul[b * TN + i], want);
+        }
+    }
+    free(rl);
+    free(ul);
     /* three worker threads: identical δ̃ and statistics */
     int32_t *d3 = calloc(d, sizeof *d3);
     apex_obsq_block_stat st3[TNBLK];
