@@ -39,6 +39,13 @@ static int shape_ok(unsigned m, unsigned k)
 int apex_sumcheck_prove(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsigned k,
                         apex_gl2 claim, apex_gl2 *rounds, apex_gl2 *r, apex_gl2 *finals)
 {
+    return apex_sumcheck_prove_padded(t, f, m, k, claim, NULL, rounds, r, finals);
+}
+
+int apex_sumcheck_prove_padded(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsigned k,
+                               apex_gl2 claim, const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
+                               apex_gl2 *finals)
+{
     if (!shape_ok(m, k))
         return APEX_ERR_INVALID;
     int rc = absorb_start(t, m, k, claim);
@@ -64,6 +71,9 @@ int apex_sumcheck_prove(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsi
                     val[s] = apex_gl2_add(val[s], step[s]);
             }
         }
+        if (pads) /* send h - pad: uniform, the pads are committed beforehand */
+            for (unsigned x = 0; x <= m; x++)
+                h[x] = apex_gl2_sub(h[x], pads[(size_t)j * (m + 1) + x]);
         rc = apex_transcript_absorb_gl2(t, "sumcheck.round", h, m + 1);
         if (rc == APEX_OK)
             rc = apex_transcript_challenge_gl2(t, &r[j], 1);
@@ -109,4 +119,18 @@ int apex_sumcheck_verify(apex_transcript *t, unsigned m, unsigned k, apex_gl2 cl
     }
     *final_claim = claim;
     return APEX_OK;
+}
+
+int apex_sumcheck_replay(apex_transcript *t, unsigned m, unsigned k, apex_gl2 claim,
+                         const apex_gl2 *rounds, apex_gl2 *r)
+{
+    if (!shape_ok(m, k))
+        return APEX_ERR_INVALID;
+    int rc = absorb_start(t, m, k, claim);
+    for (unsigned j = 0; j < k && rc == APEX_OK; j++) {
+        rc = apex_transcript_absorb_gl2(t, "sumcheck.round", rounds + (size_t)j * (m + 1), m + 1);
+        if (rc == APEX_OK)
+            rc = apex_transcript_challenge_gl2(t, &r[j], 1);
+    }
+    return rc;
 }

@@ -38,6 +38,18 @@ int apex_sumcheck_verify(apex_transcript *t, unsigned m, unsigned k, apex_gl2 cl
                          const apex_gl2 *rounds, apex_gl2 *r, apex_gl2 *final_claim,
                          const char **reason);
 
+/* The same with pads: round j sends h_j(x) - pads[j*(m+1) + x] (pads committed before the
+ * first challenge; the padded-sumcheck layer turns the verifier's checks into constraints on
+ * them). finals are the true f~_t(r). pads NULL is apex_sumcheck_prove. */
+int apex_sumcheck_prove_padded(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsigned k,
+                               apex_gl2 claim, const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
+                               apex_gl2 *finals);
+
+/* Absorb a claim and padded rounds exactly as the prover did and draw r, checking nothing:
+ * the checks are constraints in the padded layer. APEX_ERR_RANGE for non-canonical values. */
+int apex_sumcheck_replay(apex_transcript *t, unsigned m, unsigned k, apex_gl2 claim,
+                         const apex_gl2 *rounds, apex_gl2 *r);
+
 /* Value at x of the polynomial of degree <= m through (i, v[i]) for i = 0..m. */
 apex_gl2 apex_sumcheck_interp(const apex_gl2 *v, unsigned m, apex_gl2 x);
 

@@ -1,0 +1,420 @@
+/* Zero-knowledge (padded) sumcheck proven with a joint Ligero proof (protocol in
+ * zksumcheck.h). */
+#include "zk/zksumcheck.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zk/ligero_impl.h"
+#include "zk/mle.h"
+
+/* Copy constraints of the product rows: X[s] = V_{src_x[s]}, Y[s] = V_{src_y[s]} (entry
+ * indices into row 0 of C_eval: V_0 = (0, 1), V_1 = (2, 3)). */
+static const size_t src_x[4] = {0, 1, 0, 1}, src_y[4] = {2, 3, 3, 2};
+/* Slots per product row, rows of C_eval used (V row plus X, Y, Z). */
+#define PROD_SLOTS 4u
+#define EVAL_ROWS  4u
+
+struct apex_zksc_prover {
+    apex_zksc_shape sh;                     /* public shape */
+    apex_ligero_commitment *c_pad;          /* the pads' commitment */
+    apex_hash root_pad;                     /* its root */
+    apex_gl2 *pads;                         /* [k][m+1] the pads (secret) */
+    apex_gl2 *rounds;                       /* [k][m+1] padded round values */
+    apex_gl2 r[APEX_MLE_MAX_VARS];          /* the challenges */
+    apex_gl2 finals[APEX_SUMCHECK_MAX_DEG]; /* f~_t(r) */
+    apex_rng *test_rng;                     /* seeded generator for tests, or NULL for the OS */
+    apex_gl2 claim;                         /* the claimed sum S */
+};
+
+static int shape_check(const apex_zksc_shape *sh, apex_ligero_dims *dp, apex_ligero_dims *de,
+                       const char **reason)
+{
+    if (sh->m < 1 || sh->m > APEX_SUMCHECK_MAX_DEG || sh->k < 1 || sh->k > APEX_MLE_MAX_VARS ||
+        sh->ncommitted > APEX_ZKSC_MAX_COMMITTED || sh->ncommitted > sh->m) {
+        *reason = "zksc: degree, variables or committed factors outside the parameters";
+        return APEX_ERR_INVALID;
+    }
+    if (apex_ligero_dims_of(&sh->pad_params, dp, reason) != APEX_OK ||
+        apex_ligero_dims_of(&sh->eval_params, de, reason) != APEX_OK)
+        return APEX_ERR_INVALID;
+    if (dp->nw < 2 * (size_t)sh->k * (sh->m + 1) || de->nrow < EVAL_ROWS || de->wr < PROD_SLOTS) {
+        *reason = "zksc: pad or evaluation commitment too small";
+        return APEX_ERR_INVALID;
+    }
+    return APEX_OK;
+}
+
+/* ---------------------------------------------------------------- constraints */
+
+/* The constraint system of both sides, with its owned arrays. */
+typedef struct zk_cons {
+    apex_ligero_xterm *xt;  /* all F_p2 sparse terms, shared out to the claims */
+    size_t nxt;             /* terms used */
+    apex_ligero_tensor *tn; /* [k + 1 + ncommitted] claims */
+    apex_gl2 *tval;         /* their values */
+    size_t ntn;             /* claims used */
+    apex_ligero_term copies[2 * 2 * PROD_SLOTS]; /* X, Y copy constraints (base) */
+    apex_gl zeros[2 * PROD_SLOTS];               /* their right-hand sides */
+    apex_ligero_quad quad;                       /* Z = X * Y */
+    apex_ligero_constraints cons;                /* the view handed to Ligero */
+} zk_cons;
+
+static void zk_cons_free(zk_cons *z)
+{
+    free(z->xt);
+    free(z->tn);
+    free(z->tval);
+}
+
+/* coef * Y for an F_p2 value Y stored at base witness entries (w, w + 1). */
+static void add_value(zk_cons *z, size_t w, apex_gl2 coef)
+{
+    z->xt[z->nxt++] = (apex_ligero_xterm){w, coef};
+    z->xt[z->nxt++] = (apex_ligero_xterm){w + 1, apex_gl2_mul(coef, apex_gl2_make(0, 1))};
+}
+
+/* L_x(at) for x = 0..m (Lagrange basis on the nodes 0..m). */
+static void lagrange(unsigned m, apex_gl2 at, apex_gl2 *out)
+{
+    for (unsigned x = 0; x <= m; x++) {
+        apex_gl2 unit[APEX_SUMCHECK_MAX_DEG + 1] = {{0, 0}};
+        unit[x] = apex_gl2_from_gl(1);
+        out[x] = apex_sumcheck_interp(unit, m, at);
+    }
+}
+
+/* w_pad, w_eval: where C_pad and C_eval start in the concatenated witness; r_eval: C_eval's
+ * first row among the concatenated rows; wr_eval: its witness slots per row. */
+static int build(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *rounds,
+                 const apex_gl2 *r, const apex_zksc_view *views, apex_gl2 pub, size_t w_pad,
+                 size_t w_eval, size_t r_eval, size_t wr_eval, zk_cons *z)
+{
+    unsigned m = sh->m, k = sh->k, nc = sh->ncommitted;
+    memset(z, 0, sizeof *z);
+    size_t max_xt = (size_t)k * 2 * (m + 3) + 2 * (m + 1) + 8 + 2 * nc;
+    z->xt = apex_calloc_n(max_xt, sizeof *z->xt);
+    z->tn = apex_calloc_n(k + 1 + nc, sizeof *z->tn);
+    z->tval = apex_calloc_n(k + 1 + nc, sizeof *z->tval);
+    if (!z->xt || !z->tn || !z->tval) {
+        zk_cons_free(z);
+        return APEX_ERR_NOMEM;
+    }
+    const apex_gl2 one = apex_gl2_from_gl(1);
+    apex_gl2 L[APEX_SUMCHECK_MAX_DEG + 1];
+#define PAD(j, x) (w_pad + 2 * ((size_t)(j) * (m + 1) + (x)))
+#define HT(j, x)  (rounds[(size_t)(j) * (m + 1) + (x)])
+    for (unsigned j = 0; j <= k; j++) { /* round claims j < k, then the final claim */
+        size_t first = z->nxt;
+        apex_gl2 value;
+        if (j < k) { /* P_j0 + P_j1 (- sum_x L_x P_{j-1,x}) = ... */
+            add_value(z, PAD(j, 0), one);
+            add_value(z, PAD(j, 1), one);
+            value = apex_gl2_neg(apex_gl2_add(HT(j, 0), HT(j, 1)));
+        } else {
+            value = apex_gl2_from_gl(0);
+        }
+        if (j == 0) {
+            value = apex_gl2_add(value, claim);
+        } else { /* the previous round's polynomial at r_{j-1}, pads and sent parts */
+            lagrange(m, r[j - 1], L);
+            for (unsigned x = 0; x <= m; x++) {
+                add_value(z, PAD(j - 1, x), j < k ? apex_gl2_neg(L[x]) : L[x]);
+                apex_gl2 lh = apex_gl2_mul(L[x], HT(j - 1, x));
+                value = j < k ? apex_gl2_add(value, lh) : apex_gl2_sub(value, lh);
+            }
+        }
+        if (j == k) { /* ... - pub * prod V_t */
+            apex_gl2 np = apex_gl2_neg(pub);
+            if (nc == 0)
+                value = apex_gl2_add(value, pub);
+            else if (nc == 1)
+                add_value(z, w_eval, np);
+            else {
+                size_t zrow = w_eval + 3 * wr_eval; /* Z: (Z0 + 7 Z1) + (Z2 + Z3) x */
+                apex_gl2 npx = apex_gl2_mul(np, apex_gl2_make(0, 1));
+                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 0, np};
+                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 1, apex_gl2_mul_gl(np, 7)};
+                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 2, npx};
+                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 3, npx};
+            }
+        }
+        z->tn[z->ntn] = (apex_ligero_tensor){0, NULL, NULL, z->xt + first, z->nxt - first};
+        z->tval[z->ntn++] = value;
+    }
+    for (unsigned t = 0; t < nc; t++) { /* <row_w x slot_w, W> - V_t = 0 */
+        size_t first = z->nxt;
+        add_value(z, w_eval + 2 * t, apex_gl2_neg(one));
+        z->tn[z->ntn] = (apex_ligero_tensor){views[t].commit, views[t].row_w, views[t].slot_w,
+                                             z->xt + first, z->nxt - first};
+        z->tval[z->ntn++] = apex_gl2_from_gl(0);
+    }
+#undef PAD
+#undef HT
+    size_t nlin = 0, nterms = 0;
+    if (nc == 2) { /* X[s] - V[src_x[s]] = 0, Y[s] - V[src_y[s]] = 0; Z = X * Y */
+        for (size_t s = 0; s < PROD_SLOTS; s++) {
+            for (size_t row = 1; row <= 2; row++, nlin++) {
+                size_t src = row == 1 ? src_x[s] : src_y[s];
+                z->copies[nterms++] = (apex_ligero_term){nlin, w_eval + row * wr_eval + s, 1};
+                z->copies[nterms++] = (apex_ligero_term){nlin, w_eval + src, APEX_GL_P - 1};
+            }
+        }
+        z->quad = (apex_ligero_quad){r_eval + 1, r_eval + 2, r_eval + 3};
+    }
+    z->cons = (apex_ligero_constraints){z->copies,       nterms, nlin,  &z->quad,
+                                        nc == 2 ? 1 : 0, z->tn,  z->ntn};
+    return APEX_OK;
+}
+
+/* Offsets of C_pad and C_eval in the concatenation (data..., C_pad, C_eval). */
+static int offsets(const apex_ligero_params *data_ps, size_t ndata, const apex_zksc_shape *sh,
+                   size_t *w_pad, size_t *w_eval, size_t *r_eval, size_t *wr_eval,
+                   const char **reason)
+{
+    if (ndata > APEX_ZKSC_MAX_DATA) {
+        *reason = "zksc: too many data commitments";
+        return APEX_ERR_INVALID;
+    }
+    size_t w = 0, rows = 0;
+    for (size_t i = 0; i < ndata; i++) {
+        apex_ligero_dims d;
+        if (apex_ligero_dims_of(&data_ps[i], &d, reason) != APEX_OK)
+            return APEX_ERR_INVALID;
+        w += d.nw;
+        rows += d.nrow;
+    }
+    apex_ligero_dims dp, de;
+    if (shape_check(sh, &dp, &de, reason) != APEX_OK)
+        return APEX_ERR_INVALID;
+    *w_pad = w;
+    *w_eval = w + dp.nw;
+    *r_eval = rows + dp.nrow;
+    *wr_eval = de.wr;
+    return APEX_OK;
+}
+
+/* Every committed factor's view must name a data commitment (not C_pad or C_eval). */
+static int views_ok(const apex_zksc_shape *sh, const apex_zksc_view *views, size_t ndata,
+                    const char **reason)
+{
+    for (unsigned t = 0; t < sh->ncommitted; t++) {
+        if (!views || views[t].commit >= ndata || !views[t].row_w || !views[t].slot_w) {
+            *reason = "zksc: a committed factor's view names no data commitment";
+            return APEX_ERR_INVALID;
+        }
+    }
+    return APEX_OK;
+}
+
+/* ---------------------------------------------------------------- prover */
+
+void apex_zksc_prover_destroy(apex_zksc_prover **pp)
+{
+    if (!pp || !*pp)
+        return;
+    apex_zksc_prover *p = *pp;
+    apex_ligero_commitment_destroy(&p->c_pad);
+    if (p->pads)
+        OPENSSL_cleanse(p->pads, (size_t)p->sh.k * (p->sh.m + 1) * sizeof *p->pads);
+    free(p->pads);
+    free(p->rounds);
+    OPENSSL_cleanse(p->finals, sizeof p->finals);
+    free(p);
+    *pp = NULL;
+}
+
+/* Uniform base elements from the OS (rejection sampling) or the test generator. */
+static int random_gl(apex_rng *test, apex_gl *out, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint64_t x;
+        if (test)
+            x = apex_rng_u64(test);
+        else if (apex_os_random(&x, sizeof x) != APEX_OK)
+            return APEX_ERR_CRYPTO;
+        if (x < APEX_GL_P)
+            out[i++] = x;
+    }
+    return APEX_OK;
+}
+
+int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 *const *f,
+                           apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out, apex_gl2 *r,
+                           const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    *out = NULL;
+    apex_ligero_dims dp, de;
+    if (shape_check(sh, &dp, &de, reason) != APEX_OK)
+        return APEX_ERR_INVALID;
+    size_t np = (size_t)sh->k * (sh->m + 1);
+    apex_zksc_prover *p = calloc(1, sizeof *p);
+    apex_gl *flat = apex_calloc_n(2 * np, sizeof *flat);
+    int rc = APEX_ERR_NOMEM;
+    *reason = "zksc: out of memory";
+    if (!p || !flat || !(p->pads = apex_calloc_n(np, sizeof *p->pads)) ||
+        !(p->rounds = apex_calloc_n(np, sizeof *p->rounds)))
+        goto fail;
+    p->sh = *sh;
+    p->test_rng = test_rng;
+    p->claim = claim;
+    *reason = "zksc: randomness failed";
+    if ((rc = random_gl(test_rng, flat, 2 * np)) != APEX_OK)
+        goto fail;
+    for (size_t e = 0; e < np; e++)
+        p->pads[e] = apex_gl2_make(flat[2 * e], flat[2 * e + 1]);
+    p->c_pad = apex_ligero_commit(&sh->pad_params, flat, 2 * np, test_rng, &p->root_pad, reason);
+    rc = APEX_ERR_NOMEM;
+    if (!p->c_pad)
+        goto fail;
+    *reason = "zksc: transcript or sumcheck failure";
+    if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_pad", p->root_pad.b, 32)) != APEX_OK ||
+        (rc = apex_sumcheck_prove_padded(t, f, sh->m, sh->k, claim, p->pads, p->rounds, p->r,
+                                         p->finals)) != APEX_OK)
+        goto fail;
+    memcpy(r, p->r, sh->k * sizeof *r);
+    OPENSSL_cleanse(flat, 2 * np * sizeof *flat);
+    free(flat);
+    *out = p;
+    *reason = NULL;
+    return APEX_OK;
+fail:
+    if (flat)
+        OPENSSL_cleanse(flat, 2 * np * sizeof *flat);
+    free(flat);
+    apex_zksc_prover_destroy(&p);
+    return rc;
+}
+
+int apex_zksc_prove_finish(apex_zksc_prover **pp, apex_transcript *t,
+                           apex_ligero_commitment *const *data, size_t ndata,
+                           const apex_zksc_view *views, apex_gl2 pub, apex_zksc_proof *out,
+                           const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset(out, 0, sizeof *out);
+    apex_zksc_prover *p = *pp;
+    const apex_zksc_shape *sh = &p->sh;
+    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
+    apex_ligero_commitment *all[APEX_LIGERO_MAX_COMMITS];
+    size_t w_pad, w_eval, r_eval, wr_eval;
+    for (size_t i = 0; i < ndata && i < APEX_ZKSC_MAX_DATA; i++)
+        ps[i] = data[i]->p;
+    apex_gl *ev = NULL;
+    int rc = offsets(ps, ndata, sh, &w_pad, &w_eval, &r_eval, &wr_eval, reason);
+    if (rc == APEX_OK)
+        rc = views_ok(sh, views, ndata, reason);
+    if (rc != APEX_OK)
+        goto done;
+    /* C_eval: V_t in row 0, product rows 1..3 */
+    rc = APEX_ERR_NOMEM;
+    if (!(ev = apex_calloc_n(EVAL_ROWS * wr_eval, sizeof *ev)))
+        goto done;
+    for (unsigned s = 0; s < sh->ncommitted; s++) {
+        ev[2 * s] = p->finals[s].c0;
+        ev[2 * s + 1] = p->finals[s].c1;
+    }
+    if (sh->ncommitted == 2)
+        for (size_t s = 0; s < PROD_SLOTS; s++) {
+            ev[wr_eval + s] = ev[src_x[s]];
+            ev[2 * wr_eval + s] = ev[src_y[s]];
+            ev[3 * wr_eval + s] = apex_gl_mul(ev[src_x[s]], ev[src_y[s]]);
+        }
+    apex_ligero_commitment *c_eval = apex_ligero_commit(&sh->eval_params, ev, EVAL_ROWS * wr_eval,
+                                                        p->test_rng, &out->root_eval, reason);
+    OPENSSL_cleanse(ev, EVAL_ROWS * wr_eval * sizeof *ev);
+    if (!c_eval)
+        goto done;
+    out->root_pad = p->root_pad;
+    out->rounds = p->rounds;
+    p->rounds = NULL;
+    zk_cons z;
+    if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_eval", out->root_eval.b, 32)) == APEX_OK &&
+        (rc = build(sh, p->claim, out->rounds, p->r, views, pub, w_pad, w_eval, r_eval, wr_eval,
+                    &z)) == APEX_OK) {
+        for (size_t i = 0; i < ndata; i++)
+            all[i] = data[i];
+        all[ndata] = p->c_pad;
+        all[ndata + 1] = c_eval;
+        rc = apex_ligero_prove(all, ndata + 2, t, &z.cons, p->test_rng, &out->lig, reason);
+        zk_cons_free(&z);
+    }
+    apex_ligero_commitment_destroy(&c_eval);
+done:
+    free(ev);
+    apex_zksc_prover_destroy(pp);
+    if (rc != APEX_OK)
+        apex_zksc_proof_free(out);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- verifier */
+
+void apex_zksc_proof_free(apex_zksc_proof *pf)
+{
+    free(pf->rounds);
+    apex_ligero_proof_free(&pf->lig);
+    memset(pf, 0, sizeof *pf);
+}
+
+int apex_zksc_verify_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 claim,
+                            const apex_zksc_proof *pf, apex_gl2 *r, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    apex_ligero_dims dp, de;
+    if (shape_check(sh, &dp, &de, reason) != APEX_OK || !pf->rounds) {
+        *reason = "zksc: malformed proof or shape";
+        return APEX_ERR_REJECTED;
+    }
+    int rc = apex_transcript_absorb_bytes(t, "zksc.root_pad", pf->root_pad.b, 32);
+    if (rc == APEX_OK)
+        rc = apex_sumcheck_replay(t, sh->m, sh->k, claim, pf->rounds, r);
+    if (rc != APEX_OK) {
+        *reason = "zksc: non-canonical round value";
+        return rc == APEX_ERR_RANGE ? APEX_ERR_REJECTED : rc;
+    }
+    return APEX_OK;
+}
+
+int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 claim,
+                            const apex_ligero_params *data_ps, const apex_hash *data_roots,
+                            size_t ndata, const apex_zksc_view *views, apex_gl2 pub,
+                            const apex_gl2 *r, const apex_zksc_proof *pf, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    size_t w_pad, w_eval, r_eval, wr_eval;
+    if (offsets(data_ps, ndata, sh, &w_pad, &w_eval, &r_eval, &wr_eval, reason) != APEX_OK ||
+        views_ok(sh, views, ndata, reason) != APEX_OK || !pf->rounds)
+        return APEX_ERR_REJECTED;
+    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
+    apex_hash roots[APEX_LIGERO_MAX_COMMITS];
+    for (size_t i = 0; i < ndata; i++) {
+        ps[i] = data_ps[i];
+        roots[i] = data_roots[i];
+    }
+    ps[ndata] = sh->pad_params;
+    ps[ndata + 1] = sh->eval_params;
+    roots[ndata] = pf->root_pad;
+    roots[ndata + 1] = pf->root_eval;
+    int rc = apex_transcript_absorb_bytes(t, "zksc.root_eval", pf->root_eval.b, 32);
+    if (rc != APEX_OK)
+        return rc;
+    zk_cons z;
+    if ((rc = build(sh, claim, pf->rounds, r, views, pub, w_pad, w_eval, r_eval, wr_eval, &z)) !=
+        APEX_OK)
+        return rc;
+    const apex_gl zeros[2 * PROD_SLOTS] = {0};
+    rc = apex_ligero_verify(ps, roots, ndata + 2, t, &z.cons, zeros, z.tval, &pf->lig, reason);
+    zk_cons_free(&z);
+    return rc;
+}
