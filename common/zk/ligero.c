@@ -189,47 +189,66 @@ int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_lay
     return APEX_OK;
 }
 
-void ligero_add_at(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                   const ligero_layout *lay, size_t w, apex_gl2 f, apex_gl2 *out, uint8_t *nonzero)
+static int contrib_cmp(const void *a, const void *b)
+{
+    const ligero_contrib *x = a, *y = b;
+    return x->row < y->row ? -1 : x->row > y->row ? 1 : 0;
+}
+
+/* Row and slot of witness index w of the concatenation. */
+static void locate(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                   const ligero_layout *lay, size_t w, size_t *row, size_t *slot)
 {
     size_t k = 0;
     while (w >= lay->w_off[k + 1])
         k++;
     size_t local = w - lay->w_off[k];
-    size_t row = lay->r_off[k] + local / dims[k].wr, slot = ps[k].npad + local % dims[k].wr;
-    apex_gl2 *o = &out[row * dims[0].block + slot];
-    *o = apex_gl2_add(*o, f);
-    if (nonzero)
-        nonzero[row] = 1;
+    *row = lay->r_off[k] + local / dims[k].wr;
+    *slot = ps[k].npad + local % dims[k].wr;
 }
 
-void ligero_add_tensor_terms(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                             const ligero_layout *lay, const apex_ligero_constraints *cons,
-                             const apex_gl2 *beta, apex_gl2 *out, uint8_t *nonzero)
+int ligero_contribs(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
+                    const ligero_layout *lay, const apex_ligero_constraints *cons,
+                    const apex_gl2 *alpha, const apex_gl2 *beta, ligero_contrib **out,
+                    size_t *count)
 {
-    for (size_t c = 0; c < cons->ntensor; c++) {
-        const apex_ligero_tensor *tn = &cons->tensors[c];
-        for (size_t t = 0; t < tn->nterms; t++)
-            ligero_add_at(ps, dims, lay, tn->terms[t].w, apex_gl2_mul(beta[c], tn->terms[t].coef),
-                          out, nonzero);
-    }
-}
-
-int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
-                   const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
-                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero)
-{
-    size_t block = dims[0].block;
-    memset(out, 0, lay->r_off[n] * block * sizeof *out);
-    if (nonzero)
-        memset(nonzero, 0, lay->r_off[n]);
-    for (size_t t = 0; t < nterms; t++) {
-        const apex_ligero_term *x = &terms[t];
-        if (x->c >= nlin || x->w >= lay->w_off[n] || x->coef >= APEX_GL_P)
+    size_t total = cons->nterms;
+    for (size_t c = 0; c < cons->ntensor; c++)
+        total += cons->tensors[c].nterms;
+    ligero_contrib *v = apex_calloc_n(total ? total : 1, sizeof *v);
+    if (!v)
+        return APEX_ERR_NOMEM;
+    size_t o = 0;
+    for (size_t t = 0; t < cons->nterms; t++) {
+        const apex_ligero_term *x = &cons->terms[t];
+        if (x->c >= cons->nlin || x->w >= lay->w_off[n] || x->coef >= APEX_GL_P) {
+            free(v);
             return APEX_ERR_RANGE;
-        ligero_add_at(ps, dims, lay, x->w, apex_gl2_mul_gl(alpha[x->c], x->coef), out, nonzero);
+        }
+        locate(ps, dims, lay, x->w, &v[o].row, &v[o].slot);
+        v[o++].f = apex_gl2_mul_gl(alpha[x->c], x->coef);
     }
+    for (size_t c = 0; c < cons->ntensor; c++) { /* ranges checked by ligero_tensor_shape */
+        const apex_ligero_tensor *tn = &cons->tensors[c];
+        for (size_t t = 0; t < tn->nterms; t++) {
+            locate(ps, dims, lay, tn->terms[t].w, &v[o].row, &v[o].slot);
+            v[o++].f = apex_gl2_mul(beta[c], tn->terms[t].coef);
+        }
+    }
+    qsort(v, o, sizeof *v, contrib_cmp);
+    *out = v;
+    *count = o;
     return APEX_OK;
+}
+
+int ligero_row_weights(const ligero_contrib *c, size_t count, size_t *pos, size_t g, apex_gl2 *out)
+{
+    int any = 0;
+    while (*pos < count && c[*pos].row < g) /* rows the caller skipped */
+        (*pos)++;
+    for (; *pos < count && c[*pos].row == g; (*pos)++, any = 1)
+        out[c[*pos].slot] = apex_gl2_add(out[c[*pos].slot], c[*pos].f);
+    return any;
 }
 
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out)

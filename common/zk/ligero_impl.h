@@ -62,25 +62,28 @@ typedef struct ligero_layout {
 int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims *dims,
                        ligero_layout *lay, const char **reason);
 
-/* The combined sparse constraint vector A^T alpha, one BLOCK-slot row per witness row of
- * the concatenation: out[g * BLOCK + k] (zero on pad slots); *nonzero (if not NULL) gets
- * one flag per row that has a term. APEX_ERR_RANGE for a term outside the witness or
- * constraint range. */
-int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
-                   const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
-                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero);
+/* One sparse contribution to the constraint weights: weights[row][slot] += f. */
+typedef struct ligero_contrib {
+    size_t row;  /* row among the concatenated rows */
+    size_t slot; /* slot on H_B (pads included, so >= that commitment's npad) */
+    apex_gl2 f;  /* alpha_c * coef for a linear term, beta_c * coef for a tensor's term */
+} ligero_contrib;
+
+/* Every sparse contribution (the linear terms scaled by alpha, the tensor claims' sparse
+ * terms scaled by beta), sorted by row, in *out (free() it). Memory O(terms), never
+ * O(rows * BLOCK): weights are built one row at a time. APEX_ERR_RANGE for a linear term
+ * outside the witness or constraint range. */
+int ligero_contribs(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
+                    const ligero_layout *lay, const apex_ligero_constraints *cons,
+                    const apex_gl2 *alpha, const apex_gl2 *beta, ligero_contrib **out,
+                    size_t *count);
+/* Add the contributions of row g (those at c[*pos..] with row == g; *pos advances) into
+ * out[BLOCK]. Returns 1 when row g had any. */
+int ligero_row_weights(const ligero_contrib *c, size_t count, size_t *pos, size_t g, apex_gl2 *out);
 /* Check the tensor claims against the shapes (commitment index, canonical weights, sparse
  * terms inside the concatenated witness). */
 int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_layout *lay,
                         const apex_ligero_constraints *cons, const char **reason);
-/* out[row][slot of W[w]] += f, flagging the row in nonzero (if any). */
-void ligero_add_at(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                   const ligero_layout *lay, size_t w, apex_gl2 f, apex_gl2 *out, uint8_t *nonzero);
-/* The tensor claims' sparse terms, each scaled by its claim's beta, added into out. */
-void ligero_add_tensor_terms(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                             const ligero_layout *lay, const apex_ligero_constraints *cons,
-                             const apex_gl2 *beta, apex_gl2 *out, uint8_t *nonzero);
-
 /* leaf = H(0x00 || salt || le64(col[0]) || ... || le64(col[nrow-1])). */
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out);
 

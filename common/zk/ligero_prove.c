@@ -7,20 +7,22 @@
 
 /* Scratch buffers of the prover, sized from the dimensions. */
 typedef struct prove_scratch {
-    apex_gl *b;        /* [nlin] claimed values */
-    apex_gl2 *u;       /* [rows] LDT challenges, one per witness row of all commitments */
-    apex_gl2 *alpha;   /* [nlin] constraint challenges */
-    apex_gl2 *tval;    /* [ntensor] tensor claim values */
-    apex_gl2 *beta;    /* [ntensor] tensor claim challenges */
-    apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
-    apex_gl2 *acc;     /* [DBLOCK] the quadratic response on H_D */
-    apex_gl *z;        /* [DBLOCK] third base row on H_D */
-    apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots, then r_i coefficients */
-    apex_gl *x;        /* [DBLOCK] one base row on H_D */
-    apex_gl *y;        /* [DBLOCK] second coordinate buffer */
-    apex_gl *tmp;      /* [DBLOCK] transform scratch */
-    uint64_t *idx;     /* [nreq] column indices in [DBLOCK, NCOL) */
-    size_t *qidx;      /* [nreq] the same as Merkle leaf indices */
+    apex_gl *b;         /* [nlin] claimed values */
+    apex_gl2 *u;        /* [rows] LDT challenges, one per witness row of all commitments */
+    apex_gl2 *alpha;    /* [nlin] constraint challenges */
+    apex_gl2 *tval;     /* [ntensor] tensor claim values */
+    apex_gl2 *beta;     /* [ntensor] tensor claim challenges */
+    apex_gl2 *v;        /* [nquad] quadratic constraint challenges */
+    apex_gl2 *acc;      /* [DBLOCK] the quadratic response on H_D */
+    apex_gl *z;         /* [DBLOCK] third base row on H_D */
+    apex_gl2 *row;      /* [BLOCK] one row of A^T alpha on H_B slots, then its r_i */
+    ligero_contrib *cb; /* [ncb] sparse contributions, sorted by row */
+    size_t ncb;         /* their count */
+    apex_gl *x;         /* [DBLOCK] one base row on H_D */
+    apex_gl *y;         /* [DBLOCK] second coordinate buffer */
+    apex_gl *tmp;       /* [DBLOCK] transform scratch */
+    uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
+    size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
 } prove_scratch;
 
 static void scratch_free(prove_scratch *s)
@@ -33,7 +35,8 @@ static void scratch_free(prove_scratch *s)
     free(s->v);
     free(s->acc);
     free(s->z);
-    free(s->weights);
+    free(s->row);
+    free(s->cb);
     free(s->x);
     free(s->y);
     free(s->tmp);
@@ -95,38 +98,44 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
     return APEX_OK;
 }
 
-/* weights[g][npad + s] += beta_c row_w[i] slot_w[s] for every tensor claim c. */
-static void add_tensor_weights(const apex_ligero_dims *dims, const apex_ligero_params *ps,
-                               const ligero_layout *lay, const apex_ligero_constraints *cons,
-                               const apex_gl2 *beta, apex_gl2 *weights)
+/* Row i of commitment k's tensor weights: row[npad + s] += beta_c row_w[i] slot_w[s]. */
+static int tensor_row(const apex_ligero_commitment *ck, size_t k, size_t i,
+                      const apex_ligero_constraints *cons, const apex_gl2 *beta, apex_gl2 *row)
 {
-    size_t block = dims[0].block;
+    int any = 0;
     for (size_t c = 0; c < cons->ntensor; c++) {
         const apex_ligero_tensor *tn = &cons->tensors[c];
-        size_t k = tn->commit;
-        if (!tn->row_w)
-            continue; /* sparse-only claim */
-        for (size_t i = 0; i < dims[k].nrow; i++) {
-            apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
-            apex_gl2 *row = weights + (lay->r_off[k] + i) * block + ps[k].npad;
-            for (size_t j = 0; j < dims[k].wr; j++)
-                row[j] = apex_gl2_add(row[j], apex_gl2_mul(f, tn->slot_w[j]));
-        }
+        if (!tn->row_w || tn->commit != k)
+            continue; /* sparse-only claim, or another commitment */
+        apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
+        for (size_t j = 0; j < ck->d.wr; j++)
+            row[ck->p.npad + j] = apex_gl2_add(row[ck->p.npad + j], apex_gl2_mul(f, tn->slot_w[j]));
+        any = 1;
     }
+    return any;
 }
 
-/* dot = IDOT + sum_i r_i p_i, as values on H_D, over every witness row of every commitment. */
+/* dot = IDOT + sum_i r_i p_i, as values on H_D, over every witness row of every commitment;
+ * each r_i is built when its row comes up (O(BLOCK) memory) and rows without weights are
+ * skipped. */
 static void dot_response(apex_ligero_commitment *const *cs, size_t n,
-                         const apex_ligero_commitment *eph, prove_scratch *s, apex_gl2 *dot)
+                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                         const apex_gl2 *beta, const ligero_contrib *cb, size_t ncb,
+                         prove_scratch *s, apex_gl2 *dot)
 {
-    size_t db = eph->d.dblock, block = eph->d.block, g = 0;
+    size_t db = eph->d.dblock, block = eph->d.block, g = 0, pos = 0;
     row_on_d(eph, eph->coef + APEX_LIGERO_IDOT * db, s->x);
     row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
     for (size_t h = 0; h < db; h++)
         dot[h] = apex_gl2_make(s->x[h], s->y[h]);
     for (size_t k = 0; k < n; k++) {
         for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
-            apex_gl2 *r = s->weights + g * block;
+            apex_gl2 *r = s->row;
+            memset(r, 0, block * sizeof *r);
+            int any = ligero_row_weights(cb, ncb, &pos, g, r);
+            any |= tensor_row(cs[k], k, i, cons, beta, r);
+            if (!any)
+                continue; /* r_i = 0 */
             ligero_interp_b(&eph->plans, r, block, s->tmp);
             row_on_d(eph, cs[k]->coef + i * db, s->tmp); /* p_i on H_D */
             for (int c = 0; c < 2; c++) {
@@ -209,8 +218,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
                           const apex_ligero_constraints *cons, const apex_gl *claim,
                           apex_rng *test_rng, apex_ligero_proof *out, const char **reason)
 {
-    const apex_ligero_term *terms = cons->terms;
-    size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
+    size_t nlin = cons->nlin, nquad = cons->nquad, qpad;
     const char *dummy;
     if (!reason)
         reason = &dummy;
@@ -255,7 +263,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
     s.acc = apex_calloc_n(db, sizeof *s.acc);
     s.z = apex_calloc_n(db, sizeof *s.z);
-    s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
+    s.row = apex_calloc_n(block, sizeof *s.row);
     s.x = apex_calloc_n(db, sizeof *s.x);
     s.y = apex_calloc_n(db, sizeof *s.y);
     s.tmp = apex_calloc_n(db, sizeof *s.tmp);
@@ -269,9 +277,9 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     out->quad = apex_calloc_n(out->nquadv ? out->nquadv : 1, sizeof *out->quad);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!rs || !s.b || !s.u || !s.alpha || !s.tval || !s.beta || !s.v || !s.acc || !s.z ||
-        !s.weights || !s.x || !s.y || !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot ||
-        !out->open || !out->quad)
+    if (!rs || !s.b || !s.u || !s.alpha || !s.tval || !s.beta || !s.v || !s.acc || !s.z || !s.row ||
+        !s.x || !s.y || !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot || !out->open ||
+        !out->quad)
         goto done;
     ligero_rand_init(rs, test_rng);
     *reason = "ligero: masking commitment failed";
@@ -305,12 +313,10 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
                 out->ldt[j] = apex_gl2_add(out->ldt[j], apex_gl2_mul_gl(s.u[g], c[j]));
         }
     }
-    rc = ligero_weights(ps, dims, n, &lay, terms, nterms, nlin, s.alpha, s.weights, NULL);
+    rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
     if (rc != APEX_OK)
         goto done;
-    add_tensor_weights(dims, ps, &lay, cons, s.beta, s.weights);
-    ligero_add_tensor_terms(ps, dims, &lay, cons, s.beta, s.weights, NULL);
-    dot_response(cs, n, eph, &s, out->dot);
+    dot_response(cs, n, eph, cons, s.beta, s.cb, s.ncb, &s, out->dot);
     if (nquad)
         quad_response(cs, &lay, eph, cons, qpad, &s, out->quad);
 
