@@ -418,3 +418,57 @@ int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_
     zk_cons_free(&z);
     return rc;
 }
+
+/* ---------------------------------------------------------------- encoding */
+
+/* The Ligero shapes of the joint proof: data..., C_pad, C_eval. */
+static int joint_params(const apex_zksc_shape *sh, const apex_ligero_params *data_ps, size_t ndata,
+                        apex_ligero_params *ps)
+{
+    apex_ligero_dims dp, de;
+    const char *why;
+    if (ndata > APEX_ZKSC_MAX_DATA || shape_check(sh, &dp, &de, &why) != APEX_OK)
+        return APEX_ERR_INVALID;
+    for (size_t i = 0; i < ndata; i++)
+        ps[i] = data_ps[i];
+    ps[ndata] = sh->pad_params;
+    ps[ndata + 1] = sh->eval_params;
+    return APEX_OK;
+}
+
+int apex_zksc_proof_encode(const apex_zksc_shape *sh, const apex_ligero_params *data_ps,
+                           size_t ndata, const apex_zksc_proof *pf, apex_enc_writer *w)
+{
+    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
+    int rc = joint_params(sh, data_ps, ndata, ps);
+    if (rc == APEX_OK)
+        rc = apex_enc_put_hash(w, &pf->root_pad);
+    if (rc == APEX_OK)
+        rc = apex_enc_put_hash(w, &pf->root_eval);
+    if (rc == APEX_OK)
+        rc = apex_enc_put_gl2_vec(w, pf->rounds, (size_t)sh->k * (sh->m + 1));
+    if (rc == APEX_OK)
+        rc = apex_ligero_proof_encode(ps, ndata + 2, &pf->lig, w);
+    return rc;
+}
+
+int apex_zksc_proof_decode(const apex_zksc_shape *sh, const apex_ligero_params *data_ps,
+                           size_t ndata, apex_enc_reader *r, apex_zksc_proof *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
+    int rc = joint_params(sh, data_ps, ndata, ps);
+    if (rc != APEX_OK)
+        return rc;
+    size_t nr = (size_t)sh->k * (sh->m + 1);
+    if (!(pf->rounds = apex_calloc_n(nr, sizeof *pf->rounds)))
+        return APEX_ERR_NOMEM;
+    if ((rc = apex_enc_get_hash(r, &pf->root_pad)) != APEX_OK ||
+        (rc = apex_enc_get_hash(r, &pf->root_eval)) != APEX_OK ||
+        (rc = apex_enc_get_gl2_vec_exact(r, pf->rounds, nr)) != APEX_OK ||
+        (rc = apex_ligero_proof_decode(ps, ndata + 2, r, &pf->lig)) != APEX_OK) {
+        apex_zksc_proof_free(pf);
+        return rc;
+    }
+    return APEX_OK;
+}

@@ -82,4 +82,11 @@ int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_
                             const apex_gl2 *r, const apex_zksc_proof *pf, const char **reason);
 void apex_zksc_proof_free(apex_zksc_proof *pf);
 
+/* Canonical encoding: root_pad, root_eval, the k (m+1) rounds, then the Ligero proof over
+ * (data..., C_pad, C_eval). Decoding checks every length against the shapes. */
+int apex_zksc_proof_encode(const apex_zksc_shape *sh, const apex_ligero_params *data_ps,
+                           size_t ndata, const apex_zksc_proof *pf, apex_enc_writer *w);
+int apex_zksc_proof_decode(const apex_zksc_shape *sh, const apex_ligero_params *data_ps,
+                           size_t ndata, apex_enc_reader *r, apex_zksc_proof *pf);
+
 #endif /* APEX_ZK_ZKSUMCHECK_H */

@@ -283,12 +283,53 @@ static void test_fresh_pads_and_shapes(void **state)
     apex_ligero_commitment_destroy(&fx.cs[1]);
 }
 
+static void test_encoding_and_swaps(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 84);
+    fixture fx;
+    setup(&fx, &rng);
+    apex_zksc_proof pf, back;
+    prove(CASE_EQ_GD, &fx, fx.delta, &rng, &pf);
+    const apex_zksc_shape sh = shape_of(CASE_EQ_GD);
+    const apex_ligero_params ps[2] = {pg, pd};
+    apex_enc_writer w;
+    apex_enc_writer_init(&w, 1 << 22);
+    assert_int_equal(apex_zksc_proof_encode(&sh, ps, 2, &pf, &w), APEX_OK);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(apex_enc_writer_take(&w, &buf, &len), APEX_OK);
+    apex_enc_reader r;
+    apex_enc_reader_init(&r, buf, len);
+    assert_int_equal(apex_zksc_proof_decode(&sh, ps, 2, &r, &back), APEX_OK);
+    assert_int_equal(apex_enc_reader_finish(&r), APEX_OK);
+    const char *why = NULL;
+    assert_int_equal(verify(CASE_EQ_GD, &fx, apex_gl2_from_gl(0), 0, &back, &why), APEX_OK);
+    apex_zksc_proof_free(&back);
+    for (size_t cut = 0; cut < len; cut += 131) { /* truncations never decode */
+        apex_enc_reader_init(&r, buf, cut);
+        assert_int_not_equal(apex_zksc_proof_decode(&sh, ps, 2, &r, &back), APEX_OK);
+        assert_null(back.rounds);
+    }
+    /* the data commitments swapped at the verifier */
+    apex_hash keep = fx.roots[0];
+    fx.roots[0] = fx.roots[1];
+    fx.roots[1] = keep;
+    assert_int_equal(verify(CASE_EQ_GD, &fx, apex_gl2_from_gl(0), 0, &pf, &why), APEX_ERR_REJECTED);
+    free(buf);
+    apex_zksc_proof_free(&pf);
+    apex_ligero_commitment_destroy(&fx.cs[0]);
+    apex_ligero_commitment_destroy(&fx.cs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases_accepted),
         cmocka_unit_test(test_cheating_rejected),
         cmocka_unit_test(test_fresh_pads_and_shapes),
+        cmocka_unit_test(test_encoding_and_swaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
