@@ -1,5 +1,6 @@
-/* Internals shared by ligero.c (commitments), ligero_prove.c, ligero_verify.c (verifier,
- * encoding) and the tests (which corrupt a tableau on purpose). Not a public API. */
+/* Internals shared by ligero.c (helpers), ligero_commit.c (commitments), ligero_prove.c,
+ * ligero_verify.c (verifier, encoding) and the tests (which play cheating provers). Not a
+ * public API. */
 #ifndef APEX_ZK_LIGERO_IMPL_H
 #define APEX_ZK_LIGERO_IMPL_H
 
@@ -21,17 +22,20 @@ typedef struct ligero_rand {
 } ligero_rand;
 
 struct apex_ligero_commitment {
-    apex_ligero_params p; /* public shape */
-    apex_ligero_dims d;   /* derived sizes */
-    ligero_plans plans;   /* transforms for BLOCK, DBLOCK and 4 BLOCK */
-    apex_gl *coef;        /* [nrow][dblock] row coefficients (degree < BLOCK, except the
-                             ephemeral IDOT rows: degree < DBLOCK) */
-    apex_gl *tab;         /* [nq][nrow] the tableau on Q, column-major so a column (one
-                             Merkle leaf) is contiguous */
-    uint8_t *salts;       /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
-    apex_merkle *tree;    /* Merkle tree over the nq columns */
-    apex_hash root;       /* its root */
-    size_t opened;        /* openings used so far; never more than d.budget */
+    apex_ligero_params p;    /* public shape */
+    apex_ligero_dims d;      /* derived sizes */
+    ligero_plans plans;      /* transforms for BLOCK, DBLOCK and 4 BLOCK */
+    apex_ligero_row_fn rows; /* source of witness rows (NULL for masking commitments) */
+    void *rows_ctx;          /* its context */
+    apex_gl *owned;          /* [nw] witness copy behind apex_ligero_commit, else NULL */
+    uint8_t seed[32];        /* secret AES-256 key of the pads (IV = row index) */
+    apex_gl *coef;           /* [nrow][dblock] coefficients kept in memory: masking
+                                commitments only (IDOT/IQD have degree < DBLOCK), else NULL */
+    uint8_t *salts;          /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
+    apex_merkle *tree;       /* Merkle tree over the nq columns */
+    apex_hash root;          /* its root */
+    size_t opened;           /* openings used so far; never more than d.budget */
+    size_t noise_row;        /* tests only: this row's encoding gets noise (SIZE_MAX: none) */
 };
 
 void ligero_rand_init(ligero_rand *r, apex_rng *test);
@@ -91,11 +95,22 @@ int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash 
 int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const apex_hash *roots,
                          size_t n, const apex_hash *eph_root);
 
-/* Encode every row on Q (after interpolating it from its values on H_B when interp is 1;
- * otherwise coef already holds coefficients), salt and hash the columns, build the tree.
- * Rows and columns are split over APEX_ZK_THREADS threads; the result does not depend on
- * the split (randomness is drawn on the calling thread only). */
-int ligero_encode_and_hash(apex_ligero_commitment *c, ligero_rand *rs, int interp);
+/* Values of row i on H_B (pads regenerated, then the row source's witness values):
+ * out[BLOCK]. APEX_ERR_RANGE when the source hands out a non-canonical element. */
+int ligero_row_values(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* Coefficients of row i: out[DBLOCK] (degree < BLOCK for witness rows). */
+int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* Row i on Q: out[4 BLOCK]. */
+int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* The columns qidx[0..nreq) of every row, re-encoded: cols[k * nrow + row]. */
+int ligero_open_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                        apex_gl *cols);
+/* Commit from a row source (fn) or a witness array (fn NULL); noise_row != SIZE_MAX plays a
+ * cheating prover whose row is no codeword (tests only). */
+apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_ligero_row_fn fn,
+                                           void *ctx, const apex_gl *w, size_t nw,
+                                           apex_rng *test_rng, size_t noise_row, apex_hash *root,
+                                           const char **reason);
 /* Allocate a commitment object of the given shape (rows zeroed). */
 apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
 /* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows); qpad is the pad
@@ -108,9 +123,6 @@ apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, siz
 int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
                       const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
                       const char **reason);
-
-/* Rebuild the Merkle tree after a test changed tab (tests only). */
-int ligero_rebuild_tree(apex_ligero_commitment *c);
 
 /* apex_ligero_prove with the claimed right-hand sides taken from claim instead of computed
  * from the witness when claim != NULL: lets tests play a prover that lies about b. */

@@ -69,8 +69,9 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
         const apex_ligero_commitment *c = cs[k];
         size_t npad = c->p.npad;
         for (size_t i = 0; i < c->d.nrow; i++) {
-            memcpy(tmp, c->coef + i * c->d.dblock, c->d.block * sizeof *tmp);
-            apex_ntt_forward(c->plans.b, tmp);
+            int rc = ligero_row_values(c, i, tmp); /* one row of values live at a time */
+            if (rc != APEX_OK)
+                return rc;
             size_t lo = lay->w_off[k] + i * c->d.wr, hi = lo + c->d.wr;
             for (size_t t = 0; t < nterms; t++) {
                 if (terms[t].w < lo || terms[t].w >= hi)
@@ -115,31 +116,40 @@ static int tensor_row(const apex_ligero_commitment *ck, size_t k, size_t i,
     return any;
 }
 
-/* dot = IDOT + sum_i r_i p_i, as values on H_D, over every witness row of every commitment;
- * each r_i is built when its row comes up (O(BLOCK) memory) and rows without weights are
- * skipped. */
-static void dot_response(apex_ligero_commitment *const *cs, size_t n,
-                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
-                         const apex_gl2 *beta, const ligero_contrib *cb, size_t ncb,
-                         prove_scratch *s, apex_gl2 *dot)
+/* One pass over the regenerated rows of every commitment: ldt += u_g p_g (coefficients)
+ * and dot += r_g p_g (values on H_D), each r_g built when its row comes up (O(BLOCK)
+ * memory) and skipped when the row carries no constraint weight. ldt and dot start as
+ * the masks ILDT and IDOT. */
+static int ldt_dot_pass(apex_ligero_commitment *const *cs, size_t n,
+                        const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                        const apex_gl2 *u, const apex_gl2 *beta, const ligero_contrib *cb,
+                        size_t ncb, prove_scratch *s, apex_gl2 *ldt, apex_gl2 *dot)
 {
     size_t db = eph->d.dblock, block = eph->d.block, g = 0, pos = 0;
+    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
+    for (size_t j = 0; j < block; j++)
+        ldt[j] = apex_gl2_make(l0[j], l1[j]);
     row_on_d(eph, eph->coef + APEX_LIGERO_IDOT * db, s->x);
     row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
     for (size_t h = 0; h < db; h++)
         dot[h] = apex_gl2_make(s->x[h], s->y[h]);
     for (size_t k = 0; k < n; k++) {
         for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
+            int rc = ligero_row_coef(cs[k], i, s->tmp); /* p_g's coefficients */
+            if (rc != APEX_OK)
+                return rc;
+            for (size_t j = 0; j < block; j++)
+                ldt[j] = apex_gl2_add(ldt[j], apex_gl2_mul_gl(u[g], s->tmp[j]));
             apex_gl2 *r = s->row;
             memset(r, 0, block * sizeof *r);
             int any = ligero_row_weights(cb, ncb, &pos, g, r);
             any |= tensor_row(cs[k], k, i, cons, beta, r);
             if (!any)
-                continue; /* r_i = 0 */
-            ligero_interp_b(&eph->plans, r, block, s->tmp);
-            row_on_d(eph, cs[k]->coef + i * db, s->tmp); /* p_i on H_D */
+                continue;                           /* r_g = 0 */
+            apex_ntt_forward(eph->plans.d, s->tmp); /* p_g on H_D */
+            ligero_interp_b(&eph->plans, r, block, s->z);
             for (int c = 0; c < 2; c++) {
-                apex_gl *v = c ? s->y : s->x; /* coordinate c of r_i on H_D */
+                apex_gl *v = c ? s->y : s->x; /* coordinate c of r_g on H_D */
                 memset(v, 0, db * sizeof *v);
                 for (size_t j = 0; j < block; j++)
                     v[j] = c ? r[j].c1 : r[j].c0;
@@ -151,23 +161,27 @@ static void dot_response(apex_ligero_commitment *const *cs, size_t n,
             }
         }
     }
+    return APEX_OK;
 }
 
-/* Coefficients of global row g of the concatenation. */
-static const apex_gl *row_coef(apex_ligero_commitment *const *cs, const ligero_layout *lay,
-                               size_t g)
+/* Values on H_D of global row g of the concatenation, regenerated into out[DBLOCK]. */
+static int row_on_d_global(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t g,
+                           apex_gl *out)
 {
     size_t k = 0;
     while (g >= lay->r_off[k + 1])
         k++;
-    return cs[k]->coef + (g - lay->r_off[k]) * cs[k]->d.dblock;
+    int rc = ligero_row_coef(cs[k], g - lay->r_off[k], out);
+    if (rc == APEX_OK)
+        apex_ntt_forward(cs[k]->plans.d, out);
+    return rc;
 }
 
 /* quad = IQD + sum_i v_i (p_z - p_x p_y) on H_D; writes the values off the witness slots
  * [qpad, BLOCK) of H_B (where an honest response vanishes) to out, in slot order. */
-static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
-                          const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
-                          size_t qpad, prove_scratch *s, apex_gl2 *out)
+static int quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
+                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                         size_t qpad, prove_scratch *s, apex_gl2 *out)
 {
     size_t db = eph->d.dblock;
     row_on_d(eph, eph->coef + APEX_LIGERO_IQD * db, s->x);
@@ -175,9 +189,13 @@ static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout
     for (size_t h = 0; h < db; h++)
         s->acc[h] = apex_gl2_make(s->x[h], s->y[h]);
     for (size_t i = 0; i < cons->nquad; i++) {
-        row_on_d(eph, row_coef(cs, lay, cons->quads[i].x), s->x);
-        row_on_d(eph, row_coef(cs, lay, cons->quads[i].y), s->y);
-        row_on_d(eph, row_coef(cs, lay, cons->quads[i].z), s->z);
+        int rc = row_on_d_global(cs, lay, cons->quads[i].x, s->x);
+        if (rc == APEX_OK)
+            rc = row_on_d_global(cs, lay, cons->quads[i].y, s->y);
+        if (rc == APEX_OK)
+            rc = row_on_d_global(cs, lay, cons->quads[i].z, s->z);
+        if (rc != APEX_OK)
+            return rc;
         for (size_t h = 0; h < db; h++) {
             apex_gl e = apex_gl_sub(s->z[h], apex_gl_mul(s->x[h], s->y[h]));
             s->acc[h] = apex_gl2_add(s->acc[h], apex_gl2_mul_gl(s->v[i], e));
@@ -187,6 +205,7 @@ static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout
     for (size_t h = 0; h < db; h++)
         if (h % 2 || h / 2 < qpad)
             out[o++] = s->acc[h];
+    return APEX_OK;
 }
 
 /* Copy the queried columns of one commitment into an opening, with its Merkle proof. */
@@ -199,12 +218,11 @@ static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t
     o->sib = apex_calloc_n(cap ? cap : 1, sizeof *o->sib);
     if (!o->cols || !o->salts || !o->sib)
         return APEX_ERR_NOMEM;
-    for (size_t j = 0; j < nreq; j++) {
-        memcpy(o->cols + j * nrow, c->tab + qidx[j] * nrow, nrow * sizeof *o->cols);
+    for (size_t j = 0; j < nreq; j++)
         memcpy(o->salts + j * APEX_MERKLE_SALT_LEN, c->salts + qidx[j] * APEX_MERKLE_SALT_LEN,
                APEX_MERKLE_SALT_LEN);
-    }
-    return apex_merkle_open(c->tree, qidx, nreq, o->sib, cap, &o->nsib);
+    int rc = ligero_open_columns(c, qidx, nreq, o->cols); /* re-encodes every row */
+    return rc == APEX_OK ? apex_merkle_open(c->tree, qidx, nreq, o->sib, cap, &o->nsib) : rc;
 }
 
 int apex_ligero_prove(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
@@ -302,24 +320,14 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK)
         goto done;
 
-    /* LDT response: coefficients of ILDT + sum_i u_i p_i */
-    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
-    for (size_t j = 0; j < block; j++)
-        out->ldt[j] = apex_gl2_make(l0[j], l1[j]);
-    for (size_t k = 0, g = 0; k < n; k++) {
-        for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
-            const apex_gl *c = cs[k]->coef + i * db;
-            for (size_t j = 0; j < block; j++)
-                out->ldt[j] = apex_gl2_add(out->ldt[j], apex_gl2_mul_gl(s.u[g], c[j]));
-        }
-    }
     rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
-    if (rc != APEX_OK)
+    *reason = "ligero: row source failed";
+    if (rc != APEX_OK ||
+        (rc = ldt_dot_pass(cs, n, eph, cons, s.u, s.beta, s.cb, s.ncb, &s, out->ldt, out->dot)) !=
+            APEX_OK ||
+        (nquad && (rc = quad_response(cs, &lay, eph, cons, qpad, &s, out->quad)) != APEX_OK))
         goto done;
-    dot_response(cs, n, eph, cons, s.beta, s.cb, s.ncb, &s, out->dot);
-    if (nquad)
-        quad_response(cs, &lay, eph, cons, qpad, &s, out->quad);
-
+    *reason = "ligero: transcript failure";
     if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, block)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, db)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.quad", out->quad, out->nquadv)) != APEX_OK ||
