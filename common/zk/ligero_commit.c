@@ -69,12 +69,15 @@ static int par_run(void (*fn)(par_job *), void *arg, size_t n)
 
 /* ---------------------------------------------------------------- rows */
 
-/* Pads of row i: uniform elements by rejection from AES-256-CTR(seed, IV = i). */
+/* Pads of row i: uniform elements by rejection from AES-256-CTR(seed, IV = i || 0^64). The
+ * row index sits in the high half of the counter block and the block counter runs in the
+ * low half, so the keystreams of different rows never overlap (a row uses far fewer than
+ * 2^64 blocks). */
 static int row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out, size_t n)
 {
     uint8_t iv[16] = {0}, zero[8 * 32] = {0}, ks[8 * 32];
     for (int b = 0; b < 8; b++)
-        iv[15 - b] = (uint8_t)((uint64_t)i >> (8 * b));
+        iv[7 - b] = (uint8_t)((uint64_t)i >> (8 * b));
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     if (!x || EVP_EncryptInit_ex(x, EVP_aes_256_ctr(), NULL, c->seed, iv) != 1) {
         EVP_CIPHER_CTX_free(x);
