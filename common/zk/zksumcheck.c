@@ -9,37 +9,84 @@
 #include "zk/ligero_impl.h"
 #include "zk/mle.h"
 
-/* Copy constraints of the product rows: X[s] = V_{src_x[s]}, Y[s] = V_{src_y[s]} (entry
- * indices into row 0 of C_eval: V_0 = (0, 1), V_1 = (2, 3)). */
-static const size_t src_x[4] = {0, 1, 0, 1}, src_y[4] = {2, 3, 3, 2};
-/* Slots per product row, rows of C_eval used (V row plus X, Y, Z). */
+/* Patterns of the product rows: X[4p + s] = V[2 f1 + sx[s]], Y[4p + s] = V[2 f2 + sy[s]]
+ * give Z = [ac, bd, ad, bc] for V_f1 = a + b x, V_f2 = c + d x. */
+static const size_t sx[4] = {0, 1, 0, 1}, sy[4] = {0, 1, 1, 0};
+/* Slots per product, rows of C_eval used (V row plus X, Y, Z). */
 #define PROD_SLOTS 4u
 #define EVAL_ROWS  4u
 
 struct apex_zksc_prover {
-    apex_zksc_shape sh;                     /* public shape */
-    apex_ligero_commitment *c_pad;          /* the pads' commitment */
-    apex_hash root_pad;                     /* its root */
-    apex_gl2 *pads;                         /* [k][m+1] the pads (secret) */
-    apex_gl2 *rounds;                       /* [k][m+1] padded round values */
-    apex_gl2 r[APEX_MLE_MAX_VARS];          /* the challenges */
-    apex_gl2 finals[APEX_SUMCHECK_MAX_DEG]; /* f~_t(r) */
-    apex_rng *test_rng;                     /* seeded generator for tests, or NULL for the OS */
-    apex_gl2 claim;                         /* the claimed sum S */
+    apex_zksc_shape sh;                        /* public shape */
+    unsigned m;                                /* degree of the sum of products */
+    apex_ligero_commitment *c_pad;             /* the pads' commitment */
+    apex_hash root_pad;                        /* its root */
+    apex_gl2 *pads;                            /* [k][m+1] the pads (secret) */
+    apex_gl2 *rounds;                          /* [k][m+1] padded round values */
+    apex_gl2 r[APEX_MLE_MAX_VARS];             /* the challenges */
+    apex_gl2 finals[APEX_SUMCHECK_MAX_TABLES]; /* f~_t(r) */
+    apex_rng *test_rng;                        /* seeded generator for tests, or NULL */
+    apex_gl2 claim;                            /* the claimed sum S */
 };
 
-static int shape_check(const apex_zksc_shape *sh, apex_ligero_dims *dp, apex_ligero_dims *de,
-                       const char **reason)
+/* Committed factors of term i (at most two are allowed) and how many there are. */
+static unsigned committed_of(const apex_zksc_shape *sh, size_t i, unsigned com[2])
 {
-    if (sh->m < 1 || sh->m > APEX_SUMCHECK_MAX_DEG || sh->k < 1 || sh->k > APEX_MLE_MAX_VARS ||
-        sh->ncommitted > APEX_ZKSC_MAX_COMMITTED || sh->ncommitted > sh->m) {
-        *reason = "zksc: degree, variables or committed factors outside the parameters";
+    unsigned n = 0;
+    for (unsigned s = 0; s < sh->terms[i].nf; s++) {
+        if (sh->terms[i].f[s] >= sh->ncommitted)
+            continue;
+        if (n < 2)
+            com[n] = sh->terms[i].f[s];
+        n++;
+    }
+    return n;
+}
+
+/* Terms with two committed factors (each gets PROD_SLOTS product slots). */
+static size_t pair_count(const apex_zksc_shape *sh)
+{
+    size_t np = 0;
+    unsigned com[2];
+    for (size_t i = 0; i < sh->nterms; i++)
+        np += committed_of(sh, i, com) == 2;
+    return np;
+}
+
+/* coef_i times the public factors of term i at r. */
+static apex_gl2 public_part(const apex_zksc_shape *sh, size_t i, const apex_gl2 *pubvals)
+{
+    apex_gl2 v = sh->terms[i].coef;
+    for (unsigned s = 0; s < sh->terms[i].nf; s++)
+        if (sh->terms[i].f[s] >= sh->ncommitted)
+            v = apex_gl2_mul(v, pubvals[sh->terms[i].f[s] - sh->ncommitted]);
+    return v;
+}
+
+/* Checks the shape; writes the degree and the two commitments' dims. */
+static int shape_check(const apex_zksc_shape *sh, unsigned *m, apex_ligero_dims *dp,
+                       apex_ligero_dims *de, const char **reason)
+{
+    *m = sh->terms ? apex_sumcheck_terms_degree(sh->terms, sh->nterms, sh->ntab) : 0;
+    if (*m < 1 || sh->k < 1 || sh->k > APEX_MLE_MAX_VARS ||
+        sh->ncommitted > APEX_ZKSC_MAX_COMMITTED || sh->ncommitted > sh->ntab) {
+        *reason = "zksc: terms, variables or committed tables outside the parameters";
         return APEX_ERR_INVALID;
+    }
+    unsigned com[2];
+    for (size_t i = 0; i < sh->nterms; i++) {
+        if (committed_of(sh, i, com) > 2) {
+            *reason = "zksc: a term multiplies more than two committed tables";
+            return APEX_ERR_INVALID;
+        }
     }
     if (apex_ligero_dims_of(&sh->pad_params, dp, reason) != APEX_OK ||
         apex_ligero_dims_of(&sh->eval_params, de, reason) != APEX_OK)
         return APEX_ERR_INVALID;
-    if (dp->nw < 2 * (size_t)sh->k * (sh->m + 1) || de->nrow < EVAL_ROWS || de->wr < PROD_SLOTS) {
+    size_t need = PROD_SLOTS * pair_count(sh);
+    need = need > 2 * (size_t)sh->ncommitted ? need : 2 * (size_t)sh->ncommitted;
+    if (dp->nw < 2 * (size_t)sh->k * (*m + 1) || de->nrow < EVAL_ROWS || de->wr < need ||
+        de->wr < PROD_SLOTS) {
         *reason = "zksc: pad or evaluation commitment too small";
         return APEX_ERR_INVALID;
     }
@@ -50,15 +97,14 @@ static int shape_check(const apex_zksc_shape *sh, apex_ligero_dims *dp, apex_lig
 
 /* The constraint system of both sides, with its owned arrays. */
 typedef struct zk_cons {
-    apex_ligero_xterm *xt;  /* all F_p2 sparse terms, shared out to the claims */
-    size_t nxt;             /* terms used */
-    apex_ligero_tensor *tn; /* [k + 1 + ncommitted] claims */
-    apex_gl2 *tval;         /* their values */
-    size_t ntn;             /* claims used */
-    apex_ligero_term copies[2 * 2 * PROD_SLOTS]; /* X, Y copy constraints (base) */
-    apex_gl zeros[2 * PROD_SLOTS];               /* their right-hand sides */
-    apex_ligero_quad quad;                       /* Z = X * Y */
-    apex_ligero_constraints cons;                /* the view handed to Ligero */
+    apex_ligero_xterm *xt;        /* all F_p2 sparse terms, shared out to the claims */
+    size_t nxt;                   /* terms used */
+    apex_ligero_tensor *tn;       /* [k + 1 + ncommitted] claims */
+    apex_gl2 *tval;               /* their values */
+    size_t ntn;                   /* claims used */
+    apex_ligero_term *copies;     /* [16 per product] X, Y copy constraints (base) */
+    apex_ligero_quad quad;        /* Z = X * Y */
+    apex_ligero_constraints cons; /* the view handed to Ligero */
 } zk_cons;
 
 static void zk_cons_free(zk_cons *z)
@@ -66,6 +112,7 @@ static void zk_cons_free(zk_cons *z)
     free(z->xt);
     free(z->tn);
     free(z->tval);
+    free(z->copies);
 }
 
 /* coef * Y for an F_p2 value Y stored at base witness entries (w, w + 1). */
@@ -85,19 +132,48 @@ static void lagrange(unsigned m, apex_gl2 at, apex_gl2 *out)
     }
 }
 
+/* The final claim's committed side: - sum_i public_i * [V_f | V_f1 V_f2] (the latter via the
+ * product slots of Z), and the value's share of terms without committed factors. */
+static apex_gl2 final_terms(const apex_zksc_shape *sh, const apex_gl2 *pubvals, size_t w_eval,
+                            size_t wr_eval, zk_cons *z)
+{
+    apex_gl2 value = apex_gl2_from_gl(0);
+    size_t p = 0;
+    unsigned com[2];
+    for (size_t i = 0; i < sh->nterms; i++) {
+        apex_gl2 pp = public_part(sh, i, pubvals), np = apex_gl2_neg(pp);
+        unsigned nc = committed_of(sh, i, com);
+        if (nc == 0) {
+            value = apex_gl2_add(value, pp);
+        } else if (nc == 1) {
+            add_value(z, w_eval + 2 * com[0], np);
+        } else { /* (Z0 + 7 Z1) + (Z2 + Z3) x in this term's product slots */
+            size_t zb = w_eval + 3 * wr_eval + PROD_SLOTS * p++;
+            apex_gl2 npx = apex_gl2_mul(np, apex_gl2_make(0, 1));
+            z->xt[z->nxt++] = (apex_ligero_xterm){zb + 0, np};
+            z->xt[z->nxt++] = (apex_ligero_xterm){zb + 1, apex_gl2_mul_gl(np, 7)};
+            z->xt[z->nxt++] = (apex_ligero_xterm){zb + 2, npx};
+            z->xt[z->nxt++] = (apex_ligero_xterm){zb + 3, npx};
+        }
+    }
+    return value;
+}
+
 /* w_pad, w_eval: where C_pad and C_eval start in the concatenated witness; r_eval: C_eval's
  * first row among the concatenated rows; wr_eval: its witness slots per row. */
-static int build(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *rounds,
-                 const apex_gl2 *r, const apex_zksc_view *views, apex_gl2 pub, size_t w_pad,
-                 size_t w_eval, size_t r_eval, size_t wr_eval, zk_cons *z)
+static int build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex_gl2 *rounds,
+                 const apex_gl2 *r, const apex_zksc_view *views, const apex_gl2 *pubvals,
+                 size_t w_pad, size_t w_eval, size_t r_eval, size_t wr_eval, zk_cons *z)
 {
-    unsigned m = sh->m, k = sh->k, nc = sh->ncommitted;
+    unsigned k = sh->k, nc = sh->ncommitted;
+    size_t npairs = pair_count(sh);
     memset(z, 0, sizeof *z);
-    size_t max_xt = (size_t)k * 2 * (m + 3) + 2 * (m + 1) + 8 + 2 * nc;
+    size_t max_xt = (size_t)k * 2 * (m + 3) + 2 * (m + 1) + 4 * sh->nterms + 2 * nc;
     z->xt = apex_calloc_n(max_xt, sizeof *z->xt);
     z->tn = apex_calloc_n(k + 1 + nc, sizeof *z->tn);
     z->tval = apex_calloc_n(k + 1 + nc, sizeof *z->tval);
-    if (!z->xt || !z->tn || !z->tval) {
+    z->copies = apex_calloc_n(npairs ? 4 * PROD_SLOTS * npairs : 1, sizeof *z->copies);
+    if (!z->xt || !z->tn || !z->tval || !z->copies) {
         zk_cons_free(z);
         return APEX_ERR_NOMEM;
     }
@@ -125,21 +201,8 @@ static int build(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *roun
                 value = j < k ? apex_gl2_add(value, lh) : apex_gl2_sub(value, lh);
             }
         }
-        if (j == k) { /* ... - pub * prod V_t */
-            apex_gl2 np = apex_gl2_neg(pub);
-            if (nc == 0)
-                value = apex_gl2_add(value, pub);
-            else if (nc == 1)
-                add_value(z, w_eval, np);
-            else {
-                size_t zrow = w_eval + 3 * wr_eval; /* Z: (Z0 + 7 Z1) + (Z2 + Z3) x */
-                apex_gl2 npx = apex_gl2_mul(np, apex_gl2_make(0, 1));
-                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 0, np};
-                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 1, apex_gl2_mul_gl(np, 7)};
-                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 2, npx};
-                z->xt[z->nxt++] = (apex_ligero_xterm){zrow + 3, npx};
-            }
-        }
+        if (j == k)
+            value = apex_gl2_add(value, final_terms(sh, pubvals, w_eval, wr_eval, z));
         z->tn[z->ntn] = (apex_ligero_tensor){0, NULL, NULL, z->xt + first, z->nxt - first};
         z->tval[z->ntn++] = value;
     }
@@ -152,19 +215,25 @@ static int build(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *roun
     }
 #undef PAD
 #undef HT
-    size_t nlin = 0, nterms = 0;
-    if (nc == 2) { /* X[s] - V[src_x[s]] = 0, Y[s] - V[src_y[s]] = 0; Z = X * Y */
+    /* X[4p + s] - V[2 f1 + sx[s]] = 0, Y[4p + s] - V[2 f2 + sy[s]] = 0; Z = X * Y */
+    size_t nlin = 0, nterms = 0, p = 0;
+    unsigned com[2];
+    for (size_t i = 0; i < sh->nterms; i++) {
+        if (committed_of(sh, i, com) != 2)
+            continue;
         for (size_t s = 0; s < PROD_SLOTS; s++) {
             for (size_t row = 1; row <= 2; row++, nlin++) {
-                size_t src = row == 1 ? src_x[s] : src_y[s];
-                z->copies[nterms++] = (apex_ligero_term){nlin, w_eval + row * wr_eval + s, 1};
+                size_t src = row == 1 ? 2 * com[0] + sx[s] : 2 * com[1] + sy[s];
+                size_t dst = w_eval + row * wr_eval + PROD_SLOTS * p + s;
+                z->copies[nterms++] = (apex_ligero_term){nlin, dst, 1};
                 z->copies[nterms++] = (apex_ligero_term){nlin, w_eval + src, APEX_GL_P - 1};
             }
         }
-        z->quad = (apex_ligero_quad){r_eval + 1, r_eval + 2, r_eval + 3};
+        p++;
     }
-    z->cons = (apex_ligero_constraints){z->copies,       nterms, nlin,  &z->quad,
-                                        nc == 2 ? 1 : 0, z->tn,  z->ntn};
+    z->quad = (apex_ligero_quad){r_eval + 1, r_eval + 2, r_eval + 3};
+    z->cons =
+        (apex_ligero_constraints){z->copies, nterms, nlin, &z->quad, npairs ? 1 : 0, z->tn, z->ntn};
     return APEX_OK;
 }
 
@@ -186,7 +255,8 @@ static int offsets(const apex_ligero_params *data_ps, size_t ndata, const apex_z
         rows += d.nrow;
     }
     apex_ligero_dims dp, de;
-    if (shape_check(sh, &dp, &de, reason) != APEX_OK)
+    unsigned m;
+    if (shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
         return APEX_ERR_INVALID;
     *w_pad = w;
     *w_eval = w + dp.nw;
@@ -217,7 +287,7 @@ void apex_zksc_prover_destroy(apex_zksc_prover **pp)
     apex_zksc_prover *p = *pp;
     apex_ligero_commitment_destroy(&p->c_pad);
     if (p->pads)
-        OPENSSL_cleanse(p->pads, (size_t)p->sh.k * (p->sh.m + 1) * sizeof *p->pads);
+        OPENSSL_cleanse(p->pads, (size_t)p->sh.k * (p->m + 1) * sizeof *p->pads);
     free(p->pads);
     free(p->rounds);
     OPENSSL_cleanse(p->finals, sizeof p->finals);
@@ -249,9 +319,10 @@ int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_g
         reason = &dummy;
     *out = NULL;
     apex_ligero_dims dp, de;
-    if (shape_check(sh, &dp, &de, reason) != APEX_OK)
+    unsigned m;
+    if (shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
         return APEX_ERR_INVALID;
-    size_t np = (size_t)sh->k * (sh->m + 1);
+    size_t np = (size_t)sh->k * (m + 1);
     apex_zksc_prover *p = calloc(1, sizeof *p);
     apex_gl *flat = apex_calloc_n(2 * np, sizeof *flat);
     int rc = APEX_ERR_NOMEM;
@@ -260,6 +331,7 @@ int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_g
         !(p->rounds = apex_calloc_n(np, sizeof *p->rounds)))
         goto fail;
     p->sh = *sh;
+    p->m = m;
     p->test_rng = test_rng;
     p->claim = claim;
     *reason = "zksc: randomness failed";
@@ -273,8 +345,8 @@ int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_g
         goto fail;
     *reason = "zksc: transcript or sumcheck failure";
     if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_pad", p->root_pad.b, 32)) != APEX_OK ||
-        (rc = apex_sumcheck_prove_padded(t, f, sh->m, sh->k, claim, p->pads, p->rounds, p->r,
-                                         p->finals)) != APEX_OK)
+        (rc = apex_sumcheck_prove_terms(t, f, sh->ntab, sh->terms, sh->nterms, sh->k, claim,
+                                        p->pads, p->rounds, p->r, p->finals)) != APEX_OK)
         goto fail;
     memcpy(r, p->r, sh->k * sizeof *r);
     OPENSSL_cleanse(flat, 2 * np * sizeof *flat);
@@ -292,8 +364,8 @@ fail:
 
 int apex_zksc_prove_finish(apex_zksc_prover **pp, apex_transcript *t,
                            apex_ligero_commitment *const *data, size_t ndata,
-                           const apex_zksc_view *views, apex_gl2 pub, apex_zksc_proof *out,
-                           const char **reason)
+                           const apex_zksc_view *views, const apex_gl2 *pubvals,
+                           apex_zksc_proof *out, const char **reason)
 {
     const char *dummy;
     if (!reason)
@@ -320,12 +392,16 @@ int apex_zksc_prove_finish(apex_zksc_prover **pp, apex_transcript *t,
         ev[2 * s] = p->finals[s].c0;
         ev[2 * s + 1] = p->finals[s].c1;
     }
-    if (sh->ncommitted == 2)
-        for (size_t s = 0; s < PROD_SLOTS; s++) {
-            ev[wr_eval + s] = ev[src_x[s]];
-            ev[2 * wr_eval + s] = ev[src_y[s]];
-            ev[3 * wr_eval + s] = apex_gl_mul(ev[src_x[s]], ev[src_y[s]]);
+    unsigned com[2];
+    for (size_t i = 0, q = 0; i < sh->nterms; i++) { /* product slots of two-table terms */
+        if (committed_of(sh, i, com) != 2)
+            continue;
+        for (size_t j = 0; j < PROD_SLOTS; j++, q++) {
+            ev[wr_eval + q] = ev[2 * com[0] + sx[j]];
+            ev[2 * wr_eval + q] = ev[2 * com[1] + sy[j]];
+            ev[3 * wr_eval + q] = apex_gl_mul(ev[wr_eval + q], ev[2 * wr_eval + q]);
         }
+    }
     apex_ligero_commitment *c_eval = apex_ligero_commit(&sh->eval_params, ev, EVAL_ROWS * wr_eval,
                                                         p->test_rng, &out->root_eval, reason);
     OPENSSL_cleanse(ev, EVAL_ROWS * wr_eval * sizeof *ev);
@@ -336,8 +412,8 @@ int apex_zksc_prove_finish(apex_zksc_prover **pp, apex_transcript *t,
     p->rounds = NULL;
     zk_cons z;
     if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_eval", out->root_eval.b, 32)) == APEX_OK &&
-        (rc = build(sh, p->claim, out->rounds, p->r, views, pub, w_pad, w_eval, r_eval, wr_eval,
-                    &z)) == APEX_OK) {
+        (rc = build(sh, p->m, p->claim, out->rounds, p->r, views, pubvals, w_pad, w_eval, r_eval,
+                    wr_eval, &z)) == APEX_OK) {
         for (size_t i = 0; i < ndata; i++)
             all[i] = data[i];
         all[ndata] = p->c_pad;
@@ -370,13 +446,14 @@ int apex_zksc_verify_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_
     if (!reason)
         reason = &dummy;
     apex_ligero_dims dp, de;
-    if (shape_check(sh, &dp, &de, reason) != APEX_OK || !pf->rounds) {
+    unsigned m;
+    if (shape_check(sh, &m, &dp, &de, reason) != APEX_OK || !pf->rounds) {
         *reason = "zksc: malformed proof or shape";
         return APEX_ERR_REJECTED;
     }
     int rc = apex_transcript_absorb_bytes(t, "zksc.root_pad", pf->root_pad.b, 32);
     if (rc == APEX_OK)
-        rc = apex_sumcheck_replay(t, sh->m, sh->k, claim, pf->rounds, r);
+        rc = apex_sumcheck_replay(t, m, sh->k, claim, pf->rounds, r);
     if (rc != APEX_OK) {
         *reason = "zksc: non-canonical round value";
         return rc == APEX_ERR_RANGE ? APEX_ERR_REJECTED : rc;
@@ -386,15 +463,18 @@ int apex_zksc_verify_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_
 
 int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 claim,
                             const apex_ligero_params *data_ps, const apex_hash *data_roots,
-                            size_t ndata, const apex_zksc_view *views, apex_gl2 pub,
+                            size_t ndata, const apex_zksc_view *views, const apex_gl2 *pubvals,
                             const apex_gl2 *r, const apex_zksc_proof *pf, const char **reason)
 {
     const char *dummy;
     if (!reason)
         reason = &dummy;
     size_t w_pad, w_eval, r_eval, wr_eval;
+    apex_ligero_dims dp, de;
+    unsigned m;
     if (offsets(data_ps, ndata, sh, &w_pad, &w_eval, &r_eval, &wr_eval, reason) != APEX_OK ||
-        views_ok(sh, views, ndata, reason) != APEX_OK || !pf->rounds)
+        views_ok(sh, views, ndata, reason) != APEX_OK || !pf->rounds ||
+        shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
         return APEX_ERR_REJECTED;
     apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
     apex_hash roots[APEX_LIGERO_MAX_COMMITS];
@@ -410,16 +490,25 @@ int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_
     if (rc != APEX_OK)
         return rc;
     zk_cons z;
-    if ((rc = build(sh, claim, pf->rounds, r, views, pub, w_pad, w_eval, r_eval, wr_eval, &z)) !=
-        APEX_OK)
+    if ((rc = build(sh, m, claim, pf->rounds, r, views, pubvals, w_pad, w_eval, r_eval, wr_eval,
+                    &z)) != APEX_OK)
         return rc;
-    const apex_gl zeros[2 * PROD_SLOTS] = {0};
-    rc = apex_ligero_verify(ps, roots, ndata + 2, t, &z.cons, zeros, z.tval, &pf->lig, reason);
+    apex_gl *zeros = apex_calloc_n(z.cons.nlin ? z.cons.nlin : 1, sizeof *zeros); /* copies */
+    rc = zeros
+             ? apex_ligero_verify(ps, roots, ndata + 2, t, &z.cons, zeros, z.tval, &pf->lig, reason)
+             : APEX_ERR_NOMEM;
+    free(zeros);
     zk_cons_free(&z);
     return rc;
 }
 
 /* ---------------------------------------------------------------- encoding */
+
+/* Degree of the shape's sum of products (the shape is checked by the callers first). */
+static unsigned zksc_degree(const apex_zksc_shape *sh)
+{
+    return apex_sumcheck_terms_degree(sh->terms, sh->nterms, sh->ntab);
+}
 
 /* The Ligero shapes of the joint proof: data..., C_pad, C_eval. */
 static int joint_params(const apex_zksc_shape *sh, const apex_ligero_params *data_ps, size_t ndata,
@@ -427,7 +516,8 @@ static int joint_params(const apex_zksc_shape *sh, const apex_ligero_params *dat
 {
     apex_ligero_dims dp, de;
     const char *why;
-    if (ndata > APEX_ZKSC_MAX_DATA || shape_check(sh, &dp, &de, &why) != APEX_OK)
+    unsigned m;
+    if (ndata > APEX_ZKSC_MAX_DATA || shape_check(sh, &m, &dp, &de, &why) != APEX_OK)
         return APEX_ERR_INVALID;
     for (size_t i = 0; i < ndata; i++)
         ps[i] = data_ps[i];
@@ -446,7 +536,7 @@ int apex_zksc_proof_encode(const apex_zksc_shape *sh, const apex_ligero_params *
     if (rc == APEX_OK)
         rc = apex_enc_put_hash(w, &pf->root_eval);
     if (rc == APEX_OK)
-        rc = apex_enc_put_gl2_vec(w, pf->rounds, (size_t)sh->k * (sh->m + 1));
+        rc = apex_enc_put_gl2_vec(w, pf->rounds, (size_t)sh->k * (zksc_degree(sh) + 1));
     if (rc == APEX_OK)
         rc = apex_ligero_proof_encode(ps, ndata + 2, &pf->lig, w);
     return rc;
@@ -460,7 +550,7 @@ int apex_zksc_proof_decode(const apex_zksc_shape *sh, const apex_ligero_params *
     int rc = joint_params(sh, data_ps, ndata, ps);
     if (rc != APEX_OK)
         return rc;
-    size_t nr = (size_t)sh->k * (sh->m + 1);
+    size_t nr = (size_t)sh->k * (zksc_degree(sh) + 1);
     if (!(pf->rounds = apex_calloc_n(nr, sizeof *pf->rounds)))
         return APEX_ERR_NOMEM;
     if ((rc = apex_enc_get_hash(r, &pf->root_pad)) != APEX_OK ||

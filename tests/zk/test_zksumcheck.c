@@ -22,8 +22,20 @@
 static const apex_ligero_params pg = {6, 32, 12, N}; /* G: N rows of B witness slots */
 static const apex_ligero_params pd = {6, 32, 12, 1}; /* delta: one row */
 
-/* Which sumcheck a case runs: sum_j prod of the listed factors. */
-typedef enum { CASE_GD, CASE_EQ_GD, CASE_EQ_D, CASE_EQ } zcase;
+/* Which sumcheck a case runs. Tables: CASE_GD [Gg, delta]; CASE_EQ_GD [Gg, delta, eq];
+ * CASE_EQ_D [delta, eq]; CASE_EQ [eq]; CASE_MULTI [Gg, delta, eq, c] with four terms
+ * (eq Gg c + eq Gg delta + c delta + eq), the shape of errata 11's batched sumcheck. */
+typedef enum { CASE_GD, CASE_EQ_GD, CASE_EQ_D, CASE_EQ, CASE_MULTI } zcase;
+#define MAX_TAB 4
+
+static const apex_sumcheck_term t_gd[1] = {{{1, 0}, 2, {0, 1, 0, 0}}};
+static const apex_sumcheck_term t_eqgd[1] = {{{1, 0}, 3, {0, 1, 2, 0}}};
+static const apex_sumcheck_term t_one2[1] = {{{1, 0}, 2, {0, 1, 0, 0}}};
+static const apex_sumcheck_term t_eq[1] = {{{1, 0}, 1, {0, 0, 0, 0}}};
+static const apex_sumcheck_term t_multi[4] = {{{3, 1}, 3, {2, 0, 3, 0}},
+                                              {{5, 0}, 3, {2, 0, 1, 0}},
+                                              {{0, 2}, 2, {3, 1, 0, 0}},
+                                              {{7, 7}, 1, {2, 0, 0, 0}}};
 
 typedef struct fixture {
     apex_gl g[N * B];              /* int8 G */
@@ -46,14 +58,28 @@ static void setup(fixture *fx, apex_rng *rng)
 
 static apex_zksc_shape shape_of(zcase c)
 {
-    apex_zksc_shape sh = {2, LOG_B, 2, {6, 32, 12, 2}, {6, 32, 12, 4}};
-    if (c == CASE_EQ_GD)
-        sh.m = 3;
-    if (c == CASE_EQ_D)
+    apex_zksc_shape sh = {LOG_B, 2, 2, t_gd, 1, {6, 32, 12, 2}, {6, 32, 12, 4}};
+    switch (c) {
+    case CASE_GD:
+        break;
+    case CASE_EQ_GD:
+        sh.ntab = 3;
+        sh.terms = t_eqgd;
+        break;
+    case CASE_EQ_D:
         sh.ncommitted = 1;
-    if (c == CASE_EQ) {
-        sh.m = 1;
+        sh.terms = t_one2;
+        break;
+    case CASE_EQ:
+        sh.ntab = 1;
         sh.ncommitted = 0;
+        sh.terms = t_eq;
+        break;
+    case CASE_MULTI:
+        sh.ntab = 4;
+        sh.terms = t_multi;
+        sh.nterms = 4;
+        break;
     }
     return sh;
 }
@@ -70,9 +96,15 @@ static apex_transcript *statement(const apex_hash roots[2], apex_gl2 *gamma, ape
     return t;
 }
 
+/* The public table c of CASE_MULTI: c_j = j + 1. */
+static apex_gl2 c_at(size_t j)
+{
+    return apex_gl2_from_gl(j + 1);
+}
+
 /* The tables of a case (committed factors first) and their honest sum. */
 static apex_gl2 tables(zcase c, const apex_gl *g, const apex_gl *delta, const apex_gl2 *gamma,
-                       const apex_gl2 *beta, apex_gl2 tab[3][B])
+                       const apex_gl2 *beta, apex_gl2 tab[MAX_TAB][B])
 {
     apex_gl2 eqg[N], eqb[B];
     apex_mle_eq(eqg, gamma, LOG_N);
@@ -99,24 +131,29 @@ static apex_gl2 tables(zcase c, const apex_gl *g, const apex_gl *delta, const ap
         case CASE_EQ:
             tab[0][j] = eqb[j];
             break;
+        case CASE_MULTI:
+            tab[0][j] = gg;
+            tab[1][j] = d;
+            tab[2][j] = eqb[j];
+            tab[3][j] = c_at(j);
+            break;
         }
     }
-    unsigned m = shape_of(c).m;
-    apex_gl2 sum = apex_gl2_from_gl(0);
+    apex_zksc_shape sh = shape_of(c);
+    apex_gl2 sum = apex_gl2_from_gl(0), vals[MAX_TAB];
     for (size_t j = 0; j < B; j++) {
-        apex_gl2 p = tab[0][j];
-        for (unsigned s = 1; s < m; s++)
-            p = apex_gl2_mul(p, tab[s][j]);
-        sum = apex_gl2_add(sum, p);
+        for (size_t s = 0; s < sh.ntab; s++)
+            vals[s] = tab[s][j];
+        sum = apex_gl2_add(sum, apex_sumcheck_terms_eval(sh.terms, sh.nterms, vals));
     }
     return sum;
 }
 
-/* Views of the committed factors at r and the public factor's value there. */
+/* Views of the committed tables at r and the public tables' values there. */
 typedef struct at_r {
     apex_gl2 eqg[N], eqr[B], one; /* weight vectors */
-    apex_zksc_view views[2];      /* committed factors */
-    apex_gl2 pub;                 /* product of public factors at r */
+    apex_zksc_view views[2];      /* committed tables */
+    apex_gl2 pubvals[2];          /* public tables at r */
 } at_r;
 
 static void views_at(zcase c, const apex_gl2 *gamma, const apex_gl2 *beta, const apex_gl2 *r,
@@ -128,17 +165,21 @@ static void views_at(zcase c, const apex_gl2 *gamma, const apex_gl2 *beta, const
     apex_zksc_view vg = {0, a->eqg, a->eqr}, vd = {1, &a->one, a->eqr};
     a->views[0] = c == CASE_EQ_D ? vd : vg;
     a->views[1] = vd;
-    a->pub = c == CASE_GD ? apex_gl2_from_gl(1) : apex_mle_eq_point(beta, r, LOG_B);
+    a->pubvals[0] = apex_mle_eq_point(beta, r, LOG_B); /* eq is the first public table */
+    apex_gl2 ct[B];
+    for (size_t j = 0; j < B; j++)
+        ct[j] = c_at(j);
+    apex_mle_eval_gl2(ct, LOG_B, r, &a->pubvals[1]);
 }
 
 static void prove(zcase c, fixture *fx, const apex_gl *delta_used, apex_rng *rng,
                   apex_zksc_proof *pf)
 {
-    apex_gl2 gamma[LOG_N], beta[LOG_B], tab[3][B], r[LOG_B];
+    apex_gl2 gamma[LOG_N], beta[LOG_B], tab[MAX_TAB][B], r[LOG_B];
     apex_transcript *t = statement(fx->roots, gamma, beta);
     apex_gl2 claim = tables(c, fx->g, delta_used, gamma, beta, tab);
     apex_zksc_shape sh = shape_of(c);
-    apex_gl2 *f[3] = {tab[0], tab[1], tab[2]};
+    apex_gl2 *f[MAX_TAB] = {tab[0], tab[1], tab[2], tab[3]};
     apex_zksc_prover *p = NULL;
     const char *why = NULL;
     int rc = apex_zksc_prove_rounds(t, &sh, f, claim, rng, &p, r, &why);
@@ -146,7 +187,7 @@ static void prove(zcase c, fixture *fx, const apex_gl *delta_used, apex_rng *rng
         fail_msg("rounds: %s", why);
     at_r a;
     views_at(c, gamma, beta, r, &a);
-    rc = apex_zksc_prove_finish(&p, t, fx->cs, 2, a.views, a.pub, pf, &why);
+    rc = apex_zksc_prove_finish(&p, t, fx->cs, 2, a.views, a.pubvals, pf, &why);
     if (rc != APEX_OK)
         fail_msg("finish: %s", why);
     assert_null(p);
@@ -157,7 +198,7 @@ static void prove(zcase c, fixture *fx, const apex_gl *delta_used, apex_rng *rng
 static int verify(zcase c, const fixture *fx, apex_gl2 claim_delta_shift, int shift_pub,
                   const apex_zksc_proof *pf, const char **why)
 {
-    apex_gl2 gamma[LOG_N], beta[LOG_B], tab[3][B], r[LOG_B];
+    apex_gl2 gamma[LOG_N], beta[LOG_B], tab[MAX_TAB][B], r[LOG_B];
     apex_transcript *t = statement(fx->roots, gamma, beta);
     apex_gl2 claim = apex_gl2_add(tables(c, fx->g, fx->delta, gamma, beta, tab), claim_delta_shift);
     apex_zksc_shape sh = shape_of(c);
@@ -166,9 +207,10 @@ static int verify(zcase c, const fixture *fx, apex_gl2 claim_delta_shift, int sh
         at_r a;
         views_at(c, gamma, beta, r, &a);
         if (shift_pub)
-            a.pub = apex_gl2_add(a.pub, apex_gl2_from_gl(1));
+            a.pubvals[0] = apex_gl2_add(a.pubvals[0], apex_gl2_from_gl(1));
         const apex_ligero_params ps[2] = {pg, pd};
-        rc = apex_zksc_verify_finish(t, &sh, claim, ps, fx->roots, 2, a.views, a.pub, r, pf, why);
+        rc = apex_zksc_verify_finish(t, &sh, claim, ps, fx->roots, 2, a.views, a.pubvals, r, pf,
+                                     why);
     }
     apex_transcript_destroy(&t);
     return rc;
@@ -179,7 +221,7 @@ static void test_cases_accepted(void **state)
     (void)state;
     apex_rng rng;
     apex_rng_seed(&rng, 81);
-    const zcase cases[] = {CASE_GD, CASE_EQ_GD, CASE_EQ_D, CASE_EQ};
+    const zcase cases[] = {CASE_GD, CASE_EQ_GD, CASE_EQ_D, CASE_EQ, CASE_MULTI};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fixture fx;
         setup(&fx, &rng);
@@ -200,7 +242,7 @@ static void test_cheating_rejected(void **state)
     (void)state;
     apex_rng rng;
     apex_rng_seed(&rng, 82);
-    const zcase cases[] = {CASE_GD, CASE_EQ_GD, CASE_EQ_D};
+    const zcase cases[] = {CASE_GD, CASE_EQ_GD, CASE_EQ_D, CASE_MULTI};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fixture fx;
         setup(&fx, &rng);
@@ -210,8 +252,9 @@ static void test_cheating_rejected(void **state)
         /* a verifier holding another claim, or another public factor */
         assert_int_equal(verify(cases[i], &fx, apex_gl2_make(0, 1), 0, &pf, &why),
                          APEX_ERR_REJECTED);
-        assert_int_equal(verify(cases[i], &fx, apex_gl2_from_gl(0), 1, &pf, &why),
-                         APEX_ERR_REJECTED);
+        if (shape_of(cases[i]).ntab > shape_of(cases[i]).ncommitted) /* has public tables */
+            assert_int_equal(verify(cases[i], &fx, apex_gl2_from_gl(0), 1, &pf, &why),
+                             APEX_ERR_REJECTED);
         /* any tampered padded round value */
         apex_gl2 keep = pf.rounds[3];
         pf.rounds[3].c0 = apex_gl_add(keep.c0, 1);
@@ -230,7 +273,7 @@ static void test_cheating_rejected(void **state)
         memcpy(other, fx.delta, sizeof other);
         other[9] = apex_gl_add(other[9], 1);
         prove(cases[i], &fx, other, &rng, &pf);
-        apex_gl2 gamma[LOG_N], beta[LOG_B], tab[3][B];
+        apex_gl2 gamma[LOG_N], beta[LOG_B], tab[MAX_TAB][B];
         apex_transcript *t = statement(fx.roots, gamma, beta);
         apex_gl2 shift = apex_gl2_sub(tables(cases[i], fx.g, other, gamma, beta, tab),
                                       tables(cases[i], fx.g, fx.delta, gamma, beta, tab));
@@ -265,13 +308,18 @@ static void test_fresh_pads_and_shapes(void **state)
     apex_zksc_proof_free(&b);
     /* bad shapes are refused up front */
     apex_zksc_shape bad = shape_of(CASE_GD);
-    bad.ncommitted = 3;
+    bad.ncommitted = 3; /* more committed tables than tables */
     apex_gl2 tab[1][B] = {{{0, 0}}}, r[LOG_B];
     apex_gl2 *f[1] = {tab[0]};
     apex_zksc_prover *p = NULL;
     apex_transcript *t = apex_transcript_new("x");
     assert_int_equal(apex_zksc_prove_rounds(t, &bad, f, tab[0][0], NULL, &p, r, &why),
                      APEX_ERR_INVALID);
+    bad = shape_of(CASE_MULTI); /* eq committed too: eq Gg delta multiplies three */
+    bad.ncommitted = 3;
+    assert_int_equal(apex_zksc_prove_rounds(t, &bad, f, tab[0][0], NULL, &p, r, &why),
+                     APEX_ERR_INVALID);
+    assert_non_null(strstr(why, "more than two"));
     bad = shape_of(CASE_GD);
     bad.pad_params.nwrow = 1; /* one row of 16 witness slots < 2 k (m+1) = 30 pad entries */
     bad.pad_params.npad = 48;
