@@ -13,7 +13,7 @@
  * Transcript: absorbs m, k and S first ("sumcheck.shape", "sumcheck.claim"), then each
  * round's values before drawing its challenge. Soundness error <= k*m/|F_p2| = k*m*2^-128.
  * This layer sends round values in the clear: zero knowledge comes from the padding layer
- * above it (Longfellow style, not built yet), which sends h_j - pad_j instead.
+ * above it (zk/zksumcheck.h, Longfellow style), which sends h_j - pad_j instead.
  */
 #ifndef APEX_ZK_SUMCHECK_H
 #define APEX_ZK_SUMCHECK_H
