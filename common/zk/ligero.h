@@ -166,7 +166,8 @@ typedef struct apex_ligero_commitment apex_ligero_commitment;
 int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const char **reason);
 
 /* Source of witness rows: writes the BLOCK - npad witness values (canonical) of row i to out.
- * It is called again for every proof and must return the same values each time. */
+ * It is called again for every proof and must return the same values each time, and it may
+ * be called from APEX_ZK_THREADS threads at once (for different rows). */
 typedef int (*apex_ligero_row_fn)(void *ctx, size_t row, apex_gl *out);
 
 /* Commit to rows produced on demand. Nothing of size O(witness) is kept: pads are
