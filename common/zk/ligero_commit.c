@@ -26,14 +26,6 @@
 
 /* ---------------------------------------------------------------- parallel helper */
 
-typedef struct par_job {
-    void (*fn)(struct par_job *); /* the work on [lo, hi) */
-    size_t lo;                    /* first index of the slice */
-    size_t hi;                    /* one past the last */
-    void *arg;                    /* shared, read-only context (outputs disjoint per slice) */
-    int rc;                       /* APEX_OK or the slice's first error */
-} par_job;
-
 static void *par_entry(void *a)
 {
     par_job *j = a;
@@ -43,14 +35,14 @@ static void *par_entry(void *a)
 
 /* Run fn over [0, n) in APEX_ZK_THREADS slices: slice 0 here, the others on new threads (or
  * here when a thread cannot be created). */
-static int par_run(void (*fn)(par_job *), void *arg, size_t n)
+int ligero_par_run(void (*fn)(par_job *), void *arg, size_t n)
 {
     enum { T = APEX_ZK_THREADS };
     par_job jobs[T];
     pthread_t th[T];
     int started[T] = {0};
     for (size_t i = 0; i < T; i++)
-        jobs[i] = (par_job){fn, n * i / T, n * (i + 1) / T, arg, APEX_OK};
+        jobs[i] = (par_job){fn, n * i / T, n * (i + 1) / T, arg, APEX_OK, i};
     for (size_t i = 1; i < T; i++)
         started[i] =
             jobs[i].lo < jobs[i].hi && pthread_create(&th[i], NULL, par_entry, &jobs[i]) == 0;
@@ -225,12 +217,12 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs)
     rc = APEX_OK;
     for (s.r0 = 0; s.r0 < d->nrow && rc == APEX_OK; s.r0 += LIGERO_CHUNK_ROWS) {
         s.nr = d->nrow - s.r0 < LIGERO_CHUNK_ROWS ? d->nrow - s.r0 : LIGERO_CHUNK_ROWS;
-        rc = par_run(encode_chunk, &s, s.nr);
+        rc = ligero_par_run(encode_chunk, &s, s.nr);
         if (rc == APEX_OK)
-            rc = par_run(absorb_chunk, &s, d->nq);
+            rc = ligero_par_run(absorb_chunk, &s, d->nq);
     }
     if (rc == APEX_OK)
-        rc = par_run(finish_columns, &s, d->nq);
+        rc = ligero_par_run(finish_columns, &s, d->nq);
     for (size_t q = 0; q < d->nq && rc == APEX_OK; q++) /* the tree itself is not shared */
         rc = apex_merkle_set_leaf(c->tree, q, &s.leaves[q]);
     if (rc == APEX_OK)
@@ -277,7 +269,7 @@ int ligero_open_columns(const apex_ligero_commitment *c, const size_t *qidx, siz
                         apex_gl *cols)
 {
     open_arg a = {c, qidx, nreq, cols};
-    return par_run(extract_rows, &a, c->d.nrow);
+    return ligero_par_run(extract_rows, &a, c->d.nrow);
 }
 
 /* ---------------------------------------------------------------- objects */

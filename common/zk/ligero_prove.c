@@ -116,16 +116,76 @@ static int tensor_row(const apex_ligero_commitment *ck, size_t k, size_t i,
     return any;
 }
 
-/* One pass over the regenerated rows of every commitment: ldt += u_g p_g (coefficients)
- * and dot += r_g p_g (values on H_D), each r_g built when its row comes up (O(BLOCK)
- * memory) and skipped when the row carries no constraint weight. ldt and dot start as
- * the masks ILDT and IDOT. */
-static int ldt_dot_pass(apex_ligero_commitment *const *cs, size_t n,
+/* Shared context of the LDT/dot pass. */
+typedef struct ld_arg {
+    apex_ligero_commitment *const *cs;   /* the commitments */
+    const ligero_layout *lay;            /* their row offsets */
+    const apex_ligero_commitment *eph;   /* the masking commitment (plans, sizes) */
+    const apex_ligero_constraints *cons; /* tensor claims */
+    const apex_gl2 *u;                   /* [rows] LDT challenges */
+    const apex_gl2 *beta;                /* [ntensor] tensor challenges */
+    const ligero_contrib *cb;            /* sparse contributions sorted by row */
+    size_t ncb;                          /* their count */
+    apex_gl2 *ldt_part[APEX_ZK_THREADS]; /* [BLOCK] per-slice LDT sums */
+    apex_gl2 *dot_part[APEX_ZK_THREADS]; /* [DBLOCK] per-slice dot sums */
+} ld_arg;
+
+/* Rows [lo, hi) of the concatenation: ldt += u_g p_g (coefficients) and dot += r_g p_g
+ * (values on H_D), each r_g built when its row comes up and skipped when the row carries
+ * no constraint weight. Partial sums per slice; field addition makes the total exact. */
+static void ld_slice(par_job *j)
+{
+    ld_arg *a = j->arg;
+    size_t db = a->eph->d.dblock, block = a->eph->d.block, pos = 0, k = 0;
+    apex_gl *tmp = apex_calloc_n(db, sizeof *tmp), *x = apex_calloc_n(db, sizeof *x);
+    apex_gl *y = apex_calloc_n(db, sizeof *y), *zz = apex_calloc_n(db, sizeof *zz);
+    apex_gl2 *r = apex_calloc_n(block, sizeof *r);
+    apex_gl2 *ldt = apex_calloc_n(block, sizeof *ldt), *dot = apex_calloc_n(db, sizeof *dot);
+    j->rc = tmp && x && y && zz && r && ldt && dot ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t g = j->lo; g < j->hi && j->rc == APEX_OK; g++) {
+        while (g >= a->lay->r_off[k + 1])
+            k++;
+        size_t i = g - a->lay->r_off[k];
+        if ((j->rc = ligero_row_coef(a->cs[k], i, tmp)) != APEX_OK) /* p_g's coefficients */
+            break;
+        for (size_t q = 0; q < block; q++)
+            ldt[q] = apex_gl2_add(ldt[q], apex_gl2_mul_gl(a->u[g], tmp[q]));
+        memset(r, 0, block * sizeof *r);
+        int any = ligero_row_weights(a->cb, a->ncb, &pos, g, r);
+        any |= tensor_row(a->cs[k], k, i, a->cons, a->beta, r);
+        if (!any)
+            continue;                           /* r_g = 0 */
+        apex_ntt_forward(a->eph->plans.d, tmp); /* p_g on H_D */
+        ligero_interp_b(&a->eph->plans, r, block, zz);
+        for (int c = 0; c < 2; c++) {
+            apex_gl *v = c ? y : x; /* coordinate c of r_g on H_D */
+            memset(v, 0, db * sizeof *v);
+            for (size_t q = 0; q < block; q++)
+                v[q] = c ? r[q].c1 : r[q].c0;
+            apex_ntt_forward(a->eph->plans.d, v);
+        }
+        for (size_t h = 0; h < db; h++)
+            dot[h] = apex_gl2_add(dot[h], apex_gl2_mul_gl(apex_gl2_make(x[h], y[h]), tmp[h]));
+    }
+    if (tmp)
+        OPENSSL_cleanse(tmp, db * sizeof *tmp);
+    free(tmp);
+    free(x);
+    free(y);
+    free(zz);
+    free(r);
+    a->ldt_part[j->slice] = ldt;
+    a->dot_part[j->slice] = dot;
+}
+
+/* ldt = ILDT + sum_g u_g p_g and dot = IDOT + sum_g r_g p_g over every row of every
+ * commitment, the rows split over the threads. */
+static int ldt_dot_pass(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t n,
                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
                         const apex_gl2 *u, const apex_gl2 *beta, const ligero_contrib *cb,
                         size_t ncb, prove_scratch *s, apex_gl2 *ldt, apex_gl2 *dot)
 {
-    size_t db = eph->d.dblock, block = eph->d.block, g = 0, pos = 0;
+    size_t db = eph->d.dblock, block = eph->d.block;
     const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
     for (size_t j = 0; j < block; j++)
         ldt[j] = apex_gl2_make(l0[j], l1[j]);
@@ -133,35 +193,17 @@ static int ldt_dot_pass(apex_ligero_commitment *const *cs, size_t n,
     row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
     for (size_t h = 0; h < db; h++)
         dot[h] = apex_gl2_make(s->x[h], s->y[h]);
-    for (size_t k = 0; k < n; k++) {
-        for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
-            int rc = ligero_row_coef(cs[k], i, s->tmp); /* p_g's coefficients */
-            if (rc != APEX_OK)
-                return rc;
-            for (size_t j = 0; j < block; j++)
-                ldt[j] = apex_gl2_add(ldt[j], apex_gl2_mul_gl(u[g], s->tmp[j]));
-            apex_gl2 *r = s->row;
-            memset(r, 0, block * sizeof *r);
-            int any = ligero_row_weights(cb, ncb, &pos, g, r);
-            any |= tensor_row(cs[k], k, i, cons, beta, r);
-            if (!any)
-                continue;                           /* r_g = 0 */
-            apex_ntt_forward(eph->plans.d, s->tmp); /* p_g on H_D */
-            ligero_interp_b(&eph->plans, r, block, s->z);
-            for (int c = 0; c < 2; c++) {
-                apex_gl *v = c ? s->y : s->x; /* coordinate c of r_g on H_D */
-                memset(v, 0, db * sizeof *v);
-                for (size_t j = 0; j < block; j++)
-                    v[j] = c ? r[j].c1 : r[j].c0;
-                apex_ntt_forward(eph->plans.d, v);
-            }
-            for (size_t h = 0; h < db; h++) {
-                apex_gl2 rp = apex_gl2_mul_gl(apex_gl2_make(s->x[h], s->y[h]), s->tmp[h]);
-                dot[h] = apex_gl2_add(dot[h], rp);
-            }
-        }
+    ld_arg a = {cs, lay, eph, cons, u, beta, cb, ncb, {NULL}, {NULL}};
+    int rc = ligero_par_run(ld_slice, &a, lay->r_off[n]);
+    for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
+        for (size_t j = 0; rc == APEX_OK && a.ldt_part[t] && j < block; j++)
+            ldt[j] = apex_gl2_add(ldt[j], a.ldt_part[t][j]);
+        for (size_t h = 0; rc == APEX_OK && a.dot_part[t] && h < db; h++)
+            dot[h] = apex_gl2_add(dot[h], a.dot_part[t][h]);
+        free(a.ldt_part[t]);
+        free(a.dot_part[t]);
     }
-    return APEX_OK;
+    return rc;
 }
 
 /* Values on H_D of global row g of the concatenation, regenerated into out[DBLOCK]. */
@@ -323,8 +365,8 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
     *reason = "ligero: row source failed";
     if (rc != APEX_OK ||
-        (rc = ldt_dot_pass(cs, n, eph, cons, s.u, s.beta, s.cb, s.ncb, &s, out->ldt, out->dot)) !=
-            APEX_OK ||
+        (rc = ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, &s, out->ldt,
+                           out->dot)) != APEX_OK ||
         (nquad && (rc = quad_response(cs, &lay, eph, cons, qpad, &s, out->quad)) != APEX_OK))
         goto done;
     *reason = "ligero: transcript failure";
