@@ -8,26 +8,11 @@
 
 #include "zk/ligero_impl.h"
 #include "zk/mle.h"
+#include "zk/zksumcheck_impl.h"
 
 /* Patterns of the product rows: X[4p + s] = V[2 f1 + sx[s]], Y[4p + s] = V[2 f2 + sy[s]]
  * give Z = [ac, bd, ad, bc] for V_f1 = a + b x, V_f2 = c + d x. */
 static const size_t sx[4] = {0, 1, 0, 1}, sy[4] = {0, 1, 1, 0};
-/* Slots per product, rows of C_eval used (V row plus X, Y, Z). */
-#define PROD_SLOTS 4u
-#define EVAL_ROWS  4u
-
-struct apex_zksc_prover {
-    apex_zksc_shape sh;                        /* public shape */
-    unsigned m;                                /* degree of the sum of products */
-    apex_ligero_commitment *c_pad;             /* the pads' commitment */
-    apex_hash root_pad;                        /* its root */
-    apex_gl2 *pads;                            /* [k][m+1] the pads (secret) */
-    apex_gl2 *rounds;                          /* [k][m+1] padded round values */
-    apex_gl2 r[APEX_MLE_MAX_VARS];             /* the challenges */
-    apex_gl2 finals[APEX_SUMCHECK_MAX_TABLES]; /* f~_t(r) */
-    apex_rng *test_rng;                        /* seeded generator for tests, or NULL */
-    apex_gl2 claim;                            /* the claimed sum S */
-};
 
 /* Committed factors of term i (at most two are allowed) and how many there are. */
 static unsigned committed_of(const apex_zksc_shape *sh, size_t i, unsigned com[2])
@@ -64,8 +49,8 @@ static apex_gl2 public_part(const apex_zksc_shape *sh, size_t i, const apex_gl2 
 }
 
 /* Checks the shape; writes the degree and the two commitments' dims. */
-static int shape_check(const apex_zksc_shape *sh, unsigned *m, apex_ligero_dims *dp,
-                       apex_ligero_dims *de, const char **reason)
+int zksc_shape_check(const apex_zksc_shape *sh, unsigned *m, apex_ligero_dims *dp,
+                     apex_ligero_dims *de, const char **reason)
 {
     *m = sh->terms ? apex_sumcheck_terms_degree(sh->terms, sh->nterms, sh->ntab) : 0;
     if (*m < 1 || sh->k < 1 || sh->k > APEX_MLE_MAX_VARS ||
@@ -95,19 +80,7 @@ static int shape_check(const apex_zksc_shape *sh, unsigned *m, apex_ligero_dims 
 
 /* ---------------------------------------------------------------- constraints */
 
-/* The constraint system of both sides, with its owned arrays. */
-typedef struct zk_cons {
-    apex_ligero_xterm *xt;        /* all F_p2 sparse terms, shared out to the claims */
-    size_t nxt;                   /* terms used */
-    apex_ligero_tensor *tn;       /* [k + 1 + ncommitted] claims */
-    apex_gl2 *tval;               /* their values */
-    size_t ntn;                   /* claims used */
-    apex_ligero_term *copies;     /* [16 per product] X, Y copy constraints (base) */
-    apex_ligero_quad quad;        /* Z = X * Y */
-    apex_ligero_constraints cons; /* the view handed to Ligero */
-} zk_cons;
-
-static void zk_cons_free(zk_cons *z)
+void zksc_cons_free(zk_cons *z)
 {
     free(z->xt);
     free(z->tn);
@@ -161,9 +134,9 @@ static apex_gl2 final_terms(const apex_zksc_shape *sh, const apex_gl2 *pubvals, 
 
 /* w_pad, w_eval: where C_pad and C_eval start in the concatenated witness; r_eval: C_eval's
  * first row among the concatenated rows; wr_eval: its witness slots per row. */
-static int build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex_gl2 *rounds,
-                 const apex_gl2 *r, const apex_zksc_view *views, const apex_gl2 *pubvals,
-                 size_t w_pad, size_t w_eval, size_t r_eval, size_t wr_eval, zk_cons *z)
+int zksc_build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex_gl2 *rounds,
+               const apex_gl2 *r, const apex_zksc_view *views, const apex_gl2 *pubvals,
+               size_t w_pad, size_t w_eval, size_t r_eval, size_t wr_eval, zk_cons *z)
 {
     unsigned k = sh->k, nc = sh->ncommitted;
     size_t npairs = pair_count(sh);
@@ -174,7 +147,7 @@ static int build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const ap
     z->tval = apex_calloc_n(k + 1 + nc, sizeof *z->tval);
     z->copies = apex_calloc_n(npairs ? 4 * PROD_SLOTS * npairs : 1, sizeof *z->copies);
     if (!z->xt || !z->tn || !z->tval || !z->copies) {
-        zk_cons_free(z);
+        zksc_cons_free(z);
         return APEX_ERR_NOMEM;
     }
     const apex_gl2 one = apex_gl2_from_gl(1);
@@ -256,7 +229,7 @@ static int offsets(const apex_ligero_params *data_ps, size_t ndata, const apex_z
     }
     apex_ligero_dims dp, de;
     unsigned m;
-    if (shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
+    if (zksc_shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
         return APEX_ERR_INVALID;
     *w_pad = w;
     *w_eval = w + dp.nw;
@@ -320,7 +293,7 @@ int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_g
     *out = NULL;
     apex_ligero_dims dp, de;
     unsigned m;
-    if (shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
+    if (zksc_shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
         return APEX_ERR_INVALID;
     size_t np = (size_t)sh->k * (m + 1);
     apex_zksc_prover *p = calloc(1, sizeof *p);
@@ -362,6 +335,34 @@ fail:
     return rc;
 }
 
+int zksc_commit_eval(const apex_zksc_prover *p, size_t wr_eval, apex_ligero_commitment **c_eval,
+                     apex_hash *root, const char **reason)
+{
+    const apex_zksc_shape *sh = &p->sh;
+    apex_gl *ev = apex_calloc_n(EVAL_ROWS * wr_eval, sizeof *ev);
+    if (!ev)
+        return APEX_ERR_NOMEM;
+    for (unsigned s = 0; s < sh->ncommitted; s++) { /* V_t in row 0 */
+        ev[2 * s] = p->finals[s].c0;
+        ev[2 * s + 1] = p->finals[s].c1;
+    }
+    unsigned com[2];
+    for (size_t i = 0, q = 0; i < sh->nterms; i++) { /* product rows 1..3 of two-table terms */
+        if (committed_of(sh, i, com) != 2)
+            continue;
+        for (size_t j = 0; j < PROD_SLOTS; j++, q++) {
+            ev[wr_eval + q] = ev[2 * com[0] + sx[j]];
+            ev[2 * wr_eval + q] = ev[2 * com[1] + sy[j]];
+            ev[3 * wr_eval + q] = apex_gl_mul(ev[wr_eval + q], ev[2 * wr_eval + q]);
+        }
+    }
+    *c_eval =
+        apex_ligero_commit(&sh->eval_params, ev, EVAL_ROWS * wr_eval, p->test_rng, root, reason);
+    OPENSSL_cleanse(ev, EVAL_ROWS * wr_eval * sizeof *ev);
+    free(ev);
+    return *c_eval ? APEX_OK : APEX_ERR_NOMEM;
+}
+
 int apex_zksc_prove_finish(apex_zksc_prover **pp, apex_transcript *t,
                            apex_ligero_commitment *const *data, size_t ndata,
                            const apex_zksc_view *views, const apex_gl2 *pubvals,
@@ -378,52 +379,30 @@ int apex_zksc_prove_finish(apex_zksc_prover **pp, apex_transcript *t,
     size_t w_pad, w_eval, r_eval, wr_eval;
     for (size_t i = 0; i < ndata && i < APEX_ZKSC_MAX_DATA; i++)
         ps[i] = data[i]->p;
-    apex_gl *ev = NULL;
     int rc = offsets(ps, ndata, sh, &w_pad, &w_eval, &r_eval, &wr_eval, reason);
     if (rc == APEX_OK)
         rc = views_ok(sh, views, ndata, reason);
     if (rc != APEX_OK)
         goto done;
-    /* C_eval: V_t in row 0, product rows 1..3 */
-    rc = APEX_ERR_NOMEM;
-    if (!(ev = apex_calloc_n(EVAL_ROWS * wr_eval, sizeof *ev)))
-        goto done;
-    for (unsigned s = 0; s < sh->ncommitted; s++) {
-        ev[2 * s] = p->finals[s].c0;
-        ev[2 * s + 1] = p->finals[s].c1;
-    }
-    unsigned com[2];
-    for (size_t i = 0, q = 0; i < sh->nterms; i++) { /* product slots of two-table terms */
-        if (committed_of(sh, i, com) != 2)
-            continue;
-        for (size_t j = 0; j < PROD_SLOTS; j++, q++) {
-            ev[wr_eval + q] = ev[2 * com[0] + sx[j]];
-            ev[2 * wr_eval + q] = ev[2 * com[1] + sy[j]];
-            ev[3 * wr_eval + q] = apex_gl_mul(ev[wr_eval + q], ev[2 * wr_eval + q]);
-        }
-    }
-    apex_ligero_commitment *c_eval = apex_ligero_commit(&sh->eval_params, ev, EVAL_ROWS * wr_eval,
-                                                        p->test_rng, &out->root_eval, reason);
-    OPENSSL_cleanse(ev, EVAL_ROWS * wr_eval * sizeof *ev);
-    if (!c_eval)
+    apex_ligero_commitment *c_eval = NULL;
+    if ((rc = zksc_commit_eval(p, wr_eval, &c_eval, &out->root_eval, reason)) != APEX_OK)
         goto done;
     out->root_pad = p->root_pad;
     out->rounds = p->rounds;
     p->rounds = NULL;
     zk_cons z;
     if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_eval", out->root_eval.b, 32)) == APEX_OK &&
-        (rc = build(sh, p->m, p->claim, out->rounds, p->r, views, pubvals, w_pad, w_eval, r_eval,
-                    wr_eval, &z)) == APEX_OK) {
+        (rc = zksc_build(sh, p->m, p->claim, out->rounds, p->r, views, pubvals, w_pad, w_eval,
+                         r_eval, wr_eval, &z)) == APEX_OK) {
         for (size_t i = 0; i < ndata; i++)
             all[i] = data[i];
         all[ndata] = p->c_pad;
         all[ndata + 1] = c_eval;
         rc = apex_ligero_prove(all, ndata + 2, t, &z.cons, p->test_rng, &out->lig, reason);
-        zk_cons_free(&z);
+        zksc_cons_free(&z);
     }
     apex_ligero_commitment_destroy(&c_eval);
 done:
-    free(ev);
     apex_zksc_prover_destroy(pp);
     if (rc != APEX_OK)
         apex_zksc_proof_free(out);
@@ -447,7 +426,7 @@ int apex_zksc_verify_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_
         reason = &dummy;
     apex_ligero_dims dp, de;
     unsigned m;
-    if (shape_check(sh, &m, &dp, &de, reason) != APEX_OK || !pf->rounds) {
+    if (zksc_shape_check(sh, &m, &dp, &de, reason) != APEX_OK || !pf->rounds) {
         *reason = "zksc: malformed proof or shape";
         return APEX_ERR_REJECTED;
     }
@@ -474,7 +453,7 @@ int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_
     unsigned m;
     if (offsets(data_ps, ndata, sh, &w_pad, &w_eval, &r_eval, &wr_eval, reason) != APEX_OK ||
         views_ok(sh, views, ndata, reason) != APEX_OK || !pf->rounds ||
-        shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
+        zksc_shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
         return APEX_ERR_REJECTED;
     apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
     apex_hash roots[APEX_LIGERO_MAX_COMMITS];
@@ -490,75 +469,14 @@ int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_
     if (rc != APEX_OK)
         return rc;
     zk_cons z;
-    if ((rc = build(sh, m, claim, pf->rounds, r, views, pubvals, w_pad, w_eval, r_eval, wr_eval,
-                    &z)) != APEX_OK)
+    if ((rc = zksc_build(sh, m, claim, pf->rounds, r, views, pubvals, w_pad, w_eval, r_eval,
+                         wr_eval, &z)) != APEX_OK)
         return rc;
     apex_gl *zeros = apex_calloc_n(z.cons.nlin ? z.cons.nlin : 1, sizeof *zeros); /* copies */
     rc = zeros
              ? apex_ligero_verify(ps, roots, ndata + 2, t, &z.cons, zeros, z.tval, &pf->lig, reason)
              : APEX_ERR_NOMEM;
     free(zeros);
-    zk_cons_free(&z);
+    zksc_cons_free(&z);
     return rc;
-}
-
-/* ---------------------------------------------------------------- encoding */
-
-/* Degree of the shape's sum of products (the shape is checked by the callers first). */
-static unsigned zksc_degree(const apex_zksc_shape *sh)
-{
-    return apex_sumcheck_terms_degree(sh->terms, sh->nterms, sh->ntab);
-}
-
-/* The Ligero shapes of the joint proof: data..., C_pad, C_eval. */
-static int joint_params(const apex_zksc_shape *sh, const apex_ligero_params *data_ps, size_t ndata,
-                        apex_ligero_params *ps)
-{
-    apex_ligero_dims dp, de;
-    const char *why;
-    unsigned m;
-    if (ndata > APEX_ZKSC_MAX_DATA || shape_check(sh, &m, &dp, &de, &why) != APEX_OK)
-        return APEX_ERR_INVALID;
-    for (size_t i = 0; i < ndata; i++)
-        ps[i] = data_ps[i];
-    ps[ndata] = sh->pad_params;
-    ps[ndata + 1] = sh->eval_params;
-    return APEX_OK;
-}
-
-int apex_zksc_proof_encode(const apex_zksc_shape *sh, const apex_ligero_params *data_ps,
-                           size_t ndata, const apex_zksc_proof *pf, apex_enc_writer *w)
-{
-    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
-    int rc = joint_params(sh, data_ps, ndata, ps);
-    if (rc == APEX_OK)
-        rc = apex_enc_put_hash(w, &pf->root_pad);
-    if (rc == APEX_OK)
-        rc = apex_enc_put_hash(w, &pf->root_eval);
-    if (rc == APEX_OK)
-        rc = apex_enc_put_gl2_vec(w, pf->rounds, (size_t)sh->k * (zksc_degree(sh) + 1));
-    if (rc == APEX_OK)
-        rc = apex_ligero_proof_encode(ps, ndata + 2, &pf->lig, w);
-    return rc;
-}
-
-int apex_zksc_proof_decode(const apex_zksc_shape *sh, const apex_ligero_params *data_ps,
-                           size_t ndata, apex_enc_reader *r, apex_zksc_proof *pf)
-{
-    memset(pf, 0, sizeof *pf);
-    apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS];
-    int rc = joint_params(sh, data_ps, ndata, ps);
-    if (rc != APEX_OK)
-        return rc;
-    size_t nr = (size_t)sh->k * (zksc_degree(sh) + 1);
-    if (!(pf->rounds = apex_calloc_n(nr, sizeof *pf->rounds)))
-        return APEX_ERR_NOMEM;
-    if ((rc = apex_enc_get_hash(r, &pf->root_pad)) != APEX_OK ||
-        (rc = apex_enc_get_hash(r, &pf->root_eval)) != APEX_OK ||
-        (rc = apex_enc_get_gl2_vec_exact(r, pf->rounds, nr)) != APEX_OK ||
-        (rc = apex_ligero_proof_decode(ps, ndata + 2, r, &pf->lig)) != APEX_OK) {
-        apex_zksc_proof_free(pf);
-        return rc;
-    }
-    return APEX_OK;
 }

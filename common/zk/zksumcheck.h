@@ -27,6 +27,7 @@
 #ifndef APEX_ZK_ZKSUMCHECK_H
 #define APEX_ZK_ZKSUMCHECK_H
 
+#include "zk/cbuild.h"
 #include "zk/ligero.h"
 #include "zk/sumcheck.h"
 
@@ -91,6 +92,23 @@ int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_
                             size_t ndata, const apex_zksc_view *views, const apex_gl2 *pubvals,
                             const apex_gl2 *r, const apex_zksc_proof *pf, const char **reason);
 void apex_zksc_proof_free(apex_zksc_proof *pf);
+
+/* Composition into a larger joint proof (one Ligero proof for the whole statement). The
+ * prover runs apex_zksc_prove_rounds, then apex_zksc_prove_eval, which commits C_eval,
+ * absorbs its root and hands C_pad and C_eval over (the caller lists them in the joint
+ * proof and destroys them); both sides then add the checks with apex_zksc_emit. pf->lig is
+ * left empty: the caller's joint proof replaces it. The verifier calls
+ * apex_zksc_verify_rounds, then apex_zksc_verify_eval, then apex_zksc_emit. */
+int apex_zksc_prove_eval(apex_zksc_prover **p, apex_transcript *t, apex_ligero_commitment **c_pad,
+                         apex_ligero_commitment **c_eval, apex_zksc_proof *out,
+                         const char **reason);
+int apex_zksc_verify_eval(apex_transcript *t, const apex_zksc_proof *pf);
+/* ps[0..n) is the joint proof's commitment list, with C_pad at ipad and C_eval at ieval;
+ * views name commitments of that list. Adds the constraints and their values to b. */
+int apex_zksc_emit(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *rounds,
+                   const apex_gl2 *r, const apex_zksc_view *views, const apex_gl2 *pubvals,
+                   const apex_ligero_params *ps, size_t n, size_t ipad, size_t ieval,
+                   apex_cbuild *b, const char **reason);
 
 /* Canonical encoding: root_pad, root_eval, the k (m+1) rounds, then the Ligero proof over
  * (data..., C_pad, C_eval). Decoding checks every length against the shapes. */
