@@ -106,13 +106,23 @@ static void cons_free(lu_cons *z)
     free(z->ones);
     free(z->x2);
     free(z->x3);
+    memset(z, 0, sizeof *z); /* safe to free twice */
 }
 
-static int build(const lu_ctx *c, lu_cons *z)
+/* Where C_a, C_m and C_h sit in the joint proof's concatenation. */
+typedef struct lu_place {
+    size_t r_a; /* first row of C_a */
+    size_t w_m; /* first witness index of C_m */
+    size_t w_h; /* first witness index of C_h */
+    size_t r_h; /* first row of C_h */
+    size_t ih;  /* C_h's index in the commitment list */
+} lu_place;
+
+static int build(const lu_ctx *c, const lu_place *pl, lu_cons *z)
 {
     memset(z, 0, sizeof *z);
     size_t na = c->da.nrow, nh = c->dh.nrow, wr = c->da.wr, T = c->T;
-    size_t w_m = c->da.nw, w_h = w_m + c->dm.nw, r_h = na + c->dm.nrow;
+    size_t w_m = pl->w_m, w_h = pl->w_h, r_h = pl->r_h;
     z->quads = apex_calloc_n(2 * na, sizeof *z->quads);
     z->row1 = apex_calloc_n(nh, sizeof *z->row1);
     z->row3 = apex_calloc_n(nh, sizeof *z->row3);
@@ -126,8 +136,8 @@ static int build(const lu_ctx *c, lu_cons *z)
     const apex_gl2 x = apex_gl2_make(0, 1), one = apex_gl2_from_gl(1);
     apex_gl2 ssum = apex_gl2_from_gl(0), rsum = apex_gl2_from_gl(0);
     for (size_t r = 0; r < na; r++) {
-        z->quads[2 * r] = (apex_ligero_quad){r, r_h + 4 * r, r_h + 4 * r + 2};
-        z->quads[2 * r + 1] = (apex_ligero_quad){r, r_h + 4 * r + 1, r_h + 4 * r + 3};
+        z->quads[2 * r] = (apex_ligero_quad){pl->r_a + r, r_h + 4 * r, r_h + 4 * r + 2};
+        z->quads[2 * r + 1] = (apex_ligero_quad){pl->r_a + r, r_h + 4 * r + 1, r_h + 4 * r + 3};
         apex_gl2 sx = apex_gl2_mul(c->sigma[r], c->X); /* h X - (Z0 + x Z1) */
         z->row1[4 * r] = sx;
         z->row1[4 * r + 1] = apex_gl2_mul(sx, x);
@@ -150,10 +160,10 @@ static int build(const lu_ctx *c, lu_cons *z)
         z->x3[2 * t] = (apex_ligero_xterm){g0 + t, apex_gl2_neg(one)};
         z->x3[2 * t + 1] = (apex_ligero_xterm){g1 + t, apex_gl2_neg(x)};
     }
-    z->tn[0] = (apex_ligero_tensor){2, z->row1, c->rho, NULL, 0};
+    z->tn[0] = (apex_ligero_tensor){pl->ih, z->row1, c->rho, NULL, 0};
     z->tval[0] = apex_gl2_mul(ssum, rsum);
     z->tn[1] = (apex_ligero_tensor){0, NULL, NULL, z->x2, 3 * T};
-    z->tn[2] = (apex_ligero_tensor){2, z->row3, z->ones, z->x3, 2 * T};
+    z->tn[2] = (apex_ligero_tensor){pl->ih, z->row3, z->ones, z->x3, 2 * T};
     z->cons = (apex_ligero_constraints){NULL, 0, 0, z->quads, 2 * na, z->tn, 3};
     return APEX_OK;
 }
@@ -240,15 +250,14 @@ int apex_logup_prove(apex_transcript *t, const apex_logup_shape *sh, apex_ligero
     return logup_prove_impl(t, sh, ca, test_rng, 0, out, reason);
 }
 
-int logup_prove_impl(apex_transcript *t, const apex_logup_shape *sh, apex_ligero_commitment *ca,
-                     apex_rng *test_rng, int cheat, apex_logup_proof *out, const char **reason)
+/* Phase 1 of the prover: multiplicities, C_m, X, helpers, C_h, the batching. On success the
+ * caller owns *cm and *ch and c holds the challenges. */
+static int commit_phase(apex_transcript *t, const apex_logup_shape *sh, apex_ligero_commitment *ca,
+                        apex_rng *test_rng, int cheat, lu_ctx *c, apex_ligero_commitment **cm,
+                        apex_ligero_commitment **ch, apex_logup_proof *out, const char **reason)
 {
-    const char *dummy;
-    if (!reason)
-        reason = &dummy;
-    memset(out, 0, sizeof *out);
-    lu_ctx c;
-    int rc = shape_of(sh, &c, reason);
+    *cm = *ch = NULL;
+    int rc = shape_of(sh, c, reason);
     if (rc != APEX_OK)
         return rc;
     if (ca->p.log_block != sh->a_params.log_block || ca->p.npad != sh->a_params.npad ||
@@ -256,11 +265,10 @@ int logup_prove_impl(apex_transcript *t, const apex_logup_shape *sh, apex_ligero
         *reason = "logup: the commitment does not have the shape's parameters";
         return APEX_ERR_INVALID;
     }
-    size_t na = c.da.nrow, wr = c.da.wr, M = na * wr;
-    apex_gl *a = apex_calloc_n(M, sizeof *a), *m = apex_calloc_n(c.dm.nw, sizeof *m);
-    apex_gl *hw = apex_calloc_n(c.dh.nw, sizeof *hw), *row = apex_calloc_n(c.da.block, sizeof *row);
-    apex_ligero_commitment *cm = NULL, *ch = NULL;
-    lu_cons z = {0};
+    size_t na = c->da.nrow, wr = c->da.wr, M = na * wr;
+    apex_gl *a = apex_calloc_n(M, sizeof *a), *m = apex_calloc_n(c->dm.nw, sizeof *m);
+    apex_gl *hw = apex_calloc_n(c->dh.nw, sizeof *hw);
+    apex_gl *row = apex_calloc_n(c->da.block, sizeof *row);
     rc = APEX_ERR_NOMEM;
     *reason = "logup: out of memory";
     if (!a || !m || !hw || !row)
@@ -271,39 +279,144 @@ int logup_prove_impl(apex_transcript *t, const apex_logup_shape *sh, apex_ligero
             goto done;
         for (size_t s = 0; s < wr; s++) {
             a[r * wr + s] = row[ca->p.npad + s];
-            if (a[r * wr + s] < c.T)
+            if (a[r * wr + s] < c->T)
                 m[a[r * wr + s]]++; /* a value out of range is not counted: the sums differ */
         }
     }
     *reason = "logup: commitment or transcript failure";
     rc = APEX_ERR_NOMEM;
-    if (!(cm = apex_ligero_commit(&sh->m_params, m, c.T, test_rng, &out->root_m, reason)))
+    if (!(*cm = apex_ligero_commit(&sh->m_params, m, c->T, test_rng, &out->root_m, reason)))
         goto done;
-    if ((rc = draw_x(t, sh, &ca->root, &out->root_m, &c)) != APEX_OK ||
-        (rc = helpers(&c, a, m, hw, cheat)) != APEX_OK)
+    if ((rc = draw_x(t, sh, &ca->root, &out->root_m, c)) != APEX_OK ||
+        (rc = helpers(c, a, m, hw, cheat)) != APEX_OK)
         goto done;
     rc = APEX_ERR_NOMEM;
-    if (!(ch = apex_ligero_commit(&sh->h_params, hw, c.dh.nw, test_rng, &out->root_h, reason)))
+    if (!(*ch = apex_ligero_commit(&sh->h_params, hw, c->dh.nw, test_rng, &out->root_h, reason)))
         goto done;
-    if ((rc = draw_batching(t, &out->root_h, &c)) != APEX_OK || (rc = build(&c, &z)) != APEX_OK)
-        goto done;
-    apex_ligero_commitment *all[3] = {ca, cm, ch};
-    rc = apex_ligero_prove(all, 3, t, &z.cons, test_rng, &out->lig, reason);
+    rc = draw_batching(t, &out->root_h, c);
 done:
-    cons_free(&z);
-    ctx_free(&c);
     if (a)
         OPENSSL_cleanse(a, M * sizeof *a);
     if (hw)
-        OPENSSL_cleanse(hw, c.dh.nw * sizeof *hw);
+        OPENSSL_cleanse(hw, c->dh.nw * sizeof *hw);
     free(a);
     free(m);
     free(hw);
     free(row);
+    if (rc != APEX_OK) {
+        apex_ligero_commitment_destroy(cm);
+        apex_ligero_commitment_destroy(ch);
+    }
+    return rc;
+}
+
+int logup_prove_impl(apex_transcript *t, const apex_logup_shape *sh, apex_ligero_commitment *ca,
+                     apex_rng *test_rng, int cheat, apex_logup_proof *out, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset(out, 0, sizeof *out);
+    lu_ctx c;
+    lu_cons z = {0};
+    apex_ligero_commitment *cm = NULL, *ch = NULL;
+    int rc = commit_phase(t, sh, ca, test_rng, cheat, &c, &cm, &ch, out, reason);
+    if (rc == APEX_OK) {
+        lu_place pl = {0, c.da.nw, c.da.nw + c.dm.nw, c.da.nrow + c.dm.nrow, 2};
+        rc = build(&c, &pl, &z);
+    }
+    if (rc == APEX_OK) {
+        apex_ligero_commitment *all[3] = {ca, cm, ch};
+        rc = apex_ligero_prove(all, 3, t, &z.cons, test_rng, &out->lig, reason);
+    }
+    cons_free(&z);
+    ctx_free(&c);
     apex_ligero_commitment_destroy(&cm);
     apex_ligero_commitment_destroy(&ch);
     if (rc != APEX_OK)
         apex_logup_proof_free(out);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- composition */
+
+struct apex_logup_state {
+    lu_ctx c; /* shapes and challenges of one range check */
+};
+
+void apex_logup_state_destroy(apex_logup_state **st)
+{
+    if (!st || !*st)
+        return;
+    ctx_free(&(*st)->c);
+    free(*st);
+    *st = NULL;
+}
+
+int apex_logup_prove_commit(apex_transcript *t, const apex_logup_shape *sh,
+                            apex_ligero_commitment *ca, apex_rng *test_rng,
+                            apex_ligero_commitment **cm, apex_ligero_commitment **ch,
+                            apex_logup_proof *out, apex_logup_state **st, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset(out, 0, sizeof *out);
+    if (!(*st = calloc(1, sizeof **st)))
+        return APEX_ERR_NOMEM;
+    int rc = commit_phase(t, sh, ca, test_rng, 0, &(*st)->c, cm, ch, out, reason);
+    if (rc != APEX_OK)
+        apex_logup_state_destroy(st);
+    return rc;
+}
+
+int apex_logup_verify_draw(apex_transcript *t, const apex_logup_shape *sh, const apex_hash *root_a,
+                           const apex_logup_proof *pf, apex_logup_state **st, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    if (!(*st = calloc(1, sizeof **st)))
+        return APEX_ERR_NOMEM;
+    lu_ctx *c = &(*st)->c;
+    int rc = shape_of(sh, c, reason);
+    if (rc == APEX_OK)
+        rc = draw_x(t, sh, root_a, &pf->root_m, c);
+    if (rc == APEX_OK)
+        rc = draw_batching(t, &pf->root_h, c);
+    if (rc != APEX_OK)
+        apex_logup_state_destroy(st);
+    return rc == APEX_ERR_INVALID ? APEX_ERR_REJECTED : rc;
+}
+
+int apex_logup_emit(const apex_logup_state *st, const apex_ligero_params *ps, size_t n, size_t ia,
+                    size_t im, size_t ih, apex_cbuild *b, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    const lu_ctx *c = &st->c;
+    size_t w_off[APEX_LIGERO_MAX_COMMITS + 1], r_off[APEX_LIGERO_MAX_COMMITS + 1];
+    if (n > APEX_LIGERO_MAX_COMMITS || ia >= n || im >= n || ih >= n || ia == im || ia == ih ||
+        im == ih || apex_cbuild_layout(ps, n, w_off, r_off) != APEX_OK ||
+        ps[ia].nwrow != c->da.nrow || ps[ih].nwrow != c->dh.nrow || ps[im].nwrow != c->dm.nrow) {
+        *reason = "logup: C_a, C_m or C_h not where the commitment list says";
+        return APEX_ERR_INVALID;
+    }
+    lu_place pl = {r_off[ia], w_off[im], w_off[ih], r_off[ih], ih};
+    lu_cons z;
+    int rc = build(c, &pl, &z);
+    if (rc != APEX_OK)
+        return rc; /* build freed what it had */
+    for (size_t i = 0; i < z.cons.nquad && rc == APEX_OK; i++)
+        rc = apex_cbuild_quad(b, z.quads[i].x, z.quads[i].y, z.quads[i].z);
+    for (size_t i = 0; i < 3 && rc == APEX_OK; i++) {
+        const apex_ligero_tensor *tn = &z.tn[i];
+        size_t nrow = tn->row_w ? c->dh.nrow : 0, nslot = tn->row_w ? c->da.wr : 0;
+        rc = apex_cbuild_tensor(b, tn->commit, tn->row_w, nrow, tn->slot_w, nslot, tn->terms,
+                                tn->nterms, z.tval[i]);
+    }
+    cons_free(&z);
     return rc;
 }
 
@@ -323,7 +436,7 @@ int apex_logup_verify(apex_transcript *t, const apex_logup_shape *sh, const apex
     if (rc == APEX_OK)
         rc = draw_batching(t, &pf->root_h, &c);
     if (rc == APEX_OK)
-        rc = build(&c, &z);
+        rc = build(&c, &(lu_place){0, c.da.nw, c.da.nw + c.dm.nw, c.da.nrow + c.dm.nrow, 2}, &z);
     if (rc == APEX_OK) {
         const apex_ligero_params ps[3] = {sh->a_params, sh->m_params, sh->h_params};
         const apex_hash roots[3] = {*root_a, pf->root_m, pf->root_h};

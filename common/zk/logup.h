@@ -19,6 +19,7 @@
 #ifndef APEX_ZK_LOGUP_H
 #define APEX_ZK_LOGUP_H
 
+#include "zk/cbuild.h"
 #include "zk/ligero.h"
 
 /* Widest table this module builds (2^16 entries: the T16 of the design). */
@@ -48,5 +49,21 @@ int apex_logup_prove(apex_transcript *t, const apex_logup_shape *sh, apex_ligero
 int apex_logup_verify(apex_transcript *t, const apex_logup_shape *sh, const apex_hash *root_a,
                       const apex_logup_proof *pf, const char **reason);
 void apex_logup_proof_free(apex_logup_proof *pf);
+
+/* Composition into one joint proof (see zk/cbuild.h). Prover: apex_logup_prove_commit
+ * commits C_m and C_h, runs the transcript steps and hands both commitments over (list them
+ * in the joint proof, destroy them after); pf->lig stays empty. Verifier:
+ * apex_logup_verify_draw replays the same steps. Both: apex_logup_emit adds the checks for
+ * the commitment list ps[0..n) with C_a, C_m, C_h at ia, im, ih. */
+typedef struct apex_logup_state apex_logup_state;
+int apex_logup_prove_commit(apex_transcript *t, const apex_logup_shape *sh,
+                            apex_ligero_commitment *ca, apex_rng *test_rng,
+                            apex_ligero_commitment **cm, apex_ligero_commitment **ch,
+                            apex_logup_proof *out, apex_logup_state **st, const char **reason);
+int apex_logup_verify_draw(apex_transcript *t, const apex_logup_shape *sh, const apex_hash *root_a,
+                           const apex_logup_proof *pf, apex_logup_state **st, const char **reason);
+int apex_logup_emit(const apex_logup_state *st, const apex_ligero_params *ps, size_t n, size_t ia,
+                    size_t im, size_t ih, apex_cbuild *b, const char **reason);
+void apex_logup_state_destroy(apex_logup_state **st);
 
 #endif /* APEX_ZK_LOGUP_H */

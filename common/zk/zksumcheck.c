@@ -86,6 +86,7 @@ void zksc_cons_free(zk_cons *z)
     free(z->tn);
     free(z->tval);
     free(z->copies);
+    memset(z, 0, sizeof *z); /* safe to free twice */
 }
 
 /* coef * Y for an F_p2 value Y stored at base witness entries (w, w + 1). */

@@ -12,6 +12,7 @@
 
 #include "core/core.h"
 #include "zk/cbuild.h"
+#include "zk/logup.h"
 #include "zk/mle.h"
 #include "zk/zksumcheck.h"
 
@@ -154,10 +155,98 @@ static void test_one_joint_proof(void **state)
     apex_ligero_commitment_destroy(&cw);
 }
 
+/* A range check joins the same kind of proof: delta[5] + 2^15 = L0 + 256 L1 with the byte
+ * limbs L0, L1 committed in C_l (with 62 more bytes), LogUp over C_l in T8, and the limb
+ * relation as a statement constraint, all in one joint proof over
+ * (C_w, C_l, C_m, C_h). A limb outside [0, 256) that still satisfies the relation is
+ * rejected. */
+static int range_run(int bad_limb)
+{
+    apex_rng rng;
+    apex_rng_seed(&rng, 122);
+    const apex_ligero_params pl = {6, 32, 12, 2};
+    const apex_logup_shape sh = {8, pl, {6, 32, 12, 8}, {6, 32, 12, 4 * 2 + 2 * 8}};
+    apex_gl delta[B], limbs[64];
+    for (size_t j = 0; j < B; j++)
+        delta[j] = apex_gl_from_i64((int64_t)apex_rng_below(&rng, 1u << 16) - (1 << 15));
+    for (size_t j = 0; j < 64; j++)
+        limbs[j] = apex_rng_below(&rng, 256);
+    uint64_t shifted = apex_gl_add(delta[5], 1u << 15); /* in [0, 2^16) */
+    limbs[0] = shifted & 255;
+    limbs[1] = shifted >> 8;
+    if (bad_limb) { /* L0 + 256 (L1 - 1) with L0 + 256 out of the table: same relation */
+        limbs[0] = limbs[0] + 256;
+        limbs[1] = apex_gl_sub(limbs[1], 1);
+    }
+    apex_hash roots[2];
+    apex_ligero_commitment *cw = apex_ligero_commit(&pd, delta, B, &rng, &roots[0], NULL);
+    apex_ligero_commitment *cl = apex_ligero_commit(&pl, limbs, 64, &rng, &roots[1], NULL);
+    const apex_ligero_params ps[4] = {pd, pl, sh.m_params, sh.h_params};
+    size_t w_off[5], r_off[5];
+    apex_cbuild_layout(ps, 4, w_off, r_off);
+    const size_t idx[3] = {w_off[1] + 0, w_off[1] + 1, w_off[0] + 5};
+    const apex_gl coef[3] = {1, 256, APEX_GL_P - 1};
+
+    /* prover */
+    apex_transcript *t = apex_transcript_new("test-joint-range");
+    apex_transcript_absorb_bytes(t, "root_w", roots[0].b, 32);
+    apex_ligero_commitment *cm = NULL, *ch = NULL;
+    apex_logup_proof lp;
+    apex_logup_state *st = NULL;
+    const char *why = NULL;
+    assert_int_equal(apex_logup_prove_commit(t, &sh, cl, &rng, &cm, &ch, &lp, &st, &why), APEX_OK);
+    apex_cbuild *b = apex_cbuild_new();
+    assert_int_equal(apex_logup_emit(st, ps, 4, 1, 2, 3, b, &why), APEX_OK);
+    assert_int_equal(apex_cbuild_linear(b, idx, coef, 3, 1u << 15), APEX_OK);
+    apex_ligero_constraints cons;
+    const apex_gl *lin_b;
+    const apex_gl2 *tval;
+    apex_cbuild_view(b, &cons, &lin_b, &tval);
+    apex_ligero_commitment *all[4] = {cw, cl, cm, ch};
+    apex_ligero_proof lig;
+    assert_int_equal(apex_ligero_prove(all, 4, t, &cons, &rng, &lig, &why), APEX_OK);
+    apex_transcript_destroy(&t);
+    apex_cbuild_destroy(&b);
+    apex_logup_state_destroy(&st);
+
+    /* verifier: C_l's root travels with the proof (a proof-time commitment) */
+    t = apex_transcript_new("test-joint-range");
+    apex_transcript_absorb_bytes(t, "root_w", roots[0].b, 32);
+    b = apex_cbuild_new();
+    int rc = apex_logup_verify_draw(t, &sh, &roots[1], &lp, &st, &why);
+    if (rc == APEX_OK)
+        rc = apex_logup_emit(st, ps, 4, 1, 2, 3, b, &why);
+    if (rc == APEX_OK)
+        rc = apex_cbuild_linear(b, idx, coef, 3, 1u << 15);
+    if (rc == APEX_OK) {
+        apex_cbuild_view(b, &cons, &lin_b, &tval);
+        const apex_hash r4[4] = {roots[0], roots[1], lp.root_m, lp.root_h};
+        rc = apex_ligero_verify(ps, r4, 4, t, &cons, lin_b, tval, &lig, &why);
+    }
+    apex_transcript_destroy(&t);
+    apex_cbuild_destroy(&b);
+    apex_logup_state_destroy(&st);
+    apex_ligero_proof_free(&lig);
+    apex_logup_proof_free(&lp);
+    apex_ligero_commitment_destroy(&cm);
+    apex_ligero_commitment_destroy(&ch);
+    apex_ligero_commitment_destroy(&cw);
+    apex_ligero_commitment_destroy(&cl);
+    return rc;
+}
+
+static void test_joint_with_range_check(void **state)
+{
+    (void)state;
+    assert_int_equal(range_run(0), APEX_OK);
+    assert_int_equal(range_run(1), APEX_ERR_REJECTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_joint_proof),
+        cmocka_unit_test(test_joint_with_range_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
