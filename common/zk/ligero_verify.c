@@ -365,8 +365,12 @@ int apex_ligero_proof_encode(const apex_ligero_params *ps, size_t n, const apex_
 {
     joint jt;
     const char *why;
-    if (joint_of(ps, n, &jt, &why) != APEX_OK || pf->ncommit != n)
-        return APEX_ERR_INVALID;
+    if (joint_of(ps, n, &jt, &why) != APEX_OK || pf->ncommit != n || !pf->ldt || !pf->dot ||
+        !pf->open || (pf->nquadv && !pf->quad))
+        return APEX_ERR_INVALID; /* wrong shape, or an empty proof (composition mode) */
+    for (size_t k = 0; k <= n; k++)
+        if (!pf->open[k].cols || !pf->open[k].salts || (pf->open[k].nsib && !pf->open[k].sib))
+            return APEX_ERR_INVALID;
     size_t nreq = ps[0].nreq;
     int rc = apex_enc_put_hash(w, &pf->eph_root);
     if (rc == APEX_OK)

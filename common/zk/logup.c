@@ -446,3 +446,29 @@ int apex_logup_verify(apex_transcript *t, const apex_logup_shape *sh, const apex
     ctx_free(&c);
     return rc;
 }
+
+/* ---------------------------------------------------------------- encoding */
+
+int apex_logup_proof_encode(const apex_logup_shape *sh, const apex_logup_proof *pf,
+                            apex_enc_writer *w)
+{
+    const apex_ligero_params ps[3] = {sh->a_params, sh->m_params, sh->h_params};
+    int rc = apex_enc_put_hash(w, &pf->root_m);
+    if (rc == APEX_OK)
+        rc = apex_enc_put_hash(w, &pf->root_h);
+    return rc == APEX_OK ? apex_ligero_proof_encode(ps, 3, &pf->lig, w) : rc;
+}
+
+int apex_logup_proof_decode(const apex_logup_shape *sh, apex_enc_reader *r, apex_logup_proof *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    const apex_ligero_params ps[3] = {sh->a_params, sh->m_params, sh->h_params};
+    int rc = apex_enc_get_hash(r, &pf->root_m);
+    if (rc == APEX_OK)
+        rc = apex_enc_get_hash(r, &pf->root_h);
+    if (rc == APEX_OK)
+        rc = apex_ligero_proof_decode(ps, 3, r, &pf->lig);
+    if (rc != APEX_OK)
+        apex_logup_proof_free(pf);
+    return rc;
+}

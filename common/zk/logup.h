@@ -66,4 +66,10 @@ int apex_logup_emit(const apex_logup_state *st, const apex_ligero_params *ps, si
                     size_t im, size_t ih, apex_cbuild *b, const char **reason);
 void apex_logup_state_destroy(apex_logup_state **st);
 
+/* Canonical encoding of a one-shot proof: root_m, root_h, then the Ligero proof over
+ * (C_a, C_m, C_h); every length checked against the shape. */
+int apex_logup_proof_encode(const apex_logup_shape *sh, const apex_logup_proof *pf,
+                            apex_enc_writer *w);
+int apex_logup_proof_decode(const apex_logup_shape *sh, apex_enc_reader *r, apex_logup_proof *pf);
+
 #endif /* APEX_ZK_LOGUP_H */

@@ -133,12 +133,57 @@ static void test_binding(void **state)
     apex_ligero_commitment_destroy(&c);
 }
 
+static void test_encoding(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 104);
+    apex_logup_shape sh = shape_for(8);
+    apex_gl v[NV];
+    for (size_t j = 0; j < NV; j++)
+        v[j] = apex_rng_below(&rng, 256);
+    apex_hash root;
+    apex_ligero_commitment *c = apex_ligero_commit(&sh.a_params, v, NV, &rng, &root, NULL);
+    apex_transcript *t = fresh();
+    apex_logup_proof pf, back;
+    assert_int_equal(apex_logup_prove(t, &sh, c, &rng, &pf, NULL), APEX_OK);
+    apex_transcript_destroy(&t);
+    apex_ligero_commitment_destroy(&c);
+    apex_enc_writer w;
+    apex_enc_writer_init(&w, 1 << 22);
+    assert_int_equal(apex_logup_proof_encode(&sh, &pf, &w), APEX_OK);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(apex_enc_writer_take(&w, &buf, &len), APEX_OK);
+    apex_enc_reader r;
+    apex_enc_reader_init(&r, buf, len);
+    assert_int_equal(apex_logup_proof_decode(&sh, &r, &back), APEX_OK);
+    assert_int_equal(apex_enc_reader_finish(&r), APEX_OK);
+    t = fresh();
+    assert_int_equal(apex_logup_verify(t, &sh, &root, &back, NULL), APEX_OK);
+    apex_transcript_destroy(&t);
+    apex_logup_proof_free(&back);
+    for (size_t cut = 0; cut < len; cut += 211) {
+        apex_enc_reader_init(&r, buf, cut);
+        assert_int_not_equal(apex_logup_proof_decode(&sh, &r, &back), APEX_OK);
+    }
+    /* an empty proof (composition mode) does not encode */
+    apex_logup_proof empty;
+    memset(&empty, 0, sizeof empty);
+    apex_enc_writer_init(&w, 1 << 22);
+    assert_int_equal(apex_logup_proof_encode(&sh, &empty, &w), APEX_ERR_INVALID);
+    apex_enc_writer_free(&w);
+    free(buf);
+    apex_logup_proof_free(&pf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_range_accepted),
         cmocka_unit_test(test_out_of_range_rejected),
         cmocka_unit_test(test_binding),
+        cmocka_unit_test(test_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
