@@ -189,47 +189,66 @@ int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_lay
     return APEX_OK;
 }
 
-void ligero_add_at(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                   const ligero_layout *lay, size_t w, apex_gl2 f, apex_gl2 *out, uint8_t *nonzero)
+static int contrib_cmp(const void *a, const void *b)
+{
+    const ligero_contrib *x = a, *y = b;
+    return x->row < y->row ? -1 : x->row > y->row ? 1 : 0;
+}
+
+/* Row and slot of witness index w of the concatenation. */
+static void locate(const apex_ligero_params *ps, const apex_ligero_dims *dims,
+                   const ligero_layout *lay, size_t w, size_t *row, size_t *slot)
 {
     size_t k = 0;
     while (w >= lay->w_off[k + 1])
         k++;
     size_t local = w - lay->w_off[k];
-    size_t row = lay->r_off[k] + local / dims[k].wr, slot = ps[k].npad + local % dims[k].wr;
-    apex_gl2 *o = &out[row * dims[0].block + slot];
-    *o = apex_gl2_add(*o, f);
-    if (nonzero)
-        nonzero[row] = 1;
+    *row = lay->r_off[k] + local / dims[k].wr;
+    *slot = ps[k].npad + local % dims[k].wr;
 }
 
-void ligero_add_tensor_terms(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                             const ligero_layout *lay, const apex_ligero_constraints *cons,
-                             const apex_gl2 *beta, apex_gl2 *out, uint8_t *nonzero)
+int ligero_contribs(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
+                    const ligero_layout *lay, const apex_ligero_constraints *cons,
+                    const apex_gl2 *alpha, const apex_gl2 *beta, ligero_contrib **out,
+                    size_t *count)
 {
-    for (size_t c = 0; c < cons->ntensor; c++) {
-        const apex_ligero_tensor *tn = &cons->tensors[c];
-        for (size_t t = 0; t < tn->nterms; t++)
-            ligero_add_at(ps, dims, lay, tn->terms[t].w, apex_gl2_mul(beta[c], tn->terms[t].coef),
-                          out, nonzero);
-    }
-}
-
-int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
-                   const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
-                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero)
-{
-    size_t block = dims[0].block;
-    memset(out, 0, lay->r_off[n] * block * sizeof *out);
-    if (nonzero)
-        memset(nonzero, 0, lay->r_off[n]);
-    for (size_t t = 0; t < nterms; t++) {
-        const apex_ligero_term *x = &terms[t];
-        if (x->c >= nlin || x->w >= lay->w_off[n] || x->coef >= APEX_GL_P)
+    size_t total = cons->nterms;
+    for (size_t c = 0; c < cons->ntensor; c++)
+        total += cons->tensors[c].nterms;
+    ligero_contrib *v = apex_calloc_n(total ? total : 1, sizeof *v);
+    if (!v)
+        return APEX_ERR_NOMEM;
+    size_t o = 0;
+    for (size_t t = 0; t < cons->nterms; t++) {
+        const apex_ligero_term *x = &cons->terms[t];
+        if (x->c >= cons->nlin || x->w >= lay->w_off[n] || x->coef >= APEX_GL_P) {
+            free(v);
             return APEX_ERR_RANGE;
-        ligero_add_at(ps, dims, lay, x->w, apex_gl2_mul_gl(alpha[x->c], x->coef), out, nonzero);
+        }
+        locate(ps, dims, lay, x->w, &v[o].row, &v[o].slot);
+        v[o++].f = apex_gl2_mul_gl(alpha[x->c], x->coef);
     }
+    for (size_t c = 0; c < cons->ntensor; c++) { /* ranges checked by ligero_tensor_shape */
+        const apex_ligero_tensor *tn = &cons->tensors[c];
+        for (size_t t = 0; t < tn->nterms; t++) {
+            locate(ps, dims, lay, tn->terms[t].w, &v[o].row, &v[o].slot);
+            v[o++].f = apex_gl2_mul(beta[c], tn->terms[t].coef);
+        }
+    }
+    qsort(v, o, sizeof *v, contrib_cmp);
+    *out = v;
+    *count = o;
     return APEX_OK;
+}
+
+int ligero_row_weights(const ligero_contrib *c, size_t count, size_t *pos, size_t g, apex_gl2 *out)
+{
+    int any = 0;
+    while (*pos < count && c[*pos].row < g) /* rows the caller skipped */
+        (*pos)++;
+    for (; *pos < count && c[*pos].row == g; (*pos)++, any = 1)
+        out[c[*pos].slot] = apex_gl2_add(out[c[*pos].slot], c[*pos].f);
+    return any;
 }
 
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out)
@@ -265,104 +284,6 @@ int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const
     return rc;
 }
 
-/* ---------------------------------------------------------------- commitments */
-
-apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d)
-{
-    apex_ligero_commitment *c = calloc(1, sizeof *c);
-    size_t tab_n;
-    if (!c || apex_mul_size(d->nq, d->nrow, &tab_n) != 0) {
-        free(c);
-        return NULL;
-    }
-    c->p = *p;
-    c->d = *d;
-    c->coef = apex_calloc_n(d->nrow * d->dblock, sizeof *c->coef);
-    c->tab = apex_calloc_n(tab_n, sizeof *c->tab);
-    c->salts = apex_calloc_n(d->nq, APEX_MERKLE_SALT_LEN);
-    c->tree = apex_merkle_new(d->nq);
-    if (!c->coef || !c->tab || !c->salts || !c->tree ||
-        ligero_plans_init(&c->plans, p->log_block) != APEX_OK)
-        apex_ligero_commitment_destroy(&c);
-    return c;
-}
-
-void apex_ligero_commitment_destroy(apex_ligero_commitment **pc)
-{
-    if (!pc || !*pc)
-        return;
-    apex_ligero_commitment *c = *pc;
-    ligero_plans_free(&c->plans);
-    if (c->coef) /* the coefficients determine the witness: wipe before freeing */
-        OPENSSL_cleanse(c->coef, c->d.nrow * c->d.dblock * sizeof *c->coef);
-    if (c->tab)
-        OPENSSL_cleanse(c->tab, c->d.nq * c->d.nrow * sizeof *c->tab);
-    free(c->coef);
-    free(c->tab);
-    free(c->salts);
-    apex_merkle_destroy(&c->tree);
-    free(c);
-    *pc = NULL;
-}
-
-size_t apex_ligero_openings_left(const apex_ligero_commitment *c)
-{
-    return c->d.budget - c->opened;
-}
-
-apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const apex_gl *w, size_t nw,
-                                           apex_rng *test_rng, apex_hash *root, const char **reason)
-{
-    const char *dummy;
-    if (!reason)
-        reason = &dummy;
-    apex_ligero_dims d;
-    if (apex_ligero_dims_of(p, &d, reason) != APEX_OK)
-        return NULL;
-    if (nw > d.nw) {
-        *reason = "ligero: witness larger than the commitment's capacity";
-        return NULL;
-    }
-    for (size_t i = 0; i < nw; i++) {
-        if (w[i] >= APEX_GL_P) {
-            *reason = "ligero: non-canonical witness element";
-            return NULL;
-        }
-    }
-    apex_ligero_commitment *c = ligero_alloc(p, &d);
-    ligero_rand *rs = calloc(1, sizeof *rs);
-    if (!c || !rs) {
-        *reason = "ligero: out of memory";
-        goto fail;
-    }
-    ligero_rand_init(rs, test_rng);
-    /* each row: pads then witness values on H_B (interpolated by the encoder) */
-    for (size_t i = 0; i < d.nrow; i++) {
-        apex_gl *row = c->coef + i * d.dblock;
-        if (ligero_rand_gl(rs, row, p->npad) != APEX_OK)
-            goto fail_rand;
-        for (size_t k = 0; k < d.wr; k++) {
-            size_t wi = i * d.wr + k;
-            row[p->npad + k] = wi < nw ? w[wi] : 0;
-        }
-    }
-    if (ligero_encode_and_hash(c, rs, 1) != APEX_OK)
-        goto fail_rand;
-    *root = c->root;
-    *reason = NULL;
-    OPENSSL_cleanse(rs, sizeof *rs);
-    free(rs);
-    return c;
-fail_rand:
-    *reason = "ligero: randomness or hashing failed";
-fail:
-    if (rs)
-        OPENSSL_cleanse(rs, sizeof *rs);
-    free(rs);
-    apex_ligero_commitment_destroy(&c);
-    return NULL;
-}
-
 int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
                       const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
                       const char **reason)
@@ -387,44 +308,4 @@ int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layou
         }
     }
     return APEX_OK;
-}
-
-apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t qpad,
-                                            ligero_rand *rs)
-{
-    /* npad = nreq makes the budget exactly one opening */
-    apex_ligero_params p = {log_block, nreq, nreq, APEX_LIGERO_NMASK};
-    apex_ligero_dims d;
-    if (apex_ligero_dims_of(&p, &d, NULL) != APEX_OK)
-        return NULL;
-    apex_ligero_commitment *c = ligero_alloc(&p, &d);
-    if (!c)
-        return NULL;
-    size_t block = d.block, db = d.dblock;
-    int rc = APEX_OK;
-    for (size_t r = 0; r < APEX_LIGERO_NMASK && rc == APEX_OK; r++) {
-        apex_gl *row = c->coef + r * db;
-        if (r < APEX_LIGERO_IDOT) { /* ILDT: BLOCK uniform coefficients */
-            rc = ligero_rand_gl(rs, row, block);
-            continue;
-        }
-        rc = ligero_rand_gl(rs, row, db);
-        if (r < APEX_LIGERO_IQD) {
-            /* IDOT: uniform values on H_D subject to summing to 0 over H_B (even slots) */
-            apex_gl s = 0;
-            for (size_t k = 0; k + 1 < block; k++)
-                s = apex_gl_add(s, row[2 * k]);
-            row[2 * (block - 1)] = apex_gl_neg(s);
-        } else {
-            /* IQD: uniform values on H_D, zero on the quadratic witness slots */
-            for (size_t k = qpad; k < block; k++)
-                row[2 * k] = 0;
-        }
-        apex_ntt_inverse(c->plans.d, row);
-    }
-    if (rc == APEX_OK)
-        rc = ligero_encode_and_hash(c, rs, 0);
-    if (rc != APEX_OK)
-        apex_ligero_commitment_destroy(&c);
-    return c;
 }

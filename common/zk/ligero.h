@@ -165,9 +165,21 @@ typedef struct apex_ligero_commitment apex_ligero_commitment;
 /* Validates the parameters (APEX_ERR_INVALID with *reason) and fills dims. */
 int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const char **reason);
 
-/* Commit to w[0..nw) (nw <= capacity; the rest is zero). Pads and salts come from the OS
- * (getrandom) unless test_rng is non-NULL (golden tests only, never in a product). Writes
- * the root; NULL with *reason on bad input or out of memory. */
+/* Source of witness rows: writes the BLOCK - npad witness values (canonical) of row i to out.
+ * It is called again for every proof and must return the same values each time, and it may
+ * be called from APEX_ZK_THREADS threads at once (for different rows). */
+typedef int (*apex_ligero_row_fn)(void *ctx, size_t row, apex_gl *out);
+
+/* Commit to rows produced on demand. Nothing of size O(witness) is kept: pads are
+ * regenerated from a per-commitment secret, columns are hashed as rows stream by, and
+ * proofs re-encode the rows. fn and ctx must stay valid for the commitment's lifetime. */
+apex_ligero_commitment *apex_ligero_commit_rows(const apex_ligero_params *p, apex_ligero_row_fn fn,
+                                                void *ctx, apex_rng *test_rng, apex_hash *root,
+                                                const char **reason);
+
+/* Commit to w[0..nw) (nw <= capacity; the rest is zero); keeps a copy of the array. Pads and salts
+ * come from the OS (getrandom) unless test_rng is non-NULL (golden tests only, never in a product).
+ * Writes the root; NULL with *reason on bad input or out of memory. */
 apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const apex_gl *w, size_t nw,
                                            apex_rng *test_rng, apex_hash *root,
                                            const char **reason);

@@ -1,5 +1,6 @@
-/* Internals shared by ligero.c (commitments), ligero_prove.c, ligero_verify.c (verifier,
- * encoding) and the tests (which corrupt a tableau on purpose). Not a public API. */
+/* Internals shared by ligero.c (helpers), ligero_commit.c (commitments), ligero_prove.c,
+ * ligero_verify.c (verifier, encoding) and the tests (which play cheating provers). Not a
+ * public API. */
 #ifndef APEX_ZK_LIGERO_IMPL_H
 #define APEX_ZK_LIGERO_IMPL_H
 
@@ -21,18 +22,35 @@ typedef struct ligero_rand {
 } ligero_rand;
 
 struct apex_ligero_commitment {
-    apex_ligero_params p; /* public shape */
-    apex_ligero_dims d;   /* derived sizes */
-    ligero_plans plans;   /* transforms for BLOCK, DBLOCK and 4 BLOCK */
-    apex_gl *coef;        /* [nrow][dblock] row coefficients (degree < BLOCK, except the
-                             ephemeral IDOT rows: degree < DBLOCK) */
-    apex_gl *tab;         /* [nq][nrow] the tableau on Q, column-major so a column (one
-                             Merkle leaf) is contiguous */
-    uint8_t *salts;       /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
-    apex_merkle *tree;    /* Merkle tree over the nq columns */
-    apex_hash root;       /* its root */
-    size_t opened;        /* openings used so far; never more than d.budget */
+    apex_ligero_params p;    /* public shape */
+    apex_ligero_dims d;      /* derived sizes */
+    ligero_plans plans;      /* transforms for BLOCK, DBLOCK and 4 BLOCK */
+    apex_ligero_row_fn rows; /* source of witness rows (NULL for masking commitments) */
+    void *rows_ctx;          /* its context */
+    apex_gl *owned;          /* [nw] witness copy behind apex_ligero_commit, else NULL */
+    uint8_t seed[32];        /* secret AES-256 key of the pads (IV = row index) */
+    apex_gl *coef;           /* [nrow][dblock] coefficients kept in memory: masking
+                                commitments only (IDOT/IQD have degree < DBLOCK), else NULL */
+    uint8_t *salts;          /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
+    apex_merkle *tree;       /* Merkle tree over the nq columns */
+    apex_hash root;          /* its root */
+    size_t opened;           /* openings used so far; never more than d.budget */
+    size_t noise_row;        /* tests only: this row's encoding gets noise (SIZE_MAX: none) */
 };
+
+/* A slice [lo, hi) of parallel work; fn reads arg (shared) and writes a disjoint output. */
+typedef struct par_job {
+    void (*fn)(struct par_job *); /* the work on [lo, hi) */
+    size_t lo;                    /* first index of the slice */
+    size_t hi;                    /* one past the last */
+    void *arg;                    /* shared context */
+    int rc;                       /* APEX_OK or the slice's first error */
+    size_t slice;                 /* which slice, 0..APEX_ZK_THREADS-1 */
+} par_job;
+
+/* Run fn over [0, n) in APEX_ZK_THREADS slices: slice 0 on the calling thread, the others on
+ * new threads (or on the calling one when a thread cannot be created). First error wins. */
+int ligero_par_run(void (*fn)(par_job *), void *arg, size_t n);
 
 void ligero_rand_init(ligero_rand *r, apex_rng *test);
 /* Uniform field elements by rejection (no bias). */
@@ -62,25 +80,28 @@ typedef struct ligero_layout {
 int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims *dims,
                        ligero_layout *lay, const char **reason);
 
-/* The combined sparse constraint vector A^T alpha, one BLOCK-slot row per witness row of
- * the concatenation: out[g * BLOCK + k] (zero on pad slots); *nonzero (if not NULL) gets
- * one flag per row that has a term. APEX_ERR_RANGE for a term outside the witness or
- * constraint range. */
-int ligero_weights(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
-                   const ligero_layout *lay, const apex_ligero_term *terms, size_t nterms,
-                   size_t nlin, const apex_gl2 *alpha, apex_gl2 *out, uint8_t *nonzero);
+/* One sparse contribution to the constraint weights: weights[row][slot] += f. */
+typedef struct ligero_contrib {
+    size_t row;  /* row among the concatenated rows */
+    size_t slot; /* slot on H_B (pads included, so >= that commitment's npad) */
+    apex_gl2 f;  /* alpha_c * coef for a linear term, beta_c * coef for a tensor's term */
+} ligero_contrib;
+
+/* Every sparse contribution (the linear terms scaled by alpha, the tensor claims' sparse
+ * terms scaled by beta), sorted by row, in *out (free() it). Memory O(terms), never
+ * O(rows * BLOCK): weights are built one row at a time. APEX_ERR_RANGE for a linear term
+ * outside the witness or constraint range. */
+int ligero_contribs(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
+                    const ligero_layout *lay, const apex_ligero_constraints *cons,
+                    const apex_gl2 *alpha, const apex_gl2 *beta, ligero_contrib **out,
+                    size_t *count);
+/* Add the contributions of row g (those at c[*pos..] with row == g; *pos advances) into
+ * out[BLOCK]. Returns 1 when row g had any. */
+int ligero_row_weights(const ligero_contrib *c, size_t count, size_t *pos, size_t g, apex_gl2 *out);
 /* Check the tensor claims against the shapes (commitment index, canonical weights, sparse
  * terms inside the concatenated witness). */
 int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_layout *lay,
                         const apex_ligero_constraints *cons, const char **reason);
-/* out[row][slot of W[w]] += f, flagging the row in nonzero (if any). */
-void ligero_add_at(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                   const ligero_layout *lay, size_t w, apex_gl2 f, apex_gl2 *out, uint8_t *nonzero);
-/* The tensor claims' sparse terms, each scaled by its claim's beta, added into out. */
-void ligero_add_tensor_terms(const apex_ligero_params *ps, const apex_ligero_dims *dims,
-                             const ligero_layout *lay, const apex_ligero_constraints *cons,
-                             const apex_gl2 *beta, apex_gl2 *out, uint8_t *nonzero);
-
 /* leaf = H(0x00 || salt || le64(col[0]) || ... || le64(col[nrow-1])). */
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out);
 
@@ -88,11 +109,22 @@ int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash 
 int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const apex_hash *roots,
                          size_t n, const apex_hash *eph_root);
 
-/* Encode every row on Q (after interpolating it from its values on H_B when interp is 1;
- * otherwise coef already holds coefficients), salt and hash the columns, build the tree.
- * Rows and columns are split over APEX_ZK_THREADS threads; the result does not depend on
- * the split (randomness is drawn on the calling thread only). */
-int ligero_encode_and_hash(apex_ligero_commitment *c, ligero_rand *rs, int interp);
+/* Values of row i on H_B (pads regenerated, then the row source's witness values):
+ * out[BLOCK]. APEX_ERR_RANGE when the source hands out a non-canonical element. */
+int ligero_row_values(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* Coefficients of row i: out[DBLOCK] (degree < BLOCK for witness rows). */
+int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* Row i on Q: out[4 BLOCK]. */
+int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* The columns qidx[0..nreq) of every row, re-encoded: cols[k * nrow + row]. */
+int ligero_open_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                        apex_gl *cols);
+/* Commit from a row source (fn) or a witness array (fn NULL); noise_row != SIZE_MAX plays a
+ * cheating prover whose row is no codeword (tests only). */
+apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_ligero_row_fn fn,
+                                           void *ctx, const apex_gl *w, size_t nw,
+                                           apex_rng *test_rng, size_t noise_row, apex_hash *root,
+                                           const char **reason);
 /* Allocate a commitment object of the given shape (rows zeroed). */
 apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
 /* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows); qpad is the pad
@@ -105,9 +137,6 @@ apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, siz
 int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
                       const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
                       const char **reason);
-
-/* Rebuild the Merkle tree after a test changed tab (tests only). */
-int ligero_rebuild_tree(apex_ligero_commitment *c);
 
 /* apex_ligero_prove with the claimed right-hand sides taken from claim instead of computed
  * from the witness when claim != NULL: lets tests play a prover that lies about b. */

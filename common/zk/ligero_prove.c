@@ -7,20 +7,22 @@
 
 /* Scratch buffers of the prover, sized from the dimensions. */
 typedef struct prove_scratch {
-    apex_gl *b;        /* [nlin] claimed values */
-    apex_gl2 *u;       /* [rows] LDT challenges, one per witness row of all commitments */
-    apex_gl2 *alpha;   /* [nlin] constraint challenges */
-    apex_gl2 *tval;    /* [ntensor] tensor claim values */
-    apex_gl2 *beta;    /* [ntensor] tensor claim challenges */
-    apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
-    apex_gl2 *acc;     /* [DBLOCK] the quadratic response on H_D */
-    apex_gl *z;        /* [DBLOCK] third base row on H_D */
-    apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots, then r_i coefficients */
-    apex_gl *x;        /* [DBLOCK] one base row on H_D */
-    apex_gl *y;        /* [DBLOCK] second coordinate buffer */
-    apex_gl *tmp;      /* [DBLOCK] transform scratch */
-    uint64_t *idx;     /* [nreq] column indices in [DBLOCK, NCOL) */
-    size_t *qidx;      /* [nreq] the same as Merkle leaf indices */
+    apex_gl *b;         /* [nlin] claimed values */
+    apex_gl2 *u;        /* [rows] LDT challenges, one per witness row of all commitments */
+    apex_gl2 *alpha;    /* [nlin] constraint challenges */
+    apex_gl2 *tval;     /* [ntensor] tensor claim values */
+    apex_gl2 *beta;     /* [ntensor] tensor claim challenges */
+    apex_gl2 *v;        /* [nquad] quadratic constraint challenges */
+    apex_gl2 *acc;      /* [DBLOCK] the quadratic response on H_D */
+    apex_gl *z;         /* [DBLOCK] third base row on H_D */
+    apex_gl2 *row;      /* [BLOCK] one row of A^T alpha on H_B slots, then its r_i */
+    ligero_contrib *cb; /* [ncb] sparse contributions, sorted by row */
+    size_t ncb;         /* their count */
+    apex_gl *x;         /* [DBLOCK] one base row on H_D */
+    apex_gl *y;         /* [DBLOCK] second coordinate buffer */
+    apex_gl *tmp;       /* [DBLOCK] transform scratch */
+    uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
+    size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
 } prove_scratch;
 
 static void scratch_free(prove_scratch *s)
@@ -33,7 +35,8 @@ static void scratch_free(prove_scratch *s)
     free(s->v);
     free(s->acc);
     free(s->z);
-    free(s->weights);
+    free(s->row);
+    free(s->cb);
     free(s->x);
     free(s->y);
     free(s->tmp);
@@ -66,8 +69,9 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
         const apex_ligero_commitment *c = cs[k];
         size_t npad = c->p.npad;
         for (size_t i = 0; i < c->d.nrow; i++) {
-            memcpy(tmp, c->coef + i * c->d.dblock, c->d.block * sizeof *tmp);
-            apex_ntt_forward(c->plans.b, tmp);
+            int rc = ligero_row_values(c, i, tmp); /* one row of values live at a time */
+            if (rc != APEX_OK)
+                return rc;
             size_t lo = lay->w_off[k] + i * c->d.wr, hi = lo + c->d.wr;
             for (size_t t = 0; t < nterms; t++) {
                 if (terms[t].w < lo || terms[t].w >= hi)
@@ -95,70 +99,131 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
     return APEX_OK;
 }
 
-/* weights[g][npad + s] += beta_c row_w[i] slot_w[s] for every tensor claim c. */
-static void add_tensor_weights(const apex_ligero_dims *dims, const apex_ligero_params *ps,
-                               const ligero_layout *lay, const apex_ligero_constraints *cons,
-                               const apex_gl2 *beta, apex_gl2 *weights)
+/* Row i of commitment k's tensor weights: row[npad + s] += beta_c row_w[i] slot_w[s]. */
+static int tensor_row(const apex_ligero_commitment *ck, size_t k, size_t i,
+                      const apex_ligero_constraints *cons, const apex_gl2 *beta, apex_gl2 *row)
 {
-    size_t block = dims[0].block;
+    int any = 0;
     for (size_t c = 0; c < cons->ntensor; c++) {
         const apex_ligero_tensor *tn = &cons->tensors[c];
-        size_t k = tn->commit;
-        if (!tn->row_w)
-            continue; /* sparse-only claim */
-        for (size_t i = 0; i < dims[k].nrow; i++) {
-            apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
-            apex_gl2 *row = weights + (lay->r_off[k] + i) * block + ps[k].npad;
-            for (size_t j = 0; j < dims[k].wr; j++)
-                row[j] = apex_gl2_add(row[j], apex_gl2_mul(f, tn->slot_w[j]));
-        }
+        if (!tn->row_w || tn->commit != k)
+            continue; /* sparse-only claim, or another commitment */
+        apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
+        for (size_t j = 0; j < ck->d.wr; j++)
+            row[ck->p.npad + j] = apex_gl2_add(row[ck->p.npad + j], apex_gl2_mul(f, tn->slot_w[j]));
+        any = 1;
     }
+    return any;
 }
 
-/* dot = IDOT + sum_i r_i p_i, as values on H_D, over every witness row of every commitment. */
-static void dot_response(apex_ligero_commitment *const *cs, size_t n,
-                         const apex_ligero_commitment *eph, prove_scratch *s, apex_gl2 *dot)
+/* Shared context of the LDT/dot pass. */
+typedef struct ld_arg {
+    apex_ligero_commitment *const *cs;   /* the commitments */
+    const ligero_layout *lay;            /* their row offsets */
+    const apex_ligero_commitment *eph;   /* the masking commitment (plans, sizes) */
+    const apex_ligero_constraints *cons; /* tensor claims */
+    const apex_gl2 *u;                   /* [rows] LDT challenges */
+    const apex_gl2 *beta;                /* [ntensor] tensor challenges */
+    const ligero_contrib *cb;            /* sparse contributions sorted by row */
+    size_t ncb;                          /* their count */
+    apex_gl2 *ldt_part[APEX_ZK_THREADS]; /* [BLOCK] per-slice LDT sums */
+    apex_gl2 *dot_part[APEX_ZK_THREADS]; /* [DBLOCK] per-slice dot sums */
+} ld_arg;
+
+/* Rows [lo, hi) of the concatenation: ldt += u_g p_g (coefficients) and dot += r_g p_g
+ * (values on H_D), each r_g built when its row comes up and skipped when the row carries
+ * no constraint weight. Partial sums per slice; field addition makes the total exact. */
+static void ld_slice(par_job *j)
 {
-    size_t db = eph->d.dblock, block = eph->d.block, g = 0;
+    ld_arg *a = j->arg;
+    size_t db = a->eph->d.dblock, block = a->eph->d.block, pos = 0, k = 0;
+    apex_gl *tmp = apex_calloc_n(db, sizeof *tmp), *x = apex_calloc_n(db, sizeof *x);
+    apex_gl *y = apex_calloc_n(db, sizeof *y), *zz = apex_calloc_n(db, sizeof *zz);
+    apex_gl2 *r = apex_calloc_n(block, sizeof *r);
+    apex_gl2 *ldt = apex_calloc_n(block, sizeof *ldt), *dot = apex_calloc_n(db, sizeof *dot);
+    j->rc = tmp && x && y && zz && r && ldt && dot ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t g = j->lo; g < j->hi && j->rc == APEX_OK; g++) {
+        while (g >= a->lay->r_off[k + 1])
+            k++;
+        size_t i = g - a->lay->r_off[k];
+        if ((j->rc = ligero_row_coef(a->cs[k], i, tmp)) != APEX_OK) /* p_g's coefficients */
+            break;
+        for (size_t q = 0; q < block; q++)
+            ldt[q] = apex_gl2_add(ldt[q], apex_gl2_mul_gl(a->u[g], tmp[q]));
+        memset(r, 0, block * sizeof *r);
+        int any = ligero_row_weights(a->cb, a->ncb, &pos, g, r);
+        any |= tensor_row(a->cs[k], k, i, a->cons, a->beta, r);
+        if (!any)
+            continue;                           /* r_g = 0 */
+        apex_ntt_forward(a->eph->plans.d, tmp); /* p_g on H_D */
+        ligero_interp_b(&a->eph->plans, r, block, zz);
+        for (int c = 0; c < 2; c++) {
+            apex_gl *v = c ? y : x; /* coordinate c of r_g on H_D */
+            memset(v, 0, db * sizeof *v);
+            for (size_t q = 0; q < block; q++)
+                v[q] = c ? r[q].c1 : r[q].c0;
+            apex_ntt_forward(a->eph->plans.d, v);
+        }
+        for (size_t h = 0; h < db; h++)
+            dot[h] = apex_gl2_add(dot[h], apex_gl2_mul_gl(apex_gl2_make(x[h], y[h]), tmp[h]));
+    }
+    if (tmp)
+        OPENSSL_cleanse(tmp, db * sizeof *tmp);
+    free(tmp);
+    free(x);
+    free(y);
+    free(zz);
+    free(r);
+    a->ldt_part[j->slice] = ldt;
+    a->dot_part[j->slice] = dot;
+}
+
+/* ldt = ILDT + sum_g u_g p_g and dot = IDOT + sum_g r_g p_g over every row of every
+ * commitment, the rows split over the threads. */
+static int ldt_dot_pass(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t n,
+                        const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                        const apex_gl2 *u, const apex_gl2 *beta, const ligero_contrib *cb,
+                        size_t ncb, prove_scratch *s, apex_gl2 *ldt, apex_gl2 *dot)
+{
+    size_t db = eph->d.dblock, block = eph->d.block;
+    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
+    for (size_t j = 0; j < block; j++)
+        ldt[j] = apex_gl2_make(l0[j], l1[j]);
     row_on_d(eph, eph->coef + APEX_LIGERO_IDOT * db, s->x);
     row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
     for (size_t h = 0; h < db; h++)
         dot[h] = apex_gl2_make(s->x[h], s->y[h]);
-    for (size_t k = 0; k < n; k++) {
-        for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
-            apex_gl2 *r = s->weights + g * block;
-            ligero_interp_b(&eph->plans, r, block, s->tmp);
-            row_on_d(eph, cs[k]->coef + i * db, s->tmp); /* p_i on H_D */
-            for (int c = 0; c < 2; c++) {
-                apex_gl *v = c ? s->y : s->x; /* coordinate c of r_i on H_D */
-                memset(v, 0, db * sizeof *v);
-                for (size_t j = 0; j < block; j++)
-                    v[j] = c ? r[j].c1 : r[j].c0;
-                apex_ntt_forward(eph->plans.d, v);
-            }
-            for (size_t h = 0; h < db; h++) {
-                apex_gl2 rp = apex_gl2_mul_gl(apex_gl2_make(s->x[h], s->y[h]), s->tmp[h]);
-                dot[h] = apex_gl2_add(dot[h], rp);
-            }
-        }
+    ld_arg a = {cs, lay, eph, cons, u, beta, cb, ncb, {NULL}, {NULL}};
+    int rc = ligero_par_run(ld_slice, &a, lay->r_off[n]);
+    for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
+        for (size_t j = 0; rc == APEX_OK && a.ldt_part[t] && j < block; j++)
+            ldt[j] = apex_gl2_add(ldt[j], a.ldt_part[t][j]);
+        for (size_t h = 0; rc == APEX_OK && a.dot_part[t] && h < db; h++)
+            dot[h] = apex_gl2_add(dot[h], a.dot_part[t][h]);
+        free(a.ldt_part[t]);
+        free(a.dot_part[t]);
     }
+    return rc;
 }
 
-/* Coefficients of global row g of the concatenation. */
-static const apex_gl *row_coef(apex_ligero_commitment *const *cs, const ligero_layout *lay,
-                               size_t g)
+/* Values on H_D of global row g of the concatenation, regenerated into out[DBLOCK]. */
+static int row_on_d_global(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t g,
+                           apex_gl *out)
 {
     size_t k = 0;
     while (g >= lay->r_off[k + 1])
         k++;
-    return cs[k]->coef + (g - lay->r_off[k]) * cs[k]->d.dblock;
+    int rc = ligero_row_coef(cs[k], g - lay->r_off[k], out);
+    if (rc == APEX_OK)
+        apex_ntt_forward(cs[k]->plans.d, out);
+    return rc;
 }
 
 /* quad = IQD + sum_i v_i (p_z - p_x p_y) on H_D; writes the values off the witness slots
  * [qpad, BLOCK) of H_B (where an honest response vanishes) to out, in slot order. */
-static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
-                          const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
-                          size_t qpad, prove_scratch *s, apex_gl2 *out)
+static int quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
+                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                         size_t qpad, prove_scratch *s, apex_gl2 *out)
 {
     size_t db = eph->d.dblock;
     row_on_d(eph, eph->coef + APEX_LIGERO_IQD * db, s->x);
@@ -166,9 +231,13 @@ static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout
     for (size_t h = 0; h < db; h++)
         s->acc[h] = apex_gl2_make(s->x[h], s->y[h]);
     for (size_t i = 0; i < cons->nquad; i++) {
-        row_on_d(eph, row_coef(cs, lay, cons->quads[i].x), s->x);
-        row_on_d(eph, row_coef(cs, lay, cons->quads[i].y), s->y);
-        row_on_d(eph, row_coef(cs, lay, cons->quads[i].z), s->z);
+        int rc = row_on_d_global(cs, lay, cons->quads[i].x, s->x);
+        if (rc == APEX_OK)
+            rc = row_on_d_global(cs, lay, cons->quads[i].y, s->y);
+        if (rc == APEX_OK)
+            rc = row_on_d_global(cs, lay, cons->quads[i].z, s->z);
+        if (rc != APEX_OK)
+            return rc;
         for (size_t h = 0; h < db; h++) {
             apex_gl e = apex_gl_sub(s->z[h], apex_gl_mul(s->x[h], s->y[h]));
             s->acc[h] = apex_gl2_add(s->acc[h], apex_gl2_mul_gl(s->v[i], e));
@@ -178,6 +247,7 @@ static void quad_response(apex_ligero_commitment *const *cs, const ligero_layout
     for (size_t h = 0; h < db; h++)
         if (h % 2 || h / 2 < qpad)
             out[o++] = s->acc[h];
+    return APEX_OK;
 }
 
 /* Copy the queried columns of one commitment into an opening, with its Merkle proof. */
@@ -190,12 +260,11 @@ static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t
     o->sib = apex_calloc_n(cap ? cap : 1, sizeof *o->sib);
     if (!o->cols || !o->salts || !o->sib)
         return APEX_ERR_NOMEM;
-    for (size_t j = 0; j < nreq; j++) {
-        memcpy(o->cols + j * nrow, c->tab + qidx[j] * nrow, nrow * sizeof *o->cols);
+    for (size_t j = 0; j < nreq; j++)
         memcpy(o->salts + j * APEX_MERKLE_SALT_LEN, c->salts + qidx[j] * APEX_MERKLE_SALT_LEN,
                APEX_MERKLE_SALT_LEN);
-    }
-    return apex_merkle_open(c->tree, qidx, nreq, o->sib, cap, &o->nsib);
+    int rc = ligero_open_columns(c, qidx, nreq, o->cols); /* re-encodes every row */
+    return rc == APEX_OK ? apex_merkle_open(c->tree, qidx, nreq, o->sib, cap, &o->nsib) : rc;
 }
 
 int apex_ligero_prove(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
@@ -209,8 +278,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
                           const apex_ligero_constraints *cons, const apex_gl *claim,
                           apex_rng *test_rng, apex_ligero_proof *out, const char **reason)
 {
-    const apex_ligero_term *terms = cons->terms;
-    size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
+    size_t nlin = cons->nlin, nquad = cons->nquad, qpad;
     const char *dummy;
     if (!reason)
         reason = &dummy;
@@ -255,7 +323,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
     s.acc = apex_calloc_n(db, sizeof *s.acc);
     s.z = apex_calloc_n(db, sizeof *s.z);
-    s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
+    s.row = apex_calloc_n(block, sizeof *s.row);
     s.x = apex_calloc_n(db, sizeof *s.x);
     s.y = apex_calloc_n(db, sizeof *s.y);
     s.tmp = apex_calloc_n(db, sizeof *s.tmp);
@@ -269,9 +337,9 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     out->quad = apex_calloc_n(out->nquadv ? out->nquadv : 1, sizeof *out->quad);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!rs || !s.b || !s.u || !s.alpha || !s.tval || !s.beta || !s.v || !s.acc || !s.z ||
-        !s.weights || !s.x || !s.y || !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot ||
-        !out->open || !out->quad)
+    if (!rs || !s.b || !s.u || !s.alpha || !s.tval || !s.beta || !s.v || !s.acc || !s.z || !s.row ||
+        !s.x || !s.y || !s.tmp || !s.idx || !s.qidx || !out->ldt || !out->dot || !out->open ||
+        !out->quad)
         goto done;
     ligero_rand_init(rs, test_rng);
     *reason = "ligero: masking commitment failed";
@@ -294,26 +362,14 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK)
         goto done;
 
-    /* LDT response: coefficients of ILDT + sum_i u_i p_i */
-    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
-    for (size_t j = 0; j < block; j++)
-        out->ldt[j] = apex_gl2_make(l0[j], l1[j]);
-    for (size_t k = 0, g = 0; k < n; k++) {
-        for (size_t i = 0; i < cs[k]->d.nrow; i++, g++) {
-            const apex_gl *c = cs[k]->coef + i * db;
-            for (size_t j = 0; j < block; j++)
-                out->ldt[j] = apex_gl2_add(out->ldt[j], apex_gl2_mul_gl(s.u[g], c[j]));
-        }
-    }
-    rc = ligero_weights(ps, dims, n, &lay, terms, nterms, nlin, s.alpha, s.weights, NULL);
-    if (rc != APEX_OK)
+    rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
+    *reason = "ligero: row source failed";
+    if (rc != APEX_OK ||
+        (rc = ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, &s, out->ldt,
+                           out->dot)) != APEX_OK ||
+        (nquad && (rc = quad_response(cs, &lay, eph, cons, qpad, &s, out->quad)) != APEX_OK))
         goto done;
-    add_tensor_weights(dims, ps, &lay, cons, s.beta, s.weights);
-    ligero_add_tensor_terms(ps, dims, &lay, cons, s.beta, s.weights, NULL);
-    dot_response(cs, n, eph, &s, out->dot);
-    if (nquad)
-        quad_response(cs, &lay, eph, cons, qpad, &s, out->quad);
-
+    *reason = "ligero: transcript failure";
     if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, block)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, db)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.quad", out->quad, out->nquadv)) != APEX_OK ||

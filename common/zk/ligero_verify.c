@@ -45,19 +45,20 @@ static int joint_of(const apex_ligero_params *ps, size_t n, joint *j, const char
 
 /* Verifier scratch, sized from the dimensions. */
 typedef struct verify_scratch {
-    apex_gl2 *alpha;   /* [nlin] constraint challenges */
-    apex_gl2 *u;       /* [rows] LDT row challenges */
-    apex_gl2 *v;       /* [nquad] quadratic constraint challenges */
-    apex_gl2 *beta;    /* [ntensor] tensor claim challenges */
-    uint8_t *nonzero;  /* [rows] 1 where a row carries a sparse term */
-    apex_gl2 *weights; /* [rows][BLOCK] A^T alpha on H_B slots */
-    apex_gl2 *ext;     /* [4 BLOCK] one F_p2 polynomial on Q */
-    apex_gl2 *want;    /* [nreq] check accumulators, one per opened column */
-    apex_gl2 *coef;    /* [DBLOCK] the dot response's coefficients */
-    apex_gl *tmp;      /* [4 BLOCK] transform scratch */
-    uint64_t *idx;     /* [nreq] column indices in [DBLOCK, NCOL) */
-    size_t *qidx;      /* [nreq] the same as Merkle leaf indices */
-    apex_hash *leaves; /* [nreq] recomputed leaf hashes */
+    apex_gl2 *alpha;    /* [nlin] constraint challenges */
+    apex_gl2 *u;        /* [rows] LDT row challenges */
+    apex_gl2 *v;        /* [nquad] quadratic constraint challenges */
+    apex_gl2 *beta;     /* [ntensor] tensor claim challenges */
+    apex_gl2 *row;      /* [BLOCK] one row of A^T alpha on H_B slots */
+    ligero_contrib *cb; /* [ncb] sparse contributions, sorted by row */
+    size_t ncb;         /* their count */
+    apex_gl2 *ext;      /* [4 BLOCK] one F_p2 polynomial on Q */
+    apex_gl2 *want;     /* [nreq] check accumulators, one per opened column */
+    apex_gl2 *coef;     /* [DBLOCK] the dot response's coefficients */
+    apex_gl *tmp;       /* [4 BLOCK] transform scratch */
+    uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
+    size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
+    apex_hash *leaves;  /* [nreq] recomputed leaf hashes */
 } verify_scratch;
 
 static void vscratch_free(verify_scratch *s)
@@ -66,8 +67,8 @@ static void vscratch_free(verify_scratch *s)
     free(s->u);
     free(s->v);
     free(s->beta);
-    free(s->nonzero);
-    free(s->weights);
+    free(s->row);
+    free(s->cb);
     free(s->ext);
     free(s->want);
     free(s->coef);
@@ -140,12 +141,14 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
     size_t db = jt->dims[0].dblock;
     for (size_t j = 0; j < nreq; j++)
         s->want[j] = mask_at(&pf->open[n], j, APEX_LIGERO_IDOT);
+    size_t pos = 0;
     for (size_t k = 0; k < n; k++) {
         size_t nrow = jt->dims[k].nrow;
         for (size_t i = 0; i < nrow; i++) {
-            if (!s->nonzero[jt->lay.r_off[k] + i])
+            apex_gl2 *r = s->row; /* built only for rows with sparse terms: O(BLOCK) memory */
+            memset(r, 0, block * sizeof *r);
+            if (!ligero_row_weights(s->cb, s->ncb, &pos, jt->lay.r_off[k] + i, r))
                 continue;
-            apex_gl2 *r = s->weights + (jt->lay.r_off[k] + i) * block;
             ligero_interp_b(pl, r, block, s->tmp);
             ligero_extend_q(pl, r, block, s->ext, s->tmp);
             for (size_t j = 0; j < nreq; j++) {
@@ -261,8 +264,7 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     const char *dummy;
     if (!reason)
         reason = &dummy;
-    const apex_ligero_term *terms = cons->terms;
-    size_t nterms = cons->nterms, nlin = cons->nlin, nquad = cons->nquad, qpad;
+    size_t nlin = cons->nlin, nquad = cons->nquad, qpad;
     joint jt;
     if (joint_of(ps, n, &jt, reason) != APEX_OK ||
         ligero_quad_shape(ps, n, &jt.lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
@@ -282,8 +284,7 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     s.u = apex_calloc_n(rows, sizeof *s.u);
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
     s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
-    s.nonzero = apex_calloc_n(rows, 1);
-    s.weights = apex_calloc_n(rows * block, sizeof *s.weights);
+    s.row = apex_calloc_n(block, sizeof *s.row);
     s.ext = apex_calloc_n(nq, sizeof *s.ext);
     s.want = apex_calloc_n(nreq, sizeof *s.want);
     s.coef = apex_calloc_n(db, sizeof *s.coef);
@@ -293,9 +294,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     s.leaves = apex_calloc_n(nreq, sizeof *s.leaves);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!s.alpha || !s.u || !s.v || !s.beta || !s.nonzero || !s.weights || !s.ext || !s.want ||
-        !s.coef || !s.tmp || !s.idx || !s.qidx || !s.leaves ||
-        ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
+    if (!s.alpha || !s.u || !s.v || !s.beta || !s.row || !s.ext || !s.want || !s.coef || !s.tmp ||
+        !s.idx || !s.qidx || !s.leaves || ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
         goto done;
 
     /* replay the transcript exactly as the prover ran it */
@@ -315,11 +315,9 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         goto done;
     }
     *reason = "ligero: constraint term outside the witness or constraint range";
-    rc =
-        ligero_weights(ps, jt.dims, n, &jt.lay, terms, nterms, nlin, s.alpha, s.weights, s.nonzero);
+    rc = ligero_contribs(ps, jt.dims, n, &jt.lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
     if (rc != APEX_OK)
         goto done;
-    ligero_add_tensor_terms(ps, jt.dims, &jt.lay, cons, s.beta, s.weights, s.nonzero);
     for (size_t j = 0; j < nreq; j++)
         s.qidx[j] = (size_t)(s.idx[j] - db);
     for (size_t k = 0; k <= n; k++)
@@ -367,8 +365,12 @@ int apex_ligero_proof_encode(const apex_ligero_params *ps, size_t n, const apex_
 {
     joint jt;
     const char *why;
-    if (joint_of(ps, n, &jt, &why) != APEX_OK || pf->ncommit != n)
-        return APEX_ERR_INVALID;
+    if (joint_of(ps, n, &jt, &why) != APEX_OK || pf->ncommit != n || !pf->ldt || !pf->dot ||
+        !pf->open || (pf->nquadv && !pf->quad))
+        return APEX_ERR_INVALID; /* wrong shape, or an empty proof (composition mode) */
+    for (size_t k = 0; k <= n; k++)
+        if (!pf->open[k].cols || !pf->open[k].salts || (pf->open[k].nsib && !pf->open[k].sib))
+            return APEX_ERR_INVALID;
     size_t nreq = ps[0].nreq;
     int rc = apex_enc_put_hash(w, &pf->eph_root);
     if (rc == APEX_OK)

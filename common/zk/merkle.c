@@ -84,11 +84,24 @@ int apex_merkle_set_leaf(apex_merkle *t, size_t j, const apex_hash *leaf)
 
 int apex_merkle_build(apex_merkle *t, apex_hash *root)
 {
-    for (size_t i = t->n - 1; i >= 1; i--) {
-        int rc = apex_merkle_node_hash(&t->nodes[2 * i], &t->nodes[2 * i + 1], &t->nodes[i]);
-        if (rc != APEX_OK)
-            return rc;
+    /* one reused digest context: a fresh one per node costs about as much as the hash */
+    static const uint8_t prefix = APEX_MERKLE_NODE_PREFIX;
+    apex_sha256_ctx *c = apex_sha256_new();
+    if (!c)
+        return APEX_ERR_CRYPTO;
+    int rc = APEX_OK;
+    for (size_t i = t->n - 1; i >= 1 && rc == APEX_OK; i--) {
+        rc = apex_sha256_update(c, &prefix, 1);
+        if (rc == APEX_OK)
+            rc = apex_sha256_update(c, t->nodes[2 * i].b, APEX_SHA256_LEN);
+        if (rc == APEX_OK)
+            rc = apex_sha256_update(c, t->nodes[2 * i + 1].b, APEX_SHA256_LEN);
+        if (rc == APEX_OK)
+            rc = apex_sha256_final(c, t->nodes[i].b); /* also resets c */
     }
+    apex_sha256_destroy(&c);
+    if (rc != APEX_OK)
+        return rc;
     t->built = 1;
     *root = t->nodes[1];
     return APEX_OK;

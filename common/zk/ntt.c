@@ -83,7 +83,10 @@ void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
         const apex_gl *w = plan->tw + h;
         for (size_t blk = 0; blk < n; blk += 2 * h) {
             apex_gl *x = a + blk, *y = a + blk + h;
-            for (size_t k = 0; k < h; k++) {
+            apex_gl t0 = y[0]; /* w^0 = 1: no multiplication (all of stage 1, half of 2...) */
+            y[0] = apex_gl_sub(x[0], t0);
+            x[0] = apex_gl_add(x[0], t0);
+            for (size_t k = 1; k < h; k++) {
                 apex_gl t = apex_gl_mul(y[k], w[k]);
                 y[k] = apex_gl_sub(x[k], t);
                 x[k] = apex_gl_add(x[k], t);

@@ -39,6 +39,45 @@ static int shape_ok(unsigned m, unsigned k)
 int apex_sumcheck_prove(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsigned k,
                         apex_gl2 claim, apex_gl2 *rounds, apex_gl2 *r, apex_gl2 *finals)
 {
+    return apex_sumcheck_prove_padded(t, f, m, k, claim, NULL, rounds, r, finals);
+}
+
+int apex_sumcheck_prove_padded(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsigned k,
+                               apex_gl2 claim, const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
+                               apex_gl2 *finals)
+{
+    if (!shape_ok(m, k))
+        return APEX_ERR_INVALID;
+    apex_sumcheck_term one = {apex_gl2_from_gl(1), m, {0, 1, 2, 3}};
+    return apex_sumcheck_prove_terms(t, f, m, &one, 1, k, claim, pads, rounds, r, finals);
+}
+
+/* Degree of a sum of products: its largest term. 0 for a bad term list. */
+static unsigned terms_degree(const apex_sumcheck_term *terms, size_t nterms, size_t ntab)
+{
+    unsigned m = 0;
+    for (size_t i = 0; i < nterms; i++) {
+        if (terms[i].nf < 1 || terms[i].nf > APEX_SUMCHECK_MAX_DEG)
+            return 0;
+        for (unsigned s = 0; s < terms[i].nf; s++)
+            if (terms[i].f[s] >= ntab)
+                return 0;
+        m = terms[i].nf > m ? terms[i].nf : m;
+    }
+    return m;
+}
+
+unsigned apex_sumcheck_terms_degree(const apex_sumcheck_term *terms, size_t nterms, size_t ntab)
+{
+    return nterms && ntab <= APEX_SUMCHECK_MAX_TABLES ? terms_degree(terms, nterms, ntab) : 0;
+}
+
+int apex_sumcheck_prove_terms(apex_transcript *t, apex_gl2 *const *f, size_t ntab,
+                              const apex_sumcheck_term *terms, size_t nterms, unsigned k,
+                              apex_gl2 claim, const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
+                              apex_gl2 *finals)
+{
+    unsigned m = apex_sumcheck_terms_degree(terms, nterms, ntab);
     if (!shape_ok(m, k))
         return APEX_ERR_INVALID;
     int rc = absorb_start(t, m, k, claim);
@@ -49,30 +88,51 @@ int apex_sumcheck_prove(apex_transcript *t, apex_gl2 *const *f, unsigned m, unsi
             h[x] = apex_gl2_from_gl(0);
         for (size_t b = 0; b < n / 2; b++) {
             /* each table restricted to this pair is the line lo + X (hi - lo); walk X = 0..m
-             * by repeated addition and multiply the tables pointwise */
-            apex_gl2 val[APEX_SUMCHECK_MAX_DEG], step[APEX_SUMCHECK_MAX_DEG];
-            for (unsigned s = 0; s < m; s++) {
+             * by repeated addition and combine the tables term by term */
+            apex_gl2 val[APEX_SUMCHECK_MAX_TABLES], step[APEX_SUMCHECK_MAX_TABLES];
+            for (size_t s = 0; s < ntab; s++) {
                 val[s] = f[s][2 * b];
                 step[s] = apex_gl2_sub(f[s][2 * b + 1], f[s][2 * b]);
             }
             for (unsigned x = 0; x <= m; x++) {
-                apex_gl2 prod = val[0];
-                for (unsigned s = 1; s < m; s++)
-                    prod = apex_gl2_mul(prod, val[s]);
-                h[x] = apex_gl2_add(h[x], prod);
-                for (unsigned s = 0; s < m; s++)
+                for (size_t i = 0; i < nterms; i++) {
+                    const apex_sumcheck_term *tm = &terms[i];
+                    apex_gl2 prod = val[tm->f[0]];
+                    for (unsigned s = 1; s < tm->nf; s++)
+                        prod = apex_gl2_mul(prod, val[tm->f[s]]);
+                    if (nterms > 1 || !apex_gl2_eq(tm->coef, apex_gl2_from_gl(1)))
+                        prod = apex_gl2_mul(prod, tm->coef);
+                    h[x] = apex_gl2_add(h[x], prod);
+                }
+                for (size_t s = 0; s < ntab; s++)
                     val[s] = apex_gl2_add(val[s], step[s]);
             }
         }
+        if (pads) /* send h - pad: uniform, the pads are committed beforehand */
+            for (unsigned x = 0; x <= m; x++)
+                h[x] = apex_gl2_sub(h[x], pads[(size_t)j * (m + 1) + x]);
         rc = apex_transcript_absorb_gl2(t, "sumcheck.round", h, m + 1);
         if (rc == APEX_OK)
             rc = apex_transcript_challenge_gl2(t, &r[j], 1);
-        for (unsigned s = 0; s < m && rc == APEX_OK; s++)
+        for (size_t s = 0; s < ntab && rc == APEX_OK; s++)
             rc = apex_mle_fold_gl2(f[s], n, r[j]);
     }
-    for (unsigned s = 0; s < m && rc == APEX_OK; s++)
+    for (size_t s = 0; s < ntab && rc == APEX_OK; s++)
         finals[s] = f[s][0];
     return rc;
+}
+
+apex_gl2 apex_sumcheck_terms_eval(const apex_sumcheck_term *terms, size_t nterms,
+                                  const apex_gl2 *vals)
+{
+    apex_gl2 acc = apex_gl2_from_gl(0);
+    for (size_t i = 0; i < nterms; i++) {
+        apex_gl2 prod = terms[i].coef;
+        for (unsigned s = 0; s < terms[i].nf; s++)
+            prod = apex_gl2_mul(prod, vals[terms[i].f[s]]);
+        acc = apex_gl2_add(acc, prod);
+    }
+    return acc;
 }
 
 int apex_sumcheck_verify(apex_transcript *t, unsigned m, unsigned k, apex_gl2 claim,
@@ -109,4 +169,18 @@ int apex_sumcheck_verify(apex_transcript *t, unsigned m, unsigned k, apex_gl2 cl
     }
     *final_claim = claim;
     return APEX_OK;
+}
+
+int apex_sumcheck_replay(apex_transcript *t, unsigned m, unsigned k, apex_gl2 claim,
+                         const apex_gl2 *rounds, apex_gl2 *r)
+{
+    if (!shape_ok(m, k))
+        return APEX_ERR_INVALID;
+    int rc = absorb_start(t, m, k, claim);
+    for (unsigned j = 0; j < k && rc == APEX_OK; j++) {
+        rc = apex_transcript_absorb_gl2(t, "sumcheck.round", rounds + (size_t)j * (m + 1), m + 1);
+        if (rc == APEX_OK)
+            rc = apex_transcript_challenge_gl2(t, &r[j], 1);
+    }
+    return rc;
 }

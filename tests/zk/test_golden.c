@@ -16,7 +16,7 @@
 #include "zk/ligero.h"
 #include "zk/sumcheck.h"
 
-#define LIGERO_GOLDEN   "7e985f8bfc71a0cb15cdc7083b7071c956e5a8f97be2980ec803d1733cd98b4c"
+#define LIGERO_GOLDEN   "7f8504e801f66751794b251d222cfb8828e7786a84892178bc98edd855c5a5f0"
 #define SUMCHECK_GOLDEN "dcfb575421c770ea569889d51daadb72de858353aa1f667d944649ad0d674f3b"
 
 static void digest_hex(const void *buf, size_t len, char hex[65])

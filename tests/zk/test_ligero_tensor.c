@@ -254,13 +254,75 @@ static void test_sparse_only_claim(void **state)
     apex_ligero_commitment_destroy(&c);
 }
 
+/* A row source over int8 data: the streaming commitment never holds the witness. */
+typedef struct int8_rows {
+    const int8_t *data; /* [nrow][wr] */
+    size_t wr;          /* values per row */
+    int tamper;         /* 1: hand out a different value than at commit time */
+    int bad;            /* 1: hand out a non-canonical element */
+} int8_rows;
+
+static int int8_source(void *ctx, size_t row, apex_gl *out)
+{
+    const int8_rows *s = ctx;
+    for (size_t j = 0; j < s->wr; j++)
+        out[j] = apex_gl_from_i64(s->data[row * s->wr + j]);
+    if (s->tamper && row == 1)
+        out[3] = apex_gl_add(out[3], 1);
+    if (s->bad)
+        out[0] = APEX_GL_P;
+    return APEX_OK;
+}
+
+static void test_row_source(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 55);
+    int8_t data[NW];
+    apex_gl w[NW];
+    for (size_t i = 0; i < NW; i++) {
+        data[i] = (int8_t)((int)apex_rng_below(&rng, 256) - 128);
+        w[i] = apex_gl_from_i64(data[i]);
+    }
+    int8_rows src = {data, 32, 0, 0};
+    eval_claim ec;
+    make_claim(&ec, w, &rng);
+    const apex_ligero_tensor tn = {0, ec.row_w, ec.slot_w, NULL, 0};
+    apex_ligero_constraints cons = {NULL, 0, 0, NULL, 0, &tn, 1};
+    for (int tamper = 0; tamper < 2; tamper++) {
+        apex_hash root;
+        const char *why = NULL;
+        src.tamper = 0;
+        apex_ligero_commitment *c =
+            apex_ligero_commit_rows(&shape, int8_source, &src, &rng, &root, &why);
+        assert_non_null(c);
+        src.tamper = tamper; /* a source that changes after committing */
+        apex_transcript *t = fresh();
+        apex_ligero_proof pf;
+        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, &why), APEX_OK);
+        apex_transcript_destroy(&t);
+        t = fresh();
+        int rc = apex_ligero_verify(&shape, &root, 1, t, &cons, NULL, &ec.value, &pf, &why);
+        apex_transcript_destroy(&t);
+        assert_int_equal(rc, tamper ? APEX_ERR_REJECTED : APEX_OK);
+        apex_ligero_proof_free(&pf);
+        apex_ligero_commitment_destroy(&c);
+    }
+    /* a source handing out non-canonical elements is refused */
+    src.tamper = 0;
+    src.bad = 1;
+    apex_hash root;
+    assert_null(apex_ligero_commit_rows(&shape, int8_source, &src, &rng, &root, NULL));
+    assert_null(apex_ligero_commit_rows(&shape, NULL, NULL, &rng, &root, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mle_evaluation_claim),
-        cmocka_unit_test(test_joint_with_sparse_terms),
-        cmocka_unit_test(test_hidden_value),
-        cmocka_unit_test(test_sparse_only_claim),
+        cmocka_unit_test(test_mle_evaluation_claim), cmocka_unit_test(test_joint_with_sparse_terms),
+        cmocka_unit_test(test_hidden_value),         cmocka_unit_test(test_sparse_only_claim),
+        cmocka_unit_test(test_row_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

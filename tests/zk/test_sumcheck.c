@@ -191,12 +191,84 @@ static void test_interp(void **state)
         assert_true(apex_gl2_eq(apex_sumcheck_interp(v, 4, apex_gl2_from_gl(i)), v[i]));
 }
 
+/* A sum of products shaped like errata 11's batched sumcheck: five terms over five tables,
+ * degrees 1..4, shared factors, random F_p2 coefficients. */
+static void test_sum_of_products(void **state)
+{
+    (void)state;
+    enum { K = 6, NT = 5, NTERM = 5 };
+    const size_t n = (size_t)1 << K;
+    apex_rng rng;
+    apex_rng_seed(&rng, 43);
+    apex_gl2 *orig[NT], *work[NT];
+    for (int s = 0; s < NT; s++) {
+        orig[s] = calloc(n, sizeof(apex_gl2));
+        work[s] = calloc(n, sizeof(apex_gl2));
+        for (size_t b = 0; b < n; b++)
+            orig[s][b] =
+                apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), apex_rng_below(&rng, APEX_GL_P));
+        memcpy(work[s], orig[s], n * sizeof(apex_gl2));
+    }
+    apex_sumcheck_term terms[NTERM] = {{{0, 0}, 3, {0, 1, 2, 0}},
+                                       {{0, 0}, 4, {0, 1, 3, 2}},
+                                       {{0, 0}, 2, {2, 3, 0, 0}},
+                                       {{0, 0}, 3, {4, 2, 3, 0}},
+                                       {{0, 0}, 1, {4, 0, 0, 0}}};
+    for (int i = 0; i < NTERM; i++)
+        terms[i].coef =
+            apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), apex_rng_below(&rng, APEX_GL_P));
+    unsigned m = apex_sumcheck_terms_degree(terms, NTERM, NT);
+    assert_int_equal(m, 4);
+    /* the honest sum */
+    apex_gl2 claim = apex_gl2_from_gl(0), vals[NT];
+    for (size_t b = 0; b < n; b++) {
+        for (int s = 0; s < NT; s++)
+            vals[s] = orig[s][b];
+        claim = apex_gl2_add(claim, apex_sumcheck_terms_eval(terms, NTERM, vals));
+    }
+    apex_gl2 rounds[K * 5], r[K], fin[NT], rv[K], final_claim;
+    apex_transcript *t = apex_transcript_new("test-sumcheck");
+    assert_int_equal(
+        apex_sumcheck_prove_terms(t, work, NT, terms, NTERM, K, claim, NULL, rounds, r, fin),
+        APEX_OK);
+    apex_transcript_destroy(&t);
+    t = apex_transcript_new("test-sumcheck");
+    const char *why = NULL;
+    assert_int_equal(apex_sumcheck_verify(t, m, K, claim, rounds, rv, &final_claim, &why), APEX_OK);
+    apex_transcript_destroy(&t);
+    assert_memory_equal(r, rv, sizeof r);
+    /* the final claim is the terms evaluated at the tables' extensions at r */
+    for (int s = 0; s < NT; s++) {
+        assert_int_equal(apex_mle_eval_gl2(orig[s], K, r, &vals[s]), APEX_OK);
+        assert_true(apex_gl2_eq(vals[s], fin[s]));
+    }
+    assert_true(apex_gl2_eq(final_claim, apex_sumcheck_terms_eval(terms, NTERM, vals)));
+    /* a wrong sum is caught in round 0 */
+    t = apex_transcript_new("test-sumcheck");
+    assert_int_equal(apex_sumcheck_verify(t, m, K, apex_gl2_add(claim, apex_gl2_from_gl(1)), rounds,
+                                          rv, &final_claim, &why),
+                     APEX_ERR_REJECTED);
+    apex_transcript_destroy(&t);
+    /* malformed term lists */
+    apex_sumcheck_term bad = {{1, 0}, 5, {0, 0, 0, 0}};
+    assert_int_equal(apex_sumcheck_terms_degree(&bad, 1, NT), 0);
+    bad.nf = 2;
+    bad.f[1] = NT;
+    assert_int_equal(apex_sumcheck_terms_degree(&bad, 1, NT), 0);
+    assert_int_equal(apex_sumcheck_terms_degree(terms, 0, NT), 0);
+    for (int s = 0; s < NT; s++) {
+        free(orig[s]);
+        free(work[s]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interp),
         cmocka_unit_test(test_honest),
         cmocka_unit_test(test_cheating),
+        cmocka_unit_test(test_sum_of_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

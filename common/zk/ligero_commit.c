@@ -1,0 +1,436 @@
+/* Ligero commitment objects with bounded memory.
+ *
+ * A commitment keeps no tableau and no coefficients: its rows are regenerated on demand
+ * from the caller's row source (witness values) and from pads drawn from AES-256-CTR keyed
+ * by a 32-byte per-commitment secret, with the row index as IV. Committing streams the rows
+ * in chunks, encodes them on Q and absorbs each column's bytes into that column's running
+ * SHA-256 (the leaf hash is unchanged: SHA-256(0x00 || salt || column)). A proof regenerates
+ * the rows again. Memory: O(BLOCK * (chunk rows + threads)) plus one hash state and one
+ * salt per column, independent of the witness size.
+ *
+ * Rows and columns are split over APEX_ZK_THREADS threads; only the calling thread draws
+ * randomness, every job writes a disjoint part of the output, so results never depend on
+ * the split. The ephemeral masking commitment of a proof is small and keeps its rows in
+ * memory (coef). */
+#include "zk/ligero_impl.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows encoded per streaming step: a chunk buffer of CHUNK * 4 BLOCK elements, and one
+ * hash update of CHUNK * 8 bytes per column per step. */
+#define LIGERO_CHUNK_ROWS 16u
+
+/* ---------------------------------------------------------------- parallel helper */
+
+static void *par_entry(void *a)
+{
+    par_job *j = a;
+    j->fn(j);
+    return NULL;
+}
+
+/* Run fn over [0, n) in APEX_ZK_THREADS slices: slice 0 here, the others on new threads (or
+ * here when a thread cannot be created). */
+int ligero_par_run(void (*fn)(par_job *), void *arg, size_t n)
+{
+    enum { T = APEX_ZK_THREADS };
+    par_job jobs[T];
+    pthread_t th[T];
+    int started[T] = {0};
+    for (size_t i = 0; i < T; i++)
+        jobs[i] = (par_job){fn, n * i / T, n * (i + 1) / T, arg, APEX_OK, i};
+    for (size_t i = 1; i < T; i++)
+        started[i] =
+            jobs[i].lo < jobs[i].hi && pthread_create(&th[i], NULL, par_entry, &jobs[i]) == 0;
+    fn(&jobs[0]);
+    int rc = jobs[0].rc;
+    for (size_t i = 1; i < T; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            fn(&jobs[i]);
+        if (rc == APEX_OK)
+            rc = jobs[i].rc;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+/* Pads of row i: uniform elements by rejection from AES-256-CTR(seed, IV = i || 0^64). The
+ * row index sits in the high half of the counter block and the block counter runs in the
+ * low half, so the keystreams of different rows never overlap (a row uses far fewer than
+ * 2^64 blocks). */
+static int row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out, size_t n)
+{
+    uint8_t iv[16] = {0}, zero[8 * 32] = {0}, ks[8 * 32];
+    for (int b = 0; b < 8; b++)
+        iv[7 - b] = (uint8_t)((uint64_t)i >> (8 * b));
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    if (!x || EVP_EncryptInit_ex(x, EVP_aes_256_ctr(), NULL, c->seed, iv) != 1) {
+        EVP_CIPHER_CTX_free(x);
+        return APEX_ERR_CRYPTO;
+    }
+    int rc = APEX_OK;
+    size_t got = 0;
+    while (got < n && rc == APEX_OK) {
+        int len = 0;
+        if (EVP_EncryptUpdate(x, ks, &len, zero, sizeof zero) != 1 || len != (int)sizeof ks) {
+            rc = APEX_ERR_CRYPTO;
+            break;
+        }
+        for (size_t o = 0; o + 8 <= sizeof ks && got < n; o += 8) {
+            uint64_t v = 0;
+            for (int b = 7; b >= 0; b--)
+                v = (v << 8) | ks[o + (size_t)b];
+            if (v < APEX_GL_P)
+                out[got++] = v;
+        }
+    }
+    OPENSSL_cleanse(ks, sizeof ks);
+    EVP_CIPHER_CTX_free(x);
+    return rc;
+}
+
+int ligero_row_values(const apex_ligero_commitment *c, size_t i, apex_gl *out)
+{
+    if (c->coef)
+        return APEX_ERR_STATE; /* in-memory (masking) rows have no witness slots */
+    int rc = row_pads(c, i, out, c->p.npad);
+    if (rc == APEX_OK)
+        rc = c->rows(c->rows_ctx, i, out + c->p.npad);
+    for (size_t k = c->p.npad; k < c->d.block && rc == APEX_OK; k++)
+        if (out[k] >= APEX_GL_P)
+            rc = APEX_ERR_RANGE; /* a row source must hand out canonical elements */
+    return rc;
+}
+
+int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out)
+{
+    if (c->coef) {
+        memcpy(out, c->coef + i * c->d.dblock, c->d.dblock * sizeof *out);
+        return APEX_OK;
+    }
+    memset(out + c->d.block, 0, c->d.block * sizeof *out);
+    int rc = ligero_row_values(c, i, out);
+    if (rc == APEX_OK)
+        apex_ntt_inverse(c->plans.b, out);
+    return rc;
+}
+
+/* A fixed nonzero value per (row, column) for the tests' non-codeword rows. */
+static apex_gl test_noise(size_t row, size_t q)
+{
+    uint64_t z = ((uint64_t)row << 32 ^ q) * 0x9e3779b97f4a7c15ULL;
+    z ^= z >> 31;
+    return 1 + z % (APEX_GL_P - 1);
+}
+
+int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out)
+{
+    memset(out, 0, c->d.nq * sizeof *out);
+    int rc = ligero_row_coef(c, i, out);
+    if (rc != APEX_OK)
+        return rc;
+    apex_ntt_coset_forward(c->plans.q, out, APEX_GL_GENERATOR);
+    if (i == c->noise_row) /* tests only: a committed row that is no codeword */
+        for (size_t q = 0; q < c->d.nq; q++)
+            out[q] = apex_gl_add(out[q], test_noise(i, q));
+    return APEX_OK;
+}
+
+/* ---------------------------------------------------------------- streaming commit */
+
+/* State of one streaming commit. */
+typedef struct stream {
+    apex_ligero_commitment *c; /* the commitment being built */
+    EVP_MD_CTX **col;          /* [nq] running leaf hash of each column */
+    apex_gl *chunk;            /* [CHUNK][nq] encodings of the current chunk of rows */
+    size_t r0;                 /* first row of the current chunk */
+    size_t nr;                 /* rows in the current chunk */
+    apex_hash *leaves;         /* [nq] finished leaf hashes */
+} stream;
+
+static void encode_chunk(par_job *j)
+{
+    stream *s = j->arg;
+    size_t nq = s->c->d.nq;
+    j->rc = APEX_OK;
+    for (size_t r = j->lo; r < j->hi && j->rc == APEX_OK; r++)
+        j->rc = ligero_row_on_q(s->c, s->r0 + r, s->chunk + r * nq);
+}
+
+static void absorb_chunk(par_job *j)
+{
+    stream *s = j->arg;
+    size_t nq = s->c->d.nq;
+    uint8_t buf[8 * LIGERO_CHUNK_ROWS];
+    j->rc = APEX_OK;
+    for (size_t q = j->lo; q < j->hi && j->rc == APEX_OK; q++) {
+        for (size_t r = 0; r < s->nr; r++)
+            for (int b = 0; b < 8; b++)
+                buf[8 * r + (size_t)b] = (uint8_t)(s->chunk[r * nq + q] >> (8 * b));
+        if (EVP_DigestUpdate(s->col[q], buf, 8 * s->nr) != 1)
+            j->rc = APEX_ERR_CRYPTO;
+    }
+}
+
+static void finish_columns(par_job *j)
+{
+    stream *s = j->arg;
+    unsigned len = 0;
+    j->rc = APEX_OK;
+    for (size_t q = j->lo; q < j->hi && j->rc == APEX_OK; q++)
+        if (EVP_DigestFinal_ex(s->col[q], s->leaves[q].b, &len) != 1 || len != APEX_SHA256_LEN)
+            j->rc = APEX_ERR_CRYPTO;
+}
+
+/* Salts (drawn here), then leaf = H(0x00 || salt || rows of the column) streamed by chunks,
+ * then the Merkle tree. */
+static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs)
+{
+    const apex_ligero_dims *d = &c->d;
+    stream s = {c, NULL, NULL, 0, 0, NULL};
+    int rc = ligero_rand_bytes(rs, c->salts, d->nq * APEX_MERKLE_SALT_LEN);
+    if (rc != APEX_OK)
+        return rc;
+    rc = APEX_ERR_NOMEM;
+    s.col = apex_calloc_n(d->nq, sizeof *s.col);
+    s.chunk = apex_calloc_n(LIGERO_CHUNK_ROWS * d->nq, sizeof *s.chunk);
+    s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
+    if (!s.col || !s.chunk || !s.leaves)
+        goto done;
+    static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
+    rc = APEX_ERR_CRYPTO;
+    for (size_t q = 0; q < d->nq; q++) {
+        if (!(s.col[q] = EVP_MD_CTX_new()) ||
+            EVP_DigestInit_ex(s.col[q], EVP_sha256(), NULL) != 1 ||
+            EVP_DigestUpdate(s.col[q], &prefix, 1) != 1 ||
+            EVP_DigestUpdate(s.col[q], c->salts + q * APEX_MERKLE_SALT_LEN, APEX_MERKLE_SALT_LEN) !=
+                1)
+            goto done;
+    }
+    rc = APEX_OK;
+    for (s.r0 = 0; s.r0 < d->nrow && rc == APEX_OK; s.r0 += LIGERO_CHUNK_ROWS) {
+        s.nr = d->nrow - s.r0 < LIGERO_CHUNK_ROWS ? d->nrow - s.r0 : LIGERO_CHUNK_ROWS;
+        rc = ligero_par_run(encode_chunk, &s, s.nr);
+        if (rc == APEX_OK)
+            rc = ligero_par_run(absorb_chunk, &s, d->nq);
+    }
+    if (rc == APEX_OK)
+        rc = ligero_par_run(finish_columns, &s, d->nq);
+    for (size_t q = 0; q < d->nq && rc == APEX_OK; q++) /* the tree itself is not shared */
+        rc = apex_merkle_set_leaf(c->tree, q, &s.leaves[q]);
+    if (rc == APEX_OK)
+        rc = apex_merkle_build(c->tree, &c->root);
+done:
+    if (s.col)
+        for (size_t q = 0; q < d->nq; q++)
+            EVP_MD_CTX_free(s.col[q]);
+    free(s.col);
+    if (s.chunk)
+        OPENSSL_cleanse(s.chunk, LIGERO_CHUNK_ROWS * d->nq * sizeof *s.chunk);
+    free(s.chunk);
+    free(s.leaves);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- column openings */
+
+/* Arguments of a column extraction. */
+typedef struct open_arg {
+    const apex_ligero_commitment *c; /* the commitment */
+    const size_t *qidx;              /* [nreq] columns */
+    size_t nreq;                     /* how many */
+    apex_gl *cols;                   /* [nreq][nrow] output */
+} open_arg;
+
+static void extract_rows(par_job *j)
+{
+    const open_arg *a = j->arg;
+    size_t nrow = a->c->d.nrow;
+    apex_gl *tmp = apex_calloc_n(a->c->d.nq, sizeof *tmp);
+    j->rc = tmp ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t r = j->lo; r < j->hi && j->rc == APEX_OK; r++) {
+        j->rc = ligero_row_on_q(a->c, r, tmp);
+        for (size_t k = 0; k < a->nreq && j->rc == APEX_OK; k++)
+            a->cols[k * nrow + r] = tmp[a->qidx[k]];
+    }
+    if (tmp)
+        OPENSSL_cleanse(tmp, a->c->d.nq * sizeof *tmp);
+    free(tmp);
+}
+
+int ligero_open_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                        apex_gl *cols)
+{
+    open_arg a = {c, qidx, nreq, cols};
+    return ligero_par_run(extract_rows, &a, c->d.nrow);
+}
+
+/* ---------------------------------------------------------------- objects */
+
+apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d)
+{
+    apex_ligero_commitment *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->p = *p;
+    c->d = *d;
+    c->noise_row = SIZE_MAX;
+    c->salts = apex_calloc_n(d->nq, APEX_MERKLE_SALT_LEN);
+    c->tree = apex_merkle_new(d->nq);
+    if (!c->salts || !c->tree || ligero_plans_init(&c->plans, p->log_block) != APEX_OK)
+        apex_ligero_commitment_destroy(&c);
+    return c;
+}
+
+void apex_ligero_commitment_destroy(apex_ligero_commitment **pc)
+{
+    if (!pc || !*pc)
+        return;
+    apex_ligero_commitment *c = *pc;
+    ligero_plans_free(&c->plans);
+    if (c->coef)
+        OPENSSL_cleanse(c->coef, c->d.nrow * c->d.dblock * sizeof *c->coef);
+    if (c->owned)
+        OPENSSL_cleanse(c->owned, c->d.nw * sizeof *c->owned);
+    OPENSSL_cleanse(c->seed, sizeof c->seed); /* the pads follow from it */
+    free(c->coef);
+    free(c->owned);
+    free(c->salts);
+    apex_merkle_destroy(&c->tree);
+    free(c);
+    *pc = NULL;
+}
+
+size_t apex_ligero_openings_left(const apex_ligero_commitment *c)
+{
+    return c->d.budget - c->opened;
+}
+
+/* Row source over a witness array owned by the commitment. */
+static int owned_rows(void *ctx, size_t row, apex_gl *out)
+{
+    const apex_ligero_commitment *c = ctx;
+    memcpy(out, c->owned + row * c->d.wr, c->d.wr * sizeof *out);
+    return APEX_OK;
+}
+
+apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_ligero_row_fn fn,
+                                           void *ctx, const apex_gl *w, size_t nw,
+                                           apex_rng *test_rng, size_t noise_row, apex_hash *root,
+                                           const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    apex_ligero_dims d;
+    if (apex_ligero_dims_of(p, &d, reason) != APEX_OK)
+        return NULL;
+    if (!fn && nw > d.nw) {
+        *reason = "ligero: witness larger than the commitment's capacity";
+        return NULL;
+    }
+    for (size_t i = 0; !fn && i < nw; i++) {
+        if (w[i] >= APEX_GL_P) {
+            *reason = "ligero: non-canonical witness element";
+            return NULL;
+        }
+    }
+    apex_ligero_commitment *c = ligero_alloc(p, &d);
+    ligero_rand *rs = calloc(1, sizeof *rs);
+    *reason = "ligero: out of memory";
+    if (!c || !rs)
+        goto fail;
+    c->noise_row = noise_row;
+    if (fn) {
+        c->rows = fn;
+        c->rows_ctx = ctx;
+    } else { /* keep a copy of the array, padded with zeros to the capacity */
+        if (!(c->owned = apex_calloc_n(d.nw, sizeof *c->owned)))
+            goto fail;
+        if (nw)
+            memcpy(c->owned, w, nw * sizeof *w);
+        c->rows = owned_rows;
+        c->rows_ctx = c;
+    }
+    ligero_rand_init(rs, test_rng);
+    *reason = "ligero: randomness, row source or hashing failed";
+    if (ligero_rand_bytes(rs, c->seed, sizeof c->seed) != APEX_OK ||
+        commit_stream(c, rs) != APEX_OK)
+        goto fail;
+    *root = c->root;
+    *reason = NULL;
+    OPENSSL_cleanse(rs, sizeof *rs);
+    free(rs);
+    return c;
+fail:
+    if (rs)
+        OPENSSL_cleanse(rs, sizeof *rs);
+    free(rs);
+    apex_ligero_commitment_destroy(&c);
+    return NULL;
+}
+
+apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const apex_gl *w, size_t nw,
+                                           apex_rng *test_rng, apex_hash *root, const char **reason)
+{
+    return ligero_commit_impl(p, NULL, NULL, w, nw, test_rng, SIZE_MAX, root, reason);
+}
+
+apex_ligero_commitment *apex_ligero_commit_rows(const apex_ligero_params *p, apex_ligero_row_fn fn,
+                                                void *ctx, apex_rng *test_rng, apex_hash *root,
+                                                const char **reason)
+{
+    if (!fn) {
+        if (reason)
+            *reason = "ligero: no row source";
+        return NULL;
+    }
+    return ligero_commit_impl(p, fn, ctx, NULL, 0, test_rng, SIZE_MAX, root, reason);
+}
+
+apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t qpad,
+                                            ligero_rand *rs)
+{
+    /* npad = nreq makes the budget exactly one opening */
+    apex_ligero_params p = {log_block, nreq, nreq, APEX_LIGERO_NMASK};
+    apex_ligero_dims d;
+    if (apex_ligero_dims_of(&p, &d, NULL) != APEX_OK)
+        return NULL;
+    apex_ligero_commitment *c = ligero_alloc(&p, &d);
+    if (!c)
+        return NULL;
+    size_t block = d.block, db = d.dblock;
+    int rc = (c->coef = apex_calloc_n(d.nrow * db, sizeof *c->coef)) ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t r = 0; r < APEX_LIGERO_NMASK && rc == APEX_OK; r++) {
+        apex_gl *row = c->coef + r * db;
+        if (r < APEX_LIGERO_IDOT) { /* ILDT: BLOCK uniform coefficients */
+            rc = ligero_rand_gl(rs, row, block);
+            continue;
+        }
+        rc = ligero_rand_gl(rs, row, db);
+        if (r < APEX_LIGERO_IQD) {
+            /* IDOT: uniform values on H_D subject to summing to 0 over H_B (even slots) */
+            apex_gl s = 0;
+            for (size_t k = 0; k + 1 < block; k++)
+                s = apex_gl_add(s, row[2 * k]);
+            row[2 * (block - 1)] = apex_gl_neg(s);
+        } else {
+            /* IQD: uniform values on H_D, zero on the quadratic witness slots */
+            for (size_t k = qpad; k < block; k++)
+                row[2 * k] = 0;
+        }
+        apex_ntt_inverse(c->plans.d, row);
+    }
+    if (rc == APEX_OK)
+        rc = commit_stream(c, rs);
+    if (rc != APEX_OK)
+        apex_ligero_commitment_destroy(&c);
+    return c;
+}
