@@ -224,8 +224,13 @@ void apex_ml_model_destroy(apex_ml_model **pm)
     if (!pm || !*pm)
         return;
     apex_ml_model *m = *pm;
-    if (m->work)
+    if (m->work) {
         ml_net_destroy_f32(&m->work->net);
+        for (int t = 0; t < ML_MAX_PAR; t++) {
+            ml_net_destroy_f32(&m->work->pnet[t]);
+            free(m->work->pgrads[t]);
+        }
+    }
     free(m->work);
     free(m->tensors);
     free(m->targets);
