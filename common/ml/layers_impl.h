@@ -162,6 +162,20 @@ ML_HOT void ML_F(ml_gelu_backward)(REAL *dinp, const REAL *inp, const REAL *dout
 
 /* ------------------------------------------------------------ multi-head self-attention */
 
+/* Largest head size x tokens of the transposed K/V copies kept on the stack;
+ * apex_ml_config_check() refuses larger configs. */
+#define ML_ATT_MAX 8192
+
+/* dst[i][s] = src_s[i] for one head: a [nt][hs] slice with row stride 3d,
+ * transposed so that dot products over i vectorise across s without
+ * reassociating any sum. */
+static inline void ML_F(head_transpose)(REAL *dst, const REAL *src, int nt, int hs, int d)
+{
+    for (int s = 0; s < nt; s++)
+        for (int i = 0; i < hs; i++)
+            dst[i * nt + s] = src[(size_t)s * 3 * d + i];
+}
+
 /* qkv: [b][t][3d] (q | k | v, heads contiguous inside each); out: [b][t][d];
  * att: [b][h][t][t] softmax probabilities saved for backward. No causal mask. */
 ML_HOT void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, int nt, int d,
@@ -169,23 +183,26 @@ ML_HOT void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, in
 {
     int hs = d / nh;
     REAL scale = 1 / ML_SQRT((REAL)hs);
+    REAL kt[ML_ATT_MAX]; /* [hs][nt] keys of one head */
     for (int b = 0; b < nb; b++) {
         for (int h = 0; h < nh; h++) {
             const REAL *base = qkv + (size_t)b * nt * 3 * d + (size_t)h * hs;
             REAL *a = att + ((size_t)b * nh + h) * nt * nt;
+            ML_F(head_transpose)(kt, base + d, nt, hs, d);
             for (int t = 0; t < nt; t++) {
                 const REAL *q = base + (size_t)t * 3 * d;
                 REAL *row = a + (size_t)t * nt;
-                REAL mx = -1e30f;
-                for (int s = 0; s < nt; s++) {
-                    const REAL *k = base + (size_t)s * 3 * d + d;
-                    REAL dot = 0;
-                    for (int i = 0; i < hs; i++)
-                        dot += q[i] * k[i];
-                    row[s] = dot * scale;
-                    if (row[s] > mx)
-                        mx = row[s];
+                for (int s = 0; s < nt; s++)
+                    row[s] = 0;
+                for (int i = 0; i < hs; i++) {
+                    REAL qi = q[i] * scale;
+                    const REAL *kr = kt + (size_t)i * nt;
+                    for (int s = 0; s < nt; s++)
+                        row[s] += qi * kr[s];
                 }
+                REAL mx = row[0];
+                for (int s = 1; s < nt; s++)
+                    mx = row[s] > mx ? row[s] : mx;
                 REAL sum = 0;
                 for (int s = 0; s < nt; s++) {
                     row[s] = ML_EXP(row[s] - mx);
@@ -212,27 +229,32 @@ ML_HOT void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout
 {
     int hs = d / nh;
     REAL scale = 1 / ML_SQRT((REAL)hs);
+    REAL vt[ML_ATT_MAX]; /* [hs][nt] values of one head */
     for (int b = 0; b < nb; b++) {
         for (int h = 0; h < nh; h++) {
             const REAL *base = qkv + (size_t)b * nt * 3 * d + (size_t)h * hs;
             REAL *dbase = dqkv + (size_t)b * nt * 3 * d + (size_t)h * hs;
             const REAL *a = att + ((size_t)b * nh + h) * nt * nt;
+            ML_F(head_transpose)(vt, base + 2 * d, nt, hs, d);
             for (int t = 0; t < nt; t++) {
                 const REAL *dO = dout + ((size_t)b * nt + t) * d + (size_t)h * hs;
                 const REAL *row = a + (size_t)t * nt;
                 REAL *drow = datt + (size_t)t * nt;
-                /* through out = att . v */
+                /* through out = att . v: drow[s] = dO . v_s, dv_s += att[t][s] dO */
+                for (int s = 0; s < nt; s++)
+                    drow[s] = 0;
+                for (int i = 0; i < hs; i++) {
+                    REAL g = dO[i];
+                    const REAL *vr = vt + (size_t)i * nt;
+                    for (int s = 0; s < nt; s++)
+                        drow[s] += g * vr[s];
+                }
                 REAL dot_sum = 0;
                 for (int s = 0; s < nt; s++) {
-                    const REAL *v = base + (size_t)s * 3 * d + 2 * d;
                     REAL *dv = dbase + (size_t)s * 3 * d + 2 * d;
-                    REAL dp = 0;
-                    for (int i = 0; i < hs; i++) {
-                        dp += dO[i] * v[i];
+                    for (int i = 0; i < hs; i++)
                         dv[i] += row[s] * dO[i];
-                    }
-                    drow[s] = dp;
-                    dot_sum += dp * row[s];
+                    dot_sum += drow[s] * row[s];
                 }
                 /* through the softmax, then the scaled dot products */
                 const REAL *q = base + (size_t)t * 3 * d;

@@ -112,7 +112,8 @@ int apex_ml_model_step_grads(apex_ml_model *m, const float *x, const uint8_t *y,
                              int *correct);
 /* Per-sample gradients of the targeted fc1 weights for n samples (batch size 1
  * semantics: the gradient of sample i's own cross-entropy). out[t] is NULL or
- * [n][rows*cols] for target t, row-major [out][in]. Computed in batches. */
+ * [n][rows*cols] for target t, row-major [out][in]. Computed in batches of 64
+ * from one forward/backward each; m->grads is clobbered (left zero). */
 int apex_ml_model_persample_grads(apex_ml_model *m, const float *x, const uint8_t *y, int n,
                                   float *const *out);
 /* Predicted classes for n images into pred[n]. */
@@ -219,9 +220,10 @@ typedef struct apex_ml_progress {
 } apex_ml_progress;
 typedef int (*apex_ml_progress_fn)(const apex_ml_progress *p, void *user);
 
-/* Train m on d. Deterministic for (model seed, opts.seed, thread-independent
- * BLAS results). The optional mix dataset is replayed: mix_every > 0 puts one
- * batch of it after every mix_every batches of d (personalization). */
+/* Train m on d in place. Deterministic for (model seed, opts.seed) on a given
+ * machine and thread count. Clears m->frac_bits (weights leave the grid).
+ * cb (may be NULL) runs after every step; a non-zero return stops training
+ * with APEX_ERR_INTERRUPTED. */
 int apex_ml_train(apex_ml_model *m, const apex_ml_dataset *d, const apex_ml_train_opts *o,
                   apex_ml_progress_fn cb, void *user);
 

@@ -38,6 +38,9 @@ void ml_layout_build(const apex_ml_config *cfg, ml_layout *lay, apex_ml_tensor *
                      int *n_tensors);
 #define ML_MAX_TENSORS (16 + 12 * APEX_ML_MAX_DEPTH)
 
+/* Worker threads a training run may use (= openblas_get_num_threads()). */
+int ml_par_threads(void);
+
 /* The engine in both precisions (see real.h). */
 #define ML_DOUBLE 0
 #include "ml/engine_decl.h"
@@ -47,10 +50,21 @@ void ml_layout_build(const apex_ml_config *cfg, ml_layout *lay, apex_ml_tensor *
 #undef ML_DOUBLE
 
 /* Per-model scratch owned by apex_ml_model. */
+#define ML_MAX_PAR 8 /* data-parallel workers per process */
+
 struct apex_ml_work {
-    ml_layout lay;   /* tensor offsets */
-    ml_net_f32 *net; /* activations for up to net->cap images */
+    ml_layout lay;                /* tensor offsets */
+    ml_net_f32 *net;              /* activations for up to net->cap images */
+    ml_net_f32 *pnet[ML_MAX_PAR]; /* per-worker activations (data-parallel steps) */
+    float *pgrads[ML_MAX_PAR];    /* per-worker gradients; worker 0 uses m->grads */
 };
+
+/* One training step split over `workers` threads, each running a slice of the
+ * batch with single-threaded BLAS; gradients are summed in worker order, so
+ * the result is deterministic for a given worker count. Call with OpenBLAS
+ * set to 1 thread. Same outputs as apex_ml_model_step_grads(). */
+int ml_model_step_par(apex_ml_model *m, const float *x, const uint8_t *y, int n, int workers,
+                      float *loss, int *correct);
 
 /* Make sure m->work has room for a batch of n; APEX_ERR_NOMEM otherwise. */
 int ml_model_reserve(apex_ml_model *m, int n);

@@ -60,6 +60,9 @@ int apex_ml_config_check(const apex_ml_config *c)
         if (c->patch < 1 || c->side % c->patch || c->dim < 1 || c->dim > 4096 || c->depth < 1 ||
             c->depth > APEX_ML_MAX_DEPTH || c->heads < 1 || c->dim % c->heads)
             return APEX_ERR_RANGE;
+        uint32_t per_row = c->side / c->patch, tokens = per_row * per_row + 1;
+        if ((uint64_t)tokens * (c->dim / c->heads) > 8192) /* ML_ATT_MAX in layers_impl.h */
+            return APEX_ERR_RANGE;
     } else {
         return APEX_ERR_RANGE;
     }
@@ -224,8 +227,13 @@ void apex_ml_model_destroy(apex_ml_model **pm)
     if (!pm || !*pm)
         return;
     apex_ml_model *m = *pm;
-    if (m->work)
+    if (m->work) {
         ml_net_destroy_f32(&m->work->net);
+        for (int t = 0; t < ML_MAX_PAR; t++) {
+            ml_net_destroy_f32(&m->work->pnet[t]);
+            free(m->work->pgrads[t]);
+        }
+    }
     free(m->work);
     free(m->tensors);
     free(m->targets);

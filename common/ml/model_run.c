@@ -2,6 +2,7 @@
  * gradients, prediction, evaluation and FLOP counts. */
 #include "ml/ml_internal.h"
 
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,60 @@ int apex_ml_model_step_grads(apex_ml_model *m, const float *x, const uint8_t *y,
             s += net->losses[i];
         *loss = (float)(s / n);
     }
+    if (correct)
+        *correct = c;
+    return APEX_OK;
+}
+
+int ml_model_step_par(apex_ml_model *m, const float *x, const uint8_t *y, int n, int workers,
+                      float *loss, int *correct)
+{
+    apex_ml_work *w = m->work;
+    if (workers > ML_MAX_PAR)
+        workers = ML_MAX_PAR;
+    if (workers > n / 8)
+        workers = n / 8; /* tiny batches are not worth splitting */
+    if (workers <= 1)
+        return apex_ml_model_step_grads(m, x, y, n, loss, correct);
+    int slice = (n + workers - 1) / workers;
+    for (int t = 0; t < workers; t++) {
+        if (!w->pnet[t] || w->pnet[t]->cap < slice) {
+            ml_net_destroy_f32(&w->pnet[t]);
+            w->pnet[t] = ml_net_new_f32(&m->cfg, slice);
+            if (!w->pnet[t])
+                return APEX_ERR_NOMEM;
+        }
+        if (t > 0 && !w->pgrads[t]) {
+            w->pgrads[t] = apex_calloc_n(m->n_params, sizeof(float));
+            if (!w->pgrads[t])
+                return APEX_ERR_NOMEM;
+        }
+    }
+    double losses[ML_MAX_PAR];
+    int corrects[ML_MAX_PAR];
+    size_t in = m->cfg.side * m->cfg.side;
+#pragma omp parallel for num_threads(workers) schedule(static, 1)
+    for (int t = 0; t < workers; t++) {
+        int a = (int)((long)n * t / workers), e = (int)((long)n * (t + 1) / workers);
+        float *g = t ? w->pgrads[t] : m->grads;
+        memset(g, 0, sizeof(float) * m->n_params);
+        corrects[t] = ml_net_forward_f32(w->pnet[t], m->params, x + (size_t)a * in, y + a, e - a);
+        ml_net_backward_f32(w->pnet[t], m->params, g, y + a, e - a, 1.0f / (float)n, NULL);
+        double s = 0;
+        for (int i = 0; i < e - a; i++)
+            s += w->pnet[t]->losses[i];
+        losses[t] = s;
+    }
+    double total = 0;
+    int c = 0;
+    for (int t = 0; t < workers; t++) {
+        if (t > 0)
+            cblas_saxpy((int)m->n_params, 1.0f, w->pgrads[t], 1, m->grads, 1);
+        total += losses[t];
+        c += corrects[t];
+    }
+    if (loss)
+        *loss = (float)(total / n);
     if (correct)
         *correct = c;
     return APEX_OK;

@@ -55,7 +55,8 @@ int apex_ml_client_spec_make(uint32_t client, uint64_t seed, unsigned exclude,
     }
     out->client = client;
     out->seed = seed;
-    out->shift = 1 + (int)apex_rng_below(&rng, APEX_ML_SHIFT_COUNT_ - 1);
+    /* shifts rotate with the id so every fleet has all three in equal shares */
+    out->shift = 1 + (int)(client % (APEX_ML_SHIFT_COUNT_ - 1));
     out->n_train = APEX_ML_CLIENT_TRAIN;
     out->n_val = APEX_ML_CLIENT_VAL;
     return APEX_OK;

@@ -136,6 +136,7 @@ int apex_ml_train(apex_ml_model *m, const apex_ml_dataset *d, const apex_ml_trai
     int total = per_epoch * o->epochs;
     if (o->max_steps > 0 && o->max_steps < total)
         total = o->max_steps;
+    int workers = 1; /* data-parallel workers (see below) */
     struct opt_state s = {0};
     s.m1 = apex_calloc_n(m->n_params, sizeof(float));
     s.m2 = apex_calloc_n(m->n_params, sizeof(float));
@@ -156,6 +157,13 @@ int apex_ml_train(apex_ml_model *m, const apex_ml_dataset *d, const apex_ml_trai
     apex_rng rng;
     apex_rng_seed(&rng, o->seed);
     m->frac_bits = 0; /* weights leave the fixed-point grid */
+    /* Data parallelism: with T > 1 BLAS threads, run T workers on slices of
+     * each batch with single-threaded BLAS (threaded BLAS on these small
+     * matrices leaves the second core idle during everything that is not a
+     * GEMM). Restored below. */
+    workers = ml_par_threads();
+    if (workers > 1)
+        openblas_set_num_threads(1);
     double t0 = apex_now_s();
     int step = 0;
     for (int ep = 0; ep < o->epochs && step < total; ep++) {
@@ -170,7 +178,9 @@ int apex_ml_train(apex_ml_model *m, const apex_ml_dataset *d, const apex_ml_trai
             }
             float loss;
             int c;
-            if ((rc = apex_ml_model_step_grads(m, xb, yb, nb, &loss, &c)) != APEX_OK)
+            rc = workers > 1 ? ml_model_step_par(m, xb, yb, nb, workers, &loss, &c)
+                             : apex_ml_model_step_grads(m, xb, yb, nb, &loss, &c);
+            if (rc != APEX_OK)
                 goto out;
             if (!isfinite(loss)) {
                 LOG_ERROR("train: loss diverged at step %d", step);
@@ -199,6 +209,8 @@ int apex_ml_train(apex_ml_model *m, const apex_ml_dataset *d, const apex_ml_trai
         }
     }
 out:
+    if (workers > 1)
+        openblas_set_num_threads(workers);
     free(s.m1);
     free(s.m2);
     free(s.lr_mult);
@@ -215,6 +227,12 @@ void apex_ml_set_threads(int n)
 {
     if (n > 0)
         openblas_set_num_threads(n);
+}
+
+int ml_par_threads(void)
+{
+    int n = openblas_get_num_threads();
+    return n > 0 ? n : 1;
 }
 
 int apex_ml_get_threads(void)

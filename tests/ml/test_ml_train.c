@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml/ml.h"
+#include "ml/ml_internal.h"
 
 static apex_ml_dataset *g_train, *g_test;
 
@@ -101,6 +101,39 @@ static void test_vit_few_steps(void **state)
         fail_msg("vit-tiny training loss %.3f -> %.3f", l0, l1);
     apex_ml_model_destroy(&m);
     apex_ml_dataset_destroy(&d);
+}
+
+/* The data-parallel step (2 workers, slices of the batch) gives the serial
+ * gradient up to summation order, and is itself bit-for-bit repeatable. */
+static void test_parallel_step(void **state)
+{
+    (void)state;
+    apex_ml_config cfg;
+    apex_ml_config_preset("vit-tiny", &cfg);
+    apex_ml_model *m = apex_ml_model_new(&cfg, 4);
+    size_t n = m->n_params;
+    float *g1 = malloc(sizeof(float) * n), *g2 = malloc(sizeof(float) * n);
+    float l1, l2, l3;
+    int c1, c2, c3;
+    assert_int_equal(apex_ml_model_step_grads(m, g_train->x, g_train->y, 50, &l1, &c1), APEX_OK);
+    memcpy(g1, m->grads, sizeof(float) * n);
+    assert_int_equal(ml_model_step_par(m, g_train->x, g_train->y, 50, 2, &l2, &c2), APEX_OK);
+    memcpy(g2, m->grads, sizeof(float) * n);
+    assert_int_equal(ml_model_step_par(m, g_train->x, g_train->y, 50, 2, &l3, &c3), APEX_OK);
+    assert_memory_equal(g2, m->grads, sizeof(float) * n);
+    assert_true(l2 == l3 && c2 == c3);
+    assert_int_equal(c1, c2);
+    assert_true(fabsf(l1 - l2) < 1e-5f * l1);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        num += (double)(g1[i] - g2[i]) * (g1[i] - g2[i]);
+        den += (double)g1[i] * g1[i];
+    }
+    if (!(sqrt(num / den) < 1e-5))
+        fail_msg("parallel gradient differs: relative %g", sqrt(num / den));
+    free(g1);
+    free(g2);
+    apex_ml_model_destroy(&m);
 }
 
 static void test_client_specs(void **state)
@@ -203,13 +236,10 @@ int main(void)
         apex_ml_dataset_load(NULL, 0, &g_test) != APEX_OK)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_learns),
-        cmocka_unit_test(test_vit_few_steps),
-        cmocka_unit_test(test_client_specs),
-        cmocka_unit_test(test_shifts),
-        cmocka_unit_test(test_client_data),
-        cmocka_unit_test(test_personalize_improves),
+        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_learns),
+        cmocka_unit_test(test_vit_few_steps), cmocka_unit_test(test_parallel_step),
+        cmocka_unit_test(test_client_specs),  cmocka_unit_test(test_shifts),
+        cmocka_unit_test(test_client_data),   cmocka_unit_test(test_personalize_improves),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     apex_ml_dataset_destroy(&g_train);
