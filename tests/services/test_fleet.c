@@ -29,7 +29,7 @@ static void insecure_cfg(apex_coord_config *cfg, const char *model)
     cfg->bind = "tcp://127.0.0.1:*";
     cfg->model_path = model;
     cfg->insecure = 1;
-    cfg->heartbeat_ms = 100;
+    cfg->heartbeat_ms = 1000; /* tests that need fast liveness set their own */
     cfg->liveness = 3;
 }
 
