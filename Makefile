@@ -3,12 +3,13 @@
 #   make build  Release build into build/ (binaries in build/bin/)
 #   make test   deps + sanitizer build (-Wall -Wextra -Werror, ASan/UBSan) + ctest
 #   make demo   deps + build + the main job (an apex-sim scenario)
+#   make accuracy  full-accuracy ML runs for docs/ML.md (minutes; not CI)
 #   make format reformat sources with clang-format
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= simulations/scenarios/default.json
 REPORT  ?= build/demo-report.json
 
-.PHONY: all deps build test demo format format-check clean
+.PHONY: all deps build test demo accuracy format format-check clean
 
 all: build
 
@@ -26,6 +27,9 @@ test: deps
 
 demo: build
 	build/bin/apex-sim --scenario $(SCENARIO) --report $(REPORT)
+
+accuracy: build
+	sh tests/ml/scripts/accuracy.sh build/bin/apex build/accuracy
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
