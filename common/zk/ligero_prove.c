@@ -353,7 +353,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     if (claim) /* a cheating prover in the tests: claim values the witness does not give */
         memcpy(s.b, claim, nlin * sizeof *s.b);
     *reason = "ligero: transcript failure";
-    if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root)) != APEX_OK ||
+    if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root, cons)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl(t, "ligero.b", s.b, nlin)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.tval", s.tval, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
