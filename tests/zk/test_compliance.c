@@ -1,0 +1,326 @@
+/* Tests for zk/compliance: honest unlearning proofs (witnesses from the integer certificate
+ * path apex_obsq_layer) are accepted; the attacks of shared PROOF.md section 7 are refused
+ * by the prover with a named reason and, played by a prover that skips its checks, rejected
+ * by the verifier. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "unlearn/unlearn.h"
+#include "zk/compliance_impl.h"
+
+#define NS   8u   /* N */
+#define BS   32u  /* B */
+#define DW   100u /* d: 4 blocks, the last one short */
+#define NBLK 4u
+
+typedef struct world {
+    apex_comp_config cfg;
+    apex_comp_public pub;
+    uint64_t mask[8];
+    int8_t g[NBLK * NS * BS];
+    int32_t w0[DW], w1[DW];
+    apex_ligero_commitment *cg, *cw0, *cw1;
+} world;
+
+static apex_comp_config config(int64_t lambda)
+{
+    apex_comp_config c = {{NS, BS, 8, 24, (uint64_t)lambda, 20, 16}, DW, 10, 8, 3};
+    return c;
+}
+
+static void commit_all(world *w)
+{
+    const char *why = NULL;
+    w->cg = apex_comp_commit_g(&w->cfg, w->g, &w->pub.root_g, &why);
+    w->cw0 = apex_comp_commit_w(&w->cfg, w->w0, &w->pub.root_w0, &why);
+    w->cw1 = apex_comp_commit_w(&w->cfg, w->w1, &w->pub.root_w1, &why);
+    if (!w->cg || !w->cw0 || !w->cw1)
+        fail_msg("commit: %s", why);
+}
+
+static void free_world(world *w)
+{
+    apex_ligero_commitment_destroy(&w->cg);
+    apex_ligero_commitment_destroy(&w->cw0);
+    apex_ligero_commitment_destroy(&w->cw1);
+}
+
+/* Random G~, w~, a mask in blocks 0 and 2, and w~' from the certificate path. */
+static void make_world(world *w, uint64_t seed)
+{
+    memset(w, 0, sizeof *w);
+    apex_rng rng;
+    apex_rng_seed(&rng, seed);
+    w->cfg = config(64);
+    for (size_t x = 0; x < NBLK * NS * BS; x++) {
+        size_t j = (x / (NS * BS)) * BS + x % BS;
+        w->g[x] = j < DW ? (int8_t)((int)apex_rng_below(&rng, 255) - 127) : 0;
+    }
+    for (size_t j = 0; j < DW; j++)
+        w->w0[j] = (int32_t)apex_rng_below(&rng, 1u << 21) - (1 << 20);
+    const uint64_t m[4] = {3, 17, 70, 71};
+    memcpy(w->mask, m, sizeof m);
+    w->pub.mask = w->mask;
+    w->pub.nmask = 4;
+    w->pub.epoch = 5;
+    memset(w->pub.fleet_id, 1, APEX_COMP_ID_LEN);
+    memset(w->pub.nonce, 9, APEX_COMP_ID_LEN);
+    apex_obsq_params op;
+    apex_obsq_params_default(&op);
+    op.block = BS;
+    op.lambda = 64;
+    op.tau_log2 = 20;
+    int32_t delta[DW];
+    assert_int_equal(apex_obsq_layer(&op, w->g, NS, DW, w->w0, w->mask, 4, delta, NULL, NULL, NULL),
+                     APEX_OK);
+    for (size_t j = 0; j < DW; j++)
+        w->w1[j] = w->w0[j] + delta[j];
+    commit_all(w);
+}
+
+static int prove(world *w, const comp_cheat *ch, apex_comp_proof *pf, const char **why)
+{
+    apex_rng rng;
+    apex_rng_seed(&rng, 99);
+    return comp_prove_impl(&w->cfg, &w->pub, w->g, w->w0, w->w1, w->cg, w->cw0, w->cw1, &rng, ch,
+                           pf, why);
+}
+
+static void expect_rejected(const world *w, const apex_comp_public *pub, const apex_comp_proof *pf,
+                            const char *needle)
+{
+    const char *why = NULL;
+    int rc = apex_comp_verify(&w->cfg, pub, pf, &why);
+    if (rc != APEX_ERR_REJECTED)
+        fail_msg("expected rejection (%s), got %d", needle, rc);
+    if (!strstr(why, needle))
+        fail_msg("reason '%s' does not mention '%s'", why, needle);
+}
+
+static void test_honest_and_public_inputs(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 1);
+    apex_comp_proof pf;
+    const char *why = NULL;
+    if (prove(&w, NULL, &pf, &why) != APEX_OK)
+        fail_msg("prove: %s", why);
+    if (apex_comp_verify(&w.cfg, &w.pub, &pf, &why) != APEX_OK)
+        fail_msg("honest proof rejected: %s", why);
+    /* every public input changed: rejected */
+    apex_comp_public p = w.pub;
+    uint8_t *ids[] = {p.fleet_id, p.model_id, p.layer_hash, p.client_id, p.request_id, p.nonce};
+    for (size_t i = 0; i < 6; i++) {
+        ids[i][0] ^= 1;
+        expect_rejected(&w, &p, &pf, "compliance:");
+        ids[i][0] ^= 1;
+    }
+    p.epoch++; /* stale model / replay at another epoch */
+    expect_rejected(&w, &p, &pf, "compliance:");
+    p.epoch--;
+    apex_hash tmp = p.root_w0; /* swapped commitments */
+    p.root_w0 = p.root_w1;
+    p.root_w1 = tmp;
+    expect_rejected(&w, &p, &pf, "compliance:");
+    p = w.pub;
+    p.root_g.b[0] ^= 1;
+    expect_rejected(&w, &p, &pf, "compliance:");
+    p = w.pub;
+    /* another configuration (tau, Lambda) on the verifier's side */
+    world v = w;
+    v.cfg.sp.tau_log2 = 21;
+    expect_rejected(&v, &p, &pf, "compliance:");
+    v.cfg = config(65);
+    expect_rejected(&v, &p, &pf, "compliance:");
+    /* mutated proofs */
+    apex_comp_proof bad = pf;
+    bad.root_u.b[3] ^= 1;
+    expect_rejected(&w, &p, &bad, "compliance:");
+    bad = pf;
+    bad.zs.rounds[2].c0 = apex_gl_add(bad.zs.rounds[2].c0, 1);
+    expect_rejected(&w, &p, &bad, "compliance:");
+    bad.zs.rounds[2].c0 = apex_gl_sub(bad.zs.rounds[2].c0, 1);
+    bad.lig.dot[5].c1 = apex_gl_add(bad.lig.dot[5].c1, 1);
+    expect_rejected(&w, &p, &bad, "compliance:");
+    bad.lig.dot[5].c1 = apex_gl_sub(bad.lig.dot[5].c1, 1);
+    assert_int_equal(apex_comp_verify(&w.cfg, &p, &pf, &why), APEX_OK);
+    apex_comp_proof_free(&pf);
+    free_world(&w);
+}
+
+static void test_wrong_masks(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 2);
+    apex_comp_proof pf;
+    const char *why = NULL;
+    if (prove(&w, NULL, &pf, &why) != APEX_OK)
+        fail_msg("prove: %s", why);
+    apex_comp_public p = w.pub;
+    const uint64_t sub[3] = {3, 17, 70}, sup[5] = {3, 17, 70, 71, 72}, shift[4] = {4, 18, 71, 72};
+    const uint64_t dup[4] = {3, 17, 17, 71}, out[4] = {3, 17, 70, DW};
+    p.mask = sub;
+    p.nmask = 3;
+    expect_rejected(&w, &p, &pf, "compliance:");
+    p.mask = sup;
+    p.nmask = 5;
+    expect_rejected(&w, &p, &pf, "compliance:");
+    p.mask = shift;
+    p.nmask = 4;
+    expect_rejected(&w, &p, &pf, "compliance:");
+    p.mask = dup;
+    expect_rejected(&w, &p, &pf, "mask not canonical");
+    p.mask = out;
+    expect_rejected(&w, &p, &pf, "mask not canonical");
+    apex_comp_proof_free(&pf);
+
+    /* w'_j = +-1 on M: the prover refuses, a prover that skips its checks is rejected */
+    for (int s = -1; s <= 1; s += 2) {
+        w.w1[17] = s;
+        apex_ligero_commitment_destroy(&w.cw1);
+        w.cw1 = apex_comp_commit_w(&w.cfg, w.w1, &w.pub.root_w1, NULL);
+        assert_int_equal(prove(&w, NULL, &pf, &why), APEX_ERR_REJECTED);
+        assert_non_null(strstr(why, "mask constraint failed"));
+        const comp_cheat ch = {1, 0, 0, {0, 0, 0}};
+        assert_int_equal(prove(&w, &ch, &pf, &why), APEX_OK);
+        expect_rejected(&w, &w.pub, &pf, "compliance: joint proof rejected");
+        apex_comp_proof_free(&pf);
+    }
+    free_world(&w);
+}
+
+/* A lazy "mask only" answer: w' = w with M zeroed, no compensation. */
+static void test_lazy_and_untouched(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 3);
+    memcpy(w.w1, w.w0, sizeof w.w1);
+    for (size_t i = 0; i < w.pub.nmask; i++)
+        w.w1[w.mask[i]] = 0;
+    apex_ligero_commitment_destroy(&w.cw1);
+    w.cw1 = apex_comp_commit_w(&w.cfg, w.w1, &w.pub.root_w1, NULL);
+    apex_comp_proof pf;
+    const char *why = NULL;
+    assert_int_equal(prove(&w, NULL, &pf, &why), APEX_ERR_REJECTED);
+    assert_non_null(strstr(why, "residual out of tolerance"));
+    const comp_cheat ch = {1, 0, 0, {0, 0, 0}};
+    assert_int_equal(prove(&w, &ch, &pf, &why), APEX_OK);
+    expect_rejected(&w, &w.pub, &pf, "compliance: joint proof rejected");
+    apex_comp_proof_free(&pf);
+    free_world(&w);
+
+    /* an honest step that also changes a weight in untouched block 1 */
+    make_world(&w, 4);
+    w.w1[40] += 1;
+    apex_ligero_commitment_destroy(&w.cw1);
+    w.cw1 = apex_comp_commit_w(&w.cfg, w.w1, &w.pub.root_w1, NULL);
+    assert_int_equal(prove(&w, NULL, &pf, &why), APEX_ERR_REJECTED);
+    assert_non_null(strstr(why, "untouched block changed"));
+    assert_int_equal(prove(&w, &ch, &pf, &why), APEX_OK);
+    expect_rejected(&w, &w.pub, &pf, "compliance: joint proof rejected");
+    apex_comp_proof_free(&pf);
+    free_world(&w);
+}
+
+/* Lambda = 1 and G~ = 0: rho = delta, so the tolerance edges are reachable exactly. */
+static int edge_run(int64_t rho, int skip, const comp_cheat *forge)
+{
+    world w;
+    memset(&w, 0, sizeof w);
+    w.cfg = config(1);
+    static const uint64_t m[1] = {3};
+    w.pub.mask = m;
+    w.pub.nmask = 1;
+    for (size_t j = 0; j < DW; j++)
+        w.w0[j] = (int32_t)(j * 1000);
+    memcpy(w.w1, w.w0, sizeof w.w1);
+    w.w1[3] = 0;
+    w.w1[5] = (int32_t)(w.w0[5] + rho);
+    commit_all(&w);
+    comp_cheat ch = {skip, 0, 0, {0, 0, 0}};
+    if (forge)
+        ch = *forge;
+    apex_comp_proof pf;
+    const char *why = NULL;
+    int rc = prove(&w, &ch, &pf, &why);
+    if (rc == APEX_OK) {
+        rc = apex_comp_verify(&w.cfg, &w.pub, &pf, &why);
+        if (rc != APEX_OK)
+            assert_non_null(strstr(why, "compliance:"));
+        apex_comp_proof_free(&pf);
+    } else
+        assert_non_null(strstr(why, "residual out of tolerance"));
+    free_world(&w);
+    return rc;
+}
+
+static void test_tolerance_edges(void **state)
+{
+    (void)state;
+    const int64_t tau = (int64_t)1 << 20;
+    assert_int_equal(edge_run(tau - 1, 0, NULL), APEX_OK);
+    assert_int_equal(edge_run(-tau, 0, NULL), APEX_OK);
+    assert_int_equal(edge_run(tau, 0, NULL), APEX_ERR_REJECTED);      /* prover refuses */
+    assert_int_equal(edge_run(-tau - 1, 0, NULL), APEX_ERR_REJECTED); /* prover refuses */
+    assert_int_equal(edge_run(tau, 1, NULL), APEX_ERR_REJECTED);      /* verifier rejects */
+    assert_int_equal(edge_run(-tau - 1, 1, NULL), APEX_ERR_REJECTED); /* wrap-around limbs */
+    /* top-limb forgery for rho = tau: rho + tau = 2^21 = lo + 2^16 hi with hi chosen so that
+     * 2^11 hi = 5 lands in the table; lo then leaves it */
+    apex_gl inv, hi, lo;
+    assert_int_equal(apex_gl_inv((apex_gl)1 << 11, &inv), APEX_OK);
+    hi = apex_gl_mul(inv, 5);
+    lo = apex_gl_sub((apex_gl)1 << 21, apex_gl_mul(hi, (apex_gl)1 << 16));
+    const comp_cheat top = {1, 1, 5, {lo, hi, 5}};
+    assert_int_equal(edge_run(tau, 1, &top), APEX_ERR_REJECTED);
+    /* a limb pair that recomposes right with a low limb outside T16 */
+    const comp_cheat wide = {1, 1, 5, {(apex_gl)1 << 16, 31, 31u << 11}};
+    assert_int_equal(edge_run(tau, 1, &wide), APEX_ERR_REJECTED);
+    /* the same forgery hooks with the honest limbs of an accepted value still pass */
+    const comp_cheat same = {1, 1, 5, {0xffff, 31, 31u << 11}};
+    assert_int_equal(edge_run(tau - 1, 1, &same), APEX_OK);
+}
+
+static void test_budget(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 5);
+    /* BLOCK 128: 64 pads / 8 columns = 8 openings of C_G */
+    size_t left = apex_ligero_openings_left(w.cg);
+    apex_comp_proof pf;
+    const char *why = NULL;
+    for (size_t i = 0; i < left; i++) {
+        if (prove(&w, NULL, &pf, &why) != APEX_OK)
+            fail_msg("prove %zu: %s", i, why);
+        apex_comp_proof_free(&pf);
+        /* a fresh C_w(e+1) per proof, as a client would */
+        apex_ligero_commitment_destroy(&w.cw0);
+        w.cw0 = apex_comp_commit_w(&w.cfg, w.w0, &w.pub.root_w0, NULL);
+        apex_ligero_commitment_destroy(&w.cw1);
+        w.cw1 = apex_comp_commit_w(&w.cfg, w.w1, &w.pub.root_w1, NULL);
+    }
+    assert_int_equal(prove(&w, NULL, &pf, &why), APEX_ERR_STATE);
+    assert_non_null(strstr(why, "opening budget"));
+    free_world(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_honest_and_public_inputs),
+        cmocka_unit_test(test_wrong_masks),
+        cmocka_unit_test(test_lazy_and_untouched),
+        cmocka_unit_test(test_tolerance_edges),
+        cmocka_unit_test(test_budget),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
