@@ -7,9 +7,6 @@
 
 #include "zk/mle.h"
 
-/* Limb width of the range checks (the T16 table). */
-#define COMP_LIMB 16u
-
 static unsigned log2_exact(uint64_t v)
 {
     unsigned l = 0;
@@ -38,9 +35,11 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
         *reason = "compliance: N and B must be powers of two and d positive";
         return APEX_ERR_INVALID;
     }
-    if (s->limb_bits != COMP_LIMB || s->bits_w <= COMP_LIMB || s->bits_w > 2 * COMP_LIMB ||
-        s->tau_log2 + 1 <= COMP_LIMB || s->tau_log2 + 1 > 2 * COMP_LIMB || s->bits_g > 8) {
-        *reason = "compliance: v1 needs 16-bit limbs, 16 < b_w <= 32, 16 <= t <= 31, b_G <= 8";
+    const unsigned lbits = s->limb_bits;
+    if (lbits < APEX_COMP_MIN_LIMB || lbits > APEX_LOGUP_MAX_BITS || s->bits_w <= lbits ||
+        s->bits_w > 2 * lbits || s->tau_log2 + 1 <= lbits || s->tau_log2 + 1 > 2 * lbits ||
+        s->bits_g > 8) {
+        *reason = "compliance: v1 needs two limbs: L < b_w <= 2L and L < t + 1 <= 2L, b_G <= 8";
         return APEX_ERR_INVALID;
     }
     dm->nblk_real = ceil_div(cfg->d, s->block);
@@ -66,13 +65,13 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
     dm->pw.nwrow = ceil_div(dd, wr);
     dm->pu = base;
     dm->pu.nwrow = ceil_div(dd >> dm->log_b << dm->log_n, wr);
-    dm->lu.bits = COMP_LIMB;
+    dm->lu.bits = lbits;
     dm->lu.a_params = base;
     dm->lu.a_params.nwrow = ceil_div(COMP_L_NSEC * dd, wr);
     dm->lu.m_params = base;
-    dm->lu.m_params.nwrow = ceil_div((size_t)1 << COMP_LIMB, wr);
+    dm->lu.m_params.nwrow = ceil_div((size_t)1 << lbits, wr);
     dm->lu.h_params = base;
-    dm->lu.h_params.nwrow = 4 * dm->lu.a_params.nwrow + 2 * ceil_div((size_t)1 << COMP_LIMB, wr);
+    dm->lu.h_params.nwrow = 4 * dm->lu.a_params.nwrow + 2 * ceil_div((size_t)1 << lbits, wr);
     dm->zs.k = dm->k;
     dm->zs.ntab = COMP_T_N;
     dm->zs.ncommitted = COMP_T_NCOMMITTED;
@@ -280,9 +279,10 @@ void comp_terms(const apex_comp_config *cfg, const apex_comp_dims *dm, const com
     a[0] = apex_gl2_from_gl(1);
     for (int i = 1; i < 8; i++)
         a[i] = apex_gl2_mul(a[i - 1], c->alpha);
-    const apex_gl two16 = (apex_gl)1 << COMP_LIMB, lam = apex_gl_from_i64((int64_t)s->lambda);
-    const apex_gl sw = (apex_gl)1 << (2 * COMP_LIMB - s->bits_w);
-    const apex_gl sr = (apex_gl)1 << (2 * COMP_LIMB - (s->tau_log2 + 1));
+    const unsigned lbits = s->limb_bits;
+    const apex_gl two16 = (apex_gl)1 << lbits, lam = apex_gl_from_i64((int64_t)s->lambda);
+    const apex_gl sw = (apex_gl)1 << (2 * lbits - s->bits_w);
+    const apex_gl sr = (apex_gl)1 << (2 * lbits - (s->tau_log2 + 1));
     const apex_gl m1 = APEX_GL_P - 1;
 #define TERM(i, co, n_, f0, f1, f2)                                                                \
     do {                                                                                           \

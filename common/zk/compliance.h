@@ -33,6 +33,9 @@
 #define APEX_COMP_DOMAIN "apex-zk/compliance/unlearn"
 /* Bytes of every opaque identifier in the public inputs. */
 #define APEX_COMP_ID_LEN 32u
+/* Narrowest range-check limb (L): b_w and t + 1 must lie in (L, 2L]. Production uses 16
+ * (T16); tests use 12 to keep the table small. */
+#define APEX_COMP_MIN_LIMB 8u
 /* Largest mask one statement may carry (bounds the verifier's work and the decoder). */
 #define APEX_COMP_MAX_MASK (1u << 24)
 

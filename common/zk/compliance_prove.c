@@ -49,14 +49,16 @@ static int check_witness(const apex_comp_config *cfg, const apex_comp_dims *dm,
     return APEX_OK;
 }
 
-/* lo, hi, hi2 of v + off with a top limb of k bits (values wrap into F_p as they fall). */
-static void limbs_of(int64_t v, int64_t off, unsigned k, apex_gl *lo, apex_gl *hi, apex_gl *hi2)
+/* lo, hi, hi2 of v + off with L-bit limbs and a top limb of k bits (values wrap into F_p as
+ * they fall: an out-of-range value gives limbs outside the table). */
+static void limbs_of(int64_t v, int64_t off, unsigned lbits, unsigned k, apex_gl *lo, apex_gl *hi,
+                     apex_gl *hi2)
 {
-    int64_t x = v + off;
-    int64_t l = x & 0xffff;
+    int64_t x = v + off, one = (int64_t)1 << lbits;
+    int64_t l = x & (one - 1);
     *lo = (apex_gl)l;
-    *hi = apex_gl_from_i64((x - l) / 65536);
-    *hi2 = apex_gl_mul(*hi, (apex_gl)1 << (16 - k));
+    *hi = apex_gl_from_i64((x - l) / one);
+    *hi2 = apex_gl_mul(*hi, (apex_gl)1 << (lbits - k));
 }
 
 typedef struct prove_mem {
@@ -175,9 +177,9 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         m.uv[x] = apex_gl_from_i64(m.u[x]);
     for (size_t j = 0; j < dd; j++) {
         int64_t wv = j < cfg->d ? w1[j] : 0, rv = j < cfg->d && !m.inz[j] ? m.rho[j] : 0;
-        limbs_of(wv, half, s->bits_w - 16, &m.lv[COMP_L_WLO * dd + j], &m.lv[COMP_L_WHI * dd + j],
-                 &m.lv[COMP_L_WHI2 * dd + j]);
-        limbs_of(rv, tau, s->tau_log2 + 1 - 16, &m.lv[COMP_L_RLO * dd + j],
+        limbs_of(wv, half, s->limb_bits, s->bits_w - s->limb_bits, &m.lv[COMP_L_WLO * dd + j],
+                 &m.lv[COMP_L_WHI * dd + j], &m.lv[COMP_L_WHI2 * dd + j]);
+        limbs_of(rv, tau, s->limb_bits, s->tau_log2 + 1 - s->limb_bits, &m.lv[COMP_L_RLO * dd + j],
                  &m.lv[COMP_L_RHI * dd + j], &m.lv[COMP_L_RHI2 * dd + j]);
     }
     if (cheat && cheat->forge_rho && cheat->rho_j < dd)

@@ -18,6 +18,7 @@
 #define BS   32u  /* B */
 #define DW   100u /* d: 4 blocks, the last one short */
 #define NBLK 4u
+#define LIMB 12u /* T12: w' limbs 12 + 12, rho + tau limbs 12 + 9 */
 
 typedef struct world {
     apex_comp_config cfg;
@@ -30,7 +31,7 @@ typedef struct world {
 
 static apex_comp_config config(int64_t lambda)
 {
-    apex_comp_config c = {{NS, BS, 8, 24, (uint64_t)lambda, 20, 16}, DW, 10, 8, 3};
+    apex_comp_config c = {{NS, BS, 8, 24, (uint64_t)lambda, 20, LIMB}, DW, 8, 8, 3};
     return c;
 }
 
@@ -273,19 +274,21 @@ static void test_tolerance_edges(void **state)
     assert_int_equal(edge_run(-tau - 1, 0, NULL), APEX_ERR_REJECTED); /* prover refuses */
     assert_int_equal(edge_run(tau, 1, NULL), APEX_ERR_REJECTED);      /* verifier rejects */
     assert_int_equal(edge_run(-tau - 1, 1, NULL), APEX_ERR_REJECTED); /* wrap-around limbs */
-    /* top-limb forgery for rho = tau: rho + tau = 2^21 = lo + 2^16 hi with hi chosen so that
-     * 2^11 hi = 5 lands in the table; lo then leaves it */
+    /* top-limb forgery for rho = tau: rho + tau = 2^21 = lo + 2^12 hi with hi chosen so that
+     * hi2 = 2^3 hi = 5 lands in the table; then hi and lo leave it */
+    const unsigned top = 21 - LIMB, sh = LIMB - top;
     apex_gl inv, hi, lo;
-    assert_int_equal(apex_gl_inv((apex_gl)1 << 11, &inv), APEX_OK);
+    assert_int_equal(apex_gl_inv((apex_gl)1 << sh, &inv), APEX_OK);
     hi = apex_gl_mul(inv, 5);
-    lo = apex_gl_sub((apex_gl)1 << 21, apex_gl_mul(hi, (apex_gl)1 << 16));
-    const comp_cheat top = {1, 1, 5, {lo, hi, 5}};
-    assert_int_equal(edge_run(tau, 1, &top), APEX_ERR_REJECTED);
-    /* a limb pair that recomposes right with a low limb outside T16 */
-    const comp_cheat wide = {1, 1, 5, {(apex_gl)1 << 16, 31, 31u << 11}};
+    lo = apex_gl_sub((apex_gl)1 << 21, apex_gl_mul(hi, (apex_gl)1 << LIMB));
+    const comp_cheat topf = {1, 1, 5, {lo, hi, 5}};
+    assert_int_equal(edge_run(tau, 1, &topf), APEX_ERR_REJECTED);
+    /* a limb pair that recomposes right with a low limb outside the table */
+    const apex_gl hmax = ((apex_gl)1 << top) - 1;
+    const comp_cheat wide = {1, 1, 5, {(apex_gl)1 << LIMB, hmax, hmax << sh}};
     assert_int_equal(edge_run(tau, 1, &wide), APEX_ERR_REJECTED);
-    /* the same forgery hooks with the honest limbs of an accepted value still pass */
-    const comp_cheat same = {1, 1, 5, {0xffff, 31, 31u << 11}};
+    /* the same forgery hook with the honest limbs of tau - 1 is accepted */
+    const comp_cheat same = {1, 1, 5, {((apex_gl)1 << LIMB) - 1, hmax, hmax << sh}};
     assert_int_equal(edge_run(tau - 1, 1, &same), APEX_OK);
 }
 
@@ -293,8 +296,12 @@ static void test_budget(void **state)
 {
     (void)state;
     world w;
+    /* 128 pads / 32 columns = 4 openings of C_G: K_max = 3 after registration's one */
+    memset(&w, 0, sizeof w);
     make_world(&w, 5);
-    /* BLOCK 128: 64 pads / 8 columns = 8 openings of C_G */
+    free_world(&w);
+    w.cfg.nreq = 32;
+    commit_all(&w);
     size_t left = apex_ligero_openings_left(w.cg);
     apex_comp_proof pf;
     const char *why = NULL;
