@@ -100,14 +100,19 @@ typedef struct apex_comp_proof {
 
 /* Prove the step w0 -> w1 (both [d]) under G~ ([ceil(d/B)][N][B]). cg, cw0 are the stored
  * commitments of G~ and w0, cw1 the new one of w1 (apex_comp_commit_w); each loses one
- * opening. The prover checks the witness first and refuses with APEX_ERR_REJECTED and a
- * reason naming the failed condition ("mask constraint failed", "range check failed on
- * w'", "residual out of tolerance", "untouched block changed", "padding not zero").
- * test_rng: seeded randomness for tests, NULL in a product. */
+ * opening. *g_openings is the caller's persistent count of proofs already made against C_G
+ * since registration: the prover refuses (APEX_ERR_STATE, "opening budget exhausted") when
+ * it has reached cfg->kmax, and otherwise increments it BEFORE anything is revealed, so a
+ * caller that writes the new count to disk before sending the proof never exceeds the
+ * budget (decision 5: a retry resends the cached proof and never proves again).
+ * The prover checks the witness first and refuses with APEX_ERR_REJECTED and a reason
+ * naming the failed condition ("mask constraint failed", "range check failed on w'",
+ * "residual out of tolerance", "untouched block changed"). test_rng: seeded randomness for
+ * tests, NULL in a product. */
 int apex_comp_prove(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
                     const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,
-                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, apex_rng *test_rng,
-                    apex_comp_proof *out, const char **reason);
+                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
+                    apex_rng *test_rng, apex_comp_proof *out, const char **reason);
 
 /* Verify with the verifier's own configuration and stored roots (in pub). APEX_OK, or
  * APEX_ERR_REJECTED with *reason ("compliance: ..."). */

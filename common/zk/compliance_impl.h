@@ -93,7 +93,8 @@ apex_gl2 comp_eq_at(const apex_gl2 *pt, unsigned n, uint64_t x);
 
 int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
                     const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,
-                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, apex_rng *test_rng,
-                    const comp_cheat *cheat, apex_comp_proof *out, const char **reason);
+                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
+                    apex_rng *test_rng, const comp_cheat *cheat, apex_comp_proof *out,
+                    const char **reason);
 
 #endif /* APEX_ZK_COMPLIANCE_IMPL_H */

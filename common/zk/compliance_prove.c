@@ -120,8 +120,9 @@ static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
 
 int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
                     const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,
-                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, apex_rng *test_rng,
-                    const comp_cheat *cheat, apex_comp_proof *out, const char **reason)
+                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
+                    apex_rng *test_rng, const comp_cheat *cheat, apex_comp_proof *out,
+                    const char **reason)
 {
     const char *dummy;
     if (!reason)
@@ -164,12 +165,13 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     if (!(cheat && cheat->skip_checks) &&
         (rc = check_witness(cfg, &dm, pub, w0, w1, m.inz, m.rho, reason)) != APEX_OK)
         goto done;
-    if (apex_ligero_openings_left(cg) == 0 || apex_ligero_openings_left(cw0) == 0 ||
-        apex_ligero_openings_left(cw1) == 0) {
+    if (!g_openings || *g_openings >= cfg->kmax || apex_ligero_openings_left(cg) == 0 ||
+        apex_ligero_openings_left(cw0) == 0 || apex_ligero_openings_left(cw1) == 0) {
         rc = APEX_ERR_STATE;
         *reason = "compliance: opening budget exhausted";
         goto done;
     }
+    ++*g_openings; /* write-ahead: counted before anything about G~ leaves the prover */
 
     /* C_u and the limbs */
     const int64_t half = (int64_t)1 << (s->bits_w - 1), tau = (int64_t)1 << s->tau_log2;
@@ -287,10 +289,11 @@ done:
 
 int apex_comp_prove(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
                     const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,
-                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, apex_rng *test_rng,
-                    apex_comp_proof *out, const char **reason)
+                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
+                    apex_rng *test_rng, apex_comp_proof *out, const char **reason)
 {
-    return comp_prove_impl(cfg, pub, g, w0, w1, cg, cw0, cw1, test_rng, NULL, out, reason);
+    return comp_prove_impl(cfg, pub, g, w0, w1, cg, cw0, cw1, g_openings, test_rng, NULL, out,
+                           reason);
 }
 
 void apex_comp_proof_free(apex_comp_proof *pf)

@@ -27,6 +27,7 @@ typedef struct world {
     int8_t g[NBLK * NS * BS];
     int32_t w0[DW], w1[DW];
     apex_ligero_commitment *cg, *cw0, *cw1;
+    uint32_t used; /* proofs made against C_G (the persistent counter) */
 } world;
 
 static apex_comp_config config(int64_t lambda)
@@ -89,8 +90,13 @@ static int prove(world *w, const comp_cheat *ch, apex_comp_proof *pf, const char
 {
     apex_rng rng;
     apex_rng_seed(&rng, 99);
-    return comp_prove_impl(&w->cfg, &w->pub, w->g, w->w0, w->w1, w->cg, w->cw0, w->cw1, &rng, ch,
-                           pf, why);
+    uint32_t before = w->used;
+    int rc = comp_prove_impl(&w->cfg, &w->pub, w->g, w->w0, w->w1, w->cg, w->cw0, w->cw1, &w->used,
+                             &rng, ch, pf, why);
+    if (w->used > before + 1 || (rc == APEX_OK && w->used != before + 1))
+        fail_msg("the opening counter moved by %u", w->used - before);
+    w->used = w->used < w->cfg.kmax ? w->used : before; /* tests reuse one C_G freely */
+    return rc;
 }
 
 static void expect_rejected(const world *w, const apex_comp_public *pub, const apex_comp_proof *pf,
@@ -296,27 +302,53 @@ static void test_budget(void **state)
 {
     (void)state;
     world w;
-    /* 128 pads / 32 columns = 4 openings of C_G: K_max = 3 after registration's one */
-    memset(&w, 0, sizeof w);
     make_world(&w, 5);
-    free_world(&w);
-    w.cfg.nreq = 32;
-    commit_all(&w);
-    size_t left = apex_ligero_openings_left(w.cg);
     apex_comp_proof pf;
     const char *why = NULL;
+    apex_rng rng;
+    apex_rng_seed(&rng, 7);
+    /* the caller's persisted counter: K_max proofs, then refusal, without touching C_G */
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < w.cfg.kmax; i++) {
+        int rc = apex_comp_prove(&w.cfg, &w.pub, w.g, w.w0, w.w1, w.cg, w.cw0, w.cw1, &used, &rng,
+                                 &pf, &why);
+        if (rc != APEX_OK)
+            fail_msg("prove %u: %s", i, why);
+        assert_int_equal(used, i + 1);
+        apex_comp_proof_free(&pf);
+    }
+    size_t left = apex_ligero_openings_left(w.cg);
+    assert_int_equal(apex_comp_prove(&w.cfg, &w.pub, w.g, w.w0, w.w1, w.cg, w.cw0, w.cw1, &used,
+                                     &rng, &pf, &why),
+                     APEX_ERR_STATE);
+    assert_non_null(strstr(why, "opening budget"));
+    assert_int_equal(used, w.cfg.kmax);
+    assert_int_equal(apex_ligero_openings_left(w.cg), left); /* nothing was opened */
+    free_world(&w);
+
+    /* the in-memory guard: pads that hide only 4 openings of one commitment object */
+    memset(&w, 0, sizeof w);
+    make_world(&w, 6);
+    free_world(&w);
+    w.cfg.nreq = 32; /* 128 pads / 32 columns */
+    commit_all(&w);
+    left = apex_ligero_openings_left(w.cg);
+    assert_int_equal(left, 4);
     for (size_t i = 0; i < left; i++) {
-        if (prove(&w, NULL, &pf, &why) != APEX_OK)
+        uint32_t fresh = 0;
+        if (apex_comp_prove(&w.cfg, &w.pub, w.g, w.w0, w.w1, w.cg, w.cw0, w.cw1, &fresh, &rng, &pf,
+                            &why) != APEX_OK)
             fail_msg("prove %zu: %s", i, why);
         apex_comp_proof_free(&pf);
-        /* a fresh C_w(e+1) per proof, as a client would */
         apex_ligero_commitment_destroy(&w.cw0);
         w.cw0 = apex_comp_commit_w(&w.cfg, w.w0, &w.pub.root_w0, NULL);
         apex_ligero_commitment_destroy(&w.cw1);
         w.cw1 = apex_comp_commit_w(&w.cfg, w.w1, &w.pub.root_w1, NULL);
     }
-    assert_int_equal(prove(&w, NULL, &pf, &why), APEX_ERR_STATE);
-    assert_non_null(strstr(why, "opening budget"));
+    uint32_t fresh = 0;
+    assert_int_equal(apex_comp_prove(&w.cfg, &w.pub, w.g, w.w0, w.w1, w.cg, w.cw0, w.cw1, &fresh,
+                                     &rng, &pf, &why),
+                     APEX_ERR_STATE);
     free_world(&w);
 }
 
