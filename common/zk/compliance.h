@@ -121,4 +121,13 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
 
 void apex_comp_proof_free(apex_comp_proof *pf);
 
+/* Canonical encoding: u32 APEX_COMP_PROOF_VERSION, the six proof-time roots (C_u, C_l, C_m,
+ * C_h, C_pad, C_eval), the k * 4 padded round values, then the joint Ligero proof. Every
+ * length follows from the configuration; the decoder rejects another version, non-canonical
+ * field elements and short input before allocating, and the caller checks that nothing
+ * trails (apex_enc_reader_finish). */
+int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *pf,
+                           apex_enc_writer *w);
+int apex_comp_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r, apex_comp_proof *pf);
+
 #endif /* APEX_ZK_COMPLIANCE_H */

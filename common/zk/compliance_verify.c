@@ -91,3 +91,52 @@ done:
     free(r);
     return rc;
 }
+
+/* Degree of the batched sumcheck: three factors per term at most. */
+#define COMP_DEG 3u
+
+int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *pf,
+                           apex_enc_writer *w)
+{
+    apex_comp_dims dm;
+    if (apex_comp_dims_of(cfg, &dm, NULL) != APEX_OK || !pf->zs.rounds)
+        return APEX_ERR_INVALID;
+    apex_ligero_params ps[COMP_NCOMMIT];
+    comp_joint_params(&dm, ps);
+    const apex_hash *h[6] = {&pf->root_u,    &pf->root_l,      &pf->lu.root_m,
+                             &pf->lu.root_h, &pf->zs.root_pad, &pf->zs.root_eval};
+    int rc = apex_enc_put_u32(w, APEX_COMP_PROOF_VERSION);
+    for (size_t i = 0; i < 6 && rc == APEX_OK; i++)
+        rc = apex_enc_put_hash(w, h[i]);
+    if (rc == APEX_OK)
+        rc = apex_enc_put_gl2_vec(w, pf->zs.rounds, (size_t)dm.k * (COMP_DEG + 1));
+    return rc == APEX_OK ? apex_ligero_proof_encode(ps, COMP_NCOMMIT, &pf->lig, w) : rc;
+}
+
+int apex_comp_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r, apex_comp_proof *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    apex_comp_dims dm;
+    if (apex_comp_dims_of(cfg, &dm, NULL) != APEX_OK)
+        return APEX_ERR_INVALID;
+    apex_ligero_params ps[COMP_NCOMMIT];
+    comp_joint_params(&dm, ps);
+    uint32_t ver = 0;
+    int rc = apex_enc_get_u32(r, &ver);
+    if (rc == APEX_OK && ver != APEX_COMP_PROOF_VERSION)
+        rc = APEX_ERR_FORMAT;
+    apex_hash *h[6] = {&pf->root_u,    &pf->root_l,      &pf->lu.root_m,
+                       &pf->lu.root_h, &pf->zs.root_pad, &pf->zs.root_eval};
+    for (size_t i = 0; i < 6 && rc == APEX_OK; i++)
+        rc = apex_enc_get_hash(r, h[i]);
+    size_t nr = (size_t)dm.k * (COMP_DEG + 1);
+    if (rc == APEX_OK && !(pf->zs.rounds = apex_calloc_n(nr, sizeof *pf->zs.rounds)))
+        rc = APEX_ERR_NOMEM;
+    if (rc == APEX_OK)
+        rc = apex_enc_get_gl2_vec_exact(r, pf->zs.rounds, nr);
+    if (rc == APEX_OK)
+        rc = apex_ligero_proof_decode(ps, COMP_NCOMMIT, r, &pf->lig);
+    if (rc != APEX_OK)
+        apex_comp_proof_free(pf);
+    return rc;
+}

@@ -352,6 +352,60 @@ static void test_budget(void **state)
     free_world(&w);
 }
 
+static void test_encoding(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 8);
+    apex_comp_proof pf, back;
+    const char *why = NULL;
+    if (prove(&w, NULL, &pf, &why) != APEX_OK)
+        fail_msg("prove: %s", why);
+    apex_enc_writer wr;
+    apex_enc_writer_init(&wr, 1 << 20);
+    assert_int_equal(apex_comp_proof_encode(&w.cfg, &pf, &wr), APEX_OK);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(apex_enc_writer_take(&wr, &buf, &len), APEX_OK);
+    apex_enc_reader r;
+    apex_enc_reader_init(&r, buf, len);
+    assert_int_equal(apex_comp_proof_decode(&w.cfg, &r, &back), APEX_OK);
+    assert_int_equal(apex_enc_reader_finish(&r), APEX_OK);
+    if (apex_comp_verify(&w.cfg, &w.pub, &back, &why) != APEX_OK)
+        fail_msg("decoded proof rejected: %s", why);
+    apex_comp_proof_free(&back);
+    /* truncations fail; a trailing byte is left over; another version is refused */
+    for (size_t cut = 0; cut < len; cut += 211) {
+        apex_enc_reader_init(&r, buf, cut);
+        assert_int_not_equal(apex_comp_proof_decode(&w.cfg, &r, &back), APEX_OK);
+        assert_null(back.zs.rounds);
+    }
+    uint8_t *longer = calloc(len + 1, 1);
+    memcpy(longer, buf, len);
+    apex_enc_reader_init(&r, longer, len + 1);
+    assert_int_equal(apex_comp_proof_decode(&w.cfg, &r, &back), APEX_OK);
+    assert_int_equal(apex_enc_reader_finish(&r), APEX_ERR_FORMAT);
+    apex_comp_proof_free(&back);
+    longer[0] ^= 1;
+    apex_enc_reader_init(&r, longer, len);
+    assert_int_equal(apex_comp_proof_decode(&w.cfg, &r, &back), APEX_ERR_FORMAT);
+    /* a non-canonical round value (p itself, after the u64 count) is refused */
+    memcpy(longer, buf, len);
+    memset(longer + 4 + 6 * 32 + 8, 0, 8);
+    longer[4 + 6 * 32 + 8 + 0] = 0x01;
+    longer[4 + 6 * 32 + 8 + 4] = 0xff;
+    longer[4 + 6 * 32 + 8 + 5] = 0xff;
+    longer[4 + 6 * 32 + 8 + 6] = 0xff;
+    longer[4 + 6 * 32 + 8 + 7] = 0xff;
+    apex_enc_reader_init(&r, longer, len);
+    assert_int_not_equal(apex_comp_proof_decode(&w.cfg, &r, &back), APEX_OK);
+    printf("compliance proof: %zu bytes at d = %u, N = %u, B = %u\n", len, DW, NS, BS);
+    free(longer);
+    free(buf);
+    apex_comp_proof_free(&pf);
+    free_world(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_lazy_and_untouched),
         cmocka_unit_test(test_tolerance_edges),
         cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
