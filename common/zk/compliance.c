@@ -175,7 +175,13 @@ int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const
 
 apex_transcript *comp_transcript(const apex_comp_dims *dm, const apex_comp_public *pub)
 {
-    apex_transcript *t = apex_transcript_new(APEX_COMP_DOMAIN);
+    return comp_transcript_for(APEX_COMP_DOMAIN, dm, pub);
+}
+
+apex_transcript *comp_transcript_for(const char *domain, const apex_comp_dims *dm,
+                                     const apex_comp_public *pub)
+{
+    apex_transcript *t = apex_transcript_new(domain);
     if (!t)
         return NULL;
     int rc = apex_transcript_absorb_bytes(t, "params_digest", dm->digest, sizeof dm->digest);
@@ -357,8 +363,8 @@ void comp_pubvals(const apex_comp_config *cfg, const apex_comp_dims *dm, const c
 
 /* Weights of a vector of 2^n values at witness offset off (a multiple of 2^n) of a
  * commitment with nrow rows of wr slots, at point pt[n]. */
-static int view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow,
-                     apex_gl2 *row_w, apex_gl2 *slot_w)
+int comp_view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow,
+                   apex_gl2 *row_w, apex_gl2 *slot_w)
 {
     unsigned s = 0;
     while (((size_t)1 << s) < wr)
@@ -402,13 +408,13 @@ int comp_views(const apex_comp_dims *dm, const apex_gl2 *r, apex_zksc_view *view
         apex_gl2 *rw = buf, *sw = buf + nrow;
         buf += nrow + wr;
         if (v == COMP_T_G)
-            rc = view_fill(0, r, dm->k, wr, nrow, rw, sw);
+            rc = comp_view_fill(0, r, dm->k, wr, nrow, rw, sw);
         else if (v == COMP_T_U)
-            rc = view_fill(0, r + lb, ln + lnb, wr, nrow, rw, sw);
+            rc = comp_view_fill(0, r + lb, ln + lnb, wr, nrow, rw, sw);
         else if (v == COMP_T_W1 || v == COMP_T_W0)
-            rc = view_fill(0, pjb, lb + lnb, wr, nrow, rw, sw);
+            rc = comp_view_fill(0, pjb, lb + lnb, wr, nrow, rw, sw);
         else
-            rc = view_fill((v - COMP_T_WLO) * dd, pjb, lb + lnb, wr, nrow, rw, sw);
+            rc = comp_view_fill((v - COMP_T_WLO) * dd, pjb, lb + lnb, wr, nrow, rw, sw);
     }
     return rc;
 }

@@ -121,6 +121,25 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
 
 void apex_comp_proof_free(apex_comp_proof *pf);
 
+/* Registration proof: C_G and C_w(0) are well formed (G~ entries in [-2^(b_G-1), 2^(b_G-1)),
+ * w~ in [-2^(b_w-1), 2^(b_w-1)), w~ = 0 on the padding). The verifier checks it before it
+ * stores the roots (pub->root_g, pub->root_w0; mask and epoch are absorbed as given, use
+ * an empty mask and epoch 0). Uses one opening of C_G: registration plus K_max proofs. */
+typedef struct apex_comp_reg_proof {
+    apex_hash root_r;      /* C_r: the limbs of G~ and w~ */
+    apex_logup_proof lu;   /* root_m, root_h */
+    apex_zksc_proof zs;    /* the tie sumcheck (its lig stays empty) */
+    apex_ligero_proof lig; /* the one joint proof */
+} apex_comp_reg_proof;
+
+int apex_comp_register_prove(const apex_comp_config *cfg, const apex_comp_public *pub,
+                             const int8_t *g, const int32_t *w0, apex_ligero_commitment *cg,
+                             apex_ligero_commitment *cw0, apex_rng *test_rng,
+                             apex_comp_reg_proof *out, const char **reason);
+int apex_comp_register_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
+                              const apex_comp_reg_proof *pf, const char **reason);
+void apex_comp_reg_proof_free(apex_comp_reg_proof *pf);
+
 /* Canonical encoding: u32 APEX_COMP_PROOF_VERSION, the six proof-time roots (C_u, C_l, C_m,
  * C_h, C_pad, C_eval), the k * 4 padded round values, then the joint Ligero proof. Every
  * length follows from the configuration; the decoder rejects another version, non-canonical

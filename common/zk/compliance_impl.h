@@ -75,6 +75,12 @@ int comp_chal_draw(apex_transcript *t, const apex_comp_dims *dm, comp_chal *c);
 void comp_chal_free(comp_chal *c);
 /* Transcript with the configuration digest and every public input absorbed. */
 apex_transcript *comp_transcript(const apex_comp_dims *dm, const apex_comp_public *pub);
+apex_transcript *comp_transcript_for(const char *domain, const apex_comp_dims *dm,
+                                     const apex_comp_public *pub);
+/* Tensor weights of a vector of 2^n values at witness offset off (a multiple of 2^n) of a
+ * commitment with nrow rows of wr slots, at point pt[n] (row_w, slot_w zeroed before). */
+int comp_view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow,
+                   apex_gl2 *row_w, apex_gl2 *slot_w);
 /* The mask is strictly increasing and below d. */
 int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason);
 /* Term list and public claimed sum for the challenges. */
@@ -96,5 +102,12 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
                     apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
                     apex_rng *test_rng, const comp_cheat *cheat, apex_comp_proof *out,
                     const char **reason);
+
+/* Registration with G~ given as wider integers, so tests can commit out-of-range entries;
+ * skip_checks plays a prover that proves anyway. */
+int comp_register_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int32_t *g,
+                       const int32_t *w0, apex_ligero_commitment *cg, apex_ligero_commitment *cw0,
+                       apex_rng *test_rng, int skip_checks, apex_comp_reg_proof *out,
+                       const char **reason);
 
 #endif /* APEX_ZK_COMPLIANCE_IMPL_H */

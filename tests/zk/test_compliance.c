@@ -406,6 +406,71 @@ static void test_encoding(void **state)
     free_world(&w);
 }
 
+/* Registration: honest C_G and C_w(0) verify; a G~ entry or a weight out of range, or a
+ * nonzero padded weight, is refused by the prover and rejected from a prover that skips
+ * its checks. */
+static int reg_run(int which, int skip)
+{
+    world w;
+    make_world(&w, 9);
+    free_world(&w);
+    apex_comp_dims dm;
+    assert_int_equal(apex_comp_dims_of(&w.cfg, &dm, NULL), APEX_OK);
+    size_t fr = (size_t)NBLK * NS * BS;
+    int32_t gw[NBLK * NS * BS];
+    for (size_t x = 0; x < fr; x++)
+        gw[x] = w.g[x];
+    if (which == 1)
+        gw[77] = 128; /* one past int8 */
+    if (which == 2)
+        gw[5] = -129;
+    if (which == 3)
+        w.w0[12] = 1 << 23;
+    apex_gl gv[NBLK * NS * BS], wv[128] = {0};
+    for (size_t x = 0; x < fr; x++)
+        gv[x] = apex_gl_from_i64(gw[x]);
+    for (size_t j = 0; j < DW; j++)
+        wv[j] = apex_gl_from_i64(w.w0[j]);
+    if (which == 4)
+        wv[DW + 3] = 5; /* a phantom padded weight */
+    w.cg = apex_ligero_commit(&dm.pg, gv, fr, NULL, &w.pub.root_g, NULL);
+    w.cw0 = apex_ligero_commit(&dm.pw, wv, 128, NULL, &w.pub.root_w0, NULL);
+    assert_non_null(w.cg);
+    assert_non_null(w.cw0);
+    apex_rng rng;
+    apex_rng_seed(&rng, 3);
+    apex_comp_reg_proof pf;
+    const char *why = NULL;
+    int rc = comp_register_impl(&w.cfg, &w.pub, gw, w.w0, w.cg, w.cw0, &rng, skip, &pf, &why);
+    if (rc == APEX_OK) {
+        rc = apex_comp_register_verify(&w.cfg, &w.pub, &pf, &why);
+        if (rc != APEX_OK)
+            assert_non_null(strstr(why, "compliance:"));
+        /* bound to the identity: another client id is rejected */
+        if (rc == APEX_OK) {
+            apex_comp_public p = w.pub;
+            p.client_id[0] ^= 1;
+            assert_int_equal(apex_comp_register_verify(&w.cfg, &p, &pf, &why), APEX_ERR_REJECTED);
+        }
+        apex_comp_reg_proof_free(&pf);
+    } else
+        assert_non_null(strstr(why, "range check failed"));
+    apex_ligero_commitment_destroy(&w.cg);
+    apex_ligero_commitment_destroy(&w.cw0);
+    return rc;
+}
+
+static void test_registration(void **state)
+{
+    (void)state;
+    assert_int_equal(reg_run(0, 0), APEX_OK);
+    for (int which = 1; which <= 3; which++) {
+        assert_int_equal(reg_run(which, 0), APEX_ERR_REJECTED); /* the prover refuses */
+        assert_int_equal(reg_run(which, 1), APEX_ERR_REJECTED); /* the verifier rejects */
+    }
+    assert_int_equal(reg_run(4, 1), APEX_ERR_REJECTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_tolerance_edges),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_registration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
