@@ -104,7 +104,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
                     const char **reason);
 
 /* Registration with G~ given as wider integers, so tests can commit out-of-range entries;
- * skip_checks plays a prover that proves anyway. */
+ * skip_checks plays a prover that proves anyway (2: also forges the top-limb copies of G~
+ * into the table, which only the copy tie catches). */
 int comp_register_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int32_t *g,
                        const int32_t *w0, apex_ligero_commitment *cg, apex_ligero_commitment *cw0,
                        apex_rng *test_rng, int skip_checks, apex_comp_reg_proof *out,

@@ -193,12 +193,14 @@ int comp_register_impl(const apex_comp_config *cfg, const apex_comp_public *pub,
     if (!rv || !tab || !ch || !r || !eqs)
         goto done;
     const unsigned lbits = s->limb_bits, kw = s->bits_w - lbits;
-    const int64_t one = (int64_t)1 << lbits;
+    const int64_t one = (int64_t)1 << lbits; /* also read by the forger below */
     for (size_t x = 0; x < rs.f; x++) {
         size_t b = x >> (lb + rs.dm.log_n);
         int64_t gv = b < rs.dm.nblk_real ? g[x] : 0;
         rv[x] = apex_gl_from_i64(gv + hg);
         rv[rs.f + x] = apex_gl_mul(rv[x], (apex_gl)1 << (lbits - s->bits_g));
+        if (skip_checks > 1) /* a forger: the top-limb copy reduced into the table */
+            rv[rs.f + x] &= (apex_gl)one - 1;
     }
     for (size_t j = 0; j < rs.dd; j++) {
         int64_t v = (j < cfg->d ? w0[j] : 0) + hw, lo = v & (one - 1);

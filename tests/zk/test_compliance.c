@@ -293,6 +293,9 @@ static void test_tolerance_edges(void **state)
     const apex_gl hmax = ((apex_gl)1 << top) - 1;
     const comp_cheat wide = {1, 1, 5, {(apex_gl)1 << LIMB, hmax, hmax << sh}};
     assert_int_equal(edge_run(tau, 1, &wide), APEX_ERR_REJECTED);
+    /* the top-limb copy forged into the table: only the copy tie rejects it */
+    const comp_cheat copyf = {1, 1, 5, {0, (apex_gl)1 << top, 0}};
+    assert_int_equal(edge_run(tau, 1, &copyf), APEX_ERR_REJECTED);
     /* the same forgery hook with the honest limbs of tau - 1 is accepted */
     const comp_cheat same = {1, 1, 5, {((apex_gl)1 << LIMB) - 1, hmax, hmax << sh}};
     assert_int_equal(edge_run(tau - 1, 1, &same), APEX_OK);
@@ -469,6 +472,7 @@ static void test_registration(void **state)
         assert_int_equal(reg_run(which, 1), APEX_ERR_REJECTED); /* the verifier rejects */
     }
     assert_int_equal(reg_run(4, 1), APEX_ERR_REJECTED);
+    assert_int_equal(reg_run(1, 2), APEX_ERR_REJECTED); /* top-limb copy forged into T */
 }
 
 int main(void)
