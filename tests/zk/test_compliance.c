@@ -475,6 +475,105 @@ static void test_registration(void **state)
     assert_int_equal(reg_run(1, 2), APEX_ERR_REJECTED); /* top-limb copy forged into T */
 }
 
+/* Honest proofs over a small grid of (N, B, d), witnesses from apex_obsq_layer. */
+static void test_grid(void **state)
+{
+    (void)state;
+    const struct {
+        uint64_t n, b, d;
+    } grid[] = {{4, 16, 40}, {16, 16, 64}, {8, 32, 65}, {2, 64, 64}};
+    for (size_t q = 0; q < sizeof grid / sizeof grid[0]; q++) {
+        apex_comp_config cfg = config(64);
+        cfg.sp.n_samples = grid[q].n;
+        cfg.sp.block = grid[q].b;
+        cfg.d = grid[q].d;
+        size_t nblk = (grid[q].d + grid[q].b - 1) / grid[q].b, ng = nblk * grid[q].n * grid[q].b;
+        int8_t *g = calloc(ng, 1);
+        int32_t *w0 = calloc(cfg.d, 4), *w1 = calloc(cfg.d, 4), *delta = calloc(cfg.d, 4);
+        apex_rng rng;
+        apex_rng_seed(&rng, 40 + q);
+        for (size_t x = 0; x < ng; x++) {
+            size_t j = (x / (grid[q].n * grid[q].b)) * grid[q].b + x % grid[q].b;
+            g[x] = j < cfg.d ? (int8_t)((int)apex_rng_below(&rng, 255) - 127) : 0;
+        }
+        for (size_t j = 0; j < cfg.d; j++)
+            w0[j] = (int32_t)apex_rng_below(&rng, 1u << 21) - (1 << 20);
+        const uint64_t mask[2] = {1, cfg.d - 1};
+        apex_obsq_params op;
+        apex_obsq_params_default(&op);
+        op.block = grid[q].b;
+        op.lambda = 64;
+        op.tau_log2 = 20;
+        assert_int_equal(
+            apex_obsq_layer(&op, g, grid[q].n, cfg.d, w0, mask, 2, delta, NULL, NULL, NULL),
+            APEX_OK);
+        for (size_t j = 0; j < cfg.d; j++)
+            w1[j] = w0[j] + delta[j];
+        apex_comp_public pub;
+        memset(&pub, 0, sizeof pub);
+        pub.mask = mask;
+        pub.nmask = 2;
+        const char *why = NULL;
+        apex_ligero_commitment *cg = apex_comp_commit_g(&cfg, g, &pub.root_g, &why);
+        apex_ligero_commitment *c0 = apex_comp_commit_w(&cfg, w0, &pub.root_w0, &why);
+        apex_ligero_commitment *c1 = apex_comp_commit_w(&cfg, w1, &pub.root_w1, &why);
+        if (!cg || !c0 || !c1)
+            fail_msg("grid %zu commit: %s", q, why);
+        uint32_t used = 0;
+        apex_comp_proof pf;
+        if (apex_comp_prove(&cfg, &pub, g, w0, w1, cg, c0, c1, &used, &rng, &pf, &why) != APEX_OK)
+            fail_msg("grid %zu prove: %s", q, why);
+        if (apex_comp_verify(&cfg, &pub, &pf, &why) != APEX_OK)
+            fail_msg("grid %zu rejected: %s", q, why);
+        apex_comp_proof_free(&pf);
+        apex_ligero_commitment_destroy(&cg);
+        apex_ligero_commitment_destroy(&c0);
+        apex_ligero_commitment_destroy(&c1);
+        free(g);
+        free(w0);
+        free(w1);
+        free(delta);
+    }
+}
+
+/* Zero-knowledge smoke test: two proofs of the same statement share no proof-time root and
+ * no round value, and no opened column of C_w(e+1) equals a weight verbatim in order. */
+static void test_zk_smoke(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 10);
+    apex_comp_proof a, b;
+    const char *why = NULL;
+    apex_rng r1, r2;
+    apex_rng_seed(&r1, 1001);
+    apex_rng_seed(&r2, 1002);
+    assert_int_equal(apex_comp_prove(&w.cfg, &w.pub, w.g, w.w0, w.w1, w.cg, w.cw0, w.cw1, &w.used,
+                                     &r1, &a, &why),
+                     APEX_OK);
+    assert_int_equal(apex_comp_prove(&w.cfg, &w.pub, w.g, w.w0, w.w1, w.cg, w.cw0, w.cw1, &w.used,
+                                     &r2, &b, &why),
+                     APEX_OK);
+    assert_memory_not_equal(a.root_u.b, b.root_u.b, 32);
+    assert_memory_not_equal(a.root_l.b, b.root_l.b, 32);
+    assert_memory_not_equal(a.zs.root_pad.b, b.zs.root_pad.b, 32);
+    apex_comp_dims dm;
+    assert_int_equal(apex_comp_dims_of(&w.cfg, &dm, NULL), APEX_OK);
+    for (size_t i = 0; i < (size_t)dm.k * 4; i++)
+        assert_false(apex_gl2_eq(a.zs.rounds[i], b.zs.rounds[i]));
+    /* the values of w' never appear as an opened column entry of its commitment */
+    size_t nrow = dm.pw.nwrow;
+    for (size_t q = 0; q < w.cfg.nreq * nrow; q++)
+        for (size_t j = 0; j < DW; j++)
+            if (w.w1[j] != 0)
+                assert_int_not_equal(a.lig.open[COMP_CW1].cols[q], apex_gl_from_i64(w.w1[j]));
+    assert_int_equal(apex_comp_verify(&w.cfg, &w.pub, &a, &why), APEX_OK);
+    assert_int_equal(apex_comp_verify(&w.cfg, &w.pub, &b, &why), APEX_OK);
+    apex_comp_proof_free(&a);
+    apex_comp_proof_free(&b);
+    free_world(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +584,8 @@ int main(void)
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_registration),
+        cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_zk_smoke),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
