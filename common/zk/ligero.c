@@ -264,8 +264,75 @@ int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash 
     return rc;
 }
 
+static int digest_u64(apex_sha256_ctx *h, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    return apex_sha256_update(h, b, sizeof b);
+}
+
+static int digest_gl2(apex_sha256_ctx *h, const apex_gl2 *v, size_t n)
+{
+    int rc = APEX_OK;
+    for (size_t i = 0; i < n && rc == APEX_OK; i++)
+        if ((rc = digest_u64(h, v[i].c0)) == APEX_OK)
+            rc = digest_u64(h, v[i].c1);
+    return rc;
+}
+
+/* SHA-256 over the whole constraint system (review finding 1): counts, every sparse term,
+ * every quadratic triple, every tensor claim's commitment, weights and sparse terms. Both
+ * sides absorb it before the first challenge, so a prover cannot pick A after alpha. */
+static int cons_digest(const apex_ligero_params *ps, size_t n, const apex_ligero_constraints *cons,
+                       uint8_t out[APEX_SHA256_LEN])
+{
+    apex_sha256_ctx *h = apex_sha256_new();
+    if (!h)
+        return APEX_ERR_NOMEM;
+    int rc = apex_sha256_update(h, "ligero.cons", 11);
+    if (rc == APEX_OK)
+        rc = digest_u64(h, cons->nlin);
+    if (rc == APEX_OK)
+        rc = digest_u64(h, cons->nterms);
+    for (size_t i = 0; i < cons->nterms && rc == APEX_OK; i++)
+        if ((rc = digest_u64(h, cons->terms[i].c)) == APEX_OK &&
+            (rc = digest_u64(h, cons->terms[i].w)) == APEX_OK)
+            rc = digest_u64(h, cons->terms[i].coef);
+    if (rc == APEX_OK)
+        rc = digest_u64(h, cons->nquad);
+    for (size_t i = 0; i < cons->nquad && rc == APEX_OK; i++)
+        if ((rc = digest_u64(h, cons->quads[i].x)) == APEX_OK &&
+            (rc = digest_u64(h, cons->quads[i].y)) == APEX_OK)
+            rc = digest_u64(h, cons->quads[i].z);
+    if (rc == APEX_OK)
+        rc = digest_u64(h, cons->ntensor);
+    for (size_t i = 0; i < cons->ntensor && rc == APEX_OK; i++) {
+        const apex_ligero_tensor *tc = &cons->tensors[i];
+        int dense = tc->row_w != NULL && tc->slot_w != NULL;
+        rc = digest_u64(h, dense ? tc->commit : UINT64_MAX);
+        if (rc == APEX_OK && dense) {
+            apex_ligero_dims d;
+            const char *why;
+            if (tc->commit >= n || apex_ligero_dims_of(&ps[tc->commit], &d, &why) != APEX_OK)
+                rc = APEX_ERR_INVALID;
+            else if ((rc = digest_gl2(h, tc->row_w, d.nrow)) == APEX_OK)
+                rc = digest_gl2(h, tc->slot_w, d.wr);
+        }
+        if (rc == APEX_OK)
+            rc = digest_u64(h, tc->nterms);
+        for (size_t k = 0; k < tc->nterms && rc == APEX_OK; k++)
+            if ((rc = digest_u64(h, tc->terms[k].w)) == APEX_OK)
+                rc = digest_gl2(h, &tc->terms[k].coef, 1);
+    }
+    if (rc == APEX_OK)
+        rc = apex_sha256_final(h, out);
+    apex_sha256_destroy(&h);
+    return rc;
+}
+
 int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const apex_hash *roots,
-                         size_t n, const apex_hash *eph_root)
+                         size_t n, const apex_hash *eph_root, const apex_ligero_constraints *cons)
 {
     int rc = apex_transcript_absorb_u64(t, "ligero.commitments", n);
     for (size_t k = 0; k < n && rc == APEX_OK; k++) {
@@ -281,6 +348,11 @@ int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const
     }
     if (rc == APEX_OK)
         rc = apex_transcript_absorb_bytes(t, "ligero.eph_root", eph_root->b, sizeof eph_root->b);
+    uint8_t dg[APEX_SHA256_LEN];
+    if (rc == APEX_OK)
+        rc = cons_digest(ps, n, cons, dg);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "ligero.constraints", dg, sizeof dg);
     return rc;
 }
 

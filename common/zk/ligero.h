@@ -64,7 +64,7 @@ enum {
 };
 
 /* Largest number of commitments one proof opens (C_G, C_w^e, C_w^(e+1), C_eph, spare). */
-#define APEX_LIGERO_MAX_COMMITS 8u
+#define APEX_LIGERO_MAX_COMMITS 12u
 
 /* Public shape of one commitment; both sides take it from their own configuration. All
  * commitments in one proof share log_block and nreq (shared columns). */

@@ -105,9 +105,10 @@ int ligero_tensor_shape(const apex_ligero_dims *dims, size_t n, const ligero_lay
 /* leaf = H(0x00 || salt || le64(col[0]) || ... || le64(col[nrow-1])). */
 int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash *out);
 
-/* Absorb every commitment's shape and root, then the ephemeral root. */
+/* Absorb every commitment's shape and root, the ephemeral root, then a SHA-256 digest of the
+ * whole constraint system (terms, quadratic triples, tensor weights and terms). */
 int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const apex_hash *roots,
-                         size_t n, const apex_hash *eph_root);
+                         size_t n, const apex_hash *eph_root, const apex_ligero_constraints *cons);
 
 /* Values of row i on H_B (pads regenerated, then the row source's witness values):
  * out[BLOCK]. APEX_ERR_RANGE when the source hands out a non-canonical element. */

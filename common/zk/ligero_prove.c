@@ -51,42 +51,72 @@ static void row_on_d(const apex_ligero_commitment *c, const apex_gl *coef, apex_
     apex_ntt_forward(c->plans.d, out);
 }
 
+/* A sparse term located by its witness index: kind 0 is a linear term (index t), kind 1
+ * term q of tensor claim x. */
+typedef struct term_ref {
+    size_t w; /* witness index */
+    size_t x; /* tensor claim (kind 1) */
+    size_t q; /* term index */
+    int kind; /* 0 linear, 1 tensor sparse */
+} term_ref;
+
+static int term_ref_cmp(const void *a, const void *b)
+{
+    const term_ref *x = a, *y = b;
+    return (x->w > y->w) - (x->w < y->w);
+}
+
 /* b[c] = sum of coef * W[w] over the sparse terms and tval[c] = the tensor claims' values,
- * W read back from the rows on H_B one row at a time. */
+ * W read back from the rows on H_B one row at a time. Sparse terms are sorted by witness
+ * index once, so the pass costs O(rows BLOCK + terms log terms). */
 static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const ligero_layout *lay,
                           const apex_ligero_constraints *cons, apex_gl *b, apex_gl2 *tval,
                           apex_gl *tmp)
 {
     const apex_ligero_term *terms = cons->terms;
-    size_t nterms = cons->nterms, nlin = cons->nlin;
+    size_t nterms = cons->nterms, nlin = cons->nlin, nref = nterms;
     memset(b, 0, nlin * sizeof *b);
-    for (size_t c = 0; c < cons->ntensor; c++)
+    for (size_t c = 0; c < cons->ntensor; c++) {
         tval[c] = apex_gl2_from_gl(0);
+        nref += cons->tensors[c].nterms;
+    }
     for (size_t t = 0; t < nterms; t++)
         if (terms[t].c >= nlin || terms[t].w >= lay->w_off[n] || terms[t].coef >= APEX_GL_P)
             return APEX_ERR_RANGE;
-    for (size_t k = 0; k < n; k++) {
+    term_ref *refs = apex_calloc_n(nref + 1, sizeof *refs);
+    if (!refs)
+        return APEX_ERR_NOMEM;
+    size_t o = 0;
+    for (size_t t = 0; t < nterms; t++)
+        refs[o++] = (term_ref){terms[t].w, 0, t, 0};
+    for (size_t x = 0; x < cons->ntensor; x++)
+        for (size_t q = 0; q < cons->tensors[x].nterms; q++)
+            refs[o++] = (term_ref){cons->tensors[x].terms[q].w, x, q, 1};
+    qsort(refs, nref, sizeof *refs, term_ref_cmp);
+    size_t pos = 0;
+    int rc = APEX_OK;
+    for (size_t k = 0; k < n && rc == APEX_OK; k++) {
         const apex_ligero_commitment *c = cs[k];
         size_t npad = c->p.npad;
-        for (size_t i = 0; i < c->d.nrow; i++) {
-            int rc = ligero_row_values(c, i, tmp); /* one row of values live at a time */
+        for (size_t i = 0; i < c->d.nrow && rc == APEX_OK; i++) {
+            rc = ligero_row_values(c, i, tmp); /* one row of values live at a time */
             if (rc != APEX_OK)
-                return rc;
+                break;
             size_t lo = lay->w_off[k] + i * c->d.wr, hi = lo + c->d.wr;
-            for (size_t t = 0; t < nterms; t++) {
-                if (terms[t].w < lo || terms[t].w >= hi)
+            for (; pos < nref && refs[pos].w < hi; pos++) {
+                const term_ref *f = &refs[pos];
+                if (f->w < lo)
                     continue;
-                apex_gl v = tmp[npad + terms[t].w - lo];
-                b[terms[t].c] = apex_gl_add(b[terms[t].c], apex_gl_mul(terms[t].coef, v));
+                apex_gl v = tmp[npad + f->w - lo];
+                if (f->kind == 0)
+                    b[terms[f->q].c] =
+                        apex_gl_add(b[terms[f->q].c], apex_gl_mul(terms[f->q].coef, v));
+                else
+                    tval[f->x] = apex_gl2_add(
+                        tval[f->x], apex_gl2_mul_gl(cons->tensors[f->x].terms[f->q].coef, v));
             }
             for (size_t x = 0; x < cons->ntensor; x++) {
                 const apex_ligero_tensor *tn = &cons->tensors[x];
-                for (size_t q = 0; q < tn->nterms; q++) { /* sparse part, any commitment */
-                    if (tn->terms[q].w < lo || tn->terms[q].w >= hi)
-                        continue;
-                    apex_gl v = tmp[npad + tn->terms[q].w - lo];
-                    tval[x] = apex_gl2_add(tval[x], apex_gl2_mul_gl(tn->terms[q].coef, v));
-                }
                 if (tn->commit != k || !tn->row_w)
                     continue;
                 apex_gl2 row = apex_gl2_from_gl(0);
@@ -96,7 +126,8 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
             }
         }
     }
-    return APEX_OK;
+    free(refs);
+    return rc;
 }
 
 /* Row i of commitment k's tensor weights: row[npad + s] += beta_c row_w[i] slot_w[s]. */
@@ -353,7 +384,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     if (claim) /* a cheating prover in the tests: claim values the witness does not give */
         memcpy(s.b, claim, nlin * sizeof *s.b);
     *reason = "ligero: transcript failure";
-    if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root)) != APEX_OK ||
+    if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root, cons)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl(t, "ligero.b", s.b, nlin)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.tval", s.tval, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||

@@ -32,7 +32,7 @@
 #include "zk/sumcheck.h"
 
 /* Committed tables one padded sumcheck may refer to. */
-#define APEX_ZKSC_MAX_COMMITTED 8u
+#define APEX_ZKSC_MAX_COMMITTED 12u
 /* Data commitments one padded sumcheck may refer to (C_pad and C_eval come on top). */
 #define APEX_ZKSC_MAX_DATA (APEX_LIGERO_MAX_COMMITS - 2u)
 

@@ -16,7 +16,7 @@
 #include "zk/ligero.h"
 #include "zk/sumcheck.h"
 
-#define LIGERO_GOLDEN   "7f8504e801f66751794b251d222cfb8828e7786a84892178bc98edd855c5a5f0"
+#define LIGERO_GOLDEN   "5336ce933d412629ef605489f0759b0991043279d02cc13a69165c6df26a7c0e"
 #define SUMCHECK_GOLDEN "dcfb575421c770ea569889d51daadb72de858353aa1f667d944649ad0d674f3b"
 
 static void digest_hex(const void *buf, size_t len, char hex[65])

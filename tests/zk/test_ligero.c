@@ -223,10 +223,24 @@ static void test_tampering_rejected(void **state)
         apex_ligero_commitment_destroy(&c);
     }
     st.b[2] = apex_gl_sub(st.b[2], 1);
-    /* the verifier applies a constraint to another witness slot: the dot columns disagree */
+    /* the verifier applies a constraint to another witness slot: the constraint digest
+     * differs, so the transcripts diverge (review finding 1) */
     apex_ligero_term saved = st.terms[0];
     st.terms[0].w = (st.terms[0].w + 1) % d.nw;
-    expect_reject(&small, &root, &st, st.b, &pf, "dot test");
+    expect_reject(&small, &root, &st, st.b, &pf, "merkle");
+    /* a prover that proves that moved constraint while claiming the old values fails */
+    {
+        apex_hash root2;
+        apex_ligero_commitment *c = apex_ligero_commit(&small, st.w, st.nw, &rng, &root2, NULL);
+        apex_transcript *t = fresh_transcript();
+        apex_ligero_proof liar;
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(ligero_prove_claiming(&c, 1, t, &cons, st.b, &rng, &liar, NULL), APEX_OK);
+        expect_reject(&small, &root2, &st, st.b, &liar, "dot");
+        apex_transcript_destroy(&t);
+        apex_ligero_proof_free(&liar);
+        apex_ligero_commitment_destroy(&c);
+    }
     st.terms[0] = saved;
 
     /* Responses are absorbed before the column indices are drawn, so a changed response
@@ -504,13 +518,23 @@ static void test_quadratic(void **state)
     pf.quad[1].c0 = apex_gl_add(pf.quad[1].c0, 1);
     expect_reject(&small, &root, &st, st.b, &pf, "merkle");
     pf.quad[1].c0 = apex_gl_sub(pf.quad[1].c0, 1);
+    /* the verifier's constraint list is in the transcript: changing it diverges */
     const apex_ligero_quad wrong[2] = {{0, 1, 3}, {1, 0, 2}};
     st.quads = wrong;
-    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test");
+    expect_reject(&small, &root, &st, st.b, &pf, "merkle");
     st.quads = q;
     st.nquad = 1;
-    expect_reject(&small, &root, &st, st.b, &pf, "quadratic test"); /* one dropped */
+    expect_reject(&small, &root, &st, st.b, &pf, "merkle"); /* one dropped */
     st.nquad = 2;
+    /* a prover that proves the wrong triple (row 3 is no product) fails the quadratic test */
+    {
+        apex_ligero_proof liar;
+        st.quads = wrong;
+        prove_n(&small, 1, &st, &rng, &root, &liar);
+        expect_reject(&small, &root, &st, st.b, &liar, "quadratic test");
+        apex_ligero_proof_free(&liar);
+        st.quads = q;
+    }
     apex_ligero_proof_free(&pf);
 
     /* a witness where one product slot is off by one: the proof is rejected */

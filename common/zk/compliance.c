@@ -1,0 +1,420 @@
+/* The compliance statement: shapes, public inputs, the batched sumcheck's terms and public
+ * tables, and the verifier (protocol in compliance.h and docs/PROOF.md). */
+#include "zk/compliance_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "zk/mle.h"
+
+static unsigned log2_exact(uint64_t v)
+{
+    unsigned l = 0;
+    while (((uint64_t)1 << l) < v)
+        l++;
+    return ((uint64_t)1 << l) == v ? l : UINT32_MAX;
+}
+
+static size_t ceil_div(size_t a, size_t b)
+{
+    return (a + b - 1) / b;
+}
+
+int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset(dm, 0, sizeof *dm);
+    const apex_stmt_params *s = &cfg->sp;
+    if (apex_stmt_check_budget(s, reason) != APEX_OK)
+        return APEX_ERR_INVALID;
+    dm->log_n = log2_exact(s->n_samples);
+    dm->log_b = log2_exact(s->block);
+    if (dm->log_n == UINT32_MAX || dm->log_b == UINT32_MAX || cfg->d == 0) {
+        *reason = "compliance: N and B must be powers of two and d positive";
+        return APEX_ERR_INVALID;
+    }
+    const unsigned lbits = s->limb_bits;
+    if (lbits < APEX_COMP_MIN_LIMB || lbits > APEX_LOGUP_MAX_BITS || s->bits_w <= lbits ||
+        s->bits_w > 2 * lbits || s->tau_log2 + 1 <= lbits || s->tau_log2 + 1 > 2 * lbits ||
+        s->bits_g > 8) {
+        *reason = "compliance: v1 needs two limbs: L < b_w <= 2L and L < t + 1 <= 2L, b_G <= 8";
+        return APEX_ERR_INVALID;
+    }
+    dm->nblk_real = ceil_div(cfg->d, s->block);
+    dm->log_nb = 0;
+    while (((uint64_t)1 << dm->log_nb) < dm->nblk_real)
+        dm->log_nb++;
+    dm->k = dm->log_b + dm->log_n + dm->log_nb;
+    if (cfg->log_block < 2 || cfg->log_block > APEX_LIGERO_MAX_LOG_BLOCK || cfg->nreq == 0 ||
+        dm->k > 40) {
+        *reason = "compliance: bad Ligero shape or statement too large";
+        return APEX_ERR_INVALID;
+    }
+    size_t block = (size_t)1 << cfg->log_block, wr = block / 2;
+    if (wr / cfg->nreq < (size_t)cfg->kmax + 1) {
+        *reason = "compliance: pads hide fewer than K_max + 1 openings";
+        return APEX_ERR_INVALID;
+    }
+    size_t dd = (size_t)1 << (dm->log_b + dm->log_nb), f = dd << dm->log_n;
+    apex_ligero_params base = {cfg->log_block, wr, cfg->nreq, 1};
+    dm->pg = base;
+    dm->pg.nwrow = ceil_div(f, wr);
+    dm->pw = base;
+    dm->pw.nwrow = ceil_div(dd, wr);
+    dm->pu = base;
+    dm->pu.nwrow = ceil_div(dd >> dm->log_b << dm->log_n, wr);
+    dm->lu.bits = lbits;
+    dm->lu.a_params = base;
+    dm->lu.a_params.nwrow = ceil_div(COMP_L_NSEC * dd, wr);
+    dm->lu.m_params = base;
+    dm->lu.m_params.nwrow = ceil_div((size_t)1 << lbits, wr);
+    dm->lu.h_params = base;
+    dm->lu.h_params.nwrow = 4 * dm->lu.a_params.nwrow + 2 * ceil_div((size_t)1 << lbits, wr);
+    dm->zs.k = dm->k;
+    dm->zs.ntab = COMP_T_N;
+    dm->zs.ncommitted = COMP_T_NCOMMITTED;
+    dm->zs.nterms = COMP_NTERMS;
+    dm->zs.pad_params = base;
+    dm->zs.pad_params.nwrow = ceil_div(2 * (size_t)dm->k * 4, wr);
+    dm->zs.eval_params = base;
+    dm->zs.eval_params.nwrow = 4;
+    if (wr < 2 * COMP_T_NCOMMITTED || dm->pg.nwrow > APEX_LIGERO_MAX_ROWS ||
+        dm->lu.h_params.nwrow > APEX_LIGERO_MAX_ROWS) {
+        *reason = "compliance: rows too short or too many";
+        return APEX_ERR_INVALID;
+    }
+    /* digest: the statement's digest over C_G's shape, then everything else of the config */
+    uint8_t sd[APEX_SHA256_LEN];
+    if (apex_stmt_digest(s, &dm->pg, sd) != APEX_OK) {
+        *reason = "compliance: statement parameters fail their checks";
+        return APEX_ERR_INVALID;
+    }
+    apex_sha256_ctx *h = apex_sha256_new();
+    if (!h) {
+        *reason = "compliance: out of memory";
+        return APEX_ERR_NOMEM;
+    }
+    uint8_t tail[8 * 4];
+    const uint64_t more[4] = {cfg->d, dm->log_nb, cfg->kmax, COMP_NTERMS};
+    for (size_t i = 0; i < 4; i++)
+        for (int b = 0; b < 8; b++)
+            tail[8 * i + (size_t)b] = (uint8_t)(more[i] >> (8 * b));
+    int rc = apex_sha256_update(h, APEX_COMP_DOMAIN, sizeof APEX_COMP_DOMAIN - 1);
+    if (rc == APEX_OK)
+        rc = apex_sha256_update(h, sd, sizeof sd);
+    if (rc == APEX_OK)
+        rc = apex_sha256_update(h, tail, sizeof tail);
+    if (rc == APEX_OK)
+        rc = apex_sha256_final(h, dm->digest);
+    apex_sha256_destroy(&h);
+    return rc;
+}
+
+void comp_joint_params(const apex_comp_dims *dm, apex_ligero_params *ps)
+{
+    ps[COMP_CG] = dm->pg;
+    ps[COMP_CW0] = dm->pw;
+    ps[COMP_CW1] = dm->pw;
+    ps[COMP_CU] = dm->pu;
+    ps[COMP_CL] = dm->lu.a_params;
+    ps[COMP_CM] = dm->lu.m_params;
+    ps[COMP_CH] = dm->lu.h_params;
+    ps[COMP_CPAD] = dm->zs.pad_params;
+    ps[COMP_CEVAL] = dm->zs.eval_params;
+}
+
+apex_ligero_commitment *apex_comp_commit_w(const apex_comp_config *cfg, const int32_t *w,
+                                           apex_hash *root, const char **reason)
+{
+    apex_comp_dims dm;
+    if (apex_comp_dims_of(cfg, &dm, reason) != APEX_OK)
+        return NULL;
+    apex_gl *v = apex_calloc_n(cfg->d, sizeof *v);
+    if (!v)
+        return NULL;
+    for (uint64_t j = 0; j < cfg->d; j++)
+        v[j] = apex_gl_from_i64(w[j]);
+    apex_ligero_commitment *c = apex_ligero_commit(&dm.pw, v, cfg->d, NULL, root, reason);
+    free(v);
+    return c;
+}
+
+apex_ligero_commitment *apex_comp_commit_g(const apex_comp_config *cfg, const int8_t *g,
+                                           apex_hash *root, const char **reason)
+{
+    apex_comp_dims dm;
+    if (apex_comp_dims_of(cfg, &dm, reason) != APEX_OK)
+        return NULL;
+    size_t n = (size_t)dm.nblk_real * cfg->sp.n_samples * cfg->sp.block;
+    apex_gl *v = apex_calloc_n(n, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t x = 0; x < n; x++)
+        v[x] = apex_gl_from_i64(g[x]);
+    apex_ligero_commitment *c = apex_ligero_commit(&dm.pg, v, n, NULL, root, reason);
+    free(v);
+    return c;
+}
+
+int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason)
+{
+    if (pub->nmask > APEX_COMP_MAX_MASK || (pub->nmask && !pub->mask)) {
+        *reason = "compliance: mask too large";
+        return APEX_ERR_REJECTED;
+    }
+    for (size_t i = 0; i < pub->nmask; i++) {
+        if (pub->mask[i] >= cfg->d || (i && pub->mask[i] <= pub->mask[i - 1])) {
+            *reason = "compliance: mask not canonical (sorted, unique, < d)";
+            return APEX_ERR_REJECTED;
+        }
+    }
+    return APEX_OK;
+}
+
+apex_transcript *comp_transcript(const apex_comp_dims *dm, const apex_comp_public *pub)
+{
+    return comp_transcript_for(APEX_COMP_DOMAIN, dm, pub);
+}
+
+apex_transcript *comp_transcript_for(const char *domain, const apex_comp_dims *dm,
+                                     const apex_comp_public *pub)
+{
+    apex_transcript *t = apex_transcript_new(domain);
+    if (!t)
+        return NULL;
+    int rc = apex_transcript_absorb_bytes(t, "params_digest", dm->digest, sizeof dm->digest);
+    const struct {
+        const char *label;
+        const uint8_t *v;
+    } ids[] = {{"fleet_id", pub->fleet_id},     {"model_id", pub->model_id},
+               {"layer_hash", pub->layer_hash}, {"client_id", pub->client_id},
+               {"request_id", pub->request_id}, {"nonce", pub->nonce}};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0] && rc == APEX_OK; i++)
+        rc = apex_transcript_absorb_bytes(t, ids[i].label, ids[i].v, APEX_COMP_ID_LEN);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_u64(t, "epoch", pub->epoch);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_u64(t, "mask.count", pub->nmask);
+    for (size_t i = 0; i < pub->nmask && rc == APEX_OK; i++)
+        rc = apex_transcript_absorb_u64(t, "mask", pub->mask[i]);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "root_g", pub->root_g.b, sizeof pub->root_g.b);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "root_w0", pub->root_w0.b, sizeof pub->root_w0.b);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "root_w1", pub->root_w1.b, sizeof pub->root_w1.b);
+    if (rc != APEX_OK)
+        apex_transcript_destroy(&t);
+    return t;
+}
+
+void comp_chal_free(comp_chal *c)
+{
+    free(c->gamma);
+    free(c->beta);
+    free(c->zeta);
+    free(c->zeta2);
+    free(c->eta);
+    memset(c, 0, sizeof *c);
+}
+
+int comp_chal_draw(apex_transcript *t, const apex_comp_dims *dm, comp_chal *c)
+{
+    size_t nib = dm->log_n + dm->log_nb, njb = dm->log_b + dm->log_nb;
+    memset(c, 0, sizeof *c);
+    c->gamma = apex_calloc_n(nib + 1, sizeof *c->gamma);
+    c->beta = apex_calloc_n(njb + 1, sizeof *c->beta);
+    c->zeta = apex_calloc_n(njb + 1, sizeof *c->zeta);
+    c->zeta2 = apex_calloc_n(njb + 1, sizeof *c->zeta2);
+    c->eta = apex_calloc_n(njb + 1, sizeof *c->eta);
+    if (!c->gamma || !c->beta || !c->zeta || !c->zeta2 || !c->eta) {
+        comp_chal_free(c);
+        return APEX_ERR_NOMEM;
+    }
+    int rc = apex_transcript_challenge_gl2(t, c->gamma, nib);
+    if (rc == APEX_OK)
+        rc = apex_transcript_challenge_gl2(t, c->beta, njb);
+    if (rc == APEX_OK)
+        rc = apex_transcript_challenge_gl2(t, c->zeta, njb);
+    if (rc == APEX_OK)
+        rc = apex_transcript_challenge_gl2(t, c->zeta2, njb);
+    if (rc == APEX_OK)
+        rc = apex_transcript_challenge_gl2(t, c->eta, njb);
+    if (rc == APEX_OK)
+        rc = apex_transcript_challenge_gl2(t, &c->alpha, 1);
+    return rc;
+}
+
+apex_gl2 comp_eq_at(const apex_gl2 *pt, unsigned n, uint64_t x)
+{
+    apex_gl2 acc = apex_gl2_from_gl(1), one = apex_gl2_from_gl(1);
+    for (unsigned i = 0; i < n; i++)
+        acc = apex_gl2_mul(acc, (x >> i) & 1 ? pt[i] : apex_gl2_sub(one, pt[i]));
+    return acc;
+}
+
+/* sum over x in z = M u [d, D) (only_pad: [d, D) only) of eq(a, x) eq(b, x); b NULL: eq(a, x). */
+static apex_gl2 sum_over_z(const apex_comp_config *cfg, const apex_comp_dims *dm,
+                           const apex_comp_public *pub, const apex_gl2 *a, const apex_gl2 *b,
+                           int only_pad)
+{
+    unsigned n = dm->log_b + dm->log_nb;
+    uint64_t dd = (uint64_t)1 << n;
+    apex_gl2 acc = apex_gl2_from_gl(0);
+    for (size_t i = 0; !only_pad && i < pub->nmask; i++) {
+        apex_gl2 e = comp_eq_at(a, n, pub->mask[i]);
+        acc = apex_gl2_add(acc, b ? apex_gl2_mul(e, comp_eq_at(b, n, pub->mask[i])) : e);
+    }
+    for (uint64_t x = cfg->d; x < dd; x++) {
+        apex_gl2 e = comp_eq_at(a, n, x);
+        acc = apex_gl2_add(acc, b ? apex_gl2_mul(e, comp_eq_at(b, n, x)) : e);
+    }
+    return acc;
+}
+
+void comp_terms(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
+                apex_sumcheck_term *terms, apex_gl2 *claim, const apex_comp_public *pub)
+{
+    const apex_stmt_params *s = &cfg->sp;
+    apex_gl inv_n, inv_b;
+    apex_gl_inv(s->n_samples % APEX_GL_P, &inv_n);
+    apex_gl_inv(s->block % APEX_GL_P, &inv_b);
+    apex_gl2 a[8];
+    a[0] = apex_gl2_from_gl(1);
+    for (int i = 1; i < 8; i++)
+        a[i] = apex_gl2_mul(a[i - 1], c->alpha);
+    const unsigned lbits = s->limb_bits;
+    const apex_gl two16 = (apex_gl)1 << lbits, lam = apex_gl_from_i64((int64_t)s->lambda);
+    const apex_gl sw = (apex_gl)1 << (2 * lbits - s->bits_w);
+    const apex_gl sr = (apex_gl)1 << (2 * lbits - (s->tau_log2 + 1));
+    const apex_gl m1 = APEX_GL_P - 1;
+#define TERM(i, co, n_, f0, f1, f2)                                                                \
+    do {                                                                                           \
+        terms[i].coef = (co);                                                                      \
+        terms[i].nf = (n_);                                                                        \
+        terms[i].f[0] = (f0);                                                                      \
+        terms[i].f[1] = (f1);                                                                      \
+        terms[i].f[2] = (f2);                                                                      \
+        terms[i].f[3] = 0;                                                                         \
+    } while (0)
+    apex_gl2 an[8];
+    for (int i = 0; i < 8; i++)
+        an[i] = apex_gl2_mul_gl(a[i], inv_n);
+    /* u = G delta at gamma */
+    TERM(0, apex_gl2_from_gl(inv_b), 2, COMP_T_E1, COMP_T_U, 0);
+    TERM(1, apex_gl2_from_gl(m1), 3, COMP_T_E1, COMP_T_G, COMP_T_W1);
+    TERM(2, apex_gl2_from_gl(1), 3, COMP_T_E1, COMP_T_G, COMP_T_W0);
+    /* rho = G^T u + Lambda delta on the residual rows, rho + tau = lo + 2^16 hi */
+    TERM(3, an[1], 2, COMP_T_C, COMP_T_RLO, 0);
+    TERM(4, apex_gl2_mul_gl(an[1], two16), 2, COMP_T_C, COMP_T_RHI, 0);
+    TERM(5, apex_gl2_neg(apex_gl2_mul_gl(an[1], lam)), 2, COMP_T_C, COMP_T_W1, 0);
+    TERM(6, apex_gl2_mul_gl(an[1], lam), 2, COMP_T_C, COMP_T_W0, 0);
+    TERM(7, apex_gl2_neg(a[1]), 3, COMP_T_C, COMP_T_G, COMP_T_U);
+    /* untouched blocks keep their weights; w' = 0 on z; w = 0 on the padding */
+    TERM(8, an[2], 2, COMP_T_D, COMP_T_W1, 0);
+    TERM(9, apex_gl2_neg(an[2]), 2, COMP_T_D, COMP_T_W0, 0);
+    TERM(10, an[3], 2, COMP_T_Z, COMP_T_W1, 0);
+    TERM(18, an[7], 2, COMP_T_P, COMP_T_W0, 0);
+    /* limb ties: w' + 2^(b_w-1) = lo + 2^16 hi, hi2 = sw hi, rhi2 = sr rhi */
+    TERM(11, an[4], 2, COMP_T_T, COMP_T_W1, 0);
+    TERM(12, apex_gl2_neg(an[4]), 2, COMP_T_T, COMP_T_WLO, 0);
+    TERM(13, apex_gl2_neg(apex_gl2_mul_gl(an[4], two16)), 2, COMP_T_T, COMP_T_WHI, 0);
+    TERM(14, an[5], 2, COMP_T_T, COMP_T_WHI2, 0);
+    TERM(15, apex_gl2_neg(apex_gl2_mul_gl(an[5], sw)), 2, COMP_T_T, COMP_T_WHI, 0);
+    TERM(16, an[6], 2, COMP_T_T, COMP_T_RHI2, 0);
+    TERM(17, apex_gl2_neg(apex_gl2_mul_gl(an[6], sr)), 2, COMP_T_T, COMP_T_RHI, 0);
+#undef TERM
+    /* claimed sum: alpha tau sum(c) - alpha^4 2^(b_w-1), sum(c) = 1 - sum_z eq(beta, x) */
+    apex_gl2 sc = apex_gl2_sub(apex_gl2_from_gl(1), sum_over_z(cfg, dm, pub, c->beta, NULL, 0));
+    apex_gl tau = (apex_gl)1 << s->tau_log2, half = (apex_gl)1 << (s->bits_w - 1);
+    *claim =
+        apex_gl2_sub(apex_gl2_mul_gl(apex_gl2_mul(a[1], sc), tau), apex_gl2_mul_gl(a[4], half));
+}
+
+void comp_pubvals(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
+                  const apex_comp_public *pub, const apex_gl2 *r, apex_gl2 *vals)
+{
+    unsigned lb = dm->log_b, ln = dm->log_n, lnb = dm->log_nb;
+    apex_gl2 pjb[2 * 64];
+    memcpy(pjb, r, lb * sizeof *r);
+    memcpy(pjb + lb, r + lb + ln, lnb * sizeof *r);
+    const apex_gl2 *pib = r + lb;
+    vals[COMP_T_E1 - COMP_T_NCOMMITTED] = apex_mle_eq_point(c->gamma, pib, ln + lnb);
+    vals[COMP_T_C - COMP_T_NCOMMITTED] = apex_gl2_sub(apex_mle_eq_point(c->beta, pjb, lb + lnb),
+                                                      sum_over_z(cfg, dm, pub, c->beta, pjb, 0));
+    /* D: eq(zeta_j, r_j) (eq(zeta_b, r_b) - sum over masked blocks eq(zeta_b, b) eq(r_b, b)) */
+    apex_gl2 blocks = apex_mle_eq_point(c->zeta + lb, pjb + lb, lnb);
+    uint64_t last = UINT64_MAX;
+    for (size_t i = 0; i < pub->nmask; i++) {
+        uint64_t b = pub->mask[i] >> lb;
+        if (b == last)
+            continue;
+        last = b;
+        blocks = apex_gl2_sub(
+            blocks, apex_gl2_mul(comp_eq_at(c->zeta + lb, lnb, b), comp_eq_at(pjb + lb, lnb, b)));
+    }
+    vals[COMP_T_D - COMP_T_NCOMMITTED] = apex_gl2_mul(apex_mle_eq_point(c->zeta, pjb, lb), blocks);
+    vals[COMP_T_Z - COMP_T_NCOMMITTED] = sum_over_z(cfg, dm, pub, c->zeta2, pjb, 0);
+    vals[COMP_T_P - COMP_T_NCOMMITTED] = sum_over_z(cfg, dm, pub, c->zeta2, pjb, 1);
+    vals[COMP_T_T - COMP_T_NCOMMITTED] = apex_mle_eq_point(c->eta, pjb, lb + lnb);
+}
+
+/* Weights of a vector of 2^n values at witness offset off (a multiple of 2^n) of a
+ * commitment with nrow rows of wr slots, at point pt[n]. */
+int comp_view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow,
+                   apex_gl2 *row_w, apex_gl2 *slot_w)
+{
+    unsigned s = 0;
+    while (((size_t)1 << s) < wr)
+        s++;
+    if (n <= s) {
+        size_t base = off % wr;
+        row_w[off / wr] = apex_gl2_from_gl(1);
+        return apex_mle_eq(slot_w + base, pt, n);
+    }
+    size_t r0 = off / wr;
+    if (r0 + ((size_t)1 << (n - s)) > nrow)
+        return APEX_ERR_INVALID;
+    int rc = apex_mle_eq(slot_w, pt, s);
+    return rc == APEX_OK ? apex_mle_eq(row_w + r0, pt + s, n - s) : rc;
+}
+
+int comp_views(const apex_comp_dims *dm, const apex_gl2 *r, apex_zksc_view *views, apex_gl2 **store)
+{
+    apex_ligero_params ps[COMP_NCOMMIT];
+    comp_joint_params(dm, ps);
+    size_t wr = ps[0].npad, total = 0;
+    static const size_t commit_of[COMP_T_NCOMMITTED] = {
+        COMP_CG, COMP_CW1, COMP_CW0, COMP_CU, COMP_CL, COMP_CL, COMP_CL, COMP_CL, COMP_CL, COMP_CL};
+    for (size_t v = 0; v < COMP_T_NCOMMITTED; v++)
+        total += ps[commit_of[v]].nwrow + wr;
+    apex_gl2 *buf = apex_calloc_n(total, sizeof *buf);
+    *store = buf;
+    if (!buf)
+        return APEX_ERR_NOMEM;
+    unsigned lb = dm->log_b, ln = dm->log_n, lnb = dm->log_nb;
+    apex_gl2 pjb[2 * 64];
+    memcpy(pjb, r, lb * sizeof *r);
+    memcpy(pjb + lb, r + lb + ln, lnb * sizeof *r);
+    size_t dd = (size_t)1 << (lb + lnb);
+    int rc = APEX_OK;
+    for (size_t v = 0; v < COMP_T_NCOMMITTED && rc == APEX_OK; v++) {
+        size_t k = commit_of[v], nrow = ps[k].nwrow;
+        views[v].commit = k;
+        views[v].row_w = buf;
+        views[v].slot_w = buf + nrow;
+        apex_gl2 *rw = buf, *sw = buf + nrow;
+        buf += nrow + wr;
+        if (v == COMP_T_G)
+            rc = comp_view_fill(0, r, dm->k, wr, nrow, rw, sw);
+        else if (v == COMP_T_U)
+            rc = comp_view_fill(0, r + lb, ln + lnb, wr, nrow, rw, sw);
+        else if (v == COMP_T_W1 || v == COMP_T_W0)
+            rc = comp_view_fill(0, pjb, lb + lnb, wr, nrow, rw, sw);
+        else
+            rc = comp_view_fill((v - COMP_T_WLO) * dd, pjb, lb + lnb, wr, nrow, rw, sw);
+    }
+    return rc;
+}

@@ -1,0 +1,152 @@
+/* The compliance statement: the unlearning proof of shared PROOF.md section 1 (version 1,
+ * "flat" batched sumcheck; docs/PROOF.md, "Compliance statement").
+ *
+ * Public: the configuration (apex_comp_config, digested by each side from its own copy), the
+ * binding fields (apex_comp_public: fleet, model, layer table, client, epoch, request, nonce,
+ * the canonical cumulative mask M) and the roots C_G, C_w(e), C_w(e+1).
+ * Private: G~ (int8, [nb][N][B]), w~ = w(e), w~' = w(e+1) (b_w-bit signed).
+ * Proven, with D = nb B coordinates (j low, b high) and z = M u [d, D) (mask and padding):
+ *   w~'_z = 0;  w~ = 0 on the padding [d, D);  w~' = w~ on blocks with no mask coordinate;
+ *   rho~ = G~^T u + Lambda delta with u = G~ delta, delta = w~' - w~, and
+ *   -tau <= rho~_j <= tau - 1 for every j not in z;  w~' in [-2^(b_w-1), 2^(b_w-1)).
+ * How: the prover commits u (C_u) and the 16-bit limbs of w~' + 2^(b_w-1) and rho~ + tau
+ * with the top-limb rule (C_l, six sections of D), range-checks C_l with LogUp over T16,
+ * then proves ONE padded degree-3 sumcheck over (j, i, b) whose claimed sum is public and
+ * whose terms are random combinations of every check above, and one joint Ligero proof over
+ * (C_G, C_w(e), C_w(e+1), C_u, C_l, C_m, C_h, C_pad, C_eval). Memory is O(nb N B) F_p2
+ * entries (flat tables); the two-stage flow of errata 11 that streams over G~ is future work.
+ *
+ * Errors: prover and verifier return an APEX_* code and set *reason; they never exit.
+ */
+#ifndef APEX_ZK_COMPLIANCE_H
+#define APEX_ZK_COMPLIANCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zk/ligero.h"
+#include "zk/logup.h"
+#include "zk/stmt.h"
+#include "zk/zksumcheck.h"
+
+/* Sub-domain of the unlearning proof's transcript. */
+#define APEX_COMP_DOMAIN "apex-zk/compliance/unlearn"
+/* Bytes of every opaque identifier in the public inputs. */
+#define APEX_COMP_ID_LEN 32u
+/* Narrowest range-check limb (L): b_w and t + 1 must lie in (L, 2L]. Production uses 16
+ * (T16); tests use 12 to keep the table small. */
+#define APEX_COMP_MIN_LIMB 8u
+/* Largest mask one statement may carry (bounds the verifier's work and the decoder). */
+#define APEX_COMP_MAX_MASK (1u << 24)
+
+/* The shared configuration; both sides hold their own copy (never from the proof). */
+typedef struct apex_comp_config {
+    apex_stmt_params sp; /* N, B, b_G, b_w, Lambda~, t, limb bits (N and B powers of two) */
+    uint64_t d;          /* targeted weights; padded to D = nb B with nb a power of two */
+    unsigned log_block;  /* Ligero BLOCK = 2^log_block; witness slots = pads = BLOCK / 2 */
+    size_t nreq;         /* Ligero columns opened per proof */
+    uint32_t kmax;       /* openings of C_G allowed after registration (decision 5) */
+} apex_comp_config;
+
+/* Public binding fields of one unlearning request. */
+typedef struct apex_comp_public {
+    uint8_t fleet_id[APEX_COMP_ID_LEN];   /* fleet */
+    uint8_t model_id[APEX_COMP_ID_LEN];   /* model */
+    uint8_t layer_hash[APEX_COMP_ID_LEN]; /* hash of the layer table */
+    uint8_t client_id[APEX_COMP_ID_LEN];  /* client */
+    uint8_t request_id[APEX_COMP_ID_LEN]; /* unlearning request */
+    uint8_t nonce[APEX_COMP_ID_LEN];      /* the coordinator's fresh nonce */
+    uint64_t epoch;                       /* e: proves the step e -> e + 1 */
+    const uint64_t *mask;                 /* [nmask] cumulative mask, strictly increasing, < d */
+    size_t nmask;                         /* |M| */
+    apex_hash root_g;                     /* C_G (registration) */
+    apex_hash root_w0;                    /* C_w(e) */
+    apex_hash root_w1;                    /* C_w(e+1) */
+} apex_comp_public;
+
+/* Shapes derived from the configuration. */
+typedef struct apex_comp_dims {
+    unsigned log_n;                  /* N = 2^log_n */
+    unsigned log_b;                  /* B = 2^log_b */
+    unsigned log_nb;                 /* nb = 2^log_nb blocks */
+    unsigned k;                      /* sumcheck variables: log_b + log_n + log_nb */
+    uint64_t nblk_real;              /* ceil(d / B): blocks the caller's G~ holds */
+    apex_ligero_params pg;           /* C_G: nb N B values */
+    apex_ligero_params pw;           /* C_w(e), C_w(e+1): D values */
+    apex_ligero_params pu;           /* C_u: nb N values */
+    apex_logup_shape lu;             /* C_l (6 D limbs), C_m, C_h */
+    apex_zksc_shape zs;              /* the batched sumcheck (terms filled in by the proof) */
+    uint8_t digest[APEX_SHA256_LEN]; /* params digest of the whole configuration */
+} apex_comp_dims;
+
+/* Validate the configuration and derive the shapes and the params digest. */
+int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const char **reason);
+
+/* Commit a weight vector w[0..d) (padding zero) with the shape of C_w. */
+apex_ligero_commitment *apex_comp_commit_w(const apex_comp_config *cfg, const int32_t *w,
+                                           apex_hash *root, const char **reason);
+/* Commit G~ [ceil(d/B)][N][B] int8 (padded blocks zero) with the shape of C_G. */
+apex_ligero_commitment *apex_comp_commit_g(const apex_comp_config *cfg, const int8_t *g,
+                                           apex_hash *root, const char **reason);
+
+/* The proof (owned arrays; apex_comp_proof_free). */
+typedef struct apex_comp_proof {
+    apex_hash root_u;      /* C_u */
+    apex_hash root_l;      /* C_l */
+    apex_logup_proof lu;   /* root_m, root_h (its lig stays empty) */
+    apex_zksc_proof zs;    /* root_pad, root_eval, padded rounds (its lig stays empty) */
+    apex_ligero_proof lig; /* the one joint proof */
+} apex_comp_proof;
+
+/* Prove the step w0 -> w1 (both [d]) under G~ ([ceil(d/B)][N][B]). cg, cw0 are the stored
+ * commitments of G~ and w0, cw1 the new one of w1 (apex_comp_commit_w); each loses one
+ * opening. *g_openings is the caller's persistent count of proofs already made against C_G
+ * since registration: the prover refuses (APEX_ERR_STATE, "opening budget exhausted") when
+ * it has reached cfg->kmax, and otherwise increments it BEFORE anything is revealed, so a
+ * caller that writes the new count to disk before sending the proof never exceeds the
+ * budget (decision 5: a retry resends the cached proof and never proves again).
+ * The prover checks the witness first and refuses with APEX_ERR_REJECTED and a reason
+ * naming the failed condition ("mask constraint failed", "range check failed on w'",
+ * "residual out of tolerance", "untouched block changed"). test_rng: seeded randomness for
+ * tests, NULL in a product. */
+int apex_comp_prove(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
+                    const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,
+                    apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
+                    apex_rng *test_rng, apex_comp_proof *out, const char **reason);
+
+/* Verify with the verifier's own configuration and stored roots (in pub). APEX_OK, or
+ * APEX_ERR_REJECTED with *reason ("compliance: ..."). */
+int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
+                     const apex_comp_proof *pf, const char **reason);
+
+void apex_comp_proof_free(apex_comp_proof *pf);
+
+/* Registration proof: C_G and C_w(0) are well formed (G~ entries in [-2^(b_G-1), 2^(b_G-1)),
+ * w~ in [-2^(b_w-1), 2^(b_w-1)), w~ = 0 on the padding). The verifier checks it before it
+ * stores the roots (pub->root_g, pub->root_w0; mask and epoch are absorbed as given, use
+ * an empty mask and epoch 0). Uses one opening of C_G: registration plus K_max proofs. */
+typedef struct apex_comp_reg_proof {
+    apex_hash root_r;      /* C_r: the limbs of G~ and w~ */
+    apex_logup_proof lu;   /* root_m, root_h */
+    apex_zksc_proof zs;    /* the tie sumcheck (its lig stays empty) */
+    apex_ligero_proof lig; /* the one joint proof */
+} apex_comp_reg_proof;
+
+int apex_comp_register_prove(const apex_comp_config *cfg, const apex_comp_public *pub,
+                             const int8_t *g, const int32_t *w0, apex_ligero_commitment *cg,
+                             apex_ligero_commitment *cw0, apex_rng *test_rng,
+                             apex_comp_reg_proof *out, const char **reason);
+int apex_comp_register_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
+                              const apex_comp_reg_proof *pf, const char **reason);
+void apex_comp_reg_proof_free(apex_comp_reg_proof *pf);
+
+/* Canonical encoding: u32 APEX_COMP_PROOF_VERSION, the six proof-time roots (C_u, C_l, C_m,
+ * C_h, C_pad, C_eval), the k * 4 padded round values, then the joint Ligero proof. Every
+ * length follows from the configuration; the decoder rejects another version, non-canonical
+ * field elements and short input before allocating, and the caller checks that nothing
+ * trails (apex_enc_reader_finish). */
+int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *pf,
+                           apex_enc_writer *w);
+int apex_comp_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r, apex_comp_proof *pf);
+
+#endif /* APEX_ZK_COMPLIANCE_H */

@@ -1,0 +1,142 @@
+/* The compliance verifier (protocol in compliance.h). */
+#include "zk/compliance_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
+                     const apex_comp_proof *pf, const char **reason)
+{
+    const char *dummy, *why = NULL;
+    if (!reason)
+        reason = &dummy;
+    apex_comp_dims dm;
+    int rc = apex_comp_dims_of(cfg, &dm, reason);
+    if (rc != APEX_OK)
+        return rc;
+    if ((rc = comp_mask_ok(cfg, pub, reason)) != APEX_OK)
+        return rc;
+    if (!pf->zs.rounds || !pf->lig.ldt) {
+        *reason = "compliance: malformed proof";
+        return APEX_ERR_REJECTED;
+    }
+    apex_transcript *t = comp_transcript(&dm, pub);
+    apex_logup_state *lst = NULL;
+    apex_cbuild *bld = NULL;
+    apex_gl2 *r = apex_calloc_n(dm.k + 1, sizeof *r), *wstore = NULL;
+    comp_chal ch = {0};
+    rc = APEX_ERR_NOMEM;
+    *reason = "compliance: out of memory";
+    if (!t || !r)
+        goto done;
+    rc = apex_transcript_absorb_bytes(t, "root_u", pf->root_u.b, 32);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "root_l", pf->root_l.b, 32);
+    if (rc == APEX_OK)
+        rc = apex_logup_verify_draw(t, &dm.lu, &pf->root_l, &pf->lu, &lst, &why);
+    if (rc == APEX_OK)
+        rc = comp_chal_draw(t, &dm, &ch);
+    if (rc != APEX_OK) {
+        rc = rc == APEX_ERR_NOMEM ? rc : APEX_ERR_REJECTED;
+        *reason = "compliance: range-check commitments rejected";
+        goto done;
+    }
+    apex_sumcheck_term terms[COMP_NTERMS];
+    apex_gl2 claim;
+    comp_terms(cfg, &dm, &ch, terms, &claim, pub);
+    apex_zksc_shape sh = dm.zs;
+    sh.terms = terms;
+    if ((rc = apex_zksc_verify_rounds(t, &sh, claim, &pf->zs, r, &why)) != APEX_OK ||
+        (rc = apex_zksc_verify_eval(t, &pf->zs)) != APEX_OK) {
+        rc = APEX_ERR_REJECTED;
+        *reason = "compliance: sumcheck rounds rejected";
+        goto done;
+    }
+    apex_zksc_view views[COMP_T_NCOMMITTED];
+    apex_gl2 pubv[COMP_T_N - COMP_T_NCOMMITTED];
+    if ((rc = comp_views(&dm, r, views, &wstore)) != APEX_OK)
+        goto done;
+    comp_pubvals(cfg, &dm, &ch, pub, r, pubv);
+    apex_ligero_params ps[COMP_NCOMMIT];
+    comp_joint_params(&dm, ps);
+    rc = APEX_ERR_NOMEM;
+    if (!(bld = apex_cbuild_new()))
+        goto done;
+    if ((rc = apex_zksc_emit(&sh, claim, pf->zs.rounds, r, views, pubv, ps, COMP_NCOMMIT, COMP_CPAD,
+                             COMP_CEVAL, bld, &why)) != APEX_OK ||
+        (rc = apex_logup_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CH, bld, &why)) !=
+            APEX_OK) {
+        rc = rc == APEX_ERR_NOMEM ? rc : APEX_ERR_REJECTED;
+        *reason = "compliance: constraint system could not be built";
+        goto done;
+    }
+    apex_ligero_constraints cons;
+    const apex_gl *lin_b;
+    const apex_gl2 *tval;
+    apex_cbuild_view(bld, &cons, &lin_b, &tval);
+    const apex_hash roots[COMP_NCOMMIT] = {pub->root_g,   pub->root_w0,    pub->root_w1,
+                                           pf->root_u,    pf->root_l,      pf->lu.root_m,
+                                           pf->lu.root_h, pf->zs.root_pad, pf->zs.root_eval};
+    rc = apex_ligero_verify(ps, roots, COMP_NCOMMIT, t, &cons, lin_b, tval, &pf->lig, &why);
+    if (rc == APEX_ERR_REJECTED)
+        *reason = "compliance: joint proof rejected (a statement check failed)";
+    else if (rc != APEX_OK)
+        *reason = "compliance: joint proof could not be checked";
+done:
+    apex_cbuild_destroy(&bld);
+    apex_logup_state_destroy(&lst);
+    apex_transcript_destroy(&t);
+    comp_chal_free(&ch);
+    free(wstore);
+    free(r);
+    return rc;
+}
+
+/* Degree of the batched sumcheck: three factors per term at most. */
+#define COMP_DEG 3u
+
+int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *pf,
+                           apex_enc_writer *w)
+{
+    apex_comp_dims dm;
+    if (apex_comp_dims_of(cfg, &dm, NULL) != APEX_OK || !pf->zs.rounds)
+        return APEX_ERR_INVALID;
+    apex_ligero_params ps[COMP_NCOMMIT];
+    comp_joint_params(&dm, ps);
+    const apex_hash *h[6] = {&pf->root_u,    &pf->root_l,      &pf->lu.root_m,
+                             &pf->lu.root_h, &pf->zs.root_pad, &pf->zs.root_eval};
+    int rc = apex_enc_put_u32(w, APEX_COMP_PROOF_VERSION);
+    for (size_t i = 0; i < 6 && rc == APEX_OK; i++)
+        rc = apex_enc_put_hash(w, h[i]);
+    if (rc == APEX_OK)
+        rc = apex_enc_put_gl2_vec(w, pf->zs.rounds, (size_t)dm.k * (COMP_DEG + 1));
+    return rc == APEX_OK ? apex_ligero_proof_encode(ps, COMP_NCOMMIT, &pf->lig, w) : rc;
+}
+
+int apex_comp_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r, apex_comp_proof *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    apex_comp_dims dm;
+    if (apex_comp_dims_of(cfg, &dm, NULL) != APEX_OK)
+        return APEX_ERR_INVALID;
+    apex_ligero_params ps[COMP_NCOMMIT];
+    comp_joint_params(&dm, ps);
+    uint32_t ver = 0;
+    int rc = apex_enc_get_u32(r, &ver);
+    if (rc == APEX_OK && ver != APEX_COMP_PROOF_VERSION)
+        rc = APEX_ERR_FORMAT;
+    apex_hash *h[6] = {&pf->root_u,    &pf->root_l,      &pf->lu.root_m,
+                       &pf->lu.root_h, &pf->zs.root_pad, &pf->zs.root_eval};
+    for (size_t i = 0; i < 6 && rc == APEX_OK; i++)
+        rc = apex_enc_get_hash(r, h[i]);
+    size_t nr = (size_t)dm.k * (COMP_DEG + 1);
+    if (rc == APEX_OK && !(pf->zs.rounds = apex_calloc_n(nr, sizeof *pf->zs.rounds)))
+        rc = APEX_ERR_NOMEM;
+    if (rc == APEX_OK)
+        rc = apex_enc_get_gl2_vec_exact(r, pf->zs.rounds, nr);
+    if (rc == APEX_OK)
+        rc = apex_ligero_proof_decode(ps, COMP_NCOMMIT, r, &pf->lig);
+    if (rc != APEX_OK)
+        apex_comp_proof_free(pf);
+    return rc;
+}
