@@ -22,6 +22,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_personalize(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_mask(int argc, char **argv);
+int cmd_unlearn(int argc, char **argv);
 /* Benchmarks living in their own files (dispatched by cmd_bench.c); argv[0] is the
  * benchmark's name and each prints one JSON object. */
 int bench_train(int argc, char **argv);
