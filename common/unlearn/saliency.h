@@ -122,4 +122,20 @@ int apex_unl_mask_only(apex_ml_model *m, const apex_mask *mask, char *why);
 int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_dataset *dp,
                         const apex_unl_params *p, apex_unl_report *rep, char *why);
 
+/* ================================================================ evaluation (§4–5) */
+
+/* Per-sample cross-entropy of every image of d (loss: [d->n]). */
+int apex_unl_losses(apex_ml_model *m, const apex_ml_dataset *d, float *loss);
+/* Loss-threshold attack AUC: P(loss of a non-member > loss of a member) + ½·P(tie);
+ * 0.5 = the attacker cannot tell, 1 = members have strictly lower losses. */
+int apex_unl_auc(const float *member_loss, int n1, const float *nonmember_loss, int n0,
+                 double *auc);
+/* apex_unl_auc of m's losses on members (D_f) against held-out non-members. */
+int apex_unl_mia_auc(apex_ml_model *m, const apex_ml_dataset *members,
+                     const apex_ml_dataset *nonmembers, double *auc);
+/* The gradient-ascent baseline: one epoch of plain SGD ascent (params += lr·∇ mean CE) over
+ * df in seeded random batches. Leaves m off the fixed-point grid (frac_bits = 0). */
+int apex_unl_grad_ascent(apex_ml_model *m, const apex_ml_dataset *df, double lr, int batch,
+                         uint64_t seed);
+
 #endif /* APEX_UNLEARN_SALIENCY_H */
