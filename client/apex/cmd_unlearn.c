@@ -192,13 +192,14 @@ int cmd_unlearn(int argc, char **argv)
     if (rc == APEX_OK) {
         const char *path = mask_only ? "mask-only" : up.quantized ? "quantized" : "float";
         if (json)
-            printf("{\"event\":\"unlearned\",\"path\":\"%s\",\"samples\":%zu,\"masked\":%zu,"
-                   "\"blocks\":%zu,\"sequential_blocks\":%zu,\"max_rho\":%lld,\"tau_log2\":%u,"
-                   "\"frac_bits\":%d,\"delta_l2\":%.6g,\"seconds_grads\":%.3f,"
-                   "\"seconds_solve\":%.3f,\"out\":\"%s\"}\n",
-                   path, rep.n, rep.masked, rep.blocks, rep.sequential, (long long)rep.max_rho,
-                   up.obsq.tau_log2, m->frac_bits, rep.delta_l2, rep.seconds_grads,
-                   rep.seconds_solve, out);
+            printf(
+                "{\"event\":\"unlearned\",\"path\":\"%s\",\"samples\":%zu,\"masked\":%zu,"
+                "\"blocks\":%zu,\"sequential_blocks\":%zu,\"max_rho\":%lld,\"tau_log2\":%u,"
+                "\"frac_bits\":%d,\"grid_overflow\":%zu,\"delta_l2\":%.6g,\"seconds_grads\":%.3f,"
+                "\"seconds_solve\":%.3f,\"out\":\"%s\"}\n",
+                path, rep.n, rep.masked, rep.blocks, rep.sequential, (long long)rep.max_rho,
+                up.obsq.tau_log2, m->frac_bits, rep.grid_overflow, rep.delta_l2, rep.seconds_grads,
+                rep.seconds_solve, out);
         else
             printf("unlearn (%s): %zu weights zeroed, %zu blocks compensated on %zu samples, "
                    "|δ| off the mask %.4g, %.2f s -> %s\n",

@@ -113,11 +113,9 @@ static int layer_quantized(const apex_unl_params *p, const float *g, size_t n, f
                 (unsigned long long)failed, apex_strerror(rc));
     }
     for (size_t i = 0; rc == APEX_OK && i < d; i++) {
-        int64_t v = (int64_t)wq[i] + dq[i];
-        if (v <= -ML_GRID_LIMIT || v >= ML_GRID_LIMIT) {
-            WHY("layer %s: compensated weight %zu leaves the model's fixed-point range", name, i);
-            rc = APEX_ERR_RANGE;
-        }
+        int64_t v = (int64_t)wq[i] + dq[i]; /* |v| < 2^23: apex_obsq_layer checks b_w */
+        if (v <= -ML_GRID_LIMIT || v >= ML_GRID_LIMIT)
+            rep->grid_overflow++;
     }
     if (rc == APEX_OK) {
         for (size_t i = 0; i < d; i++)
@@ -199,8 +197,25 @@ int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_d
         }
         free(local);
     }
-    if (rc == APEX_OK && !p->quantized && m->frac_bits > 0)
-        rc = apex_ml_fixed_snap(m, m->frac_bits); /* back on the model's grid; zeros stay zero */
+    if (rc == APEX_OK && p->quantized && rep.grid_overflow) {
+        /* w̃' fits the proof's b_w = 24 but not the model file's 2^21 grid: keep the exact
+         * weights w̃'·2^-f (exact in float32) and declare the file unsnapped */
+        LOG_WARN("unlearn: %zu compensated weights exceed the model file's fixed-point "
+                 "magnitude 2^%d; the output is saved unsnapped (frac_bits 0)",
+                 rep.grid_overflow, APEX_ML_FIXED_MAG_BITS);
+        m->frac_bits = 0;
+    }
+    if (rc == APEX_OK && !p->quantized && m->frac_bits > 0) {
+        /* back on the model's grid (zeros stay zero); a weight past the grid's magnitude leaves
+         * the float result unsnapped (export fails before changing anything) */
+        if ((rc = apex_ml_fixed_snap(m, m->frac_bits)) == APEX_ERR_RANGE) {
+            LOG_WARN("unlearn: compensated weights exceed the 2^-%d grid; saved unsnapped",
+                     m->frac_bits);
+            rep.grid_overflow = 1;
+            m->frac_bits = 0;
+            rc = APEX_OK;
+        }
+    }
     rep.seconds_grads = t1 - t0;
     rep.seconds_solve = apex_now_s() - t1;
     if (rc == APEX_OK) {

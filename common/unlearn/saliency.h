@@ -106,6 +106,7 @@ typedef struct apex_unl_report {
     size_t sequential;    /* quantized: blocks that needed sequential rounding */
     int64_t max_rho;      /* quantized: largest per-block max|ρ̃_K| */
     int frac_bits;        /* quantized: the fixed-point scale 2^f of w̃ */
+    size_t grid_overflow; /* quantized: weights with 2^21 <= |w̃'| < 2^23 (file saved unsnapped) */
     double delta_l2;      /* L2 norm of the weight change outside the mask (weight units) */
     double seconds_grads; /* per-sample gradients */
     double seconds_solve; /* Group-OBS (and quantization) */
@@ -117,8 +118,11 @@ int apex_unl_check_layers(const apex_ml_model *m, const apex_mask *mask, char *w
 int apex_unl_mask_only(apex_ml_model *m, const apex_mask *mask, char *why);
 /* Group-OBS compensation of m in place on the client's data dp: G taken at m (before any
  * change) for every target, masked weights end exactly zero, untouched blocks and every weight
- * outside the targets unchanged. Quantized: the model ends on its fixed-point grid (frac_bits
- * of m, or chosen and snapped first when m has none). rep may be NULL. */
+ * outside the targets unchanged. Quantized: the weights end on the 2^-f grid of m (f chosen
+ * and m snapped first when it has none); if some |w̃'| passes the model file's 2^21 magnitude
+ * (but not the proof's 2^23), m->frac_bits becomes 0 (exact weights, file unsnapped) and
+ * rep->grid_overflow counts them. Float: re-snapped to m's grid when it has one. rep may be
+ * NULL. */
 int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_dataset *dp,
                         const apex_unl_params *p, apex_unl_report *rep, char *why);
 
