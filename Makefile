@@ -4,11 +4,15 @@
 #   make test   deps + sanitizer build (-Wall -Wextra -Werror, ASan/UBSan) + ctest
 #   make demo   deps + build + the main job (an apex-sim scenario)
 #   make format reformat sources with clang-format
+#   make eval-unlearning  full-size unlearning evaluation (mlp + vit-tiny, class and
+#               sample level; minutes to an hour; reports in $(UNL_OUT)/)
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= simulations/scenarios/default.json
 REPORT  ?= build/demo-report.json
+UNL_OUT ?= build/eval-unlearning
+UNL_ARGS ?= --clients 8 --cache $(UNL_OUT)/cache --threads 2
 
-.PHONY: all deps build test demo format format-check clean
+.PHONY: all deps build test demo format format-check clean eval-unlearning
 
 all: build
 
@@ -26,6 +30,14 @@ test: deps
 
 demo: build
 	build/bin/apex-sim --scenario $(SCENARIO) --report $(REPORT)
+
+eval-unlearning: build
+	mkdir -p $(UNL_OUT)
+	for m in mlp vit-tiny; do for s in class sample; do \
+	  e=$$( [ $$m = vit-tiny ] && echo "--epochs 15" ); \
+	  build/bin/apex eval unlearning --model $$m --scenario $$s $$e $(UNL_ARGS) \
+	    --json $(UNL_OUT)/$$m-$$s.json --plot $(UNL_OUT)/$$m-$$s.png \
+	    > $(UNL_OUT)/$$m-$$s.txt || exit 1; cat $(UNL_OUT)/$$m-$$s.txt; done; done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
