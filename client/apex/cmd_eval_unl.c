@@ -199,7 +199,9 @@ static int run_client(const eu_ctx *x, const eu_opts *o, const apex_mask *mask,
         } else {
             apex_unl_params up = o->unl;
             apex_unl_report rep;
-            if (k == EU_ALT)
+            if (k == EU_ALT && o->alt == 2)
+                up.sequential_layers = 1; /* the authors' layer order, same path */
+            else if (k == EU_ALT)
                 up.quantized = !up.quantized;
             rc = apex_unl_compensate(w, mask, tr, &up, &rep, why);
             if (rc != APEX_OK)
@@ -232,20 +234,35 @@ static int run_client(const eu_ctx *x, const eu_opts *o, const apex_mask *mask,
 static int parse(int argc, char **argv, eu_opts *o, const char **s)
 {
     /* s: 0 model, 1 scenario, 2 forget, 3 global, 4 cache, 5 json, 6 plot, 7 data, 8 path */
-    static const struct option opts[] = {{"model", 1, 0, 'm'},     {"scenario", 1, 0, 'S'},
-                                         {"forget", 1, 0, 'f'},    {"global", 1, 0, 'g'},
-                                         {"cache", 1, 0, 'C'},     {"json", 1, 0, 'J'},
-                                         {"plot", 1, 0, 'P'},      {"data", 1, 0, 'd'},
-                                         {"path", 1, 0, 'p'},      {"clients", 1, 0, 'K'},
-                                         {"seed", 1, 0, 's'},      {"epochs", 1, 0, 'E'},
-                                         {"density", 1, 0, 'D'},   {"h", 1, 0, 'H'},
-                                         {"rho", 1, 0, 'r'},       {"n-f", 1, 0, 'F'},
-                                         {"n-m", 1, 0, 'M'},       {"no-retain", 0, 0, 'n'},
-                                         {"samples", 1, 0, 'N'},   {"block", 1, 0, 'B'},
-                                         {"rel-damp", 1, 0, 'R'},  {"tau-log2", 1, 0, 'T'},
-                                         {"ga-lr", 1, 0, 'G'},     {"no-oracle", 0, 0, 'O'},
-                                         {"no-holder", 0, 0, 'X'}, {"threads", 1, 0, 't'},
-                                         {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", 1, 0, 'm'},
+                                         {"scenario", 1, 0, 'S'},
+                                         {"forget", 1, 0, 'f'},
+                                         {"global", 1, 0, 'g'},
+                                         {"cache", 1, 0, 'C'},
+                                         {"json", 1, 0, 'J'},
+                                         {"plot", 1, 0, 'P'},
+                                         {"data", 1, 0, 'd'},
+                                         {"path", 1, 0, 'p'},
+                                         {"clients", 1, 0, 'K'},
+                                         {"seed", 1, 0, 's'},
+                                         {"epochs", 1, 0, 'E'},
+                                         {"density", 1, 0, 'D'},
+                                         {"h", 1, 0, 'H'},
+                                         {"rho", 1, 0, 'r'},
+                                         {"n-f", 1, 0, 'F'},
+                                         {"n-m", 1, 0, 'M'},
+                                         {"no-retain", 0, 0, 'n'},
+                                         {"samples", 1, 0, 'N'},
+                                         {"block", 1, 0, 'B'},
+                                         {"rel-damp", 1, 0, 'R'},
+                                         {"tau-log2", 1, 0, 'T'},
+                                         {"ga-lr", 1, 0, 'G'},
+                                         {"no-oracle", 0, 0, 'O'},
+                                         {"no-holder", 0, 0, 'X'},
+                                         {"ablation", 1, 0, 'A'},
+                                         {"threads", 1, 0, 't'},
+                                         {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     long v = 0;
     char *end;
@@ -356,6 +373,16 @@ static int parse(int argc, char **argv, eu_opts *o, const char **s)
             if (v < 1)
                 return -1;
             apex_ml_set_threads((int)v);
+            break;
+        case 'A':
+            if (strcmp(optarg, "path") == 0)
+                o->alt = 1;
+            else if (strcmp(optarg, "sequential") == 0)
+                o->alt = 2;
+            else if (strcmp(optarg, "none") == 0)
+                o->alt = 0;
+            else
+                return -1;
             break;
         case 'h':
             return 1;
@@ -506,6 +533,7 @@ int cmd_eval_unlearning(int argc, char **argv)
     run.density = o.sal.density;
     run.masked = mask->count;
     run.main_path = o.unl.quantized ? "quantized" : "float";
+    run.ablation = o.alt == 2 ? "sequential-layers" : o.unl.quantized ? "float" : "quantized";
     run.rel_damp = o.unl.obs.rel_damp;
     run.ga_lr = o.ga_lr;
     if (eu_report(&run, stdout, s[5], s[6]) != 0)

@@ -29,6 +29,8 @@ static void unl_usage(FILE *f)
             "  --rel-damp R     float: λ = R·mean diag of GᵀG/(m·N) (default %.2f)\n"
             "  --fisher-m M     float: m (default %.0f)\n"
             "  --tau-log2 T     quantized: residual tolerance τ = 2^T (default %u)\n"
+            "  --sequential-layers  ablation: the authors' order, each layer's G taken after the\n"
+            "                   earlier layers are compensated (default: every G at the input)\n"
             "  --data DIR  --threads T  --json\n"
             "exit: 0 written, 1 the certificate check failed (τ), 2 usage,\n"
             "      3 bad model or mask file, or a mask made for another model\n",
@@ -38,16 +40,25 @@ static void unl_usage(FILE *f)
 
 int cmd_unlearn(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},    {"mask", required_argument, 0, 'k'},
-        {"out", required_argument, 0, 'o'},      {"client", required_argument, 0, 'c'},
-        {"seed", required_argument, 0, 's'},     {"exclude", required_argument, 0, 'x'},
-        {"global", required_argument, 0, 'g'},   {"path", required_argument, 0, 'p'},
-        {"block", required_argument, 0, 'B'},    {"samples", required_argument, 0, 'N'},
-        {"rel-damp", required_argument, 0, 'R'}, {"fisher-m", required_argument, 0, 'M'},
-        {"tau-log2", required_argument, 0, 'T'}, {"data", required_argument, 0, 'd'},
-        {"threads", required_argument, 0, 't'},  {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"mask", required_argument, 0, 'k'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"client", required_argument, 0, 'c'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"exclude", required_argument, 0, 'x'},
+                                         {"global", required_argument, 0, 'g'},
+                                         {"path", required_argument, 0, 'p'},
+                                         {"block", required_argument, 0, 'B'},
+                                         {"samples", required_argument, 0, 'N'},
+                                         {"rel-damp", required_argument, 0, 'R'},
+                                         {"fisher-m", required_argument, 0, 'M'},
+                                         {"tau-log2", required_argument, 0, 'T'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"sequential-layers", no_argument, 0, 'S'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *in = NULL, *mpath = NULL, *out = NULL, *gpath = NULL, *data = NULL;
     long client = -1, seed = 1, exclude = 0, threads = 0, v;
     int json = 0, mask_only = 0, c;
@@ -125,6 +136,9 @@ int cmd_unlearn(int argc, char **argv)
             break;
         case 'j':
             json = 1;
+            break;
+        case 'S':
+            up.sequential_layers = 1;
             break;
         case 'h':
             unl_usage(stdout);

@@ -49,6 +49,7 @@ typedef struct eu_run {
     double density;            /* mask density */
     size_t masked;             /* masked weights */
     const char *main_path;     /* "quantized" or "float" */
+    const char *ablation;      /* the EU_ALT row: "float", "quantized" or "sequential-layers" */
     double rel_damp;           /* float path relative damping */
     double ga_lr;              /* gradient-ascent learning rate */
     double global_test;        /* θ0 plain test accuracy */

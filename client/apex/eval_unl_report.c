@@ -98,9 +98,9 @@ static int write_json(const eu_run *r, const char *path)
     fprintf(f,
             "{\"arch\":\"%s\",\"scenario\":\"%s\",\"forget\":\"%s\",\"forget_n\":%d,"
             "\"forget_classes_mask\":%u,\"density\":%g,\"masked\":%zu,\"main_path\":\"%s\","
-            "\"rel_damp\":%g,\"ga_lr\":%g,\"mask_seconds\":%.3f,",
+            "\"ablation\":\"%s\",\"rel_damp\":%g,\"ga_lr\":%g,\"mask_seconds\":%.3f,",
             r->arch, r->scenario, r->forget, r->forget_n, r->forget_classes, r->density, r->masked,
-            r->main_path, r->rel_damp, r->ga_lr, r->mask_seconds);
+            r->main_path, r->ablation, r->rel_damp, r->ga_lr, r->mask_seconds);
     fprintf(f, "\"global_test_acc\":");
     json_num(f, r->global_test);
     fprintf(f, ",\"global_forget_test_acc\":");
@@ -233,7 +233,9 @@ int eu_report(const eu_run *r, FILE *f, const char *json_path, const char *plot_
         if (!agg(r, k, 0, &mean, &mn, &mx))
             continue;
         fprintf(f, "%-12s",
-                k == EU_ALT ? (strcmp(r->main_path, "float") ? "apex-float" : "apex-quant")
+                k == EU_ALT ? (strcmp(r->ablation, "float") == 0       ? "apex-float"
+                               : strcmp(r->ablation, "quantized") == 0 ? "apex-quant"
+                                                                       : "apex-seq")
                             : eu_method_names[k]);
         for (size_t c = 0; c < NCOLS; c++) {
             agg(r, k, c, &mean, &mn, &mx);
@@ -250,7 +252,7 @@ int eu_report(const eu_run *r, FILE *f, const char *json_path, const char *plot_
         fprintf(f,
                 "%s: retention mean %.4f worst %.4f; recovery mean %.3f worst %.3f over %d "
                 "clients where the mask costs >= 1 point\n",
-                k == EU_APEX ? r->main_path : "ablation path", rm, rw, cm, cw, cn);
+                k == EU_APEX ? r->main_path : r->ablation, rm, rw, cm, cw, cn);
     }
     for (int i = 0; i < r->nclients; i++) {
         const eu_client *c = &r->clients[i];

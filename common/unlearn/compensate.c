@@ -68,14 +68,16 @@ int apex_unl_mask_only(apex_ml_model *m, const apex_mask *mask, char *why)
     return APEX_OK;
 }
 
-/* Per-sample gradients of every target on the first n samples: g[t] is [n][rows·cols]. */
-static int take_grads(apex_ml_model *m, const apex_ml_dataset *dp, size_t n, float **g)
+/* Per-sample gradients on the first n samples: g[t] is [n][rows·cols]; only = −1 for every
+ * target, else just that one. */
+static int take_grads(apex_ml_model *m, const apex_ml_dataset *dp, size_t n, float **g, int only)
 {
     for (size_t i0 = 0; i0 < n; i0 += APEX_SAL_CHUNK) {
         size_t c = n - i0 < APEX_SAL_CHUNK ? n - i0 : APEX_SAL_CHUNK;
         float *out[APEX_ML_MAX_DEPTH] = {0};
         for (int t = 0; t < m->n_targets; t++)
-            out[t] = g[t] + i0 * (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
+            if (only < 0 || t == only)
+                out[t] = g[t] + i0 * (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
         int rc =
             apex_ml_model_persample_grads(m, dp->x + i0 * (size_t)dp->dim, dp->y + i0, (int)c, out);
         if (rc != APEX_OK)
@@ -174,10 +176,17 @@ int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_d
             rc = APEX_ERR_NOMEM;
     }
     double t0 = apex_now_s();
-    if (rc == APEX_OK)
-        rc = take_grads(m, dp, n, g);
-    double t1 = apex_now_s();
+    if (rc == APEX_OK && !p->sequential_layers)
+        rc = take_grads(m, dp, n, g, -1);
+    double t1 = apex_now_s(), tg = 0;
     for (int t = 0; rc == APEX_OK && t < m->n_targets; t++) {
+        if (p->sequential_layers) {
+            /* the authors' order: this layer's G at the model with earlier layers done */
+            double ts = apex_now_s();
+            if ((rc = take_grads(m, dp, n, g, t)) != APEX_OK)
+                break;
+            tg += apex_now_s() - ts;
+        }
         size_t sz = (size_t)m->targets[t].rows * (size_t)m->targets[t].cols, nl = 0, nb = 0;
         uint64_t *local = NULL;
         float *w = m->params + m->targets[t].offset;
@@ -216,8 +225,8 @@ int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_d
             rc = APEX_OK;
         }
     }
-    rep.seconds_grads = t1 - t0;
-    rep.seconds_solve = apex_now_s() - t1;
+    rep.seconds_grads = t1 - t0 + tg;
+    rep.seconds_solve = apex_now_s() - t1 - tg;
     if (rc == APEX_OK) {
         /* L2 of the change off the mask: masked weights are exactly zero, excluded */
         double s = 0;

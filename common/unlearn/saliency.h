@@ -93,6 +93,8 @@ typedef struct apex_unl_params {
     apex_obs_params obs;   /* float reference path */
     apex_obsq_params obsq; /* quantized path */
     int max_samples;       /* N: use the first min(max_samples, |D_p|) client samples (0: all) */
+    int sequential_layers; /* 1: the authors' order, each layer's G taken after the earlier
+                              layers are compensated (ablation; not the provable path) */
 } apex_unl_params;
 
 /* Quantized path by default, float and quantized defaults of unlearn.h, every sample. */

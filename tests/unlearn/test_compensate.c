@@ -267,6 +267,35 @@ static void test_float_stationarity(void **state)
     apex_ml_model_destroy(&m);
 }
 
+/* The authors' sequential order: layer 0 sees the same G (nothing changed yet), so it ends
+ * bit-identical to the provable order; a later layer's G is taken after earlier layers moved,
+ * so its result differs. Masked weights are zero either way. */
+static void test_sequential_layers(void **state)
+{
+    (void)state;
+    apex_ml_model *a = new_model("vit-tiny", 6);
+    apex_mask *mask = make_mask(a, 0.03);
+    apex_ml_model *b = apex_ml_model_clone(a);
+    apex_ml_dataset *dp = first_n(N_CLIENT, 3000);
+    apex_unl_params up;
+    apex_unl_params_default(&up);
+    up.quantized = 0;
+    char why[APEX_MASK_WHY_LEN] = "";
+    assert_int_equal(apex_unl_compensate(a, mask, dp, &up, NULL, why), APEX_OK);
+    up.sequential_layers = 1;
+    assert_int_equal(apex_unl_compensate(b, mask, dp, &up, NULL, why), APEX_OK);
+    const apex_ml_tensor *t0 = &a->targets[0], *t3 = &a->targets[3];
+    size_t d = (size_t)t0->rows * t0->cols;
+    assert_memory_equal(a->params + t0->offset, b->params + t0->offset, d * sizeof(float));
+    assert_true(memcmp(a->params + t3->offset, b->params + t3->offset, d * sizeof(float)) != 0);
+    for (size_t j = 0; j < mask->count; j++)
+        assert_true(b->params[mask->idx[j]] == 0.0f);
+    apex_mask_destroy(&mask);
+    apex_ml_dataset_destroy(&dp);
+    apex_ml_model_destroy(&a);
+    apex_ml_model_destroy(&b);
+}
+
 static void test_mismatch(void **state)
 {
     (void)state;
@@ -388,9 +417,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quantized_certificate),
-        cmocka_unit_test(test_float_stationarity),
-        cmocka_unit_test(test_mismatch),
+        cmocka_unit_test(test_quantized_certificate), cmocka_unit_test(test_float_stationarity),
+        cmocka_unit_test(test_sequential_layers),     cmocka_unit_test(test_mismatch),
         cmocka_unit_test(test_cli_rejections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
