@@ -10,7 +10,7 @@ static void eval_usage(FILE *f)
 {
     fprintf(f, "usage: apex eval --model FILE [--client ID [--seed S] [--exclude LIST]]\n"
                "                 [--data DIR] [--threads T]\n"
-               "       apex eval unlearning --model mlp|vit-tiny ...   (apex eval unlearning --help)\n"
+               "       apex eval unlearning --help   (the unlearning evaluation)\n"
                "Prints one JSON object: test accuracy and per-class accuracy; with --client\n"
                "also the client's shifted validation accuracy and the plain test accuracy\n"
                "on the classes inside and outside its shard.\n");
