@@ -5,11 +5,15 @@
 #   make demo   deps + build + the main job (an apex-sim scenario)
 #   make accuracy  full-accuracy ML runs for docs/ML.md (minutes; not CI)
 #   make format reformat sources with clang-format
+#   make eval-unlearning  full-size unlearning evaluation (mlp + vit-tiny, class and
+#               sample level; minutes to an hour; reports in $(UNL_OUT)/)
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= simulations/scenarios/default.json
 REPORT  ?= build/demo-report.json
+UNL_OUT ?= build/eval-unlearning
+UNL_ARGS ?= --clients 8 --cache $(UNL_OUT)/cache --threads 2
 
-.PHONY: all deps build test demo accuracy format format-check clean
+.PHONY: all deps build test demo accuracy eval-unlearning format format-check clean
 
 all: build
 
@@ -30,6 +34,14 @@ demo: build
 
 accuracy: build
 	sh tests/ml/scripts/accuracy.sh build/bin/apex build/accuracy
+
+eval-unlearning: build
+	mkdir -p $(UNL_OUT)
+	for m in mlp vit-tiny; do for s in class sample; do \
+	  e=$$( [ $$m = vit-tiny ] && echo "--epochs 15" ); \
+	  build/bin/apex eval unlearning --model $$m --scenario $$s $$e $(UNL_ARGS) \
+	    --json $(UNL_OUT)/$$m-$$s.json --plot $(UNL_OUT)/$$m-$$s.png \
+	    > $(UNL_OUT)/$$m-$$s.txt || exit 1; cat $(UNL_OUT)/$$m-$$s.txt; done; done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

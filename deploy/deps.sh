@@ -24,6 +24,7 @@ libsqlite3-dev
 zlib1g-dev
 libjansson-dev
 dataset-fashion-mnist
+gnuplot-nox
 "
 
 missing=""

@@ -10,6 +10,7 @@ static void eval_usage(FILE *f)
 {
     fprintf(f, "usage: apex eval --model FILE [--client ID [--seed S] [--exclude LIST]]\n"
                "                 [--data DIR] [--threads T]\n"
+               "       apex eval unlearning --help   (the unlearning evaluation)\n"
                "Prints one JSON object: test accuracy and per-class accuracy; with --client\n"
                "also the client's shifted validation accuracy and the plain test accuracy\n"
                "on the classes inside and outside its shard.\n");
@@ -25,6 +26,8 @@ int cmd_eval(int argc, char **argv)
     const char *in = NULL, *data = NULL;
     long client = -1, seed = 1, exclude = 0, threads = 0;
     int c;
+    if (argc > 1 && strcmp(argv[1], "unlearning") == 0)
+        return cmd_eval_unlearning(argc - 1, argv + 1);
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {

@@ -17,6 +17,8 @@ static const struct apex_cmd commands[] = {
     {"train", cmd_train, "train a global model on Fashion-MNIST (mlp, vit-tiny, vit-small)"},
     {"personalize", cmd_personalize, "personalize a global model on a client's private shard"},
     {"eval", cmd_eval, "test accuracy, per-class accuracy, a client's validation accuracy"},
+    {"mask", cmd_mask, "provider: saliency mask of a forget set on the global model"},
+    {"unlearn", cmd_unlearn, "client: apply a mask to a personalized model with Group-OBS"},
 };
 
 int apex_exit_code(int err)
