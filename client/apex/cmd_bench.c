@@ -22,6 +22,7 @@ static const struct bench benches[] = {
     {"train", bench_train, "training throughput vs OpenBLAS sgemm peak (apex bench train --help)"},
     {"field", bench_field, "proof-system primitives: field mul, NTT 2^20, Merkle leaves/s"},
     {"obs", bench_obs, "Group-OBS of a synthetic layer: float and quantized paths (s), max|rho|"},
+    {"proof", bench_proof, "compliance proof: prove/verify/commit s, bytes, RSS, bits (zk v1)"},
 };
 
 static int cmp_double(const void *a, const void *b)

@@ -31,5 +31,6 @@ int cmd_eval_unlearning(int argc, char **argv);
 int bench_train(int argc, char **argv);
 int bench_field(int argc, char **argv);
 int bench_obs(int argc, char **argv);
+int bench_proof(int argc, char **argv);
 
 #endif

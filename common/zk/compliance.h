@@ -139,6 +139,12 @@ int apex_comp_register_prove(const apex_comp_config *cfg, const apex_comp_public
 int apex_comp_register_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
                               const apex_comp_reg_proof *pf, const char **reason);
 void apex_comp_reg_proof_free(apex_comp_reg_proof *pf);
+/* Canonical encoding of a registration proof: version, the five proof-time roots, the k * 3
+ * padded round values, the joint Ligero proof (same decoder rules as below). */
+int apex_comp_reg_proof_encode(const apex_comp_config *cfg, const apex_comp_reg_proof *pf,
+                               apex_enc_writer *w);
+int apex_comp_reg_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r,
+                               apex_comp_reg_proof *pf);
 
 /* Canonical encoding: u32 APEX_COMP_PROOF_VERSION, the six proof-time roots (C_u, C_l, C_m,
  * C_h, C_pad, C_eval), the k * 4 padded round values, then the joint Ligero proof. Every

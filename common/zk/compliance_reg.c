@@ -387,3 +387,48 @@ void apex_comp_reg_proof_free(apex_comp_reg_proof *pf)
     apex_ligero_proof_free(&pf->lig);
     memset(pf, 0, sizeof *pf);
 }
+
+int apex_comp_reg_proof_encode(const apex_comp_config *cfg, const apex_comp_reg_proof *pf,
+                               apex_enc_writer *w)
+{
+    reg_shape rs;
+    const char *why;
+    if (reg_shape_of(cfg, &rs, &why) != APEX_OK || !pf->zs.rounds)
+        return APEX_ERR_INVALID;
+    const apex_hash *h[5] = {&pf->root_r, &pf->lu.root_m, &pf->lu.root_h, &pf->zs.root_pad,
+                             &pf->zs.root_eval};
+    int rc = apex_enc_put_u32(w, APEX_COMP_PROOF_VERSION);
+    for (size_t i = 0; i < 5 && rc == APEX_OK; i++)
+        rc = apex_enc_put_hash(w, h[i]);
+    if (rc == APEX_OK) /* degree 2: k rounds of 3 values */
+        rc = apex_enc_put_gl2_vec(w, pf->zs.rounds, (size_t)rs.dm.k * 3);
+    return rc == APEX_OK ? apex_ligero_proof_encode(rs.ps, R_N, &pf->lig, w) : rc;
+}
+
+int apex_comp_reg_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r,
+                               apex_comp_reg_proof *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    reg_shape rs;
+    const char *why;
+    if (reg_shape_of(cfg, &rs, &why) != APEX_OK)
+        return APEX_ERR_INVALID;
+    uint32_t ver = 0;
+    int rc = apex_enc_get_u32(r, &ver);
+    if (rc == APEX_OK && ver != APEX_COMP_PROOF_VERSION)
+        rc = APEX_ERR_FORMAT;
+    apex_hash *h[5] = {&pf->root_r, &pf->lu.root_m, &pf->lu.root_h, &pf->zs.root_pad,
+                       &pf->zs.root_eval};
+    for (size_t i = 0; i < 5 && rc == APEX_OK; i++)
+        rc = apex_enc_get_hash(r, h[i]);
+    size_t nr = (size_t)rs.dm.k * 3;
+    if (rc == APEX_OK && !(pf->zs.rounds = apex_calloc_n(nr, sizeof *pf->zs.rounds)))
+        rc = APEX_ERR_NOMEM;
+    if (rc == APEX_OK)
+        rc = apex_enc_get_gl2_vec_exact(r, pf->zs.rounds, nr);
+    if (rc == APEX_OK)
+        rc = apex_ligero_proof_decode(rs.ps, R_N, r, &pf->lig);
+    if (rc != APEX_OK)
+        apex_comp_reg_proof_free(pf);
+    return rc;
+}

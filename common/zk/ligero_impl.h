@@ -126,6 +126,10 @@ apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_lig
                                            void *ctx, const apex_gl *w, size_t nw,
                                            apex_rng *test_rng, size_t noise_row, apex_hash *root,
                                            const char **reason);
+/* Tests only: perturb the noise row at about 1/mod of the columns instead of all of them, so
+ * that a verifier checking only some opened columns is caught (review finding 2). Not
+ * thread-safe against concurrent commits; set it, commit, reset it to 1. */
+void ligero_test_set_noise_mod(size_t mod);
 /* Allocate a commitment object of the given shape (rows zeroed). */
 apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
 /* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows); qpad is the pad

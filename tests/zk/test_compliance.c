@@ -449,8 +449,21 @@ static int reg_run(int which, int skip)
         rc = apex_comp_register_verify(&w.cfg, &w.pub, &pf, &why);
         if (rc != APEX_OK)
             assert_non_null(strstr(why, "compliance:"));
-        /* bound to the identity: another client id is rejected */
+        /* bound to the identity: another client id is rejected; the encoding round-trips */
         if (rc == APEX_OK) {
+            apex_enc_writer wr;
+            apex_enc_writer_init(&wr, 1 << 22);
+            assert_int_equal(apex_comp_reg_proof_encode(&w.cfg, &pf, &wr), APEX_OK);
+            apex_enc_reader rd;
+            apex_enc_reader_init(&rd, wr.buf, wr.len);
+            apex_comp_reg_proof back;
+            assert_int_equal(apex_comp_reg_proof_decode(&w.cfg, &rd, &back), APEX_OK);
+            assert_int_equal(apex_enc_reader_finish(&rd), APEX_OK);
+            assert_int_equal(apex_comp_register_verify(&w.cfg, &w.pub, &back, &why), APEX_OK);
+            apex_comp_reg_proof_free(&back);
+            apex_enc_reader_init(&rd, wr.buf, wr.len - 1);
+            assert_int_not_equal(apex_comp_reg_proof_decode(&w.cfg, &rd, &back), APEX_OK);
+            apex_enc_writer_free(&wr);
             apex_comp_public p = w.pub;
             p.client_id[0] ^= 1;
             assert_int_equal(apex_comp_register_verify(&w.cfg, &p, &pf, &why), APEX_ERR_REJECTED);

@@ -1,0 +1,207 @@
+/* `apex bench proof`: the compliance (unlearning) proof of zk/compliance.h on a synthetic
+ * layer, one JSON object.
+ *
+ *   apex bench proof [--d D] [--n N] [--b B] [--density R] [--runs K] [--json]
+ *
+ *   commit_s           C_G + C_w(e) + C_w(e+1) commitments (median)
+ *   prove_s, verify_s  one unlearning proof and its verification (median of --runs)
+ *   proof_bytes        canonical encoding
+ *   peak_rss_mb        getrusage high-water mark of the whole run
+ *   soundness_bits     min over the terms of docs/PROOF.md (Ligero proximity at NREQ = 148,
+ *                      LogUp over F_p2, the sumcheck), interactive
+ *   baseline_hdelta_s  plain int64 u = G~ delta, rho = G~^T u + Lambda delta (the floor)
+ * Witness: int8 G~ uniform in [-127, 127], w~ uniform in +-2^20, a random mask at the density,
+ * w~' from apex_obsq_layer (the integer certificate path). v1 keeps 16 F_p2 tables of
+ * nb N B entries: sizes whose tables exceed APEX_BENCH_PROOF_MAX_MB are refused with an
+ * explanation instead of swapping. Wiring: cmd_bench.c dispatches to bench_proof(). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "apex/cmds.h"
+#include "core/core.h"
+#include "unlearn/unlearn.h"
+#include "zk/compliance.h"
+
+#define BP_DEF_D       16384u
+#define BP_DEF_N       64u
+#define BP_DEF_B       256u
+#define BP_DEF_DENSITY 0.04
+#define BP_DEF_RUNS    3
+#define BP_MAX_RUNS    15
+/* Ligero rows of 2^12 (2048 pads: hide 13 openings of 148 columns, K_max = 8 + 1). */
+#define BP_LOG_BLOCK 12u
+/* Largest flat-table footprint v1 will try (MB). */
+#define APEX_BENCH_PROOF_MAX_MB 3072u
+/* Bytes per flat-table entry times tables (16 F_p2 tables). */
+#define BP_TABLE_BYTES 256u
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double med(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return v[n / 2];
+}
+
+static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm)
+{
+    double lig = (double)c->nreq * log2(8.0 / 5.0);
+    double dd = ldexp(1.0, (int)(dm->log_b + dm->log_nb));
+    double logup = 128.0 - log2(6.0 * dd + ldexp(1.0, (int)c->sp.limb_bits));
+    double sc = 128.0 - log2(3.0 * dm->k);
+    double m = lig < logup ? lig : logup;
+    return m < sc ? m : sc;
+}
+
+int bench_proof(int argc, char **argv)
+{
+    uint64_t d = BP_DEF_D, n = BP_DEF_N, b = BP_DEF_B;
+    double density = BP_DEF_DENSITY;
+    int runs = BP_DEF_RUNS;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--json") == 0)
+            continue;
+        if (!v) {
+            fprintf(stderr, "apex bench proof: %s needs a value\n", a);
+            return 2;
+        }
+        if (strcmp(a, "--d") == 0)
+            d = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--n") == 0)
+            n = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--b") == 0)
+            b = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--density") == 0)
+            density = strtod(v, NULL);
+        else if (strcmp(a, "--runs") == 0)
+            runs = atoi(v);
+        else {
+            fprintf(stderr, "usage: apex bench proof [--d D] [--n N] [--b B] [--density R] "
+                            "[--runs K] [--json]\n");
+            return 2;
+        }
+        i++;
+    }
+    if (runs < 1 || runs > BP_MAX_RUNS || !(density > 0 && density < 1) || d == 0) {
+        fprintf(stderr, "apex bench proof: bad --runs, --density or --d\n");
+        return 2;
+    }
+    apex_comp_config cfg = {{n, b, 8, 24, (uint64_t)apex_obsq_lambda_for(n), 20, 16},
+                            d,
+                            BP_LOG_BLOCK,
+                            APEX_LIGERO_NREQ_100,
+                            APEX_LIGERO_KMAX};
+    apex_comp_dims dm;
+    const char *why = NULL;
+    if (apex_comp_dims_of(&cfg, &dm, &why) != APEX_OK) {
+        fprintf(stderr, "apex bench proof: %s\n", why);
+        return 2;
+    }
+    double table_mb = ldexp((double)BP_TABLE_BYTES, (int)dm.k) / 1048576.0;
+    if (table_mb > APEX_BENCH_PROOF_MAX_MB) {
+        printf("{\"error\":\"v1 flat tables need %.0f MB at d=%llu N=%llu B=%llu (limit %u); the "
+               "two-stage flow of PROOF-PLAN.md is required\"}\n",
+               table_mb, (unsigned long long)d, (unsigned long long)n, (unsigned long long)b,
+               APEX_BENCH_PROOF_MAX_MB);
+        return 1;
+    }
+    size_t nblk = (size_t)((d + b - 1) / b), ng = nblk * n * b;
+    int8_t *g = malloc(ng);
+    int32_t *w0 = malloc(d * 4), *w1 = malloc(d * 4), *delta = malloc(d * 4);
+    uint64_t *mask = malloc(d * 8);
+    int64_t *u = malloc(nblk * n * 8), *rho = malloc(d * 8);
+    if (!g || !w0 || !w1 || !delta || !mask || !u || !rho) {
+        fprintf(stderr, "apex bench proof: out of memory\n");
+        return 1;
+    }
+    apex_rng rng;
+    apex_rng_seed(&rng, 2026);
+    for (size_t x = 0; x < ng; x++) {
+        size_t j = (x / (n * b)) * b + x % b;
+        g[x] = j < d ? (int8_t)((int)apex_rng_below(&rng, 255) - 127) : 0;
+    }
+    size_t nmask = 0;
+    for (uint64_t j = 0; j < d; j++) {
+        w0[j] = (int32_t)apex_rng_below(&rng, 1u << 21) - (1 << 20);
+        if (apex_rng_unit(&rng) < density)
+            mask[nmask++] = j;
+    }
+    apex_obsq_params op;
+    apex_obsq_params_default(&op);
+    op.block = b;
+    op.lambda = (int64_t)cfg.sp.lambda;
+    op.threads = 2;
+    if (apex_obsq_layer(&op, g, n, d, w0, mask, nmask, delta, NULL, NULL, NULL) != APEX_OK) {
+        fprintf(stderr, "apex bench proof: the certificate path failed tau\n");
+        return 1;
+    }
+    for (uint64_t j = 0; j < d; j++)
+        w1[j] = w0[j] + delta[j];
+    double tb[BP_MAX_RUNS], tc[BP_MAX_RUNS], tp[BP_MAX_RUNS], tv[BP_MAX_RUNS];
+    size_t bytes = 0;
+    int rc = APEX_OK;
+    for (int r = 0; r < runs && rc == APEX_OK; r++) {
+        double t0 = apex_now_s();
+        apex_obsq_layer_residual(g, n, d, b, op.lambda, delta, u, rho);
+        tb[r] = apex_now_s() - t0;
+        apex_comp_public pub;
+        memset(&pub, 0, sizeof pub);
+        pub.mask = mask;
+        pub.nmask = nmask;
+        t0 = apex_now_s();
+        apex_ligero_commitment *cg = apex_comp_commit_g(&cfg, g, &pub.root_g, &why);
+        apex_ligero_commitment *c0 = apex_comp_commit_w(&cfg, w0, &pub.root_w0, &why);
+        apex_ligero_commitment *c1 = apex_comp_commit_w(&cfg, w1, &pub.root_w1, &why);
+        tc[r] = apex_now_s() - t0;
+        uint32_t used = 0;
+        apex_comp_proof pf;
+        t0 = apex_now_s();
+        rc = cg && c0 && c1
+                 ? apex_comp_prove(&cfg, &pub, g, w0, w1, cg, c0, c1, &used, NULL, &pf, &why)
+                 : APEX_ERR_NOMEM;
+        tp[r] = apex_now_s() - t0;
+        if (rc == APEX_OK) {
+            t0 = apex_now_s();
+            rc = apex_comp_verify(&cfg, &pub, &pf, &why);
+            tv[r] = apex_now_s() - t0;
+            apex_enc_writer wr;
+            apex_enc_writer_init(&wr, (size_t)1 << 30);
+            if (apex_comp_proof_encode(&cfg, &pf, &wr) == APEX_OK)
+                bytes = wr.len;
+            apex_enc_writer_free(&wr);
+            apex_comp_proof_free(&pf);
+        }
+        apex_ligero_commitment_destroy(&cg);
+        apex_ligero_commitment_destroy(&c0);
+        apex_ligero_commitment_destroy(&c1);
+    }
+    if (rc != APEX_OK) {
+        fprintf(stderr, "apex bench proof: %s\n", why ? why : "failed");
+        return 1;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double base = med(tb, runs);
+    printf("{\"d\":%llu,\"n\":%llu,\"b\":%llu,\"density\":%g,\"mask\":%zu,\"commit_s\":%.4f,"
+           "\"prove_s\":%.4f,\"verify_s\":%.4f,\"proof_bytes\":%zu,\"peak_rss_mb\":%.1f,"
+           "\"soundness_bits\":%.1f,\"baseline_hdelta_s\":%.5f,\"prove_over_baseline\":%.1f}\n",
+           (unsigned long long)d, (unsigned long long)n, (unsigned long long)b, density, nmask,
+           med(tc, runs), med(tp, runs), med(tv, runs), bytes, (double)ru.ru_maxrss / 1024.0,
+           soundness_bits(&cfg, &dm), base, base > 0 ? med(tp, runs) / base : 0.0);
+    free(g);
+    free(w0);
+    free(w1);
+    free(delta);
+    free(mask);
+    free(u);
+    free(rho);
+    return 0;
+}
