@@ -65,29 +65,44 @@ int bench_proof(int argc, char **argv)
     uint64_t d = BP_DEF_D, n = BP_DEF_N, b = BP_DEF_B;
     double density = BP_DEF_DENSITY;
     int runs = BP_DEF_RUNS;
+    const char *me = "apex bench proof";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--json") == 0)
             continue;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: apex bench proof [--d D] [--n N] [--b B] [--density R] [--runs K]\n"
+                   "Registers and proves one synthetic unlearning statement (d weights, N\n"
+                   "samples, blocks of B, mask density R) K times and prints one JSON object:\n"
+                   "prove_s, verify_s, commit_s (medians), proof_bytes, peak_rss_mb,\n"
+                   "soundness_bits and baseline_hdelta_s (plain int64 H*delta, same run).\n");
+            return APEX_EXIT_OK;
+        }
         if (!v) {
-            fprintf(stderr, "apex bench proof: %s needs a value\n", a);
-            return 2;
+            fprintf(stderr, "%s: %s needs a value\n", me, a);
+            return APEX_EXIT_USAGE;
         }
+        uint32_t r32;
+        int bad = 0;
         if (strcmp(a, "--d") == 0)
-            d = strtoull(v, NULL, 10);
+            bad = apex_opt_u64(me, "d", v, 1, UINT64_C(1) << 32, &d);
         else if (strcmp(a, "--n") == 0)
-            n = strtoull(v, NULL, 10);
+            bad = apex_opt_u64(me, "n", v, 1, 1u << 20, &n);
         else if (strcmp(a, "--b") == 0)
-            b = strtoull(v, NULL, 10);
-        else if (strcmp(a, "--density") == 0)
-            density = strtod(v, NULL);
-        else if (strcmp(a, "--runs") == 0)
-            runs = atoi(v);
-        else {
-            fprintf(stderr, "usage: apex bench proof [--d D] [--n N] [--b B] [--density R] "
-                            "[--runs K] [--json]\n");
-            return 2;
+            bad = apex_opt_u64(me, "b", v, 1, 1u << 20, &b);
+        else if (strcmp(a, "--density") == 0) {
+            char *end = NULL;
+            density = strtod(v, &end);
+            bad = !end || *end != 0;
+        } else if (strcmp(a, "--runs") == 0) {
+            bad = apex_opt_u32(me, "runs", v, 1, BP_MAX_RUNS, &r32);
+            runs = (int)r32;
+        } else {
+            fprintf(stderr, "%s: unknown option '%s' (try --help)\n", me, a);
+            return APEX_EXIT_USAGE;
         }
+        if (bad)
+            return APEX_EXIT_USAGE;
         i++;
     }
     if (runs < 1 || runs > BP_MAX_RUNS || !(density > 0 && density < 1) || d == 0) {
