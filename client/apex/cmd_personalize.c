@@ -18,23 +18,6 @@ static void pers_usage(FILE *f)
                "so inference uses exactly the weights the proof system commits to.\n");
 }
 
-/* "0,9" -> bit mask; -1 on a bad list. */
-long ml_cli_class_mask(const char *s)
-{
-    long mask = 0;
-    char *dup = strdup(s), *save = NULL;
-    for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        long k = ml_cli_long(tok);
-        if (k < 0 || k >= APEX_ML_NUM_CLASSES) {
-            mask = -1;
-            break;
-        }
-        mask |= 1L << k;
-    }
-    free(dup);
-    return mask;
-}
-
 int cmd_personalize(int argc, char **argv)
 {
     static const struct option opts[] = {

@@ -1,8 +1,10 @@
 /* Shared helpers of the ML verbs: progress bar / JSON lines, data loading. */
 #include "apex/ml_cli.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define PROGRESS_PERIOD_S 0.25 /* bar redraw period */
@@ -10,9 +12,25 @@
 
 long ml_cli_long(const char *s)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    return (*s && !*end && v >= 0) ? v : -1;
+    uint64_t v;
+    return apex_parse_u64(s, 0, LONG_MAX, &v) == APEX_OK ? (long)v : -1;
+}
+
+/* "0,9" -> bit mask; -1 on a bad list. */
+long ml_cli_class_mask(const char *s)
+{
+    long mask = 0;
+    char *dup = strdup(s), *save = NULL;
+    for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        long k = ml_cli_long(tok);
+        if (k < 0 || k >= APEX_ML_NUM_CLASSES) {
+            mask = -1;
+            break;
+        }
+        mask |= 1L << k;
+    }
+    free(dup);
+    return mask;
 }
 
 int ml_cli_load(const char *dir, int train, apex_ml_dataset **out)
