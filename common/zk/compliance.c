@@ -73,14 +73,23 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
     dm->lu.h_params = base;
     dm->lu.h_params.nwrow = 4 * dm->lu.a_params.nwrow + 2 * ceil_div((size_t)1 << lbits, wr);
     dm->zs.k = dm->k;
-    dm->zs.ntab = COMP_T_N;
-    dm->zs.ncommitted = COMP_T_NCOMMITTED;
-    dm->zs.nterms = COMP_NTERMS;
     dm->zs.pad_params = base;
     dm->zs.pad_params.nwrow = ceil_div(2 * (size_t)dm->k * 4, wr);
     dm->zs.eval_params = base;
     dm->zs.eval_params.nwrow = 4;
-    if (wr < 2 * COMP_T_NCOMMITTED || dm->pg.nwrow > APEX_LIGERO_MAX_ROWS ||
+    dm->za = dm->zs;
+    dm->za.k = dm->log_n + dm->log_nb;
+    dm->za.ntab = COMP_A_N;
+    dm->za.ncommitted = COMP_A_NCOM;
+    dm->za.nterms = COMP_A_NTERMS;
+    dm->za.pad_params.nwrow = ceil_div(2 * (size_t)dm->za.k * (COMP_A_DEG + 1), wr);
+    dm->zb = dm->zs;
+    dm->zb.k = dm->log_b + dm->log_nb;
+    dm->zb.ntab = COMP_B_N;
+    dm->zb.ncommitted = COMP_B_NCOM;
+    dm->zb.nterms = COMP_B_NTERMS;
+    dm->zb.pad_params.nwrow = ceil_div(2 * (size_t)dm->zb.k * (COMP_B_DEG + 1), wr);
+    if (wr < 2 * COMP_B_NCOM + 2 || dm->za.k == 0 || dm->pg.nwrow > APEX_LIGERO_MAX_ROWS ||
         dm->lu.h_params.nwrow > APEX_LIGERO_MAX_ROWS) {
         *reason = "compliance: rows too short or too many";
         return APEX_ERR_INVALID;
@@ -97,7 +106,8 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
         return APEX_ERR_NOMEM;
     }
     uint8_t tail[8 * 4];
-    const uint64_t more[4] = {cfg->d, dm->log_nb, cfg->kmax, COMP_NTERMS};
+    const uint64_t more[4] = {cfg->d, dm->log_nb, cfg->kmax,
+                              APEX_COMP_PROOF_VERSION << 16 | COMP_A_NTERMS << 8 | COMP_B_NTERMS};
     for (size_t i = 0; i < 4; i++)
         for (int b = 0; b < 8; b++)
             tail[8 * i + (size_t)b] = (uint8_t)(more[i] >> (8 * b));
@@ -121,8 +131,10 @@ void comp_joint_params(const apex_comp_dims *dm, apex_ligero_params *ps)
     ps[COMP_CL] = dm->lu.a_params;
     ps[COMP_CM] = dm->lu.m_params;
     ps[COMP_CH] = dm->lu.h_params;
-    ps[COMP_CPAD] = dm->zs.pad_params;
-    ps[COMP_CEVAL] = dm->zs.eval_params;
+    ps[COMP_CPADA] = dm->za.pad_params;
+    ps[COMP_CEVALA] = dm->za.eval_params;
+    ps[COMP_CPADB] = dm->zb.pad_params;
+    ps[COMP_CEVALB] = dm->zb.eval_params;
 }
 
 apex_ligero_commitment *apex_comp_commit_w(const apex_comp_config *cfg, const int32_t *w,
@@ -274,22 +286,6 @@ static apex_gl2 sum_over_z(const apex_comp_config *cfg, const apex_comp_dims *dm
     return acc;
 }
 
-void comp_terms(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
-                apex_sumcheck_term *terms, apex_gl2 *claim, const apex_comp_public *pub)
-{
-    const apex_stmt_params *s = &cfg->sp;
-    apex_gl inv_n, inv_b;
-    apex_gl_inv(s->n_samples % APEX_GL_P, &inv_n);
-    apex_gl_inv(s->block % APEX_GL_P, &inv_b);
-    apex_gl2 a[8];
-    a[0] = apex_gl2_from_gl(1);
-    for (int i = 1; i < 8; i++)
-        a[i] = apex_gl2_mul(a[i - 1], c->alpha);
-    const unsigned lbits = s->limb_bits;
-    const apex_gl two16 = (apex_gl)1 << lbits, lam = apex_gl_from_i64((int64_t)s->lambda);
-    const apex_gl sw = (apex_gl)1 << (2 * lbits - s->bits_w);
-    const apex_gl sr = (apex_gl)1 << (2 * lbits - (s->tau_log2 + 1));
-    const apex_gl m1 = APEX_GL_P - 1;
 #define TERM(i, co, n_, f0, f1, f2)                                                                \
     do {                                                                                           \
         terms[i].coef = (co);                                                                      \
@@ -299,51 +295,98 @@ void comp_terms(const apex_comp_config *cfg, const apex_comp_dims *dm, const com
         terms[i].f[2] = (f2);                                                                      \
         terms[i].f[3] = 0;                                                                         \
     } while (0)
-    apex_gl2 an[8];
-    for (int i = 0; i < 8; i++)
-        an[i] = apex_gl2_mul_gl(a[i], inv_n);
-    /* u = G delta at gamma */
-    TERM(0, apex_gl2_from_gl(inv_b), 2, COMP_T_E1, COMP_T_U, 0);
-    TERM(1, apex_gl2_from_gl(m1), 3, COMP_T_E1, COMP_T_G, COMP_T_W1);
-    TERM(2, apex_gl2_from_gl(1), 3, COMP_T_E1, COMP_T_G, COMP_T_W0);
-    /* rho = G^T u + Lambda delta on the residual rows, rho + tau = lo + 2^16 hi */
-    TERM(3, an[1], 2, COMP_T_C, COMP_T_RLO, 0);
-    TERM(4, apex_gl2_mul_gl(an[1], two16), 2, COMP_T_C, COMP_T_RHI, 0);
-    TERM(5, apex_gl2_neg(apex_gl2_mul_gl(an[1], lam)), 2, COMP_T_C, COMP_T_W1, 0);
-    TERM(6, apex_gl2_mul_gl(an[1], lam), 2, COMP_T_C, COMP_T_W0, 0);
-    TERM(7, apex_gl2_neg(a[1]), 3, COMP_T_C, COMP_T_G, COMP_T_U);
+
+void comp_terms_a(const comp_chal *c, apex_sumcheck_term *terms)
+{
+    /* gamma . (u - G~ delta) - alpha sum_(b,i) u (sum_j c G~) */
+    TERM(0, apex_gl2_from_gl(1), 2, COMP_A_E1, COMP_A_U, 0);
+    TERM(1, apex_gl2_from_gl(APEX_GL_P - 1), 2, COMP_A_E1, COMP_A_GD, 0);
+    TERM(2, apex_gl2_neg(c->alpha), 2, COMP_A_U, COMP_A_GC, 0);
+}
+
+void comp_terms_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
+                  apex_sumcheck_term *terms, apex_gl2 *claim, const apex_comp_public *pub)
+{
+    const apex_stmt_params *s = &cfg->sp;
+    apex_gl2 a[8];
+    a[0] = apex_gl2_from_gl(1);
+    for (int i = 1; i < 8; i++)
+        a[i] = apex_gl2_mul(a[i - 1], c->alpha);
+    const unsigned lbits = s->limb_bits;
+    const apex_gl two16 = (apex_gl)1 << lbits, lam = apex_gl_from_i64((int64_t)s->lambda);
+    const apex_gl sw = (apex_gl)1 << (2 * lbits - s->bits_w);
+    const apex_gl sr = (apex_gl)1 << (2 * lbits - (s->tau_log2 + 1));
+    const apex_gl2 a2 = c->alpha2, a22 = apex_gl2_mul(a2, a2);
+    /* rho + tau = lo + 2^16 hi on the residual rows: alpha sum c (lo + 2^16 hi - Lambda delta);
+     * its G~^T u part is stage A's alpha term (through S_A) */
+    TERM(0, a[1], 2, COMP_B_C, COMP_B_RLO, 0);
+    TERM(1, apex_gl2_mul_gl(a[1], two16), 2, COMP_B_C, COMP_B_RHI, 0);
+    TERM(2, apex_gl2_neg(apex_gl2_mul_gl(a[1], lam)), 2, COMP_B_C, COMP_B_W1, 0);
+    TERM(3, apex_gl2_mul_gl(a[1], lam), 2, COMP_B_C, COMP_B_W0, 0);
     /* untouched blocks keep their weights; w' = 0 on z; w = 0 on the padding */
-    TERM(8, an[2], 2, COMP_T_D, COMP_T_W1, 0);
-    TERM(9, apex_gl2_neg(an[2]), 2, COMP_T_D, COMP_T_W0, 0);
-    TERM(10, an[3], 2, COMP_T_Z, COMP_T_W1, 0);
-    TERM(18, an[7], 2, COMP_T_P, COMP_T_W0, 0);
+    TERM(4, a[2], 2, COMP_B_D, COMP_B_W1, 0);
+    TERM(5, apex_gl2_neg(a[2]), 2, COMP_B_D, COMP_B_W0, 0);
+    TERM(6, a[3], 2, COMP_B_Z, COMP_B_W1, 0);
+    TERM(7, a[7], 2, COMP_B_P, COMP_B_W0, 0);
     /* limb ties: w' + 2^(b_w-1) = lo + 2^16 hi, hi2 = sw hi, rhi2 = sr rhi */
-    TERM(11, an[4], 2, COMP_T_T, COMP_T_W1, 0);
-    TERM(12, apex_gl2_neg(an[4]), 2, COMP_T_T, COMP_T_WLO, 0);
-    TERM(13, apex_gl2_neg(apex_gl2_mul_gl(an[4], two16)), 2, COMP_T_T, COMP_T_WHI, 0);
-    TERM(14, an[5], 2, COMP_T_T, COMP_T_WHI2, 0);
-    TERM(15, apex_gl2_neg(apex_gl2_mul_gl(an[5], sw)), 2, COMP_T_T, COMP_T_WHI, 0);
-    TERM(16, an[6], 2, COMP_T_T, COMP_T_RHI2, 0);
-    TERM(17, apex_gl2_neg(apex_gl2_mul_gl(an[6], sr)), 2, COMP_T_T, COMP_T_RHI, 0);
-#undef TERM
-    /* claimed sum: alpha tau sum(c) - alpha^4 2^(b_w-1), sum(c) = 1 - sum_z eq(beta, x) */
+    TERM(8, a[4], 2, COMP_B_T, COMP_B_W1, 0);
+    TERM(9, apex_gl2_neg(a[4]), 2, COMP_B_T, COMP_B_WLO, 0);
+    TERM(10, apex_gl2_neg(apex_gl2_mul_gl(a[4], two16)), 2, COMP_B_T, COMP_B_WHI, 0);
+    TERM(11, a[5], 2, COMP_B_T, COMP_B_WHI2, 0);
+    TERM(12, apex_gl2_neg(apex_gl2_mul_gl(a[5], sw)), 2, COMP_B_T, COMP_B_WHI, 0);
+    TERM(13, a[6], 2, COMP_B_T, COMP_B_RHI2, 0);
+    TERM(14, apex_gl2_neg(apex_gl2_mul_gl(a[6], sr)), 2, COMP_B_T, COMP_B_RHI, 0);
+    /* ties to stage A at (i2, b2): sum_j G~(b2, i2, j) (delta + alpha2 c) */
+    TERM(15, a2, 3, COMP_B_EB, COMP_B_G, COMP_B_W1);
+    TERM(16, apex_gl2_neg(a2), 3, COMP_B_EB, COMP_B_G, COMP_B_W0);
+    TERM(17, a22, 3, COMP_B_EB, COMP_B_G, COMP_B_C);
+    /* public part of the claim: alpha tau sum(c) - alpha^4 2^(b_w-1) (the limb tie's offset),
+     * sum(c) = 1 - sum_z eq(beta, x) */
     apex_gl2 sc = apex_gl2_sub(apex_gl2_from_gl(1), sum_over_z(cfg, dm, pub, c->beta, NULL, 0));
     apex_gl tau = (apex_gl)1 << s->tau_log2, half = (apex_gl)1 << (s->bits_w - 1);
     *claim =
         apex_gl2_sub(apex_gl2_mul_gl(apex_gl2_mul(a[1], sc), tau), apex_gl2_mul_gl(a[4], half));
 }
+#undef TERM
 
-void comp_pubvals(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
-                  const apex_comp_public *pub, const apex_gl2 *r, apex_gl2 *vals)
+/* coef * V for V = (W[w], W[w + 1]) as an F_p2 value c0 + c1 x. */
+static void hid_value(apex_ligero_xterm *out, size_t w, apex_gl2 coef)
 {
-    unsigned lb = dm->log_b, ln = dm->log_n, lnb = dm->log_nb;
-    apex_gl2 pjb[2 * 64];
-    memcpy(pjb, r, lb * sizeof *r);
-    memcpy(pjb + lb, r + lb + ln, lnb * sizeof *r);
-    const apex_gl2 *pib = r + lb;
-    vals[COMP_T_E1 - COMP_T_NCOMMITTED] = apex_mle_eq_point(c->gamma, pib, ln + lnb);
-    vals[COMP_T_C - COMP_T_NCOMMITTED] = apex_gl2_sub(apex_mle_eq_point(c->beta, pjb, lb + lnb),
-                                                      sum_over_z(cfg, dm, pub, c->beta, pjb, 0));
+    out[0] = (apex_ligero_xterm){w, coef};
+    out[1] = (apex_ligero_xterm){w + 1, apex_gl2_mul(coef, apex_gl2_make(0, 1))};
+}
+
+int comp_hidden(const apex_comp_dims *dm, const comp_chal *c, apex_ligero_xterm *hid_a,
+                apex_ligero_xterm *hid_b)
+{
+    apex_ligero_params ps[COMP_NCOMMIT];
+    size_t w_off[COMP_NCOMMIT + 1], r_off[COMP_NCOMMIT + 1];
+    comp_joint_params(dm, ps);
+    int rc = apex_cbuild_layout(ps, COMP_NCOMMIT, w_off, r_off);
+    if (rc != APEX_OK)
+        return rc;
+    size_t ev = w_off[COMP_CEVALA], sa = ev + 2 * COMP_A_NCOM;
+    const apex_gl2 one = apex_gl2_from_gl(1);
+    hid_value(hid_a, sa, one);
+    hid_value(hid_b, sa, apex_gl2_neg(one));
+    hid_value(hid_b + 2, ev + 2 * COMP_A_GD, c->alpha2);
+    hid_value(hid_b + 4, ev + 2 * COMP_A_GC, apex_gl2_mul(c->alpha2, c->alpha2));
+    return APEX_OK;
+}
+
+apex_gl2 comp_pubval_a(const apex_comp_dims *dm, const comp_chal *c, const apex_gl2 *ra)
+{
+    return apex_mle_eq_point(c->gamma, ra, dm->log_n + dm->log_nb);
+}
+
+void comp_pubvals_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
+                    const apex_comp_public *pub, const apex_gl2 *ra, const apex_gl2 *rb,
+                    apex_gl2 *vals)
+{
+    unsigned lb = dm->log_b, lnb = dm->log_nb;
+    const apex_gl2 *pjb = rb;
+    vals[COMP_B_C - COMP_B_NCOM] = apex_gl2_sub(apex_mle_eq_point(c->beta, pjb, lb + lnb),
+                                                sum_over_z(cfg, dm, pub, c->beta, pjb, 0));
     /* D: eq(zeta_j, r_j) (eq(zeta_b, r_b) - sum over masked blocks eq(zeta_b, b) eq(r_b, b)) */
     apex_gl2 blocks = apex_mle_eq_point(c->zeta + lb, pjb + lb, lnb);
     uint64_t last = UINT64_MAX;
@@ -355,10 +398,11 @@ void comp_pubvals(const apex_comp_config *cfg, const apex_comp_dims *dm, const c
         blocks = apex_gl2_sub(
             blocks, apex_gl2_mul(comp_eq_at(c->zeta + lb, lnb, b), comp_eq_at(pjb + lb, lnb, b)));
     }
-    vals[COMP_T_D - COMP_T_NCOMMITTED] = apex_gl2_mul(apex_mle_eq_point(c->zeta, pjb, lb), blocks);
-    vals[COMP_T_Z - COMP_T_NCOMMITTED] = sum_over_z(cfg, dm, pub, c->zeta2, pjb, 0);
-    vals[COMP_T_P - COMP_T_NCOMMITTED] = sum_over_z(cfg, dm, pub, c->zeta2, pjb, 1);
-    vals[COMP_T_T - COMP_T_NCOMMITTED] = apex_mle_eq_point(c->eta, pjb, lb + lnb);
+    vals[COMP_B_D - COMP_B_NCOM] = apex_gl2_mul(apex_mle_eq_point(c->zeta, pjb, lb), blocks);
+    vals[COMP_B_Z - COMP_B_NCOM] = sum_over_z(cfg, dm, pub, c->zeta2, pjb, 0);
+    vals[COMP_B_P - COMP_B_NCOM] = sum_over_z(cfg, dm, pub, c->zeta2, pjb, 1);
+    vals[COMP_B_T - COMP_B_NCOM] = apex_mle_eq_point(c->eta, pjb, lb + lnb);
+    vals[COMP_B_EB - COMP_B_NCOM] = apex_mle_eq_point(ra + dm->log_n, pjb + lb, lnb);
 }
 
 /* Weights of a vector of 2^n values at witness offset off (a multiple of 2^n) of a
@@ -381,40 +425,65 @@ int comp_view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t
     return rc == APEX_OK ? apex_mle_eq(row_w + r0, pt + s, n - s) : rc;
 }
 
-int comp_views(const apex_comp_dims *dm, const apex_gl2 *r, apex_zksc_view *views, apex_gl2 **store)
+/* Room for the weights of nv views on commitments ks[] (rows + witness slots each). */
+static apex_gl2 *view_store(const apex_comp_dims *dm, const size_t *ks, size_t nv, size_t *wr)
 {
     apex_ligero_params ps[COMP_NCOMMIT];
     comp_joint_params(dm, ps);
-    size_t wr = ps[0].npad, total = 0;
-    static const size_t commit_of[COMP_T_NCOMMITTED] = {
-        COMP_CG, COMP_CW1, COMP_CW0, COMP_CU, COMP_CL, COMP_CL, COMP_CL, COMP_CL, COMP_CL, COMP_CL};
-    for (size_t v = 0; v < COMP_T_NCOMMITTED; v++)
-        total += ps[commit_of[v]].nwrow + wr;
-    apex_gl2 *buf = apex_calloc_n(total, sizeof *buf);
+    size_t total = 0;
+    *wr = ps[0].npad;
+    for (size_t v = 0; v < nv; v++)
+        if (ks[v] != APEX_ZKSC_FREE)
+            total += ps[ks[v]].nwrow + *wr;
+    return apex_calloc_n(total ? total : 1, sizeof(apex_gl2));
+}
+
+int comp_views_a(const apex_comp_dims *dm, const apex_gl2 *ra, apex_zksc_view *views,
+                 apex_gl2 **store)
+{
+    static const size_t commit_of[COMP_A_NCOM] = {COMP_CU, APEX_ZKSC_FREE, APEX_ZKSC_FREE};
+    size_t wr;
+    apex_gl2 *buf = view_store(dm, commit_of, COMP_A_NCOM, &wr);
+    *store = buf;
+    if (!buf)
+        return APEX_ERR_NOMEM;
+    for (size_t v = 1; v < COMP_A_NCOM; v++)
+        views[v] = (apex_zksc_view){APEX_ZKSC_FREE, NULL, NULL};
+    size_t nrow = dm->pu.nwrow;
+    views[COMP_A_U] = (apex_zksc_view){COMP_CU, buf, buf + nrow};
+    return comp_view_fill(0, ra, dm->log_n + dm->log_nb, wr, nrow, buf, buf + nrow);
+}
+
+int comp_views_b(const apex_comp_dims *dm, const apex_gl2 *ra, const apex_gl2 *rb,
+                 apex_zksc_view *views, apex_gl2 **store)
+{
+    static const size_t commit_of[COMP_B_NCOM] = {COMP_CG, COMP_CW1, COMP_CW0, COMP_CL, COMP_CL,
+                                                  COMP_CL, COMP_CL,  COMP_CL,  COMP_CL};
+    apex_ligero_params ps[COMP_NCOMMIT];
+    comp_joint_params(dm, ps);
+    size_t wr;
+    apex_gl2 *buf = view_store(dm, commit_of, COMP_B_NCOM, &wr);
     *store = buf;
     if (!buf)
         return APEX_ERR_NOMEM;
     unsigned lb = dm->log_b, ln = dm->log_n, lnb = dm->log_nb;
-    apex_gl2 pjb[2 * 64];
-    memcpy(pjb, r, lb * sizeof *r);
-    memcpy(pjb + lb, r + lb + ln, lnb * sizeof *r);
+    apex_gl2 pg[3 * 64]; /* C_G's point: (j3, i2, b3) */
+    memcpy(pg, rb, lb * sizeof *rb);
+    memcpy(pg + lb, ra, ln * sizeof *ra);
+    memcpy(pg + lb + ln, rb + lb, lnb * sizeof *rb);
     size_t dd = (size_t)1 << (lb + lnb);
     int rc = APEX_OK;
-    for (size_t v = 0; v < COMP_T_NCOMMITTED && rc == APEX_OK; v++) {
+    for (size_t v = 0; v < COMP_B_NCOM && rc == APEX_OK; v++) {
         size_t k = commit_of[v], nrow = ps[k].nwrow;
-        views[v].commit = k;
-        views[v].row_w = buf;
-        views[v].slot_w = buf + nrow;
+        views[v] = (apex_zksc_view){k, buf, buf + nrow};
         apex_gl2 *rw = buf, *sw = buf + nrow;
         buf += nrow + wr;
-        if (v == COMP_T_G)
-            rc = comp_view_fill(0, r, dm->k, wr, nrow, rw, sw);
-        else if (v == COMP_T_U)
-            rc = comp_view_fill(0, r + lb, ln + lnb, wr, nrow, rw, sw);
-        else if (v == COMP_T_W1 || v == COMP_T_W0)
-            rc = comp_view_fill(0, pjb, lb + lnb, wr, nrow, rw, sw);
+        if (v == COMP_B_G)
+            rc = comp_view_fill(0, pg, dm->k, wr, nrow, rw, sw);
+        else if (v == COMP_B_W1 || v == COMP_B_W0)
+            rc = comp_view_fill(0, rb, lb + lnb, wr, nrow, rw, sw);
         else
-            rc = comp_view_fill((v - COMP_T_WLO) * dd, pjb, lb + lnb, wr, nrow, rw, sw);
+            rc = comp_view_fill((v - COMP_B_WLO) * dd, rb, lb + lnb, wr, nrow, rw, sw);
     }
     return rc;
 }

@@ -1,5 +1,5 @@
-/* The compliance statement: the unlearning proof of shared PROOF.md section 1 (version 1,
- * "flat" batched sumcheck; docs/PROOF.md, "Compliance statement").
+/* The compliance statement: the unlearning proof of shared PROOF.md section 1 (version 2,
+ * two-stage sumcheck of errata 11; docs/PROOF.md, "Compliance statement").
  *
  * Public: the configuration (apex_comp_config, digested by each side from its own copy), the
  * binding fields (apex_comp_public: fleet, model, layer table, client, epoch, request, nonce,
@@ -11,10 +11,13 @@
  *   -tau <= rho~_j <= tau - 1 for every j not in z;  w~' in [-2^(b_w-1), 2^(b_w-1)).
  * How: the prover commits u (C_u) and the 16-bit limbs of w~' + 2^(b_w-1) and rho~ + tau
  * with the top-limb rule (C_l, six sections of D), range-checks C_l with LogUp over T16,
- * then proves ONE padded degree-3 sumcheck over (j, i, b) whose claimed sum is public and
- * whose terms are random combinations of every check above, and one joint Ligero proof over
- * (C_G, C_w(e), C_w(e+1), C_u, C_l, C_m, C_h, C_pad, C_eval). Memory is O(nb N B) F_p2
- * entries (flat tables); the two-stage flow of errata 11 that streams over G~ is future work.
+ * then proves two padded sumchecks: stage A over (b, i) of gamma (u - G~ delta) and
+ * alpha u (sum_j c G~), whose G~-derived factors are left "free" and tied by stage B, a
+ * degree-3 sumcheck over (b, j) that batches the (b, j) checks with the ties
+ * eq(b2, b) G~(b, i2, j) (delta + alpha2 c). One joint Ligero proof covers (C_G, C_w(e),
+ * C_w(e+1), C_u, C_l, C_m, C_h, C_pad/C_eval of both stages). The prover's memory is
+ * O(D) F_p2 tables plus G~ itself: it streams over G~ twice (sum_j c G~, then G~ folded at
+ * i2) and never builds a table of nb N B field elements.
  *
  * Errors: prover and verifier return an APEX_* code and set *reason; they never exit.
  */
@@ -69,13 +72,16 @@ typedef struct apex_comp_dims {
     unsigned log_n;                  /* N = 2^log_n */
     unsigned log_b;                  /* B = 2^log_b */
     unsigned log_nb;                 /* nb = 2^log_nb blocks */
-    unsigned k;                      /* sumcheck variables: log_b + log_n + log_nb */
+    unsigned k;                      /* variables of C_G: log_b + log_n + log_nb */
     uint64_t nblk_real;              /* ceil(d / B): blocks the caller's G~ holds */
     apex_ligero_params pg;           /* C_G: nb N B values */
     apex_ligero_params pw;           /* C_w(e), C_w(e+1): D values */
     apex_ligero_params pu;           /* C_u: nb N values */
     apex_logup_shape lu;             /* C_l (6 D limbs), C_m, C_h */
-    apex_zksc_shape zs;              /* the batched sumcheck (terms filled in by the proof) */
+    apex_zksc_shape zs;              /* base shape of a padded sumcheck over k variables
+                                        (registration; terms filled in by the proof) */
+    apex_zksc_shape za;              /* stage A over (b, i): log_n + log_nb variables */
+    apex_zksc_shape zb;              /* stage B over (b, j): log_b + log_nb variables */
     uint8_t digest[APEX_SHA256_LEN]; /* params digest of the whole configuration */
 } apex_comp_dims;
 
@@ -94,7 +100,8 @@ typedef struct apex_comp_proof {
     apex_hash root_u;      /* C_u */
     apex_hash root_l;      /* C_l */
     apex_logup_proof lu;   /* root_m, root_h (its lig stays empty) */
-    apex_zksc_proof zs;    /* root_pad, root_eval, padded rounds (its lig stays empty) */
+    apex_zksc_proof zs;    /* stage A: root_pad, root_eval, padded rounds (lig stays empty) */
+    apex_zksc_proof zsb;   /* stage B: likewise */
     apex_ligero_proof lig; /* the one joint proof */
 } apex_comp_proof;
 
@@ -146,8 +153,9 @@ int apex_comp_reg_proof_encode(const apex_comp_config *cfg, const apex_comp_reg_
 int apex_comp_reg_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r,
                                apex_comp_reg_proof *pf);
 
-/* Canonical encoding: u32 APEX_COMP_PROOF_VERSION, the six proof-time roots (C_u, C_l, C_m,
- * C_h, C_pad, C_eval), the k * 4 padded round values, then the joint Ligero proof. Every
+/* Canonical encoding: u32 APEX_COMP_PROOF_VERSION, the eight proof-time roots (C_u, C_l, C_m,
+ * C_h, C_pad and C_eval of stage A, then of stage B), stage A's (log_n + log_nb) * 3 and
+ * stage B's (log_b + log_nb) * 4 padded round values, then the joint Ligero proof. Every
  * length follows from the configuration; the decoder rejects another version, non-canonical
  * field elements and short input before allocating, and the caller checks that nothing
  * trails (apex_enc_reader_finish). */

@@ -6,16 +6,18 @@
 
 /* The joint proof's commitment list. */
 enum {
-    COMP_CG = 0,    /* C_G */
-    COMP_CW0 = 1,   /* C_w(e) */
-    COMP_CW1 = 2,   /* C_w(e+1) */
-    COMP_CU = 3,    /* C_u */
-    COMP_CL = 4,    /* C_l: limbs, checked by LogUp */
-    COMP_CM = 5,    /* LogUp multiplicities */
-    COMP_CH = 6,    /* LogUp helpers */
-    COMP_CPAD = 7,  /* sumcheck pads */
-    COMP_CEVAL = 8, /* sumcheck evaluations */
-    COMP_NCOMMIT = 9
+    COMP_CG = 0,      /* C_G */
+    COMP_CW0 = 1,     /* C_w(e) */
+    COMP_CW1 = 2,     /* C_w(e+1) */
+    COMP_CU = 3,      /* C_u */
+    COMP_CL = 4,      /* C_l: limbs, checked by LogUp */
+    COMP_CM = 5,      /* LogUp multiplicities */
+    COMP_CH = 6,      /* LogUp helpers */
+    COMP_CPADA = 7,   /* stage A sumcheck pads */
+    COMP_CEVALA = 8,  /* stage A evaluations (and S_A) */
+    COMP_CPADB = 9,   /* stage B sumcheck pads */
+    COMP_CEVALB = 10, /* stage B evaluations */
+    COMP_NCOMMIT = 11
 };
 
 /* Sections of C_l, D values each. */
@@ -35,40 +37,58 @@ typedef struct comp_cheat {
     int forge_rho;    /* override the rho limbs of coordinate rho_j */
     uint64_t rho_j;   /* the coordinate */
     apex_gl limbs[3]; /* lo, hi, hi2 as field elements */
+    int perturb_u;    /* commit u + 1 at (b, i) = (0, 0) (and rho, limbs consistent with it) */
+    int perturb_gc;   /* stage A's derived table sum_j c G~ off by one at (0, 0) */
+    int perturb_gd;   /* stage A's derived table G~ delta off by one at (0, 0) */
 } comp_cheat;
 
-/* Sumcheck tables: the committed ones first (views of the commitments), then the public. */
+/* Stage A tables over (b, i) (i low): committed first, then public. U is a view of C_u; GD
+ * (= G~ delta) and GC (= sum_j c G~) are derived from G~ ("free": stage B ties them). */
 enum {
-    COMP_T_G = 0,
-    COMP_T_W1,
-    COMP_T_W0,
-    COMP_T_U,
-    COMP_T_WLO,
-    COMP_T_WHI,
-    COMP_T_WHI2,
-    COMP_T_RLO,
-    COMP_T_RHI,
-    COMP_T_RHI2,
-    COMP_T_NCOMMITTED,             /* = 10 */
-    COMP_T_E1 = COMP_T_NCOMMITTED, /* eq(gamma, (i, b)) */
-    COMP_T_C,                      /* eq(beta, (j, b)) (1 - z): the residual rows */
-    COMP_T_D,                      /* eq(zeta, (j, b)) [block untouched] */
-    COMP_T_Z,                      /* eq(zeta', (j, b)) [(j, b) in z] */
-    COMP_T_P,                      /* eq(zeta', (j, b)) [(j, b) padding] */
-    COMP_T_T,                      /* eq(eta, (j, b)): limb ties */
-    COMP_T_N
+    COMP_A_U = 0,
+    COMP_A_GD,
+    COMP_A_GC,
+    COMP_A_NCOM,             /* = 3 */
+    COMP_A_E1 = COMP_A_NCOM, /* eq(gamma, (b, i)) */
+    COMP_A_N
 };
-/* Terms of the batched sumcheck. */
-#define COMP_NTERMS 19u
+/* Terms of stage A: E1 U - E1 GD - alpha U GC, claimed sum S_A (hidden, C_eval_A). */
+#define COMP_A_NTERMS 3u
+/* Stage B tables over (b, j) (j low). */
+enum {
+    COMP_B_G = 0, /* G~(b, i2, j): a view of C_G with i fixed at stage A's point */
+    COMP_B_W1,
+    COMP_B_W0,
+    COMP_B_WLO,
+    COMP_B_WHI,
+    COMP_B_WHI2,
+    COMP_B_RLO,
+    COMP_B_RHI,
+    COMP_B_RHI2,
+    COMP_B_NCOM,            /* = 9 */
+    COMP_B_C = COMP_B_NCOM, /* eq(beta, (b, j)) (1 - z): the residual rows */
+    COMP_B_D,               /* eq(zeta, (b, j)) [block untouched] */
+    COMP_B_Z,               /* eq(zeta', (b, j)) [(b, j) in z] */
+    COMP_B_P,               /* eq(zeta', (b, j)) [(b, j) padding] */
+    COMP_B_T,               /* eq(eta, (b, j)): limb ties */
+    COMP_B_EB,              /* eq(b2, b): stage A's block point */
+    COMP_B_N
+};
+#define COMP_B_NTERMS 18u
+/* Degrees of the two stages. */
+#define COMP_A_DEG 2u
+#define COMP_B_DEG 3u
 
-/* Challenges drawn after the limbs, LogUp and C_u are committed. */
+/* Challenges: gamma..alpha after the limbs, LogUp and C_u are committed; alpha2 after
+ * stage A's evaluations are committed. */
 typedef struct comp_chal {
     apex_gl2 *gamma; /* [log_n + log_nb] */
     apex_gl2 *beta;  /* [log_b + log_nb] */
     apex_gl2 *zeta;  /* [log_b + log_nb] */
     apex_gl2 *zeta2; /* [log_b + log_nb] */
     apex_gl2 *eta;   /* [log_b + log_nb] */
-    apex_gl2 alpha;  /* batching */
+    apex_gl2 alpha;  /* batching of the statement's checks */
+    apex_gl2 alpha2; /* batching of stage B's ties to stage A */
 } comp_chal;
 
 int comp_chal_draw(apex_transcript *t, const apex_comp_dims *dm, comp_chal *c);
@@ -83,15 +103,27 @@ int comp_view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t
                    apex_gl2 *row_w, apex_gl2 *slot_w);
 /* The mask is strictly increasing and below d. */
 int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason);
-/* Term list and public claimed sum for the challenges. */
-void comp_terms(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
-                apex_sumcheck_term *terms, apex_gl2 *claim, const apex_comp_public *pub);
-/* Public tables' values at r (COMP_T_N - COMP_T_NCOMMITTED values). */
-void comp_pubvals(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
-                  const apex_comp_public *pub, const apex_gl2 *r, apex_gl2 *vals);
-/* Views of the committed tables at r; weights live in *store (free it). */
-int comp_views(const apex_comp_dims *dm, const apex_gl2 *r, apex_zksc_view *views,
-               apex_gl2 **store);
+/* Stage A's terms (claimed sum: S_A, hidden in C_eval_A after the V_t). */
+void comp_terms_a(const comp_chal *c, apex_sumcheck_term *terms);
+/* Stage B's terms and the public part of its claimed sum. */
+void comp_terms_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
+                  apex_sumcheck_term *terms, apex_gl2 *claim, const apex_comp_public *pub);
+/* Hidden parts of the two claims: stage A's S_A and stage B's - S_A + alpha2 V_GD +
+ * alpha2^2 V_GC (entries of C_eval_A in the joint list ps). */
+int comp_hidden(const apex_comp_dims *dm, const comp_chal *c, apex_ligero_xterm *hid_a,
+                apex_ligero_xterm *hid_b);
+#define COMP_NHID_A 2u
+#define COMP_NHID_B 6u
+/* Public tables' values: stage A at ra (one value), stage B at rb (COMP_B_N - COMP_B_NCOM). */
+apex_gl2 comp_pubval_a(const apex_comp_dims *dm, const comp_chal *c, const apex_gl2 *ra);
+void comp_pubvals_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
+                    const apex_comp_public *pub, const apex_gl2 *ra, const apex_gl2 *rb,
+                    apex_gl2 *vals);
+/* Views of the committed tables; weights live in *store (free it). */
+int comp_views_a(const apex_comp_dims *dm, const apex_gl2 *ra, apex_zksc_view *views,
+                 apex_gl2 **store);
+int comp_views_b(const apex_comp_dims *dm, const apex_gl2 *ra, const apex_gl2 *rb,
+                 apex_zksc_view *views, apex_gl2 **store);
 /* The joint list's shapes. */
 void comp_joint_params(const apex_comp_dims *dm, apex_ligero_params *ps);
 /* eq(pt, x) for an integer x of n bits. */

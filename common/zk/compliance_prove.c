@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zk/ligero_impl.h"
 #include "zk/mle.h"
 
 /* The prover's own checks of the witness, with the reason a verifier would reject. */
@@ -67,14 +68,16 @@ typedef struct prove_mem {
     int64_t *rho;       /* [D] */
     apex_gl *uv;        /* [nb N] u as field elements */
     apex_gl *lv;        /* [6 D] limbs */
-    apex_gl2 *tab;      /* [COMP_T_N][F] sumcheck tables */
-    apex_gl2 *r;        /* [k] */
-    apex_gl2 *wstore;   /* view weights */
+    apex_gl2 *tab;      /* [COMP_B_N][D] sumcheck tables (stage A uses [COMP_A_N][nb N]) */
+    apex_gl2 *ra;       /* [log_n + log_nb] stage A's point (i2, b2) */
+    apex_gl2 *rb;       /* [log_b + log_nb] stage B's point (j3, b3) */
+    apex_gl2 *wstore;   /* view weights, stage A */
+    apex_gl2 *wstoreb;  /* view weights, stage B */
     uint8_t *untouched; /* [nb] 1 for blocks without a mask coordinate */
     size_t nlv;         /* entries of lv */
 } prove_mem;
 
-static void mem_free(prove_mem *m, size_t f)
+static void mem_free(prove_mem *m, size_t ntab)
 {
     free(m->untouched);
     free(m->inz);
@@ -85,16 +88,18 @@ static void mem_free(prove_mem *m, size_t f)
         OPENSSL_cleanse(m->lv, m->nlv * sizeof *m->lv);
     free(m->lv);
     if (m->tab)
-        OPENSSL_cleanse(m->tab, COMP_T_N * f * sizeof *m->tab);
+        OPENSSL_cleanse(m->tab, ntab * sizeof *m->tab);
     free(m->tab);
-    free(m->r);
+    free(m->ra);
+    free(m->rb);
     free(m->wstore);
+    free(m->wstoreb);
 }
 
 /* Witness-derived vectors: z, u = G delta, rho = G^T u + Lambda delta (int64). */
 static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
                         const apex_comp_public *pub, const int8_t *g, const int32_t *w0,
-                        const int32_t *w1, prove_mem *m)
+                        const int32_t *w1, const comp_cheat *cheat, prove_mem *m)
 {
     size_t n = cfg->sp.n_samples, bsz = cfg->sp.block, dd = (size_t)1 << (dm->log_b + dm->log_nb);
     for (size_t i = 0; i < pub->nmask; i++)
@@ -109,6 +114,8 @@ static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
                 acc += (int64_t)gb[i * bsz + j] * ((int64_t)w1[b * bsz + j] - w0[b * bsz + j]);
             m->u[b * n + i] = acc;
         }
+        if (b == 0 && cheat && cheat->perturb_u)
+            m->u[0] += 1;
         for (size_t j = 0; j < bsz && b * bsz + j < cfg->d; j++) {
             int64_t acc = (int64_t)cfg->sp.lambda * ((int64_t)w1[b * bsz + j] - w0[b * bsz + j]);
             for (size_t i = 0; i < n; i++)
@@ -116,6 +123,91 @@ static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
             m->rho[b * bsz + j] = acc;
         }
     }
+}
+
+/* The two passes over G~ ([nblk_real][N][B] int8). An int8 times a canonical element summed
+ * over at most 2^16 terms fits in 128 bits when the int8 is shifted to [0, 256): so each
+ * coordinate accumulates sum (g + 128) x exactly and subtracts 128 sum x once. */
+typedef struct gpass_arg {
+    const int8_t *g;   /* G~ */
+    size_t n, bsz;     /* N, B */
+    uint64_t nblk;     /* blocks G~ holds (the rest are zero) */
+    const apex_gl2 *w; /* pass 1: c over (b, j) [D]; pass 2: eq(i2, i) [N] */
+    apex_gl2 *out;     /* pass 1: [nb N] sum_j c G~; pass 2: [D] sum_i eq(i2, i) G~ */
+} gpass_arg;
+
+static apex_gl2 lazy_finish(unsigned __int128 a0, unsigned __int128 a1, apex_gl s0, apex_gl s1)
+{
+    apex_gl c0 = apex_gl_sub(apex_gl_reduce128(a0), apex_gl_mul(s0, 128));
+    apex_gl c1 = apex_gl_sub(apex_gl_reduce128(a1), apex_gl_mul(s1, 128));
+    return apex_gl2_make(c0, c1);
+}
+
+/* Pass 1 over blocks [lo, hi): out[b N + i] = sum_j c(b, j) G~(b, i, j). */
+static void gpass_c(par_job *j)
+{
+    gpass_arg *a = j->arg;
+    for (size_t b = j->lo; b < j->hi; b++) {
+        const apex_gl2 *c = a->w + b * a->bsz;
+        apex_gl s0 = 0, s1 = 0;
+        for (size_t q = 0; q < a->bsz; q++) {
+            s0 = apex_gl_add(s0, c[q].c0);
+            s1 = apex_gl_add(s1, c[q].c1);
+        }
+        for (size_t i = 0; i < a->n; i++) {
+            apex_gl2 v = apex_gl2_from_gl(0);
+            if (b < a->nblk) {
+                const int8_t *gr = a->g + (b * a->n + i) * a->bsz;
+                unsigned __int128 a0 = 0, a1 = 0;
+                for (size_t q = 0; q < a->bsz; q++) {
+                    uint64_t x = (uint64_t)(gr[q] + 128);
+                    a0 += (unsigned __int128)c[q].c0 * x;
+                    a1 += (unsigned __int128)c[q].c1 * x;
+                }
+                v = lazy_finish(a0, a1, s0, s1);
+            }
+            a->out[b * a->n + i] = v;
+        }
+    }
+    j->rc = APEX_OK;
+}
+
+/* Pass 2 over blocks [lo, hi): out[b B + j] = sum_i e(i) G~(b, i, j). */
+static void gpass_fold(par_job *j)
+{
+    gpass_arg *a = j->arg;
+    unsigned __int128 *acc = apex_calloc_n(2 * a->bsz, sizeof *acc);
+    if (!acc) {
+        j->rc = APEX_ERR_NOMEM;
+        return;
+    }
+    apex_gl s0 = 0, s1 = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        s0 = apex_gl_add(s0, a->w[i].c0);
+        s1 = apex_gl_add(s1, a->w[i].c1);
+    }
+    for (size_t b = j->lo; b < j->hi; b++) {
+        apex_gl2 *o = a->out + b * a->bsz;
+        if (b >= a->nblk) {
+            for (size_t q = 0; q < a->bsz; q++)
+                o[q] = apex_gl2_from_gl(0);
+            continue;
+        }
+        memset(acc, 0, 2 * a->bsz * sizeof *acc);
+        for (size_t i = 0; i < a->n; i++) {
+            const int8_t *gr = a->g + (b * a->n + i) * a->bsz;
+            const uint64_t e0 = a->w[i].c0, e1 = a->w[i].c1;
+            for (size_t q = 0; q < a->bsz; q++) {
+                uint64_t x = (uint64_t)(gr[q] + 128);
+                acc[2 * q] += (unsigned __int128)e0 * x;
+                acc[2 * q + 1] += (unsigned __int128)e1 * x;
+            }
+        }
+        for (size_t q = 0; q < a->bsz; q++)
+            o[q] = lazy_finish(acc[2 * q], acc[2 * q + 1], s0, s1);
+    }
+    free(acc);
+    j->rc = APEX_OK;
 }
 
 int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
@@ -136,7 +228,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         return rc;
     const apex_stmt_params *s = &cfg->sp;
     size_t n = s->n_samples, bsz = s->block, lb = dm.log_b;
-    size_t dd = (size_t)1 << (dm.log_b + dm.log_nb), nbn = dd >> lb << dm.log_n, f = nbn << lb;
+    size_t dd = (size_t)1 << (dm.log_b + dm.log_nb), nbn = dd >> lb << dm.log_n;
+    size_t ntab = COMP_B_N * dd > COMP_A_N * nbn ? COMP_B_N * dd : COMP_A_N * nbn;
     prove_mem m = {0};
     m.inz = apex_calloc_n(dd, 1);
     m.u = apex_calloc_n(nbn, sizeof *m.u);
@@ -145,10 +238,12 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     m.lv = apex_calloc_n(COMP_L_NSEC * dd, sizeof *m.lv);
     m.nlv = COMP_L_NSEC * dd;
     m.untouched = apex_calloc_n(dd >> lb, 1);
-    m.tab = apex_calloc_n(COMP_T_N * f, sizeof *m.tab);
-    m.r = apex_calloc_n(dm.k + 1, sizeof *m.r);
-    apex_ligero_commitment *cu = NULL, *cl = NULL, *cm = NULL, *ch = NULL, *cpad = NULL,
-                           *ceval = NULL;
+    m.tab = apex_calloc_n(ntab, sizeof *m.tab);
+    m.ra = apex_calloc_n(dm.za.k + 1, sizeof *m.ra);
+    m.rb = apex_calloc_n(dm.zb.k + 1, sizeof *m.rb);
+    apex_ligero_commitment *cu = NULL, *cl = NULL, *cm = NULL, *ch = NULL, *cpada = NULL,
+                           *cevala = NULL, *cpadb = NULL, *cevalb = NULL;
+    apex_gl2 *ctab = NULL;
     apex_logup_state *lst = NULL;
     apex_zksc_prover *zp = NULL;
     apex_transcript *t = NULL;
@@ -156,9 +251,9 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     comp_chal ch_ = {0};
     rc = APEX_ERR_NOMEM;
     *reason = "compliance: out of memory";
-    if (!m.inz || !m.u || !m.rho || !m.uv || !m.lv || !m.tab || !m.r || !m.untouched)
+    if (!m.inz || !m.u || !m.rho || !m.uv || !m.lv || !m.tab || !m.ra || !m.rb || !m.untouched)
         goto done;
-    compute_rho(cfg, &dm, pub, g, w0, w1, &m);
+    compute_rho(cfg, &dm, pub, g, w0, w1, cheat, &m);
     memset(m.untouched, 1, dd >> lb);
     for (size_t i = 0; i < pub->nmask; i++)
         m.untouched[pub->mask[i] >> lb] = 0;
@@ -202,72 +297,135 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         (rc = comp_chal_draw(t, &dm, &ch_)) != APEX_OK)
         goto done;
 
-    /* the tables over (j, i, b) */
-    apex_gl2 *tb[COMP_T_N];
-    for (size_t q = 0; q < COMP_T_N; q++)
-        tb[q] = m.tab + q * f;
+    /* c(b, j) = eq(beta, (b, j)) (1 - z) over D; both stages use it */
+    unsigned njb = dm.log_b + dm.log_nb, nib = dm.log_n + dm.log_nb;
+    rc = APEX_ERR_NOMEM;
+    if (!(ctab = apex_calloc_n(dd, sizeof *ctab)))
+        goto done;
+    apex_mle_eq(ctab, ch_.beta, njb);
+    for (size_t x = 0; x < dd; x++)
+        if (m.inz[x])
+            ctab[x] = apex_gl2_from_gl(0);
+
+    /* stage A over (b, i): U, GD = G~ delta (= u), GC = sum_j c G~, E1 = eq(gamma) */
     {
-        unsigned njb = dm.log_b + dm.log_nb, nib = dm.log_n + dm.log_nb;
-        apex_gl2 *eqs = apex_calloc_n(4 * dd + nbn, sizeof *eqs);
-        rc = APEX_ERR_NOMEM;
-        if (!eqs)
+        apex_gl2 *ta[COMP_A_N];
+        for (size_t q = 0; q < COMP_A_N; q++)
+            ta[q] = m.tab + q * nbn;
+        for (size_t x = 0; x < nbn; x++)
+            ta[COMP_A_U][x] = ta[COMP_A_GD][x] = apex_gl2_from_gl(m.uv[x]);
+        gpass_arg ga = {g, n, bsz, dm.nblk_real, ctab, ta[COMP_A_GC]};
+        if ((rc = ligero_par_run(gpass_c, &ga, dd >> lb)) != APEX_OK)
             goto done;
-        apex_gl2 *eb = eqs, *ez = eqs + dd, *ez2 = eqs + 2 * dd, *et = eqs + 3 * dd,
-                 *eg = eqs + 4 * dd;
-        apex_mle_eq(eb, ch_.beta, njb);
+        if (cheat && cheat->perturb_gc)
+            ta[COMP_A_GC][0] = apex_gl2_add(ta[COMP_A_GC][0], apex_gl2_from_gl(1));
+        if (cheat && cheat->perturb_gd)
+            ta[COMP_A_GD][0] = apex_gl2_add(ta[COMP_A_GD][0], apex_gl2_from_gl(1));
+        apex_mle_eq(ta[COMP_A_E1], ch_.gamma, nib);
+        apex_sumcheck_term terms[COMP_A_NTERMS];
+        comp_terms_a(&ch_, terms);
+        apex_zksc_shape sh = dm.za;
+        sh.terms = terms;
+        if ((rc = apex_zksc_prove_rounds(t, &sh, ta, apex_gl2_from_gl(0), test_rng, &zp, m.ra,
+                                         reason)) != APEX_OK)
+            goto done;
+        apex_gl2 sa = apex_zksc_prover_sum(zp);
+        if ((rc = apex_zksc_prove_eval_ex(&zp, t, &sa, 1, &cpada, &cevala, &out->zs, reason)) !=
+            APEX_OK)
+            goto done;
+    }
+    if ((rc = apex_transcript_challenge_gl2(t, &ch_.alpha2, 1)) != APEX_OK)
+        goto done;
+
+    /* stage B over (b, j) */
+    apex_sumcheck_term termsb[COMP_B_NTERMS];
+    apex_gl2 claimb;
+    comp_terms_b(cfg, &dm, &ch_, termsb, &claimb, pub);
+    apex_zksc_shape shb = dm.zb;
+    shb.terms = termsb;
+    {
+        apex_gl2 *tb[COMP_B_N];
+        for (size_t q = 0; q < COMP_B_N; q++)
+            tb[q] = m.tab + q * dd;
+        apex_gl2 *ei = apex_calloc_n((size_t)n + ((size_t)1 << dm.log_nb), sizeof *ei);
+        rc = APEX_ERR_NOMEM;
+        if (!ei)
+            goto done;
+        apex_gl2 *eb2 = ei + n;
+        apex_mle_eq(ei, m.ra, dm.log_n);
+        apex_mle_eq(eb2, m.ra + dm.log_n, dm.log_nb);
+        gpass_arg gb = {g, n, bsz, dm.nblk_real, ei, tb[COMP_B_G]};
+        rc = ligero_par_run(gpass_fold, &gb, dd >> lb);
+        apex_gl2 *eqs = rc == APEX_OK ? apex_calloc_n(4 * dd, sizeof *eqs) : NULL;
+        if (!eqs) {
+            free(ei);
+            rc = rc == APEX_OK ? APEX_ERR_NOMEM : rc;
+            goto done;
+        }
+        apex_gl2 *ez = eqs, *ez2 = eqs + dd, *et = eqs + 2 * dd;
         apex_mle_eq(ez, ch_.zeta, njb);
         apex_mle_eq(ez2, ch_.zeta2, njb);
         apex_mle_eq(et, ch_.eta, njb);
-        apex_mle_eq(eg, ch_.gamma, nib);
-        for (size_t x = 0; x < f; x++) {
-            size_t j = x & (bsz - 1), bi = x >> lb, b = bi >> dm.log_n, bj = (b << lb) | j;
-            int real = bj < cfg->d;
-            uint8_t zt = m.inz[bj];
-            int untouched = m.untouched[b];
-            tb[COMP_T_G][x] = apex_gl2_from_gl(b < dm.nblk_real ? apex_gl_from_i64(g[x]) : 0);
-            tb[COMP_T_W1][x] = apex_gl2_from_gl(real ? apex_gl_from_i64(w1[bj]) : 0);
-            tb[COMP_T_W0][x] = apex_gl2_from_gl(real ? apex_gl_from_i64(w0[bj]) : 0);
-            tb[COMP_T_U][x] = apex_gl2_from_gl(m.uv[bi]);
+        const apex_gl2 zero = apex_gl2_from_gl(0);
+        for (size_t x = 0; x < dd; x++) {
+            size_t b = x >> lb;
+            int real = x < cfg->d;
+            uint8_t zt = m.inz[x];
+            tb[COMP_B_W1][x] = apex_gl2_from_gl(real ? apex_gl_from_i64(w1[x]) : 0);
+            tb[COMP_B_W0][x] = apex_gl2_from_gl(real ? apex_gl_from_i64(w0[x]) : 0);
             for (size_t q = 0; q < COMP_L_NSEC; q++)
-                tb[COMP_T_WLO + q][x] = apex_gl2_from_gl(m.lv[q * dd + bj]);
-            tb[COMP_T_E1][x] = eg[bi];
-            tb[COMP_T_C][x] = zt ? apex_gl2_from_gl(0) : eb[bj];
-            tb[COMP_T_D][x] = untouched ? ez[bj] : apex_gl2_from_gl(0);
-            tb[COMP_T_Z][x] = zt ? ez2[bj] : apex_gl2_from_gl(0);
-            tb[COMP_T_P][x] = zt == 2 ? ez2[bj] : apex_gl2_from_gl(0);
-            tb[COMP_T_T][x] = et[bj];
+                tb[COMP_B_WLO + q][x] = apex_gl2_from_gl(m.lv[q * dd + x]);
+            tb[COMP_B_C][x] = ctab[x];
+            tb[COMP_B_D][x] = m.untouched[b] ? ez[x] : zero;
+            tb[COMP_B_Z][x] = zt ? ez2[x] : zero;
+            tb[COMP_B_P][x] = zt == 2 ? ez2[x] : zero;
+            tb[COMP_B_T][x] = et[x];
+            tb[COMP_B_EB][x] = eb2[b];
         }
         free(eqs);
+        free(ei);
+        if ((rc = apex_zksc_prove_rounds(t, &shb, tb, claimb, test_rng, &zp, m.rb, reason)) !=
+                APEX_OK ||
+            (rc = apex_zksc_prove_eval(&zp, t, &cpadb, &cevalb, &out->zsb, reason)) != APEX_OK)
+            goto done;
     }
-    (void)n;
-    apex_sumcheck_term terms[COMP_NTERMS];
-    apex_gl2 claim;
-    comp_terms(cfg, &dm, &ch_, terms, &claim, pub);
-    apex_zksc_shape sh = dm.zs;
-    sh.terms = terms;
-    if ((rc = apex_zksc_prove_rounds(t, &sh, tb, claim, test_rng, &zp, m.r, reason)) != APEX_OK ||
-        (rc = apex_zksc_prove_eval(&zp, t, &cpad, &ceval, &out->zs, reason)) != APEX_OK)
+
+    /* one joint proof of both stages' checks and the range check */
+    apex_zksc_view views_a[COMP_A_NCOM], views_b[COMP_B_NCOM];
+    apex_gl2 pub_a, pub_b[COMP_B_N - COMP_B_NCOM];
+    apex_ligero_xterm hid_a[COMP_NHID_A], hid_b[COMP_NHID_B];
+    if ((rc = comp_views_a(&dm, m.ra, views_a, &m.wstore)) != APEX_OK ||
+        (rc = comp_views_b(&dm, m.ra, m.rb, views_b, &m.wstoreb)) != APEX_OK ||
+        (rc = comp_hidden(&dm, &ch_, hid_a, hid_b)) != APEX_OK)
         goto done;
-    apex_zksc_view views[COMP_T_NCOMMITTED];
-    apex_gl2 pubv[COMP_T_N - COMP_T_NCOMMITTED];
-    if ((rc = comp_views(&dm, m.r, views, &m.wstore)) != APEX_OK)
-        goto done;
-    comp_pubvals(cfg, &dm, &ch_, pub, m.r, pubv);
+    pub_a = comp_pubval_a(&dm, &ch_, m.ra);
+    comp_pubvals_b(cfg, &dm, &ch_, pub, m.ra, m.rb, pub_b);
     apex_ligero_params ps[COMP_NCOMMIT];
     comp_joint_params(&dm, ps);
     rc = APEX_ERR_NOMEM;
     if (!(bld = apex_cbuild_new()))
         goto done;
-    if ((rc = apex_zksc_emit(&sh, claim, out->zs.rounds, m.r, views, pubv, ps, COMP_NCOMMIT,
-                             COMP_CPAD, COMP_CEVAL, bld, reason)) != APEX_OK ||
-        (rc = apex_logup_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CH, bld, reason)) !=
-            APEX_OK)
-        goto done;
+    {
+        apex_sumcheck_term terms[COMP_A_NTERMS];
+        comp_terms_a(&ch_, terms);
+        apex_zksc_shape sha = dm.za;
+        sha.terms = terms;
+        if ((rc = apex_zksc_emit_ex(&sha, apex_gl2_from_gl(0), hid_a, COMP_NHID_A, out->zs.rounds,
+                                    m.ra, views_a, &pub_a, ps, COMP_NCOMMIT, COMP_CPADA,
+                                    COMP_CEVALA, bld, reason)) != APEX_OK ||
+            (rc = apex_zksc_emit_ex(&shb, claimb, hid_b, COMP_NHID_B, out->zsb.rounds, m.rb,
+                                    views_b, pub_b, ps, COMP_NCOMMIT, COMP_CPADB, COMP_CEVALB, bld,
+                                    reason)) != APEX_OK ||
+            (rc = apex_logup_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CH, bld, reason)) !=
+                APEX_OK)
+            goto done;
+    }
     apex_ligero_constraints cons;
     const apex_gl *lin_b;
     const apex_gl2 *tval;
     apex_cbuild_view(bld, &cons, &lin_b, &tval);
-    apex_ligero_commitment *all[COMP_NCOMMIT] = {cg, cw0, cw1, cu, cl, cm, ch, cpad, ceval};
+    apex_ligero_commitment *all[COMP_NCOMMIT] = {cg, cw0,   cw1,    cu,    cl,    cm,
+                                                 ch, cpada, cevala, cpadb, cevalb};
     rc = apex_ligero_prove(all, COMP_NCOMMIT, t, &cons, test_rng, &out->lig, reason);
 done:
     if (rc != APEX_OK)
@@ -281,9 +439,14 @@ done:
     apex_ligero_commitment_destroy(&cl);
     apex_ligero_commitment_destroy(&cm);
     apex_ligero_commitment_destroy(&ch);
-    apex_ligero_commitment_destroy(&cpad);
-    apex_ligero_commitment_destroy(&ceval);
-    mem_free(&m, f);
+    apex_ligero_commitment_destroy(&cpada);
+    apex_ligero_commitment_destroy(&cevala);
+    apex_ligero_commitment_destroy(&cpadb);
+    apex_ligero_commitment_destroy(&cevalb);
+    if (ctab)
+        OPENSSL_cleanse(ctab, dd * sizeof *ctab);
+    free(ctab);
+    mem_free(&m, ntab);
     return rc;
 }
 
@@ -300,6 +463,7 @@ void apex_comp_proof_free(apex_comp_proof *pf)
 {
     apex_logup_proof_free(&pf->lu);
     apex_zksc_proof_free(&pf->zs);
+    apex_zksc_proof_free(&pf->zsb);
     apex_ligero_proof_free(&pf->lig);
     memset(pf, 0, sizeof *pf);
 }

@@ -20,14 +20,19 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
         *reason = "compliance: malformed proof";
         return APEX_ERR_REJECTED;
     }
+    if (!pf->zsb.rounds) {
+        *reason = "compliance: malformed proof";
+        return APEX_ERR_REJECTED;
+    }
     apex_transcript *t = comp_transcript(&dm, pub);
     apex_logup_state *lst = NULL;
     apex_cbuild *bld = NULL;
-    apex_gl2 *r = apex_calloc_n(dm.k + 1, sizeof *r), *wstore = NULL;
+    apex_gl2 *ra = apex_calloc_n(dm.za.k + 1, sizeof *ra);
+    apex_gl2 *rb = apex_calloc_n(dm.zb.k + 1, sizeof *rb), *wa = NULL, *wb = NULL;
     comp_chal ch = {0};
     rc = APEX_ERR_NOMEM;
     *reason = "compliance: out of memory";
-    if (!t || !r)
+    if (!t || !ra || !rb)
         goto done;
     rc = apex_transcript_absorb_bytes(t, "root_u", pf->root_u.b, 32);
     if (rc == APEX_OK)
@@ -41,29 +46,45 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
         *reason = "compliance: range-check commitments rejected";
         goto done;
     }
-    apex_sumcheck_term terms[COMP_NTERMS];
-    apex_gl2 claim;
-    comp_terms(cfg, &dm, &ch, terms, &claim, pub);
-    apex_zksc_shape sh = dm.zs;
-    sh.terms = terms;
-    if ((rc = apex_zksc_verify_rounds(t, &sh, claim, &pf->zs, r, &why)) != APEX_OK ||
-        (rc = apex_zksc_verify_eval(t, &pf->zs)) != APEX_OK) {
-        rc = APEX_ERR_REJECTED;
-        *reason = "compliance: sumcheck rounds rejected";
+    apex_sumcheck_term terms_a[COMP_A_NTERMS], terms_b[COMP_B_NTERMS];
+    comp_terms_a(&ch, terms_a);
+    apex_zksc_shape sha = dm.za, shb = dm.zb;
+    sha.terms = terms_a;
+    apex_gl2 claimb, zero = apex_gl2_from_gl(0);
+    if ((rc = apex_zksc_verify_rounds(t, &sha, zero, &pf->zs, ra, &why)) != APEX_OK ||
+        (rc = apex_zksc_verify_eval(t, &pf->zs)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, &ch.alpha2, 1)) != APEX_OK) {
+        rc = rc == APEX_ERR_NOMEM ? rc : APEX_ERR_REJECTED;
+        *reason = "compliance: stage A sumcheck rounds rejected";
         goto done;
     }
-    apex_zksc_view views[COMP_T_NCOMMITTED];
-    apex_gl2 pubv[COMP_T_N - COMP_T_NCOMMITTED];
-    if ((rc = comp_views(&dm, r, views, &wstore)) != APEX_OK)
+    comp_terms_b(cfg, &dm, &ch, terms_b, &claimb, pub);
+    shb.terms = terms_b;
+    if ((rc = apex_zksc_verify_rounds(t, &shb, claimb, &pf->zsb, rb, &why)) != APEX_OK ||
+        (rc = apex_zksc_verify_eval(t, &pf->zsb)) != APEX_OK) {
+        rc = rc == APEX_ERR_NOMEM ? rc : APEX_ERR_REJECTED;
+        *reason = "compliance: stage B sumcheck rounds rejected";
         goto done;
-    comp_pubvals(cfg, &dm, &ch, pub, r, pubv);
+    }
+    apex_zksc_view views_a[COMP_A_NCOM], views_b[COMP_B_NCOM];
+    apex_gl2 pub_a, pub_b[COMP_B_N - COMP_B_NCOM];
+    apex_ligero_xterm hid_a[COMP_NHID_A], hid_b[COMP_NHID_B];
+    if ((rc = comp_views_a(&dm, ra, views_a, &wa)) != APEX_OK ||
+        (rc = comp_views_b(&dm, ra, rb, views_b, &wb)) != APEX_OK ||
+        (rc = comp_hidden(&dm, &ch, hid_a, hid_b)) != APEX_OK)
+        goto done;
+    pub_a = comp_pubval_a(&dm, &ch, ra);
+    comp_pubvals_b(cfg, &dm, &ch, pub, ra, rb, pub_b);
     apex_ligero_params ps[COMP_NCOMMIT];
     comp_joint_params(&dm, ps);
     rc = APEX_ERR_NOMEM;
     if (!(bld = apex_cbuild_new()))
         goto done;
-    if ((rc = apex_zksc_emit(&sh, claim, pf->zs.rounds, r, views, pubv, ps, COMP_NCOMMIT, COMP_CPAD,
-                             COMP_CEVAL, bld, &why)) != APEX_OK ||
+    if ((rc = apex_zksc_emit_ex(&sha, zero, hid_a, COMP_NHID_A, pf->zs.rounds, ra, views_a, &pub_a,
+                                ps, COMP_NCOMMIT, COMP_CPADA, COMP_CEVALA, bld, &why)) != APEX_OK ||
+        (rc = apex_zksc_emit_ex(&shb, claimb, hid_b, COMP_NHID_B, pf->zsb.rounds, rb, views_b,
+                                pub_b, ps, COMP_NCOMMIT, COMP_CPADB, COMP_CEVALB, bld, &why)) !=
+            APEX_OK ||
         (rc = apex_logup_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CH, bld, &why)) !=
             APEX_OK) {
         rc = rc == APEX_ERR_NOMEM ? rc : APEX_ERR_REJECTED;
@@ -74,9 +95,10 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
     const apex_gl *lin_b;
     const apex_gl2 *tval;
     apex_cbuild_view(bld, &cons, &lin_b, &tval);
-    const apex_hash roots[COMP_NCOMMIT] = {pub->root_g,   pub->root_w0,    pub->root_w1,
-                                           pf->root_u,    pf->root_l,      pf->lu.root_m,
-                                           pf->lu.root_h, pf->zs.root_pad, pf->zs.root_eval};
+    const apex_hash roots[COMP_NCOMMIT] = {pub->root_g,      pub->root_w0,     pub->root_w1,
+                                           pf->root_u,       pf->root_l,       pf->lu.root_m,
+                                           pf->lu.root_h,    pf->zs.root_pad,  pf->zs.root_eval,
+                                           pf->zsb.root_pad, pf->zsb.root_eval};
     rc = apex_ligero_verify(ps, roots, COMP_NCOMMIT, t, &cons, lin_b, tval, &pf->lig, &why);
     if (rc == APEX_ERR_REJECTED)
         *reason = "compliance: joint proof rejected (a statement check failed)";
@@ -87,13 +109,14 @@ done:
     apex_logup_state_destroy(&lst);
     apex_transcript_destroy(&t);
     comp_chal_free(&ch);
-    free(wstore);
-    free(r);
+    free(wa);
+    free(wb);
+    free(ra);
+    free(rb);
     return rc;
 }
 
-/* Degree of the batched sumcheck: three factors per term at most. */
-#define COMP_DEG 3u
+#define COMP_NROOTS 8u
 
 int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *pf,
                            apex_enc_writer *w)
@@ -103,13 +126,18 @@ int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *p
         return APEX_ERR_INVALID;
     apex_ligero_params ps[COMP_NCOMMIT];
     comp_joint_params(&dm, ps);
-    const apex_hash *h[6] = {&pf->root_u,    &pf->root_l,      &pf->lu.root_m,
-                             &pf->lu.root_h, &pf->zs.root_pad, &pf->zs.root_eval};
+    if (!pf->zsb.rounds)
+        return APEX_ERR_INVALID;
+    const apex_hash *h[COMP_NROOTS] = {&pf->root_u,       &pf->root_l,       &pf->lu.root_m,
+                                       &pf->lu.root_h,    &pf->zs.root_pad,  &pf->zs.root_eval,
+                                       &pf->zsb.root_pad, &pf->zsb.root_eval};
     int rc = apex_enc_put_u32(w, APEX_COMP_PROOF_VERSION);
-    for (size_t i = 0; i < 6 && rc == APEX_OK; i++)
+    for (size_t i = 0; i < COMP_NROOTS && rc == APEX_OK; i++)
         rc = apex_enc_put_hash(w, h[i]);
     if (rc == APEX_OK)
-        rc = apex_enc_put_gl2_vec(w, pf->zs.rounds, (size_t)dm.k * (COMP_DEG + 1));
+        rc = apex_enc_put_gl2_vec(w, pf->zs.rounds, (size_t)dm.za.k * (COMP_A_DEG + 1));
+    if (rc == APEX_OK)
+        rc = apex_enc_put_gl2_vec(w, pf->zsb.rounds, (size_t)dm.zb.k * (COMP_B_DEG + 1));
     return rc == APEX_OK ? apex_ligero_proof_encode(ps, COMP_NCOMMIT, &pf->lig, w) : rc;
 }
 
@@ -125,15 +153,19 @@ int apex_comp_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r, apex
     int rc = apex_enc_get_u32(r, &ver);
     if (rc == APEX_OK && ver != APEX_COMP_PROOF_VERSION)
         rc = APEX_ERR_FORMAT;
-    apex_hash *h[6] = {&pf->root_u,    &pf->root_l,      &pf->lu.root_m,
-                       &pf->lu.root_h, &pf->zs.root_pad, &pf->zs.root_eval};
-    for (size_t i = 0; i < 6 && rc == APEX_OK; i++)
+    apex_hash *h[COMP_NROOTS] = {&pf->root_u,       &pf->root_l,       &pf->lu.root_m,
+                                 &pf->lu.root_h,    &pf->zs.root_pad,  &pf->zs.root_eval,
+                                 &pf->zsb.root_pad, &pf->zsb.root_eval};
+    for (size_t i = 0; i < COMP_NROOTS && rc == APEX_OK; i++)
         rc = apex_enc_get_hash(r, h[i]);
-    size_t nr = (size_t)dm.k * (COMP_DEG + 1);
-    if (rc == APEX_OK && !(pf->zs.rounds = apex_calloc_n(nr, sizeof *pf->zs.rounds)))
+    size_t na = (size_t)dm.za.k * (COMP_A_DEG + 1), nb = (size_t)dm.zb.k * (COMP_B_DEG + 1);
+    if (rc == APEX_OK && (!(pf->zs.rounds = apex_calloc_n(na, sizeof *pf->zs.rounds)) ||
+                          !(pf->zsb.rounds = apex_calloc_n(nb, sizeof *pf->zsb.rounds))))
         rc = APEX_ERR_NOMEM;
     if (rc == APEX_OK)
-        rc = apex_enc_get_gl2_vec_exact(r, pf->zs.rounds, nr);
+        rc = apex_enc_get_gl2_vec_exact(r, pf->zs.rounds, na);
+    if (rc == APEX_OK)
+        rc = apex_enc_get_gl2_vec_exact(r, pf->zsb.rounds, nb);
     if (rc == APEX_OK)
         rc = apex_ligero_proof_decode(ps, COMP_NCOMMIT, r, &pf->lig);
     if (rc != APEX_OK)

@@ -135,14 +135,15 @@ static apex_gl2 final_terms(const apex_zksc_shape *sh, const apex_gl2 *pubvals, 
 
 /* w_pad, w_eval: where C_pad and C_eval start in the concatenated witness; r_eval: C_eval's
  * first row among the concatenated rows; wr_eval: its witness slots per row. */
-int zksc_build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex_gl2 *rounds,
-               const apex_gl2 *r, const apex_zksc_view *views, const apex_gl2 *pubvals,
-               size_t w_pad, size_t w_eval, size_t r_eval, size_t wr_eval, zk_cons *z)
+int zksc_build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex_ligero_xterm *hid,
+               size_t nhid, const apex_gl2 *rounds, const apex_gl2 *r, const apex_zksc_view *views,
+               const apex_gl2 *pubvals, size_t w_pad, size_t w_eval, size_t r_eval, size_t wr_eval,
+               zk_cons *z)
 {
     unsigned k = sh->k, nc = sh->ncommitted;
     size_t npairs = pair_count(sh);
     memset(z, 0, sizeof *z);
-    size_t max_xt = (size_t)k * 2 * (m + 3) + 2 * (m + 1) + 4 * sh->nterms + 2 * nc;
+    size_t max_xt = (size_t)k * 2 * (m + 3) + 2 * (m + 1) + 4 * sh->nterms + 2 * nc + nhid;
     z->xt = apex_calloc_n(max_xt, sizeof *z->xt);
     z->tn = apex_calloc_n(k + 1 + nc, sizeof *z->tn);
     z->tval = apex_calloc_n(k + 1 + nc, sizeof *z->tval);
@@ -167,6 +168,8 @@ int zksc_build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex
         }
         if (j == 0) {
             value = apex_gl2_add(value, claim);
+            for (size_t q = 0; q < nhid; q++) /* the claim's hidden part moves left */
+                z->xt[z->nxt++] = (apex_ligero_xterm){hid[q].w, apex_gl2_neg(hid[q].coef)};
         } else { /* the previous round's polynomial at r_{j-1}, pads and sent parts */
             lagrange(m, r[j - 1], L);
             for (unsigned x = 0; x <= m; x++) {
@@ -181,6 +184,8 @@ int zksc_build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex
         z->tval[z->ntn++] = value;
     }
     for (unsigned t = 0; t < nc; t++) { /* <row_w x slot_w, W> - V_t = 0 */
+        if (views[t].commit == APEX_ZKSC_FREE)
+            continue; /* tied by the caller */
         size_t first = z->nxt;
         add_value(z, w_eval + 2 * t, apex_gl2_neg(one));
         z->tn[z->ntn] = (apex_ligero_tensor){views[t].commit, views[t].row_w, views[t].slot_w,
@@ -244,6 +249,8 @@ static int views_ok(const apex_zksc_shape *sh, const apex_zksc_view *views, size
                     const char **reason)
 {
     for (unsigned t = 0; t < sh->ncommitted; t++) {
+        if (views && views[t].commit == APEX_ZKSC_FREE)
+            continue;
         if (!views || views[t].commit >= ndata || !views[t].row_w || !views[t].slot_w) {
             *reason = "zksc: a committed factor's view names no data commitment";
             return APEX_ERR_INVALID;
@@ -265,6 +272,7 @@ void apex_zksc_prover_destroy(apex_zksc_prover **pp)
     free(p->pads);
     free(p->rounds);
     OPENSSL_cleanse(p->finals, sizeof p->finals);
+    OPENSSL_cleanse(p->extras, sizeof p->extras);
     free(p);
     *pp = NULL;
 }
@@ -336,6 +344,12 @@ fail:
     return rc;
 }
 
+apex_gl2 apex_zksc_prover_sum(const apex_zksc_prover *p)
+{
+    return apex_gl2_add(apex_gl2_add(p->rounds[0], p->pads[0]),
+                        apex_gl2_add(p->rounds[1], p->pads[1]));
+}
+
 int zksc_commit_eval(const apex_zksc_prover *p, size_t wr_eval, apex_ligero_commitment **c_eval,
                      apex_hash *root, const char **reason)
 {
@@ -343,9 +357,18 @@ int zksc_commit_eval(const apex_zksc_prover *p, size_t wr_eval, apex_ligero_comm
     apex_gl *ev = apex_calloc_n(EVAL_ROWS * wr_eval, sizeof *ev);
     if (!ev)
         return APEX_ERR_NOMEM;
+    if (2 * ((size_t)sh->ncommitted + p->nextra) > wr_eval) {
+        free(ev);
+        *reason = "zksc: evaluation commitment too small for the extra values";
+        return APEX_ERR_INVALID;
+    }
     for (unsigned s = 0; s < sh->ncommitted; s++) { /* V_t in row 0 */
         ev[2 * s] = p->finals[s].c0;
         ev[2 * s + 1] = p->finals[s].c1;
+    }
+    for (size_t e = 0; e < p->nextra; e++) { /* then the extras */
+        ev[2 * (sh->ncommitted + e)] = p->extras[e].c0;
+        ev[2 * (sh->ncommitted + e) + 1] = p->extras[e].c1;
     }
     unsigned com[2];
     for (size_t i = 0, q = 0; i < sh->nterms; i++) { /* product rows 1..3 of two-table terms */
@@ -393,8 +416,8 @@ int apex_zksc_prove_finish(apex_zksc_prover **pp, apex_transcript *t,
     p->rounds = NULL;
     zk_cons z;
     if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_eval", out->root_eval.b, 32)) == APEX_OK &&
-        (rc = zksc_build(sh, p->m, p->claim, out->rounds, p->r, views, pubvals, w_pad, w_eval,
-                         r_eval, wr_eval, &z)) == APEX_OK) {
+        (rc = zksc_build(sh, p->m, p->claim, NULL, 0, out->rounds, p->r, views, pubvals, w_pad,
+                         w_eval, r_eval, wr_eval, &z)) == APEX_OK) {
         for (size_t i = 0; i < ndata; i++)
             all[i] = data[i];
         all[ndata] = p->c_pad;
@@ -470,8 +493,8 @@ int apex_zksc_verify_finish(apex_transcript *t, const apex_zksc_shape *sh, apex_
     if (rc != APEX_OK)
         return rc;
     zk_cons z;
-    if ((rc = zksc_build(sh, m, claim, pf->rounds, r, views, pubvals, w_pad, w_eval, r_eval,
-                         wr_eval, &z)) != APEX_OK)
+    if ((rc = zksc_build(sh, m, claim, NULL, 0, pf->rounds, r, views, pubvals, w_pad, w_eval,
+                         r_eval, wr_eval, &z)) != APEX_OK)
         return rc;
     apex_gl *zeros = apex_calloc_n(z.cons.nlin ? z.cons.nlin : 1, sizeof *zeros); /* copies */
     rc = zeros

@@ -48,6 +48,15 @@ typedef struct apex_zksc_shape {
                                         max(2 ncommitted, 4 * terms with two committed) */
 } apex_zksc_shape;
 
+/* View commit value of a "free" committed factor: a table the prover derives from other
+ * witness data (no commitment of its own). Its value V_t = f~_t(r) is committed in C_eval
+ * like every committed factor's, but no evaluation claim ties it here: the caller must tie it
+ * elsewhere (e.g. in a later sumcheck's hidden claim), or the statement proves nothing
+ * about that table. */
+#define APEX_ZKSC_FREE ((size_t)-1)
+/* Extra hidden values one padded sumcheck may commit in C_eval (row 0, after the V_t). */
+#define APEX_ZKSC_MAX_EXTRA 4u
+
 /* A committed factor's extension at r: sum_i sum_s row_w[i] slot_w[s] W_commit[i][s]. */
 typedef struct apex_zksc_view {
     size_t commit;          /* index among the data commitments */
@@ -103,6 +112,25 @@ int apex_zksc_prove_eval(apex_zksc_prover **p, apex_transcript *t, apex_ligero_c
                          apex_ligero_commitment **c_eval, apex_zksc_proof *out,
                          const char **reason);
 int apex_zksc_verify_eval(apex_transcript *t, const apex_zksc_proof *pf);
+/* Hidden claims and extra values (sumchecks chained inside one statement):
+ * - the claimed sum may be S = claim + sum_q hid[q].coef * W[hid[q].w], with W the
+ *   concatenated witness of the joint proof (e.g. values another sumcheck committed in its
+ *   C_eval); only the public part `claim` is absorbed, and the round-0 check becomes
+ *   P_00 + P_01 - sum_q coef_q W[w_q] = claim - h~_00 - h~_01;
+ * - apex_zksc_prover_sum gives the prover the true S (h_0(0) + h_0(1));
+ * - apex_zksc_prove_eval_ex also commits extras[0..nextra) in row 0 of C_eval at entries
+ *   2 (ncommitted + e) and 2 (ncommitted + e) + 1 (C_eval needs the slots), for the caller
+ *   to refer to in hidden claims. */
+apex_gl2 apex_zksc_prover_sum(const apex_zksc_prover *p);
+int apex_zksc_prove_eval_ex(apex_zksc_prover **p, apex_transcript *t, const apex_gl2 *extras,
+                            size_t nextra, apex_ligero_commitment **c_pad,
+                            apex_ligero_commitment **c_eval, apex_zksc_proof *out,
+                            const char **reason);
+int apex_zksc_emit_ex(const apex_zksc_shape *sh, apex_gl2 claim, const apex_ligero_xterm *hid,
+                      size_t nhid, const apex_gl2 *rounds, const apex_gl2 *r,
+                      const apex_zksc_view *views, const apex_gl2 *pubvals,
+                      const apex_ligero_params *ps, size_t n, size_t ipad, size_t ieval,
+                      apex_cbuild *b, const char **reason);
 /* ps[0..n) is the joint proof's commitment list, with C_pad at ipad and C_eval at ieval;
  * views name commitments of that list. Adds the constraints and their values to b. */
 int apex_zksc_emit(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *rounds,

@@ -17,12 +17,28 @@ static int params_eq(const apex_ligero_params *a, const apex_ligero_params *b)
 int apex_zksc_prove_eval(apex_zksc_prover **pp, apex_transcript *t, apex_ligero_commitment **c_pad,
                          apex_ligero_commitment **c_eval, apex_zksc_proof *out, const char **reason)
 {
+    return apex_zksc_prove_eval_ex(pp, t, NULL, 0, c_pad, c_eval, out, reason);
+}
+
+int apex_zksc_prove_eval_ex(apex_zksc_prover **pp, apex_transcript *t, const apex_gl2 *extras,
+                            size_t nextra, apex_ligero_commitment **c_pad,
+                            apex_ligero_commitment **c_eval, apex_zksc_proof *out,
+                            const char **reason)
+{
     const char *dummy;
     if (!reason)
         reason = &dummy;
     memset(out, 0, sizeof *out);
     *c_pad = *c_eval = NULL;
     apex_zksc_prover *p = *pp;
+    if (nextra > APEX_ZKSC_MAX_EXTRA || (nextra && !extras)) {
+        apex_zksc_prover_destroy(pp);
+        *reason = "zksc: too many extra values";
+        return APEX_ERR_INVALID;
+    }
+    for (size_t e = 0; e < nextra; e++)
+        p->extras[e] = extras[e];
+    p->nextra = nextra;
     apex_ligero_dims de;
     apex_ligero_dims_of(&p->sh.eval_params, &de, NULL); /* checked by prove_rounds */
     int rc = zksc_commit_eval(p, de.wr, c_eval, &out->root_eval, reason);
@@ -51,6 +67,16 @@ int apex_zksc_emit(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *ro
                    const apex_ligero_params *ps, size_t n, size_t ipad, size_t ieval,
                    apex_cbuild *b, const char **reason)
 {
+    return apex_zksc_emit_ex(sh, claim, NULL, 0, rounds, r, views, pubvals, ps, n, ipad, ieval, b,
+                             reason);
+}
+
+int apex_zksc_emit_ex(const apex_zksc_shape *sh, apex_gl2 claim, const apex_ligero_xterm *hid,
+                      size_t nhid, const apex_gl2 *rounds, const apex_gl2 *r,
+                      const apex_zksc_view *views, const apex_gl2 *pubvals,
+                      const apex_ligero_params *ps, size_t n, size_t ipad, size_t ieval,
+                      apex_cbuild *b, const char **reason)
+{
     const char *dummy;
     if (!reason)
         reason = &dummy;
@@ -66,6 +92,8 @@ int apex_zksc_emit(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *ro
         return APEX_ERR_INVALID;
     }
     for (unsigned t = 0; t < sh->ncommitted; t++) {
+        if (views && views[t].commit == APEX_ZKSC_FREE)
+            continue;
         if (!views || views[t].commit >= n || views[t].commit == ipad || views[t].commit == ieval ||
             !views[t].row_w || !views[t].slot_w) {
             *reason = "zksc: a committed factor's view names no data commitment";
@@ -73,8 +101,12 @@ int apex_zksc_emit(const apex_zksc_shape *sh, apex_gl2 claim, const apex_gl2 *ro
         }
     }
     zk_cons z;
-    int rc = zksc_build(sh, m, claim, rounds, r, views, pubvals, w_off[ipad], w_off[ieval],
-                        r_off[ieval], de.wr, &z);
+    if (nhid && !hid) {
+        *reason = "zksc: hidden claim terms missing";
+        return APEX_ERR_INVALID;
+    }
+    int rc = zksc_build(sh, m, claim, hid, nhid, rounds, r, views, pubvals, w_off[ipad],
+                        w_off[ieval], r_off[ieval], de.wr, &z);
     if (rc != APEX_OK)
         return rc;
     /* linear copies come in pairs of terms per constraint, value 0 */

@@ -20,7 +20,9 @@ struct apex_zksc_prover {
     apex_gl2 r[APEX_MLE_MAX_VARS];             /* the challenges */
     apex_gl2 finals[APEX_SUMCHECK_MAX_TABLES]; /* f~_t(r) */
     apex_rng *test_rng;                        /* seeded generator for tests, or NULL */
-    apex_gl2 claim;                            /* the claimed sum S */
+    apex_gl2 claim;                            /* the claimed sum's public part */
+    apex_gl2 extras[APEX_ZKSC_MAX_EXTRA];      /* extra hidden values for C_eval row 0 */
+    size_t nextra;                             /* how many */
 };
 
 /* The constraint system of both sides, with its owned arrays. */
@@ -40,9 +42,10 @@ int zksc_shape_check(const apex_zksc_shape *sh, unsigned *m, apex_ligero_dims *d
                      apex_ligero_dims *de, const char **reason);
 /* The constraints of a padded sumcheck, C_pad's witness at w_pad and C_eval's at w_eval
  * (row r_eval, wr_eval slots per row) in the concatenation. */
-int zksc_build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex_gl2 *rounds,
-               const apex_gl2 *r, const apex_zksc_view *views, const apex_gl2 *pubvals,
-               size_t w_pad, size_t w_eval, size_t r_eval, size_t wr_eval, zk_cons *z);
+int zksc_build(const apex_zksc_shape *sh, unsigned m, apex_gl2 claim, const apex_ligero_xterm *hid,
+               size_t nhid, const apex_gl2 *rounds, const apex_gl2 *r, const apex_zksc_view *views,
+               const apex_gl2 *pubvals, size_t w_pad, size_t w_eval, size_t r_eval, size_t wr_eval,
+               zk_cons *z);
 void zksc_cons_free(zk_cons *z);
 /* Commit C_eval (hidden evaluations and product rows) for prover p. */
 int zksc_commit_eval(const apex_zksc_prover *p, size_t wr_eval, apex_ligero_commitment **c_eval,

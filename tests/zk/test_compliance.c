@@ -196,8 +196,37 @@ static void test_wrong_masks(void **state)
         w.cw1 = apex_comp_commit_w(&w.cfg, w.w1, &w.pub.root_w1, NULL);
         assert_int_equal(prove(&w, NULL, &pf, &why), APEX_ERR_REJECTED);
         assert_non_null(strstr(why, "mask constraint failed"));
-        const comp_cheat ch = {1, 0, 0, {0, 0, 0}};
+        const comp_cheat ch = {1, 0, 0, {0, 0, 0}, 0, 0, 0};
         assert_int_equal(prove(&w, &ch, &pf, &why), APEX_OK);
+        expect_rejected(&w, &w.pub, &pf, "compliance: joint proof rejected");
+        apex_comp_proof_free(&pf);
+    }
+    free_world(&w);
+}
+
+/* The two-stage chain: a u that is not G~ delta (with rho and its limbs consistent with
+ * that u, so the range check passes), or stage A's G~-derived tables off by one, must each
+ * be rejected; the same cheating prover without a perturbation is accepted (so the rejection
+ * comes from the perturbation, not from the cheat path). */
+static void test_stage_chain(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 11);
+    apex_comp_proof pf;
+    const char *why = NULL;
+    comp_cheat ch = {0};
+    ch.skip_checks = 1;
+    assert_int_equal(prove(&w, &ch, &pf, &why), APEX_OK);
+    assert_int_equal(apex_comp_verify(&w.cfg, &w.pub, &pf, &why), APEX_OK);
+    apex_comp_proof_free(&pf);
+    for (int which = 0; which < 3; which++) {
+        comp_cheat c = ch;
+        c.perturb_u = which == 0;
+        c.perturb_gc = which == 1;
+        c.perturb_gd = which == 2;
+        if (prove(&w, &c, &pf, &why) != APEX_OK)
+            fail_msg("cheating prover %d: %s", which, why);
         expect_rejected(&w, &w.pub, &pf, "compliance: joint proof rejected");
         apex_comp_proof_free(&pf);
     }
@@ -219,7 +248,7 @@ static void test_lazy_and_untouched(void **state)
     const char *why = NULL;
     assert_int_equal(prove(&w, NULL, &pf, &why), APEX_ERR_REJECTED);
     assert_non_null(strstr(why, "residual out of tolerance"));
-    const comp_cheat ch = {1, 0, 0, {0, 0, 0}};
+    const comp_cheat ch = {1, 0, 0, {0, 0, 0}, 0, 0, 0};
     assert_int_equal(prove(&w, &ch, &pf, &why), APEX_OK);
     expect_rejected(&w, &w.pub, &pf, "compliance: joint proof rejected");
     apex_comp_proof_free(&pf);
@@ -253,7 +282,7 @@ static int edge_run(int64_t rho, int skip, const comp_cheat *forge)
     w.w1[3] = 0;
     w.w1[5] = (int32_t)(w.w0[5] + rho);
     commit_all(&w);
-    comp_cheat ch = {skip, 0, 0, {0, 0, 0}};
+    comp_cheat ch = {skip, 0, 0, {0, 0, 0}, 0, 0, 0};
     if (forge)
         ch = *forge;
     apex_comp_proof pf;
@@ -287,17 +316,17 @@ static void test_tolerance_edges(void **state)
     assert_int_equal(apex_gl_inv((apex_gl)1 << sh, &inv), APEX_OK);
     hi = apex_gl_mul(inv, 5);
     lo = apex_gl_sub((apex_gl)1 << 21, apex_gl_mul(hi, (apex_gl)1 << LIMB));
-    const comp_cheat topf = {1, 1, 5, {lo, hi, 5}};
+    const comp_cheat topf = {1, 1, 5, {lo, hi, 5}, 0, 0, 0};
     assert_int_equal(edge_run(tau, 1, &topf), APEX_ERR_REJECTED);
     /* a limb pair that recomposes right with a low limb outside the table */
     const apex_gl hmax = ((apex_gl)1 << top) - 1;
-    const comp_cheat wide = {1, 1, 5, {(apex_gl)1 << LIMB, hmax, hmax << sh}};
+    const comp_cheat wide = {1, 1, 5, {(apex_gl)1 << LIMB, hmax, hmax << sh}, 0, 0, 0};
     assert_int_equal(edge_run(tau, 1, &wide), APEX_ERR_REJECTED);
     /* the top-limb copy forged into the table: only the copy tie rejects it */
-    const comp_cheat copyf = {1, 1, 5, {0, (apex_gl)1 << top, 0}};
+    const comp_cheat copyf = {1, 1, 5, {0, (apex_gl)1 << top, 0}, 0, 0, 0};
     assert_int_equal(edge_run(tau, 1, &copyf), APEX_ERR_REJECTED);
     /* the same forgery hook with the honest limbs of tau - 1 is accepted */
-    const comp_cheat same = {1, 1, 5, {((apex_gl)1 << LIMB) - 1, hmax, hmax << sh}};
+    const comp_cheat same = {1, 1, 5, {((apex_gl)1 << LIMB) - 1, hmax, hmax << sh}, 0, 0, 0};
     assert_int_equal(edge_run(tau - 1, 1, &same), APEX_OK);
 }
 
@@ -394,12 +423,12 @@ static void test_encoding(void **state)
     assert_int_equal(apex_comp_proof_decode(&w.cfg, &r, &back), APEX_ERR_FORMAT);
     /* a non-canonical round value (p itself, after the u64 count) is refused */
     memcpy(longer, buf, len);
-    memset(longer + 4 + 6 * 32 + 8, 0, 8);
-    longer[4 + 6 * 32 + 8 + 0] = 0x01;
-    longer[4 + 6 * 32 + 8 + 4] = 0xff;
-    longer[4 + 6 * 32 + 8 + 5] = 0xff;
-    longer[4 + 6 * 32 + 8 + 6] = 0xff;
-    longer[4 + 6 * 32 + 8 + 7] = 0xff;
+    memset(longer + 4 + 8 * 32 + 8, 0, 8);
+    longer[4 + 8 * 32 + 8 + 0] = 0x01;
+    longer[4 + 8 * 32 + 8 + 4] = 0xff;
+    longer[4 + 8 * 32 + 8 + 5] = 0xff;
+    longer[4 + 8 * 32 + 8 + 6] = 0xff;
+    longer[4 + 8 * 32 + 8 + 7] = 0xff;
     apex_enc_reader_init(&r, longer, len);
     assert_int_not_equal(apex_comp_proof_decode(&w.cfg, &r, &back), APEX_OK);
     printf("compliance proof: %zu bytes at d = %u, N = %u, B = %u\n", len, DW, NS, BS);
@@ -570,10 +599,13 @@ static void test_zk_smoke(void **state)
     assert_memory_not_equal(a.root_u.b, b.root_u.b, 32);
     assert_memory_not_equal(a.root_l.b, b.root_l.b, 32);
     assert_memory_not_equal(a.zs.root_pad.b, b.zs.root_pad.b, 32);
+    assert_memory_not_equal(a.zsb.root_pad.b, b.zsb.root_pad.b, 32);
     apex_comp_dims dm;
     assert_int_equal(apex_comp_dims_of(&w.cfg, &dm, NULL), APEX_OK);
-    for (size_t i = 0; i < (size_t)dm.k * 4; i++)
+    for (size_t i = 0; i < (size_t)dm.za.k * (COMP_A_DEG + 1); i++)
         assert_false(apex_gl2_eq(a.zs.rounds[i], b.zs.rounds[i]));
+    for (size_t i = 0; i < (size_t)dm.zb.k * (COMP_B_DEG + 1); i++)
+        assert_false(apex_gl2_eq(a.zsb.rounds[i], b.zsb.rounds[i]));
     /* the values of w' never appear as an opened column entry of its commitment */
     size_t nrow = dm.pw.nwrow;
     for (size_t q = 0; q < w.cfg.nreq * nrow; q++)
@@ -593,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_honest_and_public_inputs),
         cmocka_unit_test(test_wrong_masks),
         cmocka_unit_test(test_lazy_and_untouched),
+        cmocka_unit_test(test_stage_chain),
         cmocka_unit_test(test_tolerance_edges),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_encoding),
