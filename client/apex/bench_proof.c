@@ -7,13 +7,13 @@
  *   prove_s, verify_s  one unlearning proof and its verification (median of --runs)
  *   proof_bytes        canonical encoding
  *   peak_rss_mb        getrusage high-water mark of the whole run
- *   soundness_bits     min over the terms of docs/PROOF.md (Ligero proximity at NREQ = 148,
- *                      LogUp over F_p2, the sumcheck), interactive
+ *   soundness_bits     -log2 of the sum of the error terms of docs/PROOF.md (Ligero
+ *                      proximity at NREQ = 148, LogUp, both sumchecks, ...), interactive
  *   baseline_hdelta_s  plain int64 u = G~ delta, rho = G~^T u + Lambda delta (the floor)
  * Witness: int8 G~ uniform in [-127, 127], w~ uniform in +-2^20, a random mask at the density,
- * w~' from apex_obsq_layer (the integer certificate path). v1 keeps 16 F_p2 tables of
- * nb N B entries: sizes whose tables exceed APEX_BENCH_PROOF_MAX_MB are refused with an
- * explanation instead of swapping. Wiring: cmd_bench.c dispatches to bench_proof(). */
+ * w~' from apex_obsq_layer (the integer certificate path). Registration is not part of the
+ * run (it is still the flat v1 proof). --log-block sets the Ligero rows (BLOCK = 2^k for
+ * every commitment). Wiring: cmd_bench.c dispatches to bench_proof(). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +33,6 @@
 #define BP_MAX_RUNS    15
 /* Ligero rows of 2^12 (2048 pads: hide 13 openings of 148 columns, K_max = 8 + 1). */
 #define BP_LOG_BLOCK 12u
-/* Largest flat-table footprint v1 will try (MB). */
-#define APEX_BENCH_PROOF_MAX_MB 3072u
-/* Bytes per flat-table entry times tables (16 F_p2 tables). */
-#define BP_TABLE_BYTES 256u
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -50,14 +46,22 @@ static double med(double *v, int n)
     return v[n / 2];
 }
 
+/* -log2 of the sum of the unlearning proof's interactive error terms (docs/PROOF.md,
+ * "Soundness"): Ligero proximity, LDT and alpha/beta/v batching, both sumchecks, alpha2,
+ * the eq combinations, alpha batching and LogUp over F_p2. */
 static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm)
 {
-    double lig = (double)c->nreq * log2(8.0 / 5.0);
+    const double f = ldexp(1.0, -128); /* 1 / |F_p2|, rounded */
+    apex_ligero_dims ld;
+    const char *why = NULL;
+    double ncol = apex_ligero_dims_of(&dm->pg, &ld, &why) == APEX_OK ? (double)ld.ncol : 0;
+    double ka = dm->za.k, kb = dm->zb.k, kmax = ka > kb ? ka : kb;
     double dd = ldexp(1.0, (int)(dm->log_b + dm->log_nb));
-    double logup = 128.0 - log2(6.0 * dd + ldexp(1.0, (int)c->sp.limb_bits));
-    double sc = 128.0 - log2(3.0 * dm->k);
-    double m = lig < logup ? lig : logup;
-    return m < sc ? m : sc;
+    double e = pow(5.0 / 8.0, (double)c->nreq);
+    e += (ncol + 3.0) * f;                                   /* LDT, alpha/beta/v batching */
+    e += (2.0 * ka + 3.0 * kb + 2.0 + 5.0 * kmax + 7.0) * f; /* sumchecks, alpha2, eq, alpha */
+    e += (6.0 * dd + ldexp(1.0, (int)c->sp.limb_bits)) * f;  /* LogUp */
+    return -log2(e);
 }
 
 int bench_proof(int argc, char **argv)
@@ -65,6 +69,7 @@ int bench_proof(int argc, char **argv)
     uint64_t d = BP_DEF_D, n = BP_DEF_N, b = BP_DEF_B;
     double density = BP_DEF_DENSITY;
     int runs = BP_DEF_RUNS;
+    uint32_t lb32 = BP_LOG_BLOCK;
     const char *me = "apex bench proof";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -72,10 +77,13 @@ int bench_proof(int argc, char **argv)
             continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: apex bench proof [--d D] [--n N] [--b B] [--density R] [--runs K]\n"
-                   "Registers and proves one synthetic unlearning statement (d weights, N\n"
+                   "                        [--log-block L]\n"
+                   "Commits to and proves one synthetic unlearning statement (d weights, N\n"
                    "samples, blocks of B, mask density R) K times and prints one JSON object:\n"
                    "prove_s, verify_s, commit_s (medians), proof_bytes, peak_rss_mb,\n"
-                   "soundness_bits and baseline_hdelta_s (plain int64 H*delta, same run).\n");
+                   "soundness_bits and baseline_hdelta_s (plain int64 H*delta, same run).\n"
+                   "--log-block L: Ligero rows of 2^L (default 12; 16 keeps the proof\n"
+                   "small at d = 10^6). The unlearning proof only, not registration.\n");
             return APEX_EXIT_OK;
         }
         if (!v) {
@@ -94,6 +102,8 @@ int bench_proof(int argc, char **argv)
             char *end = NULL;
             density = strtod(v, &end);
             bad = !end || *end != 0;
+        } else if (strcmp(a, "--log-block") == 0) {
+            bad = apex_opt_u32(me, "log-block", v, 4, APEX_LIGERO_MAX_LOG_BLOCK, &lb32);
         } else if (strcmp(a, "--runs") == 0) {
             bad = apex_opt_u32(me, "runs", v, 1, BP_MAX_RUNS, &r32);
             runs = (int)r32;
@@ -111,7 +121,7 @@ int bench_proof(int argc, char **argv)
     }
     apex_comp_config cfg = {{n, b, 8, 24, (uint64_t)apex_obsq_lambda_for(n), 20, 16},
                             d,
-                            BP_LOG_BLOCK,
+                            lb32,
                             APEX_LIGERO_NREQ_100,
                             APEX_LIGERO_KMAX};
     apex_comp_dims dm;
@@ -119,14 +129,6 @@ int bench_proof(int argc, char **argv)
     if (apex_comp_dims_of(&cfg, &dm, &why) != APEX_OK) {
         fprintf(stderr, "apex bench proof: %s\n", why);
         return 2;
-    }
-    double table_mb = ldexp((double)BP_TABLE_BYTES, (int)dm.k) / 1048576.0;
-    if (table_mb > APEX_BENCH_PROOF_MAX_MB) {
-        printf("{\"error\":\"v1 flat tables need %.0f MB at d=%llu N=%llu B=%llu (limit %u); the "
-               "two-stage flow of PROOF-PLAN.md is required\"}\n",
-               table_mb, (unsigned long long)d, (unsigned long long)n, (unsigned long long)b,
-               APEX_BENCH_PROOF_MAX_MB);
-        return 1;
     }
     size_t nblk = (size_t)((d + b - 1) / b), ng = nblk * n * b;
     int8_t *g = malloc(ng);
