@@ -254,3 +254,162 @@ int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_d
         *rep_out = rep;
     return rc;
 }
+
+/* ================================================================ the provable statement */
+
+static int stmt_layers_ok(const apex_ml_model *m, size_t B, size_t *d, char *why)
+{
+    *d = 0;
+    for (int t = 0; t < m->n_targets; t++) {
+        size_t sz = (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
+        if (B == 0 || sz % B != 0) {
+            WHY("layer %s: %zu weights is not a multiple of the block size %zu", m->targets[t].name,
+                sz, B);
+            return APEX_ERR_INVALID;
+        }
+        *d += sz;
+    }
+    if (*d == 0) {
+        WHY("the model has no targeted matrices");
+        return APEX_ERR_INVALID;
+    }
+    return APEX_OK;
+}
+
+int apex_unl_stmt_grads(apex_ml_model *m, const apex_ml_dataset *dp, size_t n, size_t np, size_t B,
+                        int8_t **gq_out, size_t *d_out, char *why)
+{
+    *gq_out = NULL;
+    size_t d;
+    int rc = stmt_layers_ok(m, B, &d, why);
+    if (rc != APEX_OK)
+        return rc;
+    if (n < 1 || n > np || (size_t)dp->n < n || np > APEX_OBS_MAX_SAMPLES ||
+        m->n_targets > APEX_ML_MAX_DEPTH) {
+        WHY("%zu samples requested (padded to %zu), the client has %d", n, np, dp->n);
+        return APEX_ERR_INVALID;
+    }
+    float *g[APEX_ML_MAX_DEPTH] = {0};
+    int8_t *gq = apex_calloc_n(d / B * np * B, 1), *tmp = NULL;
+    double *sc = NULL;
+    rc = gq ? APEX_OK : APEX_ERR_NOMEM;
+    for (int t = 0; rc == APEX_OK && t < m->n_targets; t++)
+        if (!(g[t] = apex_calloc_n(n * (size_t)m->targets[t].rows * (size_t)m->targets[t].cols,
+                                   sizeof(float))))
+            rc = APEX_ERR_NOMEM;
+    if (rc == APEX_OK)
+        rc = take_grads(m, dp, n, g, -1);
+    size_t blk0 = 0;
+    for (int t = 0; rc == APEX_OK && t < m->n_targets; t++) {
+        size_t sz = (size_t)m->targets[t].rows * (size_t)m->targets[t].cols, nblk = sz / B;
+        free(tmp);
+        free(sc);
+        tmp = apex_calloc_n(nblk * n * B, 1);
+        sc = apex_calloc_n(nblk, sizeof *sc);
+        if (!tmp || !sc) {
+            rc = APEX_ERR_NOMEM;
+            break;
+        }
+        if ((rc = apex_obsq_quantize(g[t], n, sz, sz, B, tmp, sc)) != APEX_OK)
+            break;
+        for (size_t b = 0; b < nblk; b++) /* rows n..np-1 stay zero */
+            memcpy(gq + (blk0 + b) * np * B, tmp + b * n * B, n * B);
+        blk0 += nblk;
+    }
+    for (int t = 0; t < m->n_targets; t++)
+        free(g[t]);
+    free(tmp);
+    free(sc);
+    if (rc != APEX_OK) {
+        free(gq);
+        return rc;
+    }
+    *gq_out = gq;
+    *d_out = d;
+    return APEX_OK;
+}
+
+int apex_unl_stmt_weights(const apex_ml_model *m, int f, int32_t *wq, char *why)
+{
+    size_t base = 0;
+    for (int t = 0; t < m->n_targets; t++) {
+        size_t sz = (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
+        const float *w = m->params + m->targets[t].offset;
+        int rc = apex_obsq_weights_fixed(w, sz, (unsigned)f, wq + base);
+        if (rc != APEX_OK) {
+            WHY("layer %s: weights do not fit the 2^-%d fixed-point grid", m->targets[t].name, f);
+            return rc;
+        }
+        for (size_t i = 0; i < sz; i++)
+            if (ldexpf((float)wq[base + i], -f) != w[i]) {
+                WHY("layer %s: weight %zu is not on the 2^-%d grid", m->targets[t].name, i, f);
+                return APEX_ERR_FORMAT;
+            }
+        base += sz;
+    }
+    return APEX_OK;
+}
+
+int apex_unl_compensate_stmt(apex_ml_model *m, const apex_mask *mask, const int8_t *gq, size_t np,
+                             const apex_obsq_params *op, int f, int32_t *wq1, apex_unl_report *rep,
+                             char *why)
+{
+    size_t d, B = op->block;
+    int rc = apex_unl_check_layers(m, mask, why);
+    if (rc == APEX_OK)
+        rc = stmt_layers_ok(m, B, &d, why);
+    if (rc != APEX_OK)
+        return rc;
+    if ((rc = apex_unl_stmt_weights(m, f, wq1, why)) != APEX_OK)
+        return rc;
+    apex_unl_report r;
+    memset(&r, 0, sizeof r);
+    r.n = np;
+    r.frac_bits = f;
+    double t0 = apex_now_s();
+    size_t base = 0;
+    for (int t = 0; rc == APEX_OK && t < m->n_targets; t++) {
+        size_t sz = (size_t)m->targets[t].rows * (size_t)m->targets[t].cols, nl = 0, nst = 0;
+        uint64_t *local = NULL, failed = 0;
+        if ((rc = apex_mask_layer_indices(mask, (size_t)t, &local, &nl)) != APEX_OK)
+            break;
+        r.masked += nl;
+        int32_t *dq = nl ? apex_calloc_n(sz, sizeof *dq) : NULL;
+        apex_obsq_block_stat *st = nl ? apex_calloc_n(sz / B, sizeof *st) : NULL;
+        if (nl && (!dq || !st))
+            rc = APEX_ERR_NOMEM;
+        if (rc == APEX_OK && nl) {
+            rc = apex_obsq_layer(op, gq + base / B * np * B, np, sz, wq1 + base, local, nl, dq, st,
+                                 &nst, &failed);
+            if (rc != APEX_OK)
+                WHY("layer %s: quantized Group-OBS failed in block %llu (%s)", m->targets[t].name,
+                    (unsigned long long)failed, apex_strerror(rc));
+        }
+        if (rc == APEX_OK && nl) {
+            float *w = m->params + m->targets[t].offset;
+            for (size_t i = 0; i < sz; i++) {
+                int64_t v = (int64_t)wq1[base + i] + dq[i];
+                if (v <= -ML_GRID_LIMIT || v >= ML_GRID_LIMIT)
+                    r.grid_overflow++;
+                wq1[base + i] = (int32_t)v; /* |v| < 2^23: apex_obsq_layer checks b_w */
+                w[i] = ldexpf((float)v, -f);
+            }
+            for (size_t k = 0; k < nst; k++) {
+                r.sequential += st[k].sequential;
+                if (st[k].max_rho > r.max_rho)
+                    r.max_rho = st[k].max_rho;
+            }
+            r.blocks += nst;
+        }
+        free(local);
+        free(dq);
+        free(st);
+        base += sz;
+    }
+    if (rc == APEX_OK && r.grid_overflow)
+        m->frac_bits = 0; /* as apex_unl_compensate: exact weights, file unsnapped */
+    r.seconds_solve = apex_now_s() - t0;
+    if (rep)
+        *rep = r;
+    return rc;
+}
