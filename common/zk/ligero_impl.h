@@ -143,6 +143,28 @@ int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layou
                       const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
                       const char **reason);
 
+/* One F_p2 combination of one commitment's rows: out[s] = sum_i w[i] * (row i on H_B)[s]. */
+typedef struct ligero_comb {
+    size_t k;          /* index of the commitment in the pass's list */
+    const apex_gl2 *w; /* [nrow of that commitment] row coefficients (canonical) */
+    apex_gl2 *out;     /* [BLOCK] the combination's values on H_B */
+} ligero_comb;
+
+/* Called by ligero_comb_pass for each flagged row with its values on H_B, from the thread
+ * of slice `slice` (< APEX_ZK_THREADS); it must only write that slice's outputs. */
+typedef int (*ligero_hook)(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *vals);
+
+/* One streaming pass over the rows of cs[0..n) (ligero_pass.c): every combination at once,
+ * lazily reduced, int8 rows on a vectorized path, split over the threads; also calls hook
+ * on the rows with hook_rows[g] set (g indexes the concatenated rows of lay). Rows of a
+ * commitment without a combination are generated only when flagged. Results are exact. */
+int ligero_comb_pass(apex_ligero_commitment *const *cs, size_t n, const ligero_layout *lay,
+                     const ligero_comb *cb, size_t ncb, const uint8_t *hook_rows, ligero_hook hook,
+                     void *hctx);
+/* Tests only: 1 makes the prover use the reference per-row path (NTT per row) instead of
+ * ligero_comb_pass; proofs must be identical either way. */
+void ligero_test_set_reference_pass(int on);
+
 /* apex_ligero_prove with the claimed right-hand sides taken from claim instead of computed
  * from the witness when claim != NULL: lets tests play a prover that lies about b. */
 int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_transcript *t,
