@@ -36,7 +36,22 @@ struct apex_ligero_commitment {
     apex_hash root;          /* its root */
     size_t opened;           /* openings used so far; never more than d.budget */
     size_t noise_row;        /* tests only: this row's encoding gets noise (SIZE_MAX: none) */
+    char *cache_path;        /* tableau cache file, or NULL */
+    const char *cache_note;  /* why the last opening did not use the cache (NULL: it did) */
 };
+
+/* Rows per group of the tableau cache file (columns are contiguous within a group). */
+#define LIGERO_CACHE_GROUP 32u
+/* Size of the cache file header. */
+#define LIGERO_CACHE_HDR 128u
+
+/* The 128-byte cache header of commitment c (shape and root). */
+void ligero_cache_header(const apex_ligero_commitment *c, uint8_t hdr[LIGERO_CACHE_HDR]);
+/* Columns qidx[0..nreq) of every row from c's cache file, each re-hashed against its Merkle
+ * leaf: cols[k * nrow + row]. APEX_ERR_NOT_FOUND when the file does not exist (the caller
+ * re-encodes), other errors with *why naming the problem. */
+int ligero_cache_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                         apex_gl *cols, const char **why);
 
 /* A slice [lo, hi) of parallel work; fn reads arg (shared) and writes a disjoint output. */
 typedef struct par_job {
@@ -126,6 +141,13 @@ apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_lig
                                            void *ctx, const apex_gl *w, size_t nw,
                                            apex_rng *test_rng, size_t noise_row, apex_hash *root,
                                            const char **reason);
+/* ligero_commit_impl writing the tableau cache to cache_path (NULL: none). */
+apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
+                                                  apex_ligero_row_fn fn, void *ctx,
+                                                  const apex_gl *w, size_t nw, apex_rng *test_rng,
+                                                  size_t noise_row, const char *cache_path,
+                                                  unsigned flags, apex_hash *root,
+                                                  const char **reason);
 /* Tests only: perturb the noise row at about 1/mod of the columns instead of all of them, so
  * that a verifier checking only some opened columns is caught (review finding 2). Not
  * thread-safe against concurrent commits; set it, commit, reset it to 1. */

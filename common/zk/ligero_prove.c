@@ -556,9 +556,10 @@ static int quad_response(apex_ligero_commitment *const *cs, const ligero_layout 
     return APEX_OK;
 }
 
-/* Copy the queried columns of one commitment into an opening, with its Merkle proof. */
-static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
-                     apex_ligero_opening *o)
+/* Copy the queried columns of one commitment into an opening, with its Merkle proof: read
+ * from the tableau cache when there is one (checked against the leaves), else re-encoded. */
+static int open_tree(apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                     apex_ligero_opening *o, const char **reason)
 {
     size_t nrow = c->d.nrow, cap = apex_merkle_open_max(c->d.nq, nreq);
     o->cols = apex_calloc_n(nreq * nrow, sizeof *o->cols);
@@ -569,7 +570,21 @@ static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t
     for (size_t j = 0; j < nreq; j++)
         memcpy(o->salts + j * APEX_MERKLE_SALT_LEN, c->salts + qidx[j] * APEX_MERKLE_SALT_LEN,
                APEX_MERKLE_SALT_LEN);
-    int rc = ligero_open_columns(c, qidx, nreq, o->cols); /* re-encodes every row */
+    int rc = APEX_ERR_NOT_FOUND;
+    c->cache_note = "ligero: no cache file configured";
+    if (c->cache_path && !c->coef) {
+        const char *why = NULL;
+        rc = ligero_cache_columns(c, qidx, nreq, o->cols, &why);
+        c->cache_note = rc == APEX_OK ? NULL : why;
+        if (rc == APEX_ERR_NOT_FOUND)
+            LOG_WARN("%s (%s)", why, c->cache_path);
+        else if (rc != APEX_OK) {
+            *reason = why;
+            return rc;
+        }
+    }
+    if (rc == APEX_ERR_NOT_FOUND)
+        rc = ligero_open_columns(c, qidx, nreq, o->cols); /* re-encodes every row */
     return rc == APEX_OK ? apex_merkle_open(c->tree, qidx, nreq, o->sib, cap, &o->nsib) : rc;
 }
 
@@ -698,7 +713,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         s.qidx[j] = (size_t)(s.idx[j] - db);
     *reason = "ligero: Merkle opening failed";
     for (size_t k = 0; k <= n && rc == APEX_OK; k++)
-        rc = open_tree(k < n ? cs[k] : eph, s.qidx, nreq, &out->open[k]);
+        rc = open_tree(k < n ? cs[k] : eph, s.qidx, nreq, &out->open[k], reason);
     if (rc == APEX_OK)
         *reason = NULL;
 done:
