@@ -177,6 +177,51 @@ apex_ligero_commitment *apex_ligero_commit_rows(const apex_ligero_params *p, ape
                                                 void *ctx, apex_rng *test_rng, apex_hash *root,
                                                 const char **reason);
 
+/* A commitment to a row source that also writes its encoded tableau to cache_path, so that
+ * a proof opens its queried columns with a few reads instead of re-encoding every row. The
+ * file (docs/PROOF.md, "Tableau cache") holds nrow * 4 BLOCK * 8 bytes after a 128-byte
+ * header naming the shape and root, in groups of APEX_LIGERO_CACHE_GROUP rows stored column
+ * by column; it is written to cache_path.tmp, fsynced and renamed into place. Columns read
+ * back are re-hashed against the Merkle leaves before use: a corrupt, truncated or foreign
+ * cache fails the proof with a reason naming the problem; a missing one makes the proof
+ * re-encode the rows (apex_ligero_cache_status says why). NULL with *reason when the file
+ * cannot be written. */
+apex_ligero_commitment *apex_ligero_commit_rows_cached(const apex_ligero_params *p,
+                                                       apex_ligero_row_fn fn, void *ctx,
+                                                       const char *cache_path, apex_rng *test_rng,
+                                                       apex_hash *root, const char **reason);
+/* Skip the fsyncs of the cache file (benchmarks, tests, a cache on scratch storage). */
+#define APEX_LIGERO_CACHE_NOSYNC 1u
+/* apex_ligero_commit_rows_cached with flags (APEX_LIGERO_CACHE_*). */
+apex_ligero_commitment *apex_ligero_commit_rows_cached_flags(const apex_ligero_params *p,
+                                                             apex_ligero_row_fn fn, void *ctx,
+                                                             const char *cache_path, unsigned flags,
+                                                             apex_rng *test_rng, apex_hash *root,
+                                                             const char **reason);
+/* Use (path) or stop using (NULL) a tableau cache file for this commitment's openings. The
+ * file is only opened by a proof, and checked there. */
+int apex_ligero_commitment_set_cache(apex_ligero_commitment *c, const char *path,
+                                     const char **reason);
+/* NULL when the last proof opened this commitment's columns from its cache file, else why
+ * it re-encoded the rows instead ("no cache file configured", "cache file missing: ..."). */
+const char *apex_ligero_cache_status(const apex_ligero_commitment *c);
+
+/* Save the prover's private state of a row-source commitment to path (atomically, mode
+ * 0600: it holds the pad secret): shape, root, openings used, pad seed, leaf salts, leaf
+ * hashes (the tree is rebuilt from them) and the cache path, under a SHA-256 checksum.
+ * The witness itself is not saved: the loader supplies the same row source. */
+int apex_ligero_commitment_save(const apex_ligero_commitment *c, const char *path,
+                                const char **reason);
+/* Restore a saved commitment for the row source fn/ctx: the file must match the shape p and
+ * the expected root (the tree rebuilt from the stored leaves must give it too). NULL with a
+ * reason for a missing, truncated, corrupted or foreign file. */
+apex_ligero_commitment *apex_ligero_commitment_load(const apex_ligero_params *p,
+                                                    apex_ligero_row_fn fn, void *ctx,
+                                                    const char *path, const apex_hash *root,
+                                                    const char **reason);
+/* Openings used so far by this object (restored by apex_ligero_commitment_load). */
+size_t apex_ligero_openings_used(const apex_ligero_commitment *c);
+
 /* Commit to w[0..nw) (nw <= capacity; the rest is zero); keeps a copy of the array. Pads and salts
  * come from the OS (getrandom) unless test_rng is non-NULL (golden tests only, never in a product).
  * Writes the root; NULL with *reason on bad input or out of memory. */

@@ -14,11 +14,16 @@
  * memory (coef). */
 #include "zk/ligero_impl.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Rows encoded per streaming step: a chunk buffer of CHUNK * 4 BLOCK elements, and one
  * hash update of CHUNK * 8 bytes per column per step. */
@@ -162,6 +167,7 @@ typedef struct stream {
     size_t r0;                 /* first row of the current chunk */
     size_t nr;                 /* rows in the current chunk */
     apex_hash *leaves;         /* [nq] finished leaf hashes */
+    uint8_t *tbuf;             /* [nq][nr] le64 column bytes of the chunk for the cache, or NULL */
 } stream;
 
 static void encode_chunk(par_job *j)
@@ -180,10 +186,11 @@ static void absorb_chunk(par_job *j)
     uint8_t buf[8 * LIGERO_CHUNK_ROWS];
     j->rc = APEX_OK;
     for (size_t q = j->lo; q < j->hi && j->rc == APEX_OK; q++) {
+        uint8_t *dst = s->tbuf ? s->tbuf + q * 8 * s->nr : buf; /* the cache's group layout */
         for (size_t r = 0; r < s->nr; r++)
             for (int b = 0; b < 8; b++)
-                buf[8 * r + (size_t)b] = (uint8_t)(s->chunk[r * nq + q] >> (8 * b));
-        if (EVP_DigestUpdate(s->col[q], buf, 8 * s->nr) != 1)
+                dst[8 * r + (size_t)b] = (uint8_t)(s->chunk[r * nq + q] >> (8 * b));
+        if (EVP_DigestUpdate(s->col[q], dst, 8 * s->nr) != 1)
             j->rc = APEX_ERR_CRYPTO;
     }
 }
@@ -198,21 +205,68 @@ static void finish_columns(par_job *j)
             j->rc = APEX_ERR_CRYPTO;
 }
 
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return APEX_ERR_IO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return APEX_OK;
+}
+
+/* fsync the directory holding path, so that a rename into it is durable. */
+static int sync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return APEX_ERR_NOMEM;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (fd < 0)
+        return APEX_ERR_IO;
+    int rc = fsync(fd) == 0 ? APEX_OK : APEX_ERR_IO;
+    close(fd);
+    return rc;
+}
+
 /* Salts (drawn here), then leaf = H(0x00 || salt || rows of the column) streamed by chunks,
- * then the Merkle tree. */
-static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs)
+ * then the Merkle tree. With cache_path, chunks are cache groups and each group's columns are
+ * appended to cache_path.tmp as they are hashed; the header goes in last and the file is
+ * renamed into place. */
+static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char *cache_path,
+                         unsigned flags, const char **why)
 {
     const apex_ligero_dims *d = &c->d;
-    stream s = {c, NULL, NULL, 0, 0, NULL};
+    stream s = {c, NULL, NULL, 0, 0, NULL, NULL};
+    size_t chunk = cache_path ? LIGERO_CACHE_GROUP : LIGERO_CHUNK_ROWS;
+    char *tmp = NULL;
+    int fd = -1;
     int rc = ligero_rand_bytes(rs, c->salts, d->nq * APEX_MERKLE_SALT_LEN);
     if (rc != APEX_OK)
         return rc;
     rc = APEX_ERR_NOMEM;
     s.col = apex_calloc_n(d->nq, sizeof *s.col);
-    s.chunk = apex_calloc_n(LIGERO_CHUNK_ROWS * d->nq, sizeof *s.chunk);
+    s.chunk = apex_calloc_n(chunk * d->nq, sizeof *s.chunk);
     s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
     if (!s.col || !s.chunk || !s.leaves)
         goto done;
+    if (cache_path) {
+        size_t len = strlen(cache_path) + 5;
+        uint8_t zero[LIGERO_CACHE_HDR] = {0};
+        if (!(s.tbuf = apex_calloc_n(chunk * d->nq, 8)) || !(tmp = malloc(len)))
+            goto done;
+        snprintf(tmp, len, "%s.tmp", cache_path);
+        rc = APEX_ERR_IO;
+        *why = "ligero: cannot write the tableau cache file";
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || write_all(fd, zero, sizeof zero) != APEX_OK)
+            goto done;
+    }
     static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
     rc = APEX_ERR_CRYPTO;
     for (size_t q = 0; q < d->nq; q++) {
@@ -224,11 +278,13 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs)
             goto done;
     }
     rc = APEX_OK;
-    for (s.r0 = 0; s.r0 < d->nrow && rc == APEX_OK; s.r0 += LIGERO_CHUNK_ROWS) {
-        s.nr = d->nrow - s.r0 < LIGERO_CHUNK_ROWS ? d->nrow - s.r0 : LIGERO_CHUNK_ROWS;
+    for (s.r0 = 0; s.r0 < d->nrow && rc == APEX_OK; s.r0 += chunk) {
+        s.nr = d->nrow - s.r0 < chunk ? d->nrow - s.r0 : chunk;
         rc = ligero_par_run(encode_chunk, &s, s.nr);
         if (rc == APEX_OK)
             rc = ligero_par_run(absorb_chunk, &s, d->nq);
+        if (rc == APEX_OK && fd >= 0 && (rc = write_all(fd, s.tbuf, s.nr * d->nq * 8)) != APEX_OK)
+            *why = "ligero: cannot write the tableau cache file";
     }
     if (rc == APEX_OK)
         rc = ligero_par_run(finish_columns, &s, d->nq);
@@ -236,14 +292,37 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs)
         rc = apex_merkle_set_leaf(c->tree, q, &s.leaves[q]);
     if (rc == APEX_OK)
         rc = apex_merkle_build(c->tree, &c->root);
+    if (rc == APEX_OK && fd >= 0) {
+        uint8_t hdr[LIGERO_CACHE_HDR];
+        ligero_cache_header(c, hdr);
+        rc = APEX_ERR_IO;
+        *why = "ligero: cannot write the tableau cache file";
+        if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+            (!(flags & APEX_LIGERO_CACHE_NOSYNC) && fsync(fd) != 0))
+            goto done;
+        int fd2 = fd;
+        fd = -1;
+        if (close(fd2) != 0 || rename(tmp, cache_path) != 0 ||
+            (!(flags & APEX_LIGERO_CACHE_NOSYNC) && sync_dir_of(cache_path) != APEX_OK))
+            goto done;
+        free(tmp);
+        tmp = NULL;
+        rc = APEX_OK;
+    }
 done:
+    if (fd >= 0)
+        close(fd);
+    if (tmp) /* a failed or unfinished cache never stays behind */
+        unlink(tmp);
+    free(tmp);
     if (s.col)
         for (size_t q = 0; q < d->nq; q++)
             EVP_MD_CTX_free(s.col[q]);
     free(s.col);
     if (s.chunk)
-        OPENSSL_cleanse(s.chunk, LIGERO_CHUNK_ROWS * d->nq * sizeof *s.chunk);
+        OPENSSL_cleanse(s.chunk, chunk * d->nq * sizeof *s.chunk);
     free(s.chunk);
+    free(s.tbuf);
     free(s.leaves);
     return rc;
 }
@@ -312,6 +391,7 @@ void apex_ligero_commitment_destroy(apex_ligero_commitment **pc)
     free(c->coef);
     free(c->owned);
     free(c->salts);
+    free(c->cache_path);
     apex_merkle_destroy(&c->tree);
     free(c);
     *pc = NULL;
@@ -320,6 +400,11 @@ void apex_ligero_commitment_destroy(apex_ligero_commitment **pc)
 size_t apex_ligero_openings_left(const apex_ligero_commitment *c)
 {
     return c->d.budget - c->opened;
+}
+
+size_t apex_ligero_openings_used(const apex_ligero_commitment *c)
+{
+    return c->opened;
 }
 
 /* Row source over a witness array owned by the commitment. */
@@ -334,6 +419,16 @@ apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_lig
                                            void *ctx, const apex_gl *w, size_t nw,
                                            apex_rng *test_rng, size_t noise_row, apex_hash *root,
                                            const char **reason)
+{
+    return ligero_commit_impl_cached(p, fn, ctx, w, nw, test_rng, noise_row, NULL, 0, root, reason);
+}
+
+apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
+                                                  apex_ligero_row_fn fn, void *ctx,
+                                                  const apex_gl *w, size_t nw, apex_rng *test_rng,
+                                                  size_t noise_row, const char *cache_path,
+                                                  unsigned flags, apex_hash *root,
+                                                  const char **reason)
 {
     const char *dummy;
     if (!reason)
@@ -369,9 +464,11 @@ apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_lig
         c->rows_ctx = c;
     }
     ligero_rand_init(rs, test_rng);
+    if (cache_path && !(c->cache_path = strdup(cache_path)))
+        goto fail;
     *reason = "ligero: randomness, row source or hashing failed";
     if (ligero_rand_bytes(rs, c->seed, sizeof c->seed) != APEX_OK ||
-        commit_stream(c, rs) != APEX_OK)
+        commit_stream(c, rs, cache_path, flags, reason) != APEX_OK)
         goto fail;
     *root = c->root;
     *reason = NULL;
@@ -437,9 +534,33 @@ apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, siz
         }
         apex_ntt_inverse(c->plans.d, row);
     }
+    const char *why = NULL;
     if (rc == APEX_OK)
-        rc = commit_stream(c, rs);
+        rc = commit_stream(c, rs, NULL, 0, &why);
     if (rc != APEX_OK)
         apex_ligero_commitment_destroy(&c);
     return c;
+}
+
+apex_ligero_commitment *apex_ligero_commit_rows_cached_flags(const apex_ligero_params *p,
+                                                             apex_ligero_row_fn fn, void *ctx,
+                                                             const char *cache_path, unsigned flags,
+                                                             apex_rng *test_rng, apex_hash *root,
+                                                             const char **reason)
+{
+    if (!fn || !cache_path || !*cache_path) {
+        if (reason)
+            *reason = !fn ? "ligero: no row source" : "ligero: no cache path";
+        return NULL;
+    }
+    return ligero_commit_impl_cached(p, fn, ctx, NULL, 0, test_rng, SIZE_MAX, cache_path, flags,
+                                     root, reason);
+}
+
+apex_ligero_commitment *apex_ligero_commit_rows_cached(const apex_ligero_params *p,
+                                                       apex_ligero_row_fn fn, void *ctx,
+                                                       const char *cache_path, apex_rng *test_rng,
+                                                       apex_hash *root, const char **reason)
+{
+    return apex_ligero_commit_rows_cached_flags(p, fn, ctx, cache_path, 0, test_rng, root, reason);
 }

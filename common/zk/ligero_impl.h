@@ -36,7 +36,22 @@ struct apex_ligero_commitment {
     apex_hash root;          /* its root */
     size_t opened;           /* openings used so far; never more than d.budget */
     size_t noise_row;        /* tests only: this row's encoding gets noise (SIZE_MAX: none) */
+    char *cache_path;        /* tableau cache file, or NULL */
+    const char *cache_note;  /* why the last opening did not use the cache (NULL: it did) */
 };
+
+/* Rows per group of the tableau cache file (columns are contiguous within a group). */
+#define LIGERO_CACHE_GROUP 32u
+/* Size of the cache file header. */
+#define LIGERO_CACHE_HDR 128u
+
+/* The 128-byte cache header of commitment c (shape and root). */
+void ligero_cache_header(const apex_ligero_commitment *c, uint8_t hdr[LIGERO_CACHE_HDR]);
+/* Columns qidx[0..nreq) of every row from c's cache file, each re-hashed against its Merkle
+ * leaf: cols[k * nrow + row]. APEX_ERR_NOT_FOUND when the file does not exist (the caller
+ * re-encodes), other errors with *why naming the problem. */
+int ligero_cache_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                         apex_gl *cols, const char **why);
 
 /* A slice [lo, hi) of parallel work; fn reads arg (shared) and writes a disjoint output. */
 typedef struct par_job {
@@ -126,6 +141,13 @@ apex_ligero_commitment *ligero_commit_impl(const apex_ligero_params *p, apex_lig
                                            void *ctx, const apex_gl *w, size_t nw,
                                            apex_rng *test_rng, size_t noise_row, apex_hash *root,
                                            const char **reason);
+/* ligero_commit_impl writing the tableau cache to cache_path (NULL: none). */
+apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
+                                                  apex_ligero_row_fn fn, void *ctx,
+                                                  const apex_gl *w, size_t nw, apex_rng *test_rng,
+                                                  size_t noise_row, const char *cache_path,
+                                                  unsigned flags, apex_hash *root,
+                                                  const char **reason);
 /* Tests only: perturb the noise row at about 1/mod of the columns instead of all of them, so
  * that a verifier checking only some opened columns is caught (review finding 2). Not
  * thread-safe against concurrent commits; set it, commit, reset it to 1. */
@@ -142,6 +164,28 @@ apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, siz
 int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
                       const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
                       const char **reason);
+
+/* One F_p2 combination of one commitment's rows: out[s] = sum_i w[i] * (row i on H_B)[s]. */
+typedef struct ligero_comb {
+    size_t k;          /* index of the commitment in the pass's list */
+    const apex_gl2 *w; /* [nrow of that commitment] row coefficients (canonical) */
+    apex_gl2 *out;     /* [BLOCK] the combination's values on H_B */
+} ligero_comb;
+
+/* Called by ligero_comb_pass for each flagged row with its values on H_B, from the thread
+ * of slice `slice` (< APEX_ZK_THREADS); it must only write that slice's outputs. */
+typedef int (*ligero_hook)(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *vals);
+
+/* One streaming pass over the rows of cs[0..n) (ligero_pass.c): every combination at once,
+ * lazily reduced, int8 rows on a vectorized path, split over the threads; also calls hook
+ * on the rows with hook_rows[g] set (g indexes the concatenated rows of lay). Rows of a
+ * commitment without a combination are generated only when flagged. Results are exact. */
+int ligero_comb_pass(apex_ligero_commitment *const *cs, size_t n, const ligero_layout *lay,
+                     const ligero_comb *cb, size_t ncb, const uint8_t *hook_rows, ligero_hook hook,
+                     void *hctx);
+/* Tests only: 1 makes the prover use the reference per-row path (NTT per row) instead of
+ * ligero_comb_pass; proofs must be identical either way. */
+void ligero_test_set_reference_pass(int on);
 
 /* apex_ligero_prove with the claimed right-hand sides taken from claim instead of computed
  * from the witness when claim != NULL: lets tests play a prover that lies about b. */

@@ -23,6 +23,7 @@ typedef struct prove_scratch {
     apex_gl *tmp;       /* [DBLOCK] transform scratch */
     uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
     size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
+    apex_gl2 *tcomb;    /* [ntensor][BLOCK] fast pass: sum_i row_w[i] row_i per tensor claim */
 } prove_scratch;
 
 static void scratch_free(prove_scratch *s)
@@ -42,6 +43,8 @@ static void scratch_free(prove_scratch *s)
     free(s->tmp);
     free(s->idx);
     free(s->qidx);
+    if (s->tcomb)
+        free(s->tcomb);
 }
 
 /* Values on H_D of a row given by up to DBLOCK coefficients. */
@@ -237,6 +240,278 @@ static int ldt_dot_pass(apex_ligero_commitment *const *cs, const ligero_layout *
     return rc;
 }
 
+/* ---------------------------------------------------------------- fast pass */
+
+static int reference_pass = 0;
+
+void ligero_test_set_reference_pass(int on)
+{
+    reference_pass = on;
+}
+
+/* Context of the fast passes' per-row hooks; every output is per slice. */
+typedef struct fast_arg {
+    apex_ligero_commitment *const *cs;   /* the commitments */
+    const ligero_layout *lay;            /* their layout */
+    const apex_ligero_constraints *cons; /* the constraints */
+    const term_ref *refs;                /* pass 1: sparse terms sorted by witness index */
+    size_t nref;                         /* their count */
+    const ligero_contrib *cb;            /* pass 2: sparse contributions sorted by row */
+    size_t ncb;                          /* their count */
+    const apex_ligero_commitment *eph;   /* plans and sizes */
+    apex_gl *b[APEX_ZK_THREADS];         /* pass 1: [nlin] partial b */
+    apex_gl2 *tv[APEX_ZK_THREADS];       /* pass 1: [ntensor] partial tval */
+    apex_gl2 *dot[APEX_ZK_THREADS];      /* pass 2: [DBLOCK] partial dot */
+    apex_gl *buf[APEX_ZK_THREADS][4];    /* pass 2: [DBLOCK] scratch per slice */
+    apex_gl2 *r[APEX_ZK_THREADS];        /* pass 2: [BLOCK] weights per slice */
+} fast_arg;
+
+/* Pass 1: the sparse terms that fall in row i of commitment k. */
+static int sparse_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *v)
+{
+    fast_arg *a = ctx;
+    const apex_ligero_commitment *c = a->cs[k];
+    size_t lo = a->lay->w_off[k] + i * c->d.wr, hi = lo + c->d.wr, l = 0, h = a->nref;
+    while (l < h) {
+        size_t mid = l + (h - l) / 2;
+        if (a->refs[mid].w < lo)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    for (size_t pos = l; pos < a->nref && a->refs[pos].w < hi; pos++) {
+        const term_ref *f = &a->refs[pos];
+        apex_gl x = v[c->p.npad + f->w - lo];
+        if (f->kind == 0) {
+            const apex_ligero_term *t = &a->cons->terms[f->q];
+            a->b[slice][t->c] = apex_gl_add(a->b[slice][t->c], apex_gl_mul(t->coef, x));
+        } else {
+            apex_gl2 cf = a->cons->tensors[f->x].terms[f->q].coef;
+            a->tv[slice][f->x] = apex_gl2_add(a->tv[slice][f->x], apex_gl2_mul_gl(cf, x));
+        }
+    }
+    return APEX_OK;
+}
+
+/* Global row of witness index w. */
+static size_t row_of_w(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t w)
+{
+    size_t k = 0;
+    while (w >= lay->w_off[k + 1])
+        k++;
+    return lay->r_off[k] + (w - lay->w_off[k]) / cs[k]->d.wr;
+}
+
+/* claimed_values by one pass: tensor claims as tval = slot_w . (sum_i row_w[i] row_i) with
+ * the combinations kept in tcomb[ntensor][BLOCK] for the dot response; sparse terms read
+ * from the rows that hold them. */
+static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
+                               const ligero_layout *lay, const apex_ligero_constraints *cons,
+                               apex_gl *b, apex_gl2 *tval, apex_gl2 *tcomb)
+{
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin, nref = nterms, B = cs[0]->d.block;
+    memset(b, 0, nlin * sizeof *b);
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        tval[c] = apex_gl2_from_gl(0);
+        nref += cons->tensors[c].nterms;
+    }
+    for (size_t t = 0; t < nterms; t++)
+        if (terms[t].c >= nlin || terms[t].w >= lay->w_off[n] || terms[t].coef >= APEX_GL_P)
+            return APEX_ERR_RANGE;
+    fast_arg a = {.cs = cs, .lay = lay, .cons = cons, .nref = nref};
+    term_ref *refs = apex_calloc_n(nref + 1, sizeof *refs);
+    uint8_t *flag = apex_calloc_n(lay->r_off[n], 1);
+    ligero_comb *cb = apex_calloc_n(cons->ntensor + 1, sizeof *cb);
+    int rc = refs && flag && cb ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
+        a.b[t] = apex_calloc_n(nlin + 1, sizeof *a.b[t]);
+        a.tv[t] = apex_calloc_n(cons->ntensor + 1, sizeof *a.tv[t]);
+        if (!a.b[t] || !a.tv[t])
+            rc = APEX_ERR_NOMEM;
+    }
+    size_t ncomb = 0;
+    if (rc == APEX_OK) {
+        size_t o = 0;
+        for (size_t t = 0; t < nterms; t++)
+            refs[o++] = (term_ref){terms[t].w, 0, t, 0};
+        for (size_t x = 0; x < cons->ntensor; x++)
+            for (size_t q = 0; q < cons->tensors[x].nterms; q++)
+                refs[o++] = (term_ref){cons->tensors[x].terms[q].w, x, q, 1};
+        qsort(refs, nref, sizeof *refs, term_ref_cmp);
+        for (size_t q = 0; q < nref; q++)
+            flag[row_of_w(cs, lay, refs[q].w)] = 1;
+        a.refs = refs;
+        for (size_t x = 0; x < cons->ntensor; x++)
+            if (cons->tensors[x].row_w)
+                cb[ncomb++] =
+                    (ligero_comb){cons->tensors[x].commit, cons->tensors[x].row_w, tcomb + x * B};
+        rc = ligero_comb_pass(cs, n, lay, cb, ncomb, flag, sparse_hook, &a);
+    }
+    for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
+        for (size_t c = 0; c < nlin; c++)
+            b[c] = apex_gl_add(b[c], a.b[t][c]);
+        for (size_t x = 0; x < cons->ntensor; x++)
+            tval[x] = apex_gl2_add(tval[x], a.tv[t][x]);
+    }
+    for (size_t x = 0; x < cons->ntensor && rc == APEX_OK; x++) {
+        const apex_ligero_tensor *tn = &cons->tensors[x];
+        if (!tn->row_w)
+            continue;
+        const apex_ligero_commitment *c = cs[tn->commit];
+        for (size_t j = 0; j < c->d.wr; j++)
+            tval[x] =
+                apex_gl2_add(tval[x], apex_gl2_mul(tn->slot_w[j], tcomb[x * B + c->p.npad + j]));
+    }
+    for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
+        free(a.b[t]);
+        free(a.tv[t]);
+    }
+    free(refs);
+    free(flag);
+    free(cb);
+    return rc;
+}
+
+/* Pass 2: dot += r_g p_g on H_D for a row carrying sparse weights (the reference path's
+ * per-row work, restricted to the sparse part of r_g). */
+static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *v)
+{
+    fast_arg *a = ctx;
+    const apex_ligero_commitment *eph = a->eph;
+    size_t db = eph->d.dblock, block = eph->d.block, g = a->lay->r_off[k] + i, l = 0, h = a->ncb;
+    apex_gl *p = a->buf[slice][0], *x = a->buf[slice][1], *y = a->buf[slice][2];
+    apex_gl *zz = a->buf[slice][3];
+    apex_gl2 *r = a->r[slice];
+    while (l < h) {
+        size_t mid = l + (h - l) / 2;
+        if (a->cb[mid].row < g)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    memset(r, 0, block * sizeof *r);
+    if (!ligero_row_weights(a->cb, a->ncb, &l, g, r))
+        return APEX_OK;
+    memcpy(p, v, block * sizeof *p);
+    memset(p + block, 0, block * sizeof *p);
+    apex_ntt_inverse(eph->plans.b, p);
+    apex_ntt_forward(eph->plans.d, p);
+    ligero_interp_b(&eph->plans, r, block, zz);
+    for (int c = 0; c < 2; c++) {
+        apex_gl *w = c ? y : x;
+        memset(w, 0, db * sizeof *w);
+        for (size_t q = 0; q < block; q++)
+            w[q] = c ? r[q].c1 : r[q].c0;
+        apex_ntt_forward(eph->plans.d, w);
+    }
+    apex_gl2 *dot = a->dot[slice];
+    for (size_t q = 0; q < db; q++)
+        dot[q] = apex_gl2_add(dot[q], apex_gl2_mul_gl(apex_gl2_make(x[q], y[q]), p[q]));
+    OPENSSL_cleanse(p, db * sizeof *p);
+    return APEX_OK;
+}
+
+/* Values on H_D of the polynomial given by F_p2 values on H_B (degree < BLOCK). */
+static void values_b_to_d(const apex_ligero_commitment *eph, const apex_gl2 *vb, apex_gl *x,
+                          apex_gl *y)
+{
+    size_t block = eph->d.block, db = eph->d.dblock;
+    for (int c = 0; c < 2; c++) {
+        apex_gl *w = c ? y : x;
+        memset(w + block, 0, block * sizeof *w);
+        for (size_t q = 0; q < block; q++)
+            w[q] = c ? vb[q].c1 : vb[q].c0;
+        apex_ntt_inverse(eph->plans.b, w);
+        apex_ntt_forward(eph->plans.d, w);
+    }
+    (void)db;
+}
+
+/* ldt_dot_pass by one pass: ldt = ILDT + interp(sum_g u_g row_g), dot = IDOT + the sparse
+ * rows' r_g p_g + sum over tensor claims of (beta S) * P with S the slot weights and P =
+ * tcomb (both on H_D). */
+static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t n,
+                        const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
+                        const apex_gl2 *u, const apex_gl2 *beta, const ligero_contrib *cbs,
+                        size_t ncbs, const apex_gl2 *tcomb, prove_scratch *s, apex_gl2 *ldt,
+                        apex_gl2 *dot)
+{
+    size_t db = eph->d.dblock, block = eph->d.block;
+    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
+    fast_arg a = {.cs = cs, .lay = lay, .cons = cons, .cb = cbs, .ncb = ncbs, .eph = eph};
+    ligero_comb cb[APEX_LIGERO_MAX_COMMITS];
+    apex_gl2 *vl = apex_calloc_n(n * block, sizeof *vl);
+    uint8_t *flag = apex_calloc_n(lay->r_off[n], 1);
+    int rc = vl && flag ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
+        a.dot[t] = apex_calloc_n(db, sizeof *a.dot[t]);
+        a.r[t] = apex_calloc_n(block, sizeof *a.r[t]);
+        if (!a.dot[t] || !a.r[t])
+            rc = APEX_ERR_NOMEM;
+        for (int q = 0; q < 4 && rc == APEX_OK; q++)
+            if (!(a.buf[t][q] = apex_calloc_n(db, sizeof *a.buf[t][q])))
+                rc = APEX_ERR_NOMEM;
+    }
+    if (rc == APEX_OK) {
+        for (size_t q = 0; q < ncbs; q++)
+            flag[cbs[q].row] = 1;
+        for (size_t k = 0; k < n; k++)
+            cb[k] = (ligero_comb){k, u + lay->r_off[k], vl + k * block};
+        rc = ligero_comb_pass(cs, n, lay, cb, n, flag, dot_hook, &a);
+    }
+    if (rc == APEX_OK) {
+        for (size_t k = 1; k < n; k++)
+            for (size_t q = 0; q < block; q++)
+                vl[q] = apex_gl2_add(vl[q], vl[k * block + q]);
+        ligero_interp_b(&eph->plans, vl, block, s->tmp);
+        for (size_t q = 0; q < block; q++)
+            ldt[q] = apex_gl2_add(apex_gl2_make(l0[q], l1[q]), vl[q]);
+        row_on_d(eph, eph->coef + APEX_LIGERO_IDOT * db, s->x);
+        row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
+        for (size_t h = 0; h < db; h++)
+            dot[h] = apex_gl2_make(s->x[h], s->y[h]);
+        for (size_t t = 0; t < APEX_ZK_THREADS; t++)
+            for (size_t h = 0; h < db; h++)
+                dot[h] = apex_gl2_add(dot[h], a.dot[t][h]);
+        for (size_t x = 0; x < cons->ntensor; x++) {
+            const apex_ligero_tensor *tn = &cons->tensors[x];
+            if (!tn->row_w)
+                continue;
+            const apex_ligero_commitment *c = cs[tn->commit];
+            apex_gl2 *sw = vl; /* reuse: the beta-scaled slot weights on H_B */
+            memset(sw, 0, block * sizeof *sw);
+            for (size_t j = 0; j < c->d.wr; j++)
+                sw[c->p.npad + j] = apex_gl2_mul(beta[x], tn->slot_w[j]);
+            ligero_interp_b(&eph->plans, sw, block, s->tmp);
+            apex_gl *sx = a.buf[0][0], *sy = a.buf[0][1], *px = a.buf[0][2], *py = a.buf[0][3];
+            for (int co = 0; co < 2; co++) {
+                apex_gl *w = co ? sy : sx;
+                memset(w, 0, db * sizeof *w);
+                for (size_t q = 0; q < block; q++)
+                    w[q] = co ? sw[q].c1 : sw[q].c0;
+                apex_ntt_forward(eph->plans.d, w);
+            }
+            values_b_to_d(eph, tcomb + x * block, px, py);
+            for (size_t h = 0; h < db; h++)
+                dot[h] = apex_gl2_add(
+                    dot[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
+        }
+    }
+    for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
+        free(a.dot[t]);
+        free(a.r[t]);
+        for (int q = 0; q < 4; q++) {
+            if (a.buf[t][q])
+                OPENSSL_cleanse(a.buf[t][q], db * sizeof *a.buf[t][q]);
+            free(a.buf[t][q]);
+        }
+    }
+    free(vl);
+    free(flag);
+    return rc;
+}
+
 /* Values on H_D of global row g of the concatenation, regenerated into out[DBLOCK]. */
 static int row_on_d_global(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t g,
                            apex_gl *out)
@@ -281,9 +556,10 @@ static int quad_response(apex_ligero_commitment *const *cs, const ligero_layout 
     return APEX_OK;
 }
 
-/* Copy the queried columns of one commitment into an opening, with its Merkle proof. */
-static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
-                     apex_ligero_opening *o)
+/* Copy the queried columns of one commitment into an opening, with its Merkle proof: read
+ * from the tableau cache when there is one (checked against the leaves), else re-encoded. */
+static int open_tree(apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                     apex_ligero_opening *o, const char **reason)
 {
     size_t nrow = c->d.nrow, cap = apex_merkle_open_max(c->d.nq, nreq);
     o->cols = apex_calloc_n(nreq * nrow, sizeof *o->cols);
@@ -294,7 +570,21 @@ static int open_tree(const apex_ligero_commitment *c, const size_t *qidx, size_t
     for (size_t j = 0; j < nreq; j++)
         memcpy(o->salts + j * APEX_MERKLE_SALT_LEN, c->salts + qidx[j] * APEX_MERKLE_SALT_LEN,
                APEX_MERKLE_SALT_LEN);
-    int rc = ligero_open_columns(c, qidx, nreq, o->cols); /* re-encodes every row */
+    int rc = APEX_ERR_NOT_FOUND;
+    c->cache_note = "ligero: no cache file configured";
+    if (c->cache_path && !c->coef) {
+        const char *why = NULL;
+        rc = ligero_cache_columns(c, qidx, nreq, o->cols, &why);
+        c->cache_note = rc == APEX_OK ? NULL : why;
+        if (rc == APEX_ERR_NOT_FOUND)
+            LOG_WARN("%s (%s)", why, c->cache_path);
+        else if (rc != APEX_OK) {
+            *reason = why;
+            return rc;
+        }
+    }
+    if (rc == APEX_ERR_NOT_FOUND)
+        rc = ligero_open_columns(c, qidx, nreq, o->cols); /* re-encodes every row */
     return rc == APEX_OK ? apex_merkle_open(c->tree, qidx, nreq, o->sib, cap, &o->nsib) : rc;
 }
 
@@ -379,7 +669,14 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     out->eph_root = eph->root;
 
     *reason = "ligero: constraint term outside the witness or constraint range";
-    if ((rc = claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)) != APEX_OK)
+    if (!(s.tcomb = apex_calloc_n((cons->ntensor + 1) * block, sizeof *s.tcomb))) {
+        rc = APEX_ERR_NOMEM;
+        *reason = "ligero: out of memory";
+        goto done;
+    }
+    rc = reference_pass ? claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)
+                        : fast_claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tcomb);
+    if (rc != APEX_OK)
         goto done;
     if (claim) /* a cheating prover in the tests: claim values the witness does not give */
         memcpy(s.b, claim, nlin * sizeof *s.b);
@@ -396,8 +693,10 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
     *reason = "ligero: row source failed";
     if (rc != APEX_OK ||
-        (rc = ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, &s, out->ldt,
-                           out->dot)) != APEX_OK ||
+        (rc = reference_pass ? ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, &s,
+                                            out->ldt, out->dot)
+                             : fast_ldt_dot(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb,
+                                            s.tcomb, &s, out->ldt, out->dot)) != APEX_OK ||
         (nquad && (rc = quad_response(cs, &lay, eph, cons, qpad, &s, out->quad)) != APEX_OK))
         goto done;
     *reason = "ligero: transcript failure";
@@ -414,7 +713,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         s.qidx[j] = (size_t)(s.idx[j] - db);
     *reason = "ligero: Merkle opening failed";
     for (size_t k = 0; k <= n && rc == APEX_OK; k++)
-        rc = open_tree(k < n ? cs[k] : eph, s.qidx, nreq, &out->open[k]);
+        rc = open_tree(k < n ? cs[k] : eph, s.qidx, nreq, &out->open[k], reason);
     if (rc == APEX_OK)
         *reason = NULL;
 done:

@@ -82,6 +82,14 @@ int apex_merkle_set_leaf(apex_merkle *t, size_t j, const apex_hash *leaf)
     return APEX_OK;
 }
 
+int apex_merkle_get_leaf(const apex_merkle *t, size_t j, apex_hash *leaf)
+{
+    if (j >= t->n)
+        return APEX_ERR_RANGE;
+    *leaf = t->nodes[t->n + j];
+    return APEX_OK;
+}
+
 int apex_merkle_build(apex_merkle *t, apex_hash *root)
 {
     /* one reused digest context: a fresh one per node costs about as much as the hash */

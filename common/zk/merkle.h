@@ -46,6 +46,8 @@ void apex_merkle_destroy(apex_merkle **t);
 size_t apex_merkle_leaves(const apex_merkle *t);
 /* Set leaf j's hash (from apex_merkle_leaf_hash). */
 int apex_merkle_set_leaf(apex_merkle *t, size_t j, const apex_hash *leaf);
+/* Leaf j's hash as set (APEX_ERR_RANGE for j outside the tree). */
+int apex_merkle_get_leaf(const apex_merkle *t, size_t j, apex_hash *leaf);
 /* Compute every internal node once all leaves are set; writes the root. */
 int apex_merkle_build(apex_merkle *t, apex_hash *root);
 

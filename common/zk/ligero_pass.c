@@ -1,0 +1,235 @@
+/* The prover's row-combination pass: out_m[s] = sum_i w_m[i] * row_i[s] on H_B for every
+ * combination m at once, in one streaming pass over the rows of the commitments.
+ *
+ * A proof needs, per commitment, F_p2 combinations of its rows' values on H_B (the LDT
+ * response sum_g u_g p_g, the tensor claims' sum_i row_w[i] p_i). Interpolation is F_p-linear,
+ * so combining values on H_B and interpolating the result once gives the same field elements
+ * as interpolating every row and combining coefficients; the per-row NTTs of the reference
+ * path disappear (ligero_prove.c keeps that path for the tests).
+ *
+ * Arithmetic is lazy: each F_p2 combination is two F_p combinations with 64-bit
+ * coefficients c. A general slot (a pad, or a witness slot of a row with a large value)
+ * accumulates the 128-bit product c * v into a 128-bit sum plus a carry counter; a witness
+ * slot of a row whose values all lie in [-128, 127] (int8 gradients) stores v + 128 in a
+ * byte and accumulates (c mod 2^32) * b and (c >> 32) * b into two 64-bit lanes (< 2^40 per
+ * product, < 2^56 over APEX_LIGERO_MAX_ROWS rows), which the compiler vectorizes; 128 * the
+ * sum of those rows' coefficients is subtracted at the end. Every sum is reduced once per
+ * slot per pass, and field arithmetic is exact, so the result equals the reference path
+ * bit for bit.
+ *
+ * Rows are split over APEX_ZK_THREADS threads; each slice keeps its own accumulators and
+ * buffers a chunk of rows, then walks the slots in tiles so that the accumulators of a tile
+ * stay in cache while the chunk's rows stream through. */
+#include "zk/ligero_impl.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows buffered per slice before they are folded into the accumulators. */
+#define PASS_CHUNK 16u
+/* Slots per tile of the fold. */
+#define PASS_TILE 1024u
+
+typedef unsigned __int128 u128;
+
+/* Accumulators of one F_p combination (one coordinate of one F_p2 combination). */
+typedef struct pass_acc {
+    u128 *gen;     /* [BLOCK] sum of c * v over general slots */
+    uint64_t *car; /* [BLOCK] carries out of gen (each one is 2^128) */
+    uint64_t *lo;  /* [BLOCK] sum of (c mod 2^32) * (v + 128) over small witness slots */
+    uint64_t *hi;  /* [BLOCK] sum of (c >> 32) * (v + 128) over small witness slots */
+    apex_gl csum;  /* sum of c over the small rows folded into lo and hi */
+} pass_acc;
+
+/* Shared context of a pass. */
+typedef struct pass_arg {
+    apex_ligero_commitment *const *cs; /* commitments */
+    const ligero_comb *cb;             /* [ncb] combinations */
+    size_t ncb;                        /* their count */
+    const size_t *list;                /* [nlist] global rows to visit, increasing */
+    size_t nlist;                      /* their count */
+    const ligero_layout *lay;          /* row offsets of the commitments */
+    const uint8_t *hook_rows;          /* [rows] 1 where the hook wants the row, or NULL */
+    ligero_hook hook;                  /* per-row callback, or NULL */
+    void *hctx;                        /* its context */
+    size_t block;                      /* BLOCK */
+    apex_gl2 *part[APEX_ZK_THREADS];   /* [ncb][BLOCK] each slice's totals */
+} pass_arg;
+
+static void acc_general(u128 *restrict gen, uint64_t *restrict car, const apex_gl *restrict v,
+                        uint64_t c, size_t n)
+{
+    for (size_t s = 0; s < n; s++) {
+        u128 p = (u128)c * v[s];
+        u128 x = gen[s] + p;
+        car[s] += x < p;
+        gen[s] = x;
+    }
+}
+
+static void acc_small(uint64_t *restrict lo, uint64_t *restrict hi, const uint8_t *restrict b,
+                      uint64_t cl, uint64_t ch, size_t n)
+{
+    for (size_t s = 0; s < n; s++) {
+        lo[s] += cl * b[s];
+        hi[s] += ch * b[s];
+    }
+}
+
+/* The row's witness values as bytes v + 128 when all of them lie in [-128, 127]. */
+static int to_small(const apex_gl *v, size_t n, uint8_t *out)
+{
+    for (size_t s = 0; s < n; s++) {
+        if (v[s] < 128)
+            out[s] = (uint8_t)(v[s] + 128);
+        else if (v[s] >= APEX_GL_P - 128)
+            out[s] = (uint8_t)(v[s] - (APEX_GL_P - 128));
+        else
+            return 0;
+    }
+    return 1;
+}
+
+/* Global row g of the concatenation as (commitment, local row). */
+static size_t pass_locate(const ligero_layout *lay, size_t g, size_t *i)
+{
+    size_t k = 0;
+    while (g >= lay->r_off[k + 1])
+        k++;
+    *i = g - lay->r_off[k];
+    return k;
+}
+
+static void pass_slice(par_job *j)
+{
+    pass_arg *a = j->arg;
+    size_t B = a->block, ncb = a->ncb;
+    pass_acc *acc = apex_calloc_n(2 * (ncb ? ncb : 1), sizeof *acc);
+    apex_gl *vals = apex_calloc_n(PASS_CHUNK * B, sizeof *vals);
+    uint8_t *bytes = apex_calloc_n(PASS_CHUNK * B, 1);
+    apex_gl2 *out = apex_calloc_n((ncb ? ncb : 1) * B, sizeof *out);
+    size_t rows[PASS_CHUNK];
+    int small[PASS_CHUNK];
+    j->rc = acc && vals && bytes && out ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t m = 0; m < 2 * ncb && j->rc == APEX_OK; m++) {
+        acc[m].gen = apex_calloc_n(B, sizeof *acc[m].gen);
+        acc[m].car = apex_calloc_n(B, sizeof *acc[m].car);
+        acc[m].lo = apex_calloc_n(B, sizeof *acc[m].lo);
+        acc[m].hi = apex_calloc_n(B, sizeof *acc[m].hi);
+        if (!acc[m].gen || !acc[m].car || !acc[m].lo || !acc[m].hi)
+            j->rc = APEX_ERR_NOMEM;
+    }
+    for (size_t e = j->lo; e < j->hi && j->rc == APEX_OK;) {
+        /* a chunk of consecutive list entries in one commitment */
+        size_t i0, k = pass_locate(a->lay, a->list[e], &i0), nr = 0;
+        const apex_ligero_commitment *c = a->cs[k];
+        size_t npad = c->p.npad;
+        for (; e < j->hi && nr < PASS_CHUNK && a->list[e] < a->lay->r_off[k + 1]; e++, nr++) {
+            size_t g = a->list[e], i = g - a->lay->r_off[k];
+            apex_gl *v = vals + nr * B;
+            rows[nr] = i;
+            if ((j->rc = ligero_row_values(c, i, v)) != APEX_OK)
+                break;
+            if (a->hook && a->hook_rows && a->hook_rows[g] &&
+                (j->rc = a->hook(a->hctx, j->slice, k, i, v)) != APEX_OK)
+                break;
+            small[nr] = to_small(v + npad, B - npad, bytes + nr * B + npad);
+        }
+        if (j->rc != APEX_OK)
+            break;
+        for (size_t t0 = 0; t0 < B; t0 += PASS_TILE) {
+            size_t t1 = t0 + PASS_TILE < B ? t0 + PASS_TILE : B;
+            size_t gp = npad < t1 ? (npad > t0 ? npad : t0) : t1; /* [t0, gp) pads, [gp, t1) */
+            for (size_t m = 0; m < ncb; m++) {
+                if (a->cb[m].k != k)
+                    continue;
+                for (int co = 0; co < 2; co++) {
+                    pass_acc *x = &acc[2 * m + (size_t)co];
+                    for (size_t r = 0; r < nr; r++) {
+                        apex_gl2 w2 = a->cb[m].w[rows[r]];
+                        uint64_t cf = co ? w2.c1 : w2.c0;
+                        const apex_gl *v = vals + r * B;
+                        acc_general(x->gen + t0, x->car + t0, v + t0, cf, gp - t0);
+                        if (small[r])
+                            acc_small(x->lo + gp, x->hi + gp, bytes + r * B + gp, cf & 0xffffffffu,
+                                      cf >> 32, t1 - gp);
+                        else
+                            acc_general(x->gen + gp, x->car + gp, v + gp, cf, t1 - gp);
+                    }
+                }
+            }
+        }
+        for (size_t m = 0; m < ncb; m++) /* the byte offset of the small rows, per coordinate */
+            for (size_t r = 0; a->cb[m].k == k && r < nr; r++)
+                if (small[r]) {
+                    apex_gl2 w2 = a->cb[m].w[rows[r]];
+                    acc[2 * m].csum = apex_gl_add(acc[2 * m].csum, w2.c0);
+                    acc[2 * m + 1].csum = apex_gl_add(acc[2 * m + 1].csum, w2.c1);
+                }
+    }
+    /* 2^128 mod p, for the carries */
+    const apex_gl r64 = APEX_GL_EPS, r128 = apex_gl_mul(r64, r64);
+    for (size_t m = 0; m < ncb && j->rc == APEX_OK; m++) {
+        size_t npad = a->cs[a->cb[m].k]->p.npad;
+        for (int co = 0; co < 2; co++) {
+            pass_acc *x = &acc[2 * m + (size_t)co];
+            apex_gl off = apex_gl_mul(128, x->csum);
+            for (size_t s = 0; s < B; s++) {
+                apex_gl t = apex_gl_add(apex_gl_reduce128(x->gen[s]), apex_gl_mul(x->car[s], r128));
+                t = apex_gl_add(t, apex_gl_reduce128(x->lo[s] + ((u128)x->hi[s] << 32)));
+                if (s >= npad)
+                    t = apex_gl_sub(t, off);
+                if (co)
+                    out[m * B + s].c1 = t;
+                else
+                    out[m * B + s].c0 = t;
+            }
+        }
+    }
+    for (size_t m = 0; acc && m < 2 * ncb; m++) {
+        free(acc[m].gen);
+        free(acc[m].car);
+        free(acc[m].lo);
+        free(acc[m].hi);
+    }
+    free(acc);
+    if (vals)
+        OPENSSL_cleanse(vals, PASS_CHUNK * B * sizeof *vals);
+    if (bytes)
+        OPENSSL_cleanse(bytes, PASS_CHUNK * B);
+    free(vals);
+    free(bytes);
+    a->part[j->slice] = out;
+}
+
+int ligero_comb_pass(apex_ligero_commitment *const *cs, size_t n, const ligero_layout *lay,
+                     const ligero_comb *cb, size_t ncb, const uint8_t *hook_rows, ligero_hook hook,
+                     void *hctx)
+{
+    size_t B = cs[0]->d.block, total = lay->r_off[n], nlist = 0;
+    for (size_t m = 0; m < ncb; m++)
+        for (size_t s = 0; s < B; s++)
+            cb[m].out[s] = apex_gl2_from_gl(0);
+    size_t *list = apex_calloc_n(total ? total : 1, sizeof *list);
+    if (!list)
+        return APEX_ERR_NOMEM;
+    for (size_t k = 0; k < n; k++) {
+        int all = 0;
+        for (size_t m = 0; m < ncb; m++)
+            all |= cb[m].k == k;
+        for (size_t g = lay->r_off[k]; g < lay->r_off[k + 1]; g++)
+            if (all || (hook && hook_rows && hook_rows[g]))
+                list[nlist++] = g;
+    }
+    pass_arg a = {cs, cb, ncb, list, nlist, lay, hook_rows, hook, hctx, B, {NULL}};
+    int rc = nlist ? ligero_par_run(pass_slice, &a, nlist) : APEX_OK;
+    for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
+        for (size_t m = 0; rc == APEX_OK && a.part[t] && m < ncb; m++)
+            for (size_t s = 0; s < B; s++)
+                cb[m].out[s] = apex_gl2_add(cb[m].out[s], a.part[t][m * B + s]);
+        free(a.part[t]);
+    }
+    free(list);
+    return rc;
+}
