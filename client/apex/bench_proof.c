@@ -6,7 +6,9 @@
  *   commit_s           C_G + C_w(e) + C_w(e+1) commitments (median)
  *   prove_s, verify_s  one unlearning proof and its verification (median of --runs)
  *   proof_bytes        canonical encoding
- *   peak_rss_mb        getrusage high-water mark of the whole run
+ *   peak_rss_mb        getrusage high-water mark of the whole run (witness, commitments)
+ *   prove_peak_rss_mb  VmHWM over the prover alone (reset through /proc/self/clear_refs),
+ *                      which includes the bench's resident witness arrays
  *   soundness_bits     -log2 of the sum of the error terms of docs/PROOF.md (Ligero
  *                      proximity at NREQ = 148, LogUp, both sumchecks, ...), interactive
  *   baseline_hdelta_s  plain int64 u = G~ delta, rho = G~^T u + Lambda delta (the floor)
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "apex/cmds.h"
 #include "core/core.h"
@@ -49,6 +52,30 @@ static double med(double *v, int n)
 /* -log2 of the sum of the unlearning proof's interactive error terms (docs/PROOF.md,
  * "Soundness"): Ligero proximity, LDT and alpha/beta/v batching, both sumchecks, alpha2,
  * the eq combinations, alpha batching and LogUp over F_p2. */
+/* Reset the kernel's peak-RSS mark (VmHWM) so that the next read covers one phase. */
+static void hwm_reset(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+/* VmHWM in MB (0 when unavailable). */
+static double hwm_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = atof(line + 6);
+    if (f)
+        fclose(f);
+    return kb / 1024.0;
+}
+
 static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm)
 {
     const double f = ldexp(1.0, -128); /* 1 / |F_p2|, rounded */
@@ -70,6 +97,7 @@ int bench_proof(int argc, char **argv)
     double density = BP_DEF_DENSITY;
     int runs = BP_DEF_RUNS;
     uint32_t lb32 = BP_LOG_BLOCK;
+    char cache[4096] = "";
     const char *me = "apex bench proof";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -77,11 +105,14 @@ int bench_proof(int argc, char **argv)
             continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: apex bench proof [--d D] [--n N] [--b B] [--density R] [--runs K]\n"
-                   "                        [--log-block L]\n"
+                   "                        [--log-block L] [--cache DIR]\n"
                    "Commits to and proves one synthetic unlearning statement (d weights, N\n"
                    "samples, blocks of B, mask density R) K times and prints one JSON object:\n"
                    "prove_s, verify_s, commit_s (medians), proof_bytes, peak_rss_mb,\n"
                    "soundness_bits and baseline_hdelta_s (plain int64 H*delta, same run).\n"
+                   "--cache DIR: write C_G's tableau cache there at commit time, so a\n"
+                   "proof reads its opened columns instead of re-encoding G~ (the file is\n"
+                   "about 4 x 8 bytes per G~ entry; removed at the end).\n"
                    "--log-block L: Ligero rows of 2^L (default 12; 16 keeps the proof\n"
                    "small at d = 10^6). The unlearning proof only, not registration.\n");
             return APEX_EXIT_OK;
@@ -102,6 +133,9 @@ int bench_proof(int argc, char **argv)
             char *end = NULL;
             density = strtod(v, &end);
             bad = !end || *end != 0;
+        } else if (strcmp(a, "--cache") == 0) {
+            if (snprintf(cache, sizeof cache, "%s/bench-proof-cg.cache", v) >= (int)sizeof cache)
+                bad = 1;
         } else if (strcmp(a, "--log-block") == 0) {
             bad = apex_opt_u32(me, "log-block", v, 4, APEX_LIGERO_MAX_LOG_BLOCK, &lb32);
         } else if (strcmp(a, "--runs") == 0) {
@@ -162,7 +196,7 @@ int bench_proof(int argc, char **argv)
     }
     for (uint64_t j = 0; j < d; j++)
         w1[j] = w0[j] + delta[j];
-    double tb[BP_MAX_RUNS], tc[BP_MAX_RUNS], tp[BP_MAX_RUNS], tv[BP_MAX_RUNS];
+    double tb[BP_MAX_RUNS], tc[BP_MAX_RUNS], tp[BP_MAX_RUNS], tv[BP_MAX_RUNS], rp[BP_MAX_RUNS];
     size_t bytes = 0;
     int rc = APEX_OK;
     for (int r = 0; r < runs && rc == APEX_OK; r++) {
@@ -174,17 +208,27 @@ int bench_proof(int argc, char **argv)
         pub.mask = mask;
         pub.nmask = nmask;
         t0 = apex_now_s();
-        apex_ligero_commitment *cg = apex_comp_commit_g(&cfg, g, &pub.root_g, &why);
-        apex_ligero_commitment *c0 = apex_comp_commit_w(&cfg, w0, &pub.root_w0, &why);
-        apex_ligero_commitment *c1 = apex_comp_commit_w(&cfg, w1, &pub.root_w1, &why);
+        /* row sources (nothing of size O(witness) kept); C_G's tableau cached on disk when
+         * --cache is given, as a client writes it once at registration */
+        apex_comp_src sg, s0, s1;
+        apex_ligero_commitment *cg = NULL, *c0 = NULL, *c1 = NULL;
+        if (apex_comp_src_g(&cfg, g, &sg, &why) == APEX_OK &&
+            apex_comp_src_w(&cfg, w0, &s0, &why) == APEX_OK &&
+            apex_comp_src_w(&cfg, w1, &s1, &why) == APEX_OK) {
+            cg = apex_comp_commit_src(&sg, cache[0] ? cache : NULL, &pub.root_g, &why);
+            c0 = apex_comp_commit_src(&s0, NULL, &pub.root_w0, &why);
+            c1 = apex_comp_commit_src(&s1, NULL, &pub.root_w1, &why);
+        }
         tc[r] = apex_now_s() - t0;
         uint32_t used = 0;
         apex_comp_proof pf;
+        hwm_reset();
         t0 = apex_now_s();
         rc = cg && c0 && c1
                  ? apex_comp_prove(&cfg, &pub, g, w0, w1, cg, c0, c1, &used, NULL, &pf, &why)
                  : APEX_ERR_NOMEM;
         tp[r] = apex_now_s() - t0;
+        rp[r] = hwm_mb();
         if (rc == APEX_OK) {
             t0 = apex_now_s();
             rc = apex_comp_verify(&cfg, &pub, &pf, &why);
@@ -200,6 +244,8 @@ int bench_proof(int argc, char **argv)
         apex_ligero_commitment_destroy(&c0);
         apex_ligero_commitment_destroy(&c1);
     }
+    if (cache[0])
+        unlink(cache);
     if (rc != APEX_OK) {
         fprintf(stderr, "apex bench proof: %s\n", why ? why : "failed");
         return 1;
@@ -207,12 +253,14 @@ int bench_proof(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double base = med(tb, runs);
-    printf("{\"d\":%llu,\"n\":%llu,\"b\":%llu,\"density\":%g,\"mask\":%zu,\"commit_s\":%.4f,"
-           "\"prove_s\":%.4f,\"verify_s\":%.4f,\"proof_bytes\":%zu,\"peak_rss_mb\":%.1f,"
+    printf("{\"d\":%llu,\"n\":%llu,\"b\":%llu,\"density\":%g,\"mask\":%zu,\"log_block\":%u,"
+           "\"cache\":%s,\"commit_s\":%.4f,\"prove_s\":%.4f,\"verify_s\":%.4f,"
+           "\"proof_bytes\":%zu,\"peak_rss_mb\":%.1f,\"prove_peak_rss_mb\":%.1f,"
            "\"soundness_bits\":%.1f,\"baseline_hdelta_s\":%.5f,\"prove_over_baseline\":%.1f}\n",
            (unsigned long long)d, (unsigned long long)n, (unsigned long long)b, density, nmask,
-           med(tc, runs), med(tp, runs), med(tv, runs), bytes, (double)ru.ru_maxrss / 1024.0,
-           soundness_bits(&cfg, &dm), base, base > 0 ? med(tp, runs) / base : 0.0);
+           lb32, cache[0] ? "true" : "false", med(tc, runs), med(tp, runs), med(tv, runs), bytes,
+           (double)ru.ru_maxrss / 1024.0, med(rp, runs), soundness_bits(&cfg, &dm), base,
+           base > 0 ? med(tp, runs) / base : 0.0);
     free(g);
     free(w0);
     free(w1);

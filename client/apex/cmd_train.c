@@ -16,6 +16,8 @@ static void train_usage(FILE *f)
             "  --threads T     OpenBLAS threads (default: OpenBLAS's own choice)\n"
             "  --batch B       images per step          --lr LR   peak learning rate\n"
             "  --limit N       train on the first N images only (quick checks)\n"
+            "  --hidden H      MLP hidden width / ViT MLP width (default per model; small\n"
+            "                  models for tests)\n"
             "  --data DIR      Fashion-MNIST directory (default %s)\n"
             "  --json          JSON lines on stdout instead of a progress bar\n",
             APEX_ML_DEFAULT_DATA_DIR);
@@ -23,15 +25,21 @@ static void train_usage(FILE *f)
 
 int cmd_train(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},   {"out", required_argument, 0, 'o'},
-        {"epochs", required_argument, 0, 'e'},  {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 't'}, {"batch", required_argument, 0, 'b'},
-        {"lr", required_argument, 0, 'l'},      {"limit", required_argument, 0, 'n'},
-        {"data", required_argument, 0, 'd'},    {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"epochs", required_argument, 0, 'e'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"batch", required_argument, 0, 'b'},
+                                         {"lr", required_argument, 0, 'l'},
+                                         {"limit", required_argument, 0, 'n'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"hidden", required_argument, 0, 'H'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *model = NULL, *out = NULL, *data = NULL;
-    long epochs = -1, seed = 1, threads = 0, batch = -1, limit = 0;
+    long epochs = -1, seed = 1, threads = 0, batch = -1, limit = 0, hidden = 0;
     double lr = 0;
     int json = 0, c;
     optind = 1;
@@ -68,6 +76,11 @@ int cmd_train(int argc, char **argv)
             if (limit <= 0)
                 goto bad;
             break;
+        case 'H':
+            hidden = ml_cli_long(optarg);
+            if (hidden <= 0 || hidden > 16384)
+                goto bad;
+            break;
         case 'l':
             if (sscanf(optarg, "%lf", &lr) != 1 || lr <= 0)
                 goto bad;
@@ -87,6 +100,10 @@ int cmd_train(int argc, char **argv)
     }
     apex_ml_config cfg;
     if (!model || !out || optind != argc || apex_ml_config_preset(model, &cfg) != APEX_OK)
+        goto bad;
+    if (hidden > 0)
+        cfg.hidden = (uint32_t)hidden;
+    if (apex_ml_config_check(&cfg) != APEX_OK)
         goto bad;
     apex_ml_set_threads((int)threads);
     apex_ml_dataset *train = NULL, *test = NULL;

@@ -7,6 +7,7 @@
 
 #include "apex/cmds.h"
 #include "apex/ml_cli.h"
+#include "apex/zk_cli.h"
 #include "unlearn/saliency.h"
 
 static void unl_usage(FILE *f)
@@ -31,9 +32,14 @@ static void unl_usage(FILE *f)
             "  --tau-log2 T     quantized: residual tolerance τ = 2^T (default %u)\n"
             "  --sequential-layers  ablation: the authors' order, each layer's G taken after the\n"
             "                   earlier layers are compensated (default: every G at the input)\n"
-            "  --data DIR  --threads T  --json\n"
-            "exit: 0 written, 1 the certificate check failed (τ), 2 usage,\n"
-            "      3 bad model or mask file, or a mask made for another model\n",
+            "  --data DIR  --threads T  --json\n\n"
+            "compliance proof (after `apex commit`; quantized path, the committed G~):\n"
+            "  --commit client.commit --key KEY --proof proof.bin [--nonce HEX]\n"
+            "                   compensate with the G~ committed at registration for the\n"
+            "                   cumulative mask, prove the step, advance KEY to the next epoch\n"
+            "exit: 0 written, 1 the certificate check failed (τ) or the prover refused,\n"
+            "      2 usage, 3 bad model, mask or commitment file, or a mask made for another\n"
+            "      model\n",
             APEX_OBS_DEFAULT_BLOCK, APEX_OBS_DEFAULT_REL_DAMP, APEX_OBS_DEFAULT_FISHER_M,
             APEX_OBSQ_DEFAULT_TAU_LOG2);
 }
@@ -57,8 +63,15 @@ int cmd_unlearn(int argc, char **argv)
                                          {"threads", required_argument, 0, 't'},
                                          {"json", no_argument, 0, 'j'},
                                          {"sequential-layers", no_argument, 0, 'S'},
+                                         {"commit", required_argument, 0, 'C'},
+                                         {"key", required_argument, 0, 'K'},
+                                         {"proof", required_argument, 0, 'P'},
+                                         {"nonce", required_argument, 0, 'n'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    zk_unlearn_args za;
+    memset(&za, 0, sizeof za);
+    uint8_t nonce[32];
     const char *in = NULL, *mpath = NULL, *out = NULL, *gpath = NULL, *data = NULL;
     long client = -1, seed = 1, exclude = 0, threads = 0, v;
     int json = 0, mask_only = 0, c;
@@ -140,6 +153,20 @@ int cmd_unlearn(int argc, char **argv)
         case 'S':
             up.sequential_layers = 1;
             break;
+        case 'C':
+            za.commit = optarg;
+            break;
+        case 'K':
+            za.key = optarg;
+            break;
+        case 'P':
+            za.proof = optarg;
+            break;
+        case 'n':
+            if (apex_unhex(optarg, nonce, sizeof nonce) != APEX_OK)
+                goto bad;
+            za.nonce = nonce;
+            break;
         case 'h':
             unl_usage(stdout);
             return APEX_EXIT_OK;
@@ -147,7 +174,10 @@ int cmd_unlearn(int argc, char **argv)
             goto bad;
         }
     }
-    if (!in || !mpath || !out || (client < 0 && !mask_only) || optind != argc)
+    int proved = za.commit || za.key || za.proof;
+    if (proved && (!za.commit || !za.key || !za.proof || mask_only || !up.quantized))
+        goto bad; /* the proof path needs all three files and the quantized path */
+    if (!in || !mpath || !out || (client < 0 && !mask_only && !proved) || optind != argc)
         goto bad;
     apex_ml_set_threads((int)threads);
     char why[APEX_MASK_WHY_LEN] = "";
@@ -183,7 +213,10 @@ int cmd_unlearn(int argc, char **argv)
             goto done;
         }
     }
-    if (mask_only) {
+    if (proved) {
+        za.threads = threads;
+        rc = zk_unlearn_proved(m, mpath, &za, &rep);
+    } else if (mask_only) {
         rc = apex_unl_mask_only(m, mask, why);
         rep.masked = mask->count;
     } else {
@@ -204,7 +237,17 @@ int cmd_unlearn(int argc, char **argv)
     if (rc == APEX_OK)
         rc = apex_ml_model_save(m, out);
     if (rc == APEX_OK) {
-        const char *path = mask_only ? "mask-only" : up.quantized ? "quantized" : "float";
+        const char *path = proved         ? "proved"
+                           : mask_only    ? "mask-only"
+                           : up.quantized ? "quantized"
+                                          : "float";
+        if (proved && json)
+            printf("{\"event\":\"proved\",\"proof\":\"%s\",\"proof_bytes\":%zu,"
+                   "\"prove_s\":%.3f}\n",
+                   za.proof, za.proof_bytes, za.prove_s);
+        else if (proved)
+            printf("proof: %s (%zu bytes, %.2f s to prove)\n", za.proof, za.proof_bytes,
+                   za.prove_s);
         if (json)
             printf(
                 "{\"event\":\"unlearned\",\"path\":\"%s\",\"samples\":%zu,\"masked\":%zu,"

@@ -24,6 +24,9 @@ int cmd_personalize(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_mask(int argc, char **argv);
 int cmd_unlearn(int argc, char **argv);
+/* Compliance proof verbs (cmd_zk.c). */
+int cmd_commit(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 /* `apex eval unlearning ...` (cmd_eval_unl.c), dispatched by cmd_eval; argv[0] = "unlearning". */
 int cmd_eval_unlearning(int argc, char **argv);
 /* Benchmarks living in their own files (dispatched by cmd_bench.c); argv[0] is the

@@ -19,6 +19,8 @@ static const struct apex_cmd commands[] = {
     {"eval", cmd_eval, "test accuracy, per-class accuracy, a client's validation accuracy"},
     {"mask", cmd_mask, "provider: saliency mask of a forget set on the global model"},
     {"unlearn", cmd_unlearn, "client: apply a mask to a personalized model with Group-OBS"},
+    {"commit", cmd_commit, "client: commit to G~ and w~ for compliance proofs (registration)"},
+    {"verify", cmd_verify, "auditor: check an unlearning proof against a stored commitment"},
 };
 
 int apex_exit_code(int err)

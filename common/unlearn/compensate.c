@@ -387,8 +387,13 @@ int apex_unl_compensate_stmt(apex_ml_model *m, const apex_mask *mask, const int8
         }
         if (rc == APEX_OK && nl) {
             float *w = m->params + m->targets[t].offset;
+            size_t j = 0;
             for (size_t i = 0; i < sz; i++) {
                 int64_t v = (int64_t)wq1[base + i] + dq[i];
+                while (j < nl && local[j] < i)
+                    j++;
+                if (j == nl || local[j] != i) /* off the mask */
+                    r.delta_l2 += ldexp((double)dq[i], -f) * ldexp((double)dq[i], -f);
                 if (v <= -ML_GRID_LIMIT || v >= ML_GRID_LIMIT)
                     r.grid_overflow++;
                 wq1[base + i] = (int32_t)v; /* |v| < 2^23: apex_obsq_layer checks b_w */
@@ -408,6 +413,7 @@ int apex_unl_compensate_stmt(apex_ml_model *m, const apex_mask *mask, const int8
     }
     if (rc == APEX_OK && r.grid_overflow)
         m->frac_bits = 0; /* as apex_unl_compensate: exact weights, file unsnapped */
+    r.delta_l2 = sqrt(r.delta_l2);
     r.seconds_solve = apex_now_s() - t0;
     if (rep)
         *rep = r;

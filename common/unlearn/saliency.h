@@ -133,17 +133,17 @@ int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_d
  * G~ of m on the first n samples of dp: per-sample gradients at m, quantized per block
  * (apex_obsq_quantize), laid out [d / B][np][B] with rows n..np-1 zero (np >= n, the
  * statement's power of two). *gq is malloc'd. */
-int apex_unl_stmt_grads(apex_ml_model *m, const apex_ml_dataset *dp, size_t n, size_t np,
-                        size_t B, int8_t **gq, size_t *d, char *why);
+int apex_unl_stmt_grads(apex_ml_model *m, const apex_ml_dataset *dp, size_t n, size_t np, size_t B,
+                        int8_t **gq, size_t *d, char *why);
 /* The targets' fixed-point weights w~ = w 2^f, concatenated (wq: [d]); APEX_ERR_FORMAT when
  * a weight is not on the grid. */
 int apex_unl_stmt_weights(const apex_ml_model *m, int f, int32_t *wq, char *why);
 /* Quantized Group-OBS with a given G~ (apex_unl_stmt_grads layout, np rows): the committed
  * G~ of registration, not one taken now. m ends at w~' (on the 2^-f grid, or unsnapped as in
  * apex_unl_compensate), and wq1 [d] receives w~'. op->lambda must be the statement's. */
-int apex_unl_compensate_stmt(apex_ml_model *m, const apex_mask *mask, const int8_t *gq,
-                             size_t np, const apex_obsq_params *op, int f, int32_t *wq1,
-                             apex_unl_report *rep, char *why);
+int apex_unl_compensate_stmt(apex_ml_model *m, const apex_mask *mask, const int8_t *gq, size_t np,
+                             const apex_obsq_params *op, int f, int32_t *wq1, apex_unl_report *rep,
+                             char *why);
 
 /* ================================================================ evaluation (§4–5) */
 

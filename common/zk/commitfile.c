@@ -124,6 +124,7 @@ int apex_commit_record_write(const char *path, const apex_commit_record *r, cons
     apex_enc_put_u64(&w, r->epoch);
     apex_enc_put_hash(&w, &r->root_g);
     apex_enc_put_hash(&w, &r->root_w);
+    apex_enc_put_hash(&w, &r->root_w_reg);
     apex_enc_put_u64(&w, r->nmask);
     for (size_t i = 0; i < r->nmask; i++)
         apex_enc_put_u64(&w, r->mask[i]);
@@ -152,6 +153,7 @@ int apex_commit_record_read(const char *path, apex_commit_record *r, const char 
             apex_enc_get_u64(&rd, &r->epoch) == APEX_OK &&
             apex_enc_get_hash(&rd, &r->root_g) == APEX_OK &&
             apex_enc_get_hash(&rd, &r->root_w) == APEX_OK &&
+            apex_enc_get_hash(&rd, &r->root_w_reg) == APEX_OK &&
             apex_enc_get_u64(&rd, &nmask) == APEX_OK)
             rc = APEX_OK;
     }
@@ -297,7 +299,11 @@ int apex_commit_key_write(const char *path, const apex_commit_key *k, const char
     apex_enc_put_u32(&w, (uint32_t)k->frac_bits);
     apex_enc_put_u64(&w, k->n_real);
     apex_enc_put_hash(&w, &k->root_g);
+    apex_enc_put_hash(&w, &k->root_w);
     apex_enc_put_bytes(&w, k->w_hash, sizeof k->w_hash);
+    apex_enc_put_u64(&w, k->nmask);
+    for (size_t i = 0; i < k->nmask; i++)
+        apex_enc_put_u64(&w, k->mask[i]);
     apex_enc_put_u64(&w, k->glen);
     apex_enc_put_bytes(&w, k->g, k->glen);
     int rc = finish_write_mode(path, &w, 0600, reason);
@@ -311,16 +317,33 @@ int apex_commit_key_read(const char *path, apex_commit_key *k, const char **reas
     size_t blen = 0;
     apex_enc_reader rd;
     uint32_t f = 0;
-    uint64_t glen = 0;
+    uint64_t glen = 0, nmask = 0;
     int rc = start_read(path, KEY_MAGIC, KEY_VERSION, &buf, &blen, &rd, reason);
     if (rc == APEX_OK &&
         (apex_enc_get_u64(&rd, &k->epoch) != APEX_OK ||
          apex_enc_get_u32(&rd, &k->g_openings) != APEX_OK || apex_enc_get_u32(&rd, &f) != APEX_OK ||
          apex_enc_get_u64(&rd, &k->n_real) != APEX_OK ||
          apex_enc_get_hash(&rd, &k->root_g) != APEX_OK ||
+         apex_enc_get_hash(&rd, &k->root_w) != APEX_OK ||
          apex_enc_get_bytes(&rd, k->w_hash, sizeof k->w_hash) != APEX_OK ||
-         apex_enc_get_u64(&rd, &glen) != APEX_OK || glen == 0 || glen != rd.left || f > 64)) {
+         apex_enc_get_u64(&rd, &nmask) != APEX_OK || nmask > APEX_COMP_MAX_MASK ||
+         nmask * 8 > rd.left || f > 64)) {
         *reason = "file truncated or a length does not match the file";
+        rc = APEX_ERR_FORMAT;
+    }
+    if (rc == APEX_OK && nmask && !(k->mask = malloc((size_t)nmask * sizeof *k->mask)))
+        rc = APEX_ERR_NOMEM;
+    for (size_t i = 0; rc == APEX_OK && i < nmask; i++) {
+        apex_enc_get_u64(&rd, &k->mask[i]);
+        if (i && k->mask[i] <= k->mask[i - 1]) {
+            *reason = "stored mask not sorted and unique";
+            rc = APEX_ERR_FORMAT;
+        }
+    }
+    k->nmask = (size_t)nmask;
+    if (rc == APEX_OK &&
+        (apex_enc_get_u64(&rd, &glen) != APEX_OK || glen == 0 || glen != rd.left)) {
+        *reason = "G~ length does not match the file";
         rc = APEX_ERR_FORMAT;
     }
     k->frac_bits = (int32_t)f;
@@ -340,6 +363,9 @@ int apex_commit_key_read(const char *path, apex_commit_key *k, const char **reas
 
 void apex_commit_key_free(apex_commit_key *k)
 {
+    free(k->mask);
+    k->mask = NULL;
+    k->nmask = 0;
     if (k->g)
         OPENSSL_cleanse(k->g, k->glen);
     free(k->g);

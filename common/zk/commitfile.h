@@ -33,9 +33,10 @@ typedef struct apex_commit_record {
     uint64_t epoch; /* e: the next proof proves e -> e + 1 */
     uint64_t *mask; /* [nmask] cumulative mask so far, statement coordinates (owned) */
     size_t nmask;
-    apex_hash root_g; /* C_G, fixed at registration */
-    apex_hash root_w; /* C_w(e) */
-    uint8_t *reg;     /* [reg_len] encoded registration proof (owned) */
+    apex_hash root_g;     /* C_G, fixed at registration */
+    apex_hash root_w;     /* C_w(e) */
+    apex_hash root_w_reg; /* C_w(0): what the registration proof covers */
+    uint8_t *reg;         /* [reg_len] encoded registration proof (owned) */
     size_t reg_len;
 } apex_commit_record;
 
@@ -59,7 +60,10 @@ void apex_proof_record_free(apex_proof_record *r);
 /* The client's private state (mode 0600): never sent. The Ligero commitments' own secret
  * state lives next to it (apex_ligero_commitment_save: KEY.cg, KEY.cw). */
 typedef struct apex_commit_key {
-    uint64_t epoch;                  /* must equal the public record's */
+    uint64_t epoch;   /* e: the client's own view of the chain */
+    apex_hash root_w; /* C_w(e) */
+    uint64_t *mask;   /* [nmask] cumulative mask so far (owned) */
+    size_t nmask;
     uint32_t g_openings;             /* proofs made against C_G (write-ahead counter) */
     int32_t frac_bits;               /* w = w~ 2^-f */
     uint64_t n_real;                 /* samples in G~ (rows n_real..N-1 are zero) */

@@ -170,6 +170,61 @@ apex_ligero_commitment *apex_comp_commit_g(const apex_comp_config *cfg, const in
     return c;
 }
 
+static int src_rows(void *ctx, size_t row, apex_gl *out)
+{
+    const apex_comp_src *s = ctx;
+    size_t lo = row * s->wr;
+    for (size_t k = 0; k < s->wr; k++) {
+        size_t x = lo + k;
+        out[k] = x >= s->n ? 0 : apex_gl_from_i64(s->g ? (int64_t)s->g[x] : (int64_t)s->w[x]);
+    }
+    return APEX_OK;
+}
+
+int apex_comp_src_g(const apex_comp_config *cfg, const int8_t *g, apex_comp_src *s,
+                    const char **reason)
+{
+    apex_comp_dims dm;
+    int rc = apex_comp_dims_of(cfg, &dm, reason);
+    if (rc != APEX_OK)
+        return rc;
+    memset(s, 0, sizeof *s);
+    s->g = g;
+    s->n = (size_t)dm.nblk_real * cfg->sp.n_samples * cfg->sp.block;
+    s->p = dm.pg;
+    s->wr = ((size_t)1 << dm.pg.log_block) - dm.pg.npad;
+    return APEX_OK;
+}
+
+int apex_comp_src_w(const apex_comp_config *cfg, const int32_t *w, apex_comp_src *s,
+                    const char **reason)
+{
+    apex_comp_dims dm;
+    int rc = apex_comp_dims_of(cfg, &dm, reason);
+    if (rc != APEX_OK)
+        return rc;
+    memset(s, 0, sizeof *s);
+    s->w = w;
+    s->n = (size_t)cfg->d;
+    s->p = dm.pw;
+    s->wr = ((size_t)1 << dm.pw.log_block) - dm.pw.npad;
+    return APEX_OK;
+}
+
+apex_ligero_commitment *apex_comp_commit_src(apex_comp_src *s, const char *cache_path,
+                                             apex_hash *root, const char **reason)
+{
+    if (cache_path)
+        return apex_ligero_commit_rows_cached(&s->p, src_rows, s, cache_path, NULL, root, reason);
+    return apex_ligero_commit_rows(&s->p, src_rows, s, NULL, root, reason);
+}
+
+apex_ligero_commitment *apex_comp_load_src(apex_comp_src *s, const char *path,
+                                           const apex_hash *root, const char **reason)
+{
+    return apex_ligero_commitment_load(&s->p, src_rows, s, path, root, reason);
+}
+
 int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason)
 {
     if (pub->nmask > APEX_COMP_MAX_MASK || (pub->nmask && !pub->mask)) {

@@ -95,6 +95,28 @@ apex_ligero_commitment *apex_comp_commit_w(const apex_comp_config *cfg, const in
 apex_ligero_commitment *apex_comp_commit_g(const apex_comp_config *cfg, const int8_t *g,
                                            apex_hash *root, const char **reason);
 
+/* A row source over the caller's G~ or w~ (it must outlive every commitment made from it):
+ * commitments that keep nothing of size O(witness), can cache their tableau, and can be saved
+ * and loaded (the compliance CLI's client.key). Fill with apex_comp_src_g / apex_comp_src_w. */
+typedef struct apex_comp_src {
+    const int8_t *g;      /* G~ [ceil(d/B)][N][B], or NULL */
+    const int32_t *w;     /* w~ [d], or NULL */
+    size_t n;             /* real entries; the rest of the capacity reads as zero */
+    size_t wr;            /* witness slots per row */
+    apex_ligero_params p; /* the commitment's shape */
+} apex_comp_src;
+
+int apex_comp_src_g(const apex_comp_config *cfg, const int8_t *g, apex_comp_src *s,
+                    const char **reason);
+int apex_comp_src_w(const apex_comp_config *cfg, const int32_t *w, apex_comp_src *s,
+                    const char **reason);
+/* Commit through the source; cache_path (may be NULL) also writes the tableau cache. */
+apex_ligero_commitment *apex_comp_commit_src(apex_comp_src *s, const char *cache_path,
+                                             apex_hash *root, const char **reason);
+/* Restore a commitment saved with apex_ligero_commitment_save for this source and root. */
+apex_ligero_commitment *apex_comp_load_src(apex_comp_src *s, const char *path,
+                                           const apex_hash *root, const char **reason);
+
 /* The proof (owned arrays; apex_comp_proof_free). */
 typedef struct apex_comp_proof {
     apex_hash root_u;      /* C_u */
