@@ -56,9 +56,33 @@ static void usage(FILE *f)
                "common options: --log-level trace|debug|info|warn|error, --log-json\n");
 }
 
+/* Take the common options (--log-level L, --log-json) out of argv, wherever they are, and
+ * set up logging; -1 on a bad level. */
+static int common_opts(int *argc, char **argv)
+{
+    apex_log_level level = APEX_LOG_INFO;
+    int json = 0, k = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--log-json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--log-level") == 0) {
+            if (i + 1 >= *argc || apex_opt_log_level("apex", argv[i + 1], &level) != 0)
+                return -1;
+            i++;
+        } else {
+            argv[k++] = argv[i];
+        }
+    }
+    argv[k] = NULL;
+    *argc = k;
+    apex_log_init("apex", level, json);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    apex_log_init("apex", APEX_LOG_INFO, 0);
+    if (common_opts(&argc, argv) != 0)
+        return APEX_EXIT_USAGE;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? APEX_EXIT_USAGE : APEX_EXIT_OK;

@@ -210,6 +210,14 @@ static void gpass_fold(par_job *j)
     j->rc = APEX_OK;
 }
 
+/* Debug log of one prover phase's wall time; returns the new phase start. */
+static double phase_done(const char *what, double since)
+{
+    double now = apex_now_s();
+    LOG_DEBUG("compliance prove: %s in %.3f s", what, now - since);
+    return now;
+}
+
 int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
                     const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,
                     apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
@@ -267,6 +275,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         goto done;
     }
     ++*g_openings; /* write-ahead: counted before anything about G~ leaves the prover */
+    double tph = apex_now_s();
+    LOG_DEBUG("compliance prove: witness checked (D = %zu, nb N = %zu)", dd, nbn);
 
     /* C_u and the limbs */
     const int64_t half = (int64_t)1 << (s->bits_w - 1), tau = (int64_t)1 << s->tau_log2;
@@ -297,6 +307,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         (rc = comp_chal_draw(t, &dm, &ch_)) != APEX_OK)
         goto done;
 
+    tph = phase_done("C_u, C_l and LogUp committed", tph);
     /* c(b, j) = eq(beta, (b, j)) (1 - z) over D; both stages use it */
     unsigned njb = dm.log_b + dm.log_nb, nib = dm.log_n + dm.log_nb;
     rc = APEX_ERR_NOMEM;
@@ -337,6 +348,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     if ((rc = apex_transcript_challenge_gl2(t, &ch_.alpha2, 1)) != APEX_OK)
         goto done;
 
+    tph = phase_done("stage A (sum_j c G~ pass, rounds, C_eval_A)", tph);
     /* stage B over (b, j) */
     apex_sumcheck_term termsb[COMP_B_NTERMS];
     apex_gl2 claimb;
@@ -390,6 +402,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
             goto done;
     }
 
+    tph = phase_done("stage B (G~ fold at i2, rounds, C_eval_B)", tph);
     /* one joint proof of both stages' checks and the range check */
     apex_zksc_view views_a[COMP_A_NCOM], views_b[COMP_B_NCOM];
     apex_gl2 pub_a, pub_b[COMP_B_N - COMP_B_NCOM];
@@ -426,7 +439,9 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     apex_cbuild_view(bld, &cons, &lin_b, &tval);
     apex_ligero_commitment *all[COMP_NCOMMIT] = {cg, cw0,   cw1,    cu,    cl,    cm,
                                                  ch, cpada, cevala, cpadb, cevalb};
+    tph = phase_done("constraint system built", tph);
     rc = apex_ligero_prove(all, COMP_NCOMMIT, t, &cons, test_rng, &out->lig, reason);
+    phase_done("joint Ligero proof", tph);
 done:
     if (rc != APEX_OK)
         apex_comp_proof_free(out);
