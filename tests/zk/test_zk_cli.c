@@ -108,6 +108,10 @@ static void test_commit(void **state)
 {
     (void)state;
     expect(2, NULL, "commit --model %s/c.model --out %s/x.commit", g_dir, g_dir); /* no --client */
+    /* the common logging options are accepted anywhere, a bad level is a usage error */
+    expect(0, "usage: apex verify", "--log-level debug verify --help", g_dir, g_dir);
+    expect(0, "usage: apex commit", "commit --log-json --help", g_dir, g_dir);
+    expect(2, NULL, "verify --help --log-level loud", g_dir, g_dir);
     expect(0, "\"event\":\"committed\"",
            "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --out %s/c.commit "
            "--json",
