@@ -181,8 +181,9 @@ static int src_rows(void *ctx, size_t row, apex_gl *out)
     return APEX_OK;
 }
 
-int apex_comp_src_g(const apex_comp_config *cfg, const int8_t *g, apex_comp_src *s,
-                    const char **reason)
+/* A source over g or w with n real entries and the shape p. */
+static int src_init(const apex_comp_config *cfg, const int8_t *g, const int32_t *w,
+                    apex_comp_src *s, const char **reason)
 {
     apex_comp_dims dm;
     int rc = apex_comp_dims_of(cfg, &dm, reason);
@@ -190,25 +191,23 @@ int apex_comp_src_g(const apex_comp_config *cfg, const int8_t *g, apex_comp_src 
         return rc;
     memset(s, 0, sizeof *s);
     s->g = g;
-    s->n = (size_t)dm.nblk_real * cfg->sp.n_samples * cfg->sp.block;
-    s->p = dm.pg;
-    s->wr = ((size_t)1 << dm.pg.log_block) - dm.pg.npad;
+    s->w = w;
+    s->n = g ? (size_t)dm.nblk_real * cfg->sp.n_samples * cfg->sp.block : (size_t)cfg->d;
+    s->p = g ? dm.pg : dm.pw;
+    s->wr = ((size_t)1 << s->p.log_block) - s->p.npad;
     return APEX_OK;
+}
+
+int apex_comp_src_g(const apex_comp_config *cfg, const int8_t *g, apex_comp_src *s,
+                    const char **reason)
+{
+    return src_init(cfg, g, NULL, s, reason);
 }
 
 int apex_comp_src_w(const apex_comp_config *cfg, const int32_t *w, apex_comp_src *s,
                     const char **reason)
 {
-    apex_comp_dims dm;
-    int rc = apex_comp_dims_of(cfg, &dm, reason);
-    if (rc != APEX_OK)
-        return rc;
-    memset(s, 0, sizeof *s);
-    s->w = w;
-    s->n = (size_t)cfg->d;
-    s->p = dm.pw;
-    s->wr = ((size_t)1 << dm.pw.log_block) - dm.pw.npad;
-    return APEX_OK;
+    return src_init(cfg, NULL, w, s, reason);
 }
 
 apex_ligero_commitment *apex_comp_commit_src(apex_comp_src *s, const char *cache_path,

@@ -10,24 +10,15 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cli_util.h"
 #include "ml/ml.h"
 
 static char g_dir[256];
 static char g_apex[512];
 
-/* Runs `apex ARGS > out`, returns the exit status; *out_text gets stdout. */
 static int run(const char *args, char **out_text)
 {
-    char cmd[2048], out[300];
-    snprintf(out, sizeof out, "%s/stdout", g_dir);
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>/dev/null", g_apex, args, out);
-    int st = system(cmd);
-    if (out_text) {
-        uint8_t *b = NULL;
-        size_t n;
-        *out_text = apex_file_read_all(out, 1 << 20, &b, &n) == APEX_OK ? (char *)b : NULL;
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return cli_run(g_apex, g_dir, args, out_text);
 }
 
 static double json_num(const char *text, const char *key)

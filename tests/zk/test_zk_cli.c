@@ -13,29 +13,21 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cli_util.h"
 #include "core/core.h"
 
 static char g_dir[256];
 static char g_apex[512];
 
-/* Runs `apex ARGS` (args formatted with %s = the scratch dir, repeated), returns the exit
- * status; *out_text gets stdout. */
+/* Runs `apex ARGS` (printf-style), returns the exit status; *out_text gets stdout. */
 static int run(char **out_text, const char *fmt, ...)
 {
-    char args[2048], cmd[3072], out[300];
+    char args[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(out, sizeof out, "%s/stdout", g_dir);
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>/dev/null", g_apex, args, out);
-    int st = system(cmd);
-    if (out_text) {
-        uint8_t *b = NULL;
-        size_t n;
-        *out_text = apex_file_read_all(out, 1 << 20, &b, &n) == APEX_OK ? (char *)b : NULL;
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return cli_run(g_apex, g_dir, args, out_text);
 }
 
 /* Exit status and stdout must match. */
