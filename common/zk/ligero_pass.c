@@ -77,18 +77,17 @@ static void acc_small(uint64_t *restrict lo, uint64_t *restrict hi, const uint8_
     }
 }
 
-/* The row's witness values as bytes v + 128 when all of them lie in [-128, 127]. */
-static int to_small(const apex_gl *v, size_t n, uint8_t *out)
+/* The row's witness values as bytes v + 128 when all of them lie in [-128, 127]. Branch-free
+ * so that it vectorizes; out is garbage when it returns 0. */
+static int to_small(const apex_gl *restrict v, size_t n, uint8_t *restrict out)
 {
+    uint64_t bad = 0;
     for (size_t s = 0; s < n; s++) {
-        if (v[s] < 128)
-            out[s] = (uint8_t)(v[s] + 128);
-        else if (v[s] >= APEX_GL_P - 128)
-            out[s] = (uint8_t)(v[s] - (APEX_GL_P - 128));
-        else
-            return 0;
+        uint64_t x = v[s] < 128 ? v[s] + 128 : v[s] - (APEX_GL_P - 128); /* wraps when large */
+        bad |= x >> 8;
+        out[s] = (uint8_t)x;
     }
-    return 1;
+    return bad == 0;
 }
 
 /* Global row g of the concatenation as (commitment, local row). */
