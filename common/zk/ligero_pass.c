@@ -57,23 +57,48 @@ typedef struct pass_arg {
     apex_gl2 *part[APEX_ZK_THREADS];   /* [ncb][BLOCK] each slice's totals */
 } pass_arg;
 
-static void acc_general(u128 *restrict gen, uint64_t *restrict car, const apex_gl *restrict v,
-                        uint64_t c, size_t n)
+/* Both coordinates of one F_p2 combination over slots [lo, hi) of the rows rr[0..nr) of a
+ * chunk (row r at vals + rr[r] * B, coefficients c0[r], c1[r]): the sums over the chunk's
+ * rows stay in registers and each slot's accumulator is touched once per chunk. */
+static void fold_general(pass_acc *x0, pass_acc *x1, const apex_gl *restrict vals, size_t B,
+                         const size_t *rr, size_t nr, const uint64_t *c0, const uint64_t *c1,
+                         size_t lo, size_t hi)
 {
-    for (size_t s = 0; s < n; s++) {
-        u128 p = (u128)c * v[s];
-        u128 x = gen[s] + p;
-        car[s] += x < p;
-        gen[s] = x;
+    const apex_gl *row[PASS_CHUNK];
+    for (size_t r = 0; r < nr; r++)
+        row[r] = vals + rr[r] * B;
+    for (size_t s = lo; s < hi; s++) {
+        u128 a0 = x0->gen[s], a1 = x1->gen[s];
+        uint64_t k0 = x0->car[s], k1 = x1->car[s];
+        for (size_t r = 0; r < nr; r++) {
+            uint64_t v = row[r][s];
+            u128 p0 = (u128)c0[r] * v, p1 = (u128)c1[r] * v;
+            a0 += p0;
+            k0 += a0 < p0;
+            a1 += p1;
+            k1 += a1 < p1;
+        }
+        x0->gen[s] = a0;
+        x0->car[s] = k0;
+        x1->gen[s] = a1;
+        x1->car[s] = k1;
     }
 }
 
-static void acc_small(uint64_t *restrict lo, uint64_t *restrict hi, const uint8_t *restrict b,
-                      uint64_t cl, uint64_t ch, size_t n)
+/* Both coordinates over the small witness slots [0, n) of one int8 row (bytes v + 128):
+ * 32-bit halves of the coefficients times bytes, summed in 64-bit lanes (vectorized). */
+static void fold_small(pass_acc *x0, pass_acc *x1, size_t off, const uint8_t *restrict b,
+                       uint64_t c0, uint64_t c1, size_t n)
 {
+    uint64_t *restrict l0 = x0->lo + off, *restrict h0 = x0->hi + off;
+    uint64_t *restrict l1 = x1->lo + off, *restrict h1 = x1->hi + off;
+    const uint64_t c0l = c0 & 0xffffffffu, c0h = c0 >> 32, c1l = c1 & 0xffffffffu, c1h = c1 >> 32;
     for (size_t s = 0; s < n; s++) {
-        lo[s] += cl * b[s];
-        hi[s] += ch * b[s];
+        uint64_t v = b[s];
+        l0[s] += c0l * v;
+        h0[s] += c0h * v;
+        l1[s] += c1l * v;
+        h1[s] += c1h * v;
     }
 }
 
@@ -137,26 +162,32 @@ static void pass_slice(par_job *j)
         }
         if (j->rc != APEX_OK)
             break;
-        for (size_t t0 = 0; t0 < B; t0 += PASS_TILE) {
-            size_t t1 = t0 + PASS_TILE < B ? t0 + PASS_TILE : B;
-            size_t gp = npad < t1 ? (npad > t0 ? npad : t0) : t1; /* [t0, gp) pads, [gp, t1) */
-            for (size_t m = 0; m < ncb; m++) {
-                if (a->cb[m].k != k)
-                    continue;
-                for (int co = 0; co < 2; co++) {
-                    pass_acc *x = &acc[2 * m + (size_t)co];
-                    for (size_t r = 0; r < nr; r++) {
-                        apex_gl2 w2 = a->cb[m].w[rows[r]];
-                        uint64_t cf = co ? w2.c1 : w2.c0;
-                        const apex_gl *v = vals + r * B;
-                        acc_general(x->gen + t0, x->car + t0, v + t0, cf, gp - t0);
-                        if (small[r])
-                            acc_small(x->lo + gp, x->hi + gp, bytes + r * B + gp, cf & 0xffffffffu,
-                                      cf >> 32, t1 - gp);
-                        else
-                            acc_general(x->gen + gp, x->car + gp, v + gp, cf, t1 - gp);
-                    }
-                }
+        size_t all[PASS_CHUNK], big[PASS_CHUNK], nbig = 0;
+        for (size_t r = 0; r < nr; r++) {
+            all[r] = r;
+            if (!small[r])
+                big[nbig++] = r;
+        }
+        for (size_t m = 0; m < ncb; m++) {
+            if (a->cb[m].k != k)
+                continue;
+            pass_acc *x0 = &acc[2 * m], *x1 = &acc[2 * m + 1];
+            uint64_t c0[PASS_CHUNK], c1[PASS_CHUNK], b0[PASS_CHUNK], b1[PASS_CHUNK];
+            for (size_t r = 0; r < nr; r++) {
+                c0[r] = a->cb[m].w[rows[r]].c0;
+                c1[r] = a->cb[m].w[rows[r]].c1;
+            }
+            for (size_t q = 0; q < nbig; q++) {
+                b0[q] = c0[big[q]];
+                b1[q] = c1[big[q]];
+            }
+            fold_general(x0, x1, vals, B, all, nr, c0, c1, 0, npad); /* pads: every row */
+            fold_general(x0, x1, vals, B, big, nbig, b0, b1, npad, B);
+            for (size_t t0 = npad; t0 < B; t0 += PASS_TILE) { /* tiles stay in cache */
+                size_t t1 = t0 + PASS_TILE < B ? t0 + PASS_TILE : B;
+                for (size_t r = 0; r < nr; r++)
+                    if (small[r])
+                        fold_small(x0, x1, t0, bytes + r * B + t0, c0[r], c1[r], t1 - t0);
             }
         }
         for (size_t m = 0; m < ncb; m++) /* the byte offset of the small rows, per coordinate */
