@@ -33,6 +33,15 @@
 
 typedef unsigned __int128 u128;
 
+/* The byte lanes need 32 x 32 -> 64-bit vector multiplies on 64-bit lanes, which baseline
+ * x86-64 (SSE2) cannot vectorize from this code: build an AVX2 clone too, picked at load
+ * time by the CPU (ifunc); the results are the same integers either way. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PASS_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define PASS_CLONES
+#endif
+
 /* Accumulators of one F_p combination (one coordinate of one F_p2 combination). */
 typedef struct pass_acc {
     u128 *gen;     /* [BLOCK] sum of c * v over general slots */
@@ -87,24 +96,26 @@ static void fold_general(pass_acc *x0, pass_acc *x1, const apex_gl *restrict val
 
 /* Both coordinates over the small witness slots [0, n) of one int8 row (bytes v + 128):
  * 32-bit halves of the coefficients times bytes, summed in 64-bit lanes (vectorized). */
-static void fold_small(pass_acc *x0, pass_acc *x1, size_t off, const uint8_t *restrict b,
-                       uint64_t c0, uint64_t c1, size_t n)
+PASS_CLONES static void fold_small(pass_acc *x0, pass_acc *x1, size_t off,
+                                   const uint8_t *restrict b, uint64_t c0, uint64_t c1, size_t n)
 {
     uint64_t *restrict l0 = x0->lo + off, *restrict h0 = x0->hi + off;
     uint64_t *restrict l1 = x1->lo + off, *restrict h1 = x1->hi + off;
-    const uint64_t c0l = c0 & 0xffffffffu, c0h = c0 >> 32, c1l = c1 & 0xffffffffu, c1h = c1 >> 32;
+    /* 32 x 32 -> 64-bit products: the widening multiply the vector units have */
+    const uint32_t c0l = (uint32_t)c0, c0h = (uint32_t)(c0 >> 32);
+    const uint32_t c1l = (uint32_t)c1, c1h = (uint32_t)(c1 >> 32);
     for (size_t s = 0; s < n; s++) {
-        uint64_t v = b[s];
-        l0[s] += c0l * v;
-        h0[s] += c0h * v;
-        l1[s] += c1l * v;
-        h1[s] += c1h * v;
+        uint32_t v = b[s];
+        l0[s] += (uint64_t)c0l * v;
+        h0[s] += (uint64_t)c0h * v;
+        l1[s] += (uint64_t)c1l * v;
+        h1[s] += (uint64_t)c1h * v;
     }
 }
 
 /* The row's witness values as bytes v + 128 when all of them lie in [-128, 127]. Branch-free
  * so that it vectorizes; out is garbage when it returns 0. */
-static int to_small(const apex_gl *restrict v, size_t n, uint8_t *restrict out)
+PASS_CLONES static int to_small(const apex_gl *restrict v, size_t n, uint8_t *restrict out)
 {
     uint64_t bad = 0;
     for (size_t s = 0; s < n; s++) {
