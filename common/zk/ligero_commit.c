@@ -283,15 +283,17 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     if (rc != APEX_OK)
         return rc;
     rc = APEX_ERR_NOMEM;
-    s.col = apex_calloc_n(d->nq, sizeof *s.col);
-    s.chunk = apex_calloc_n(chunk * d->nq, sizeof *s.chunk);
+    size_t crow = chunk < d->nrow ? chunk : d->nrow; /* rows the buffers hold */
+    s.whole = d->nrow <= chunk;
+    s.col = s.whole ? NULL : apex_calloc_n(d->nq, sizeof *s.col);
+    s.chunk = apex_calloc_n(crow * d->nq, sizeof *s.chunk);
     s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
-    if (!s.col || !s.chunk || !s.leaves)
+    if ((!s.whole && !s.col) || !s.chunk || !s.leaves)
         goto done;
     if (cache_path) {
         size_t len = strlen(cache_path) + 5;
         uint8_t zero[LIGERO_CACHE_HDR] = {0};
-        if (!(s.tbuf = apex_calloc_n(chunk * d->nq, 8)) || !(tmp = malloc(len)))
+        if (!(s.tbuf = apex_calloc_n(crow * d->nq, 8)) || !(tmp = malloc(len)))
             goto done;
         snprintf(tmp, len, "%s.tmp", cache_path);
         rc = APEX_ERR_IO;
@@ -301,7 +303,6 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
             goto done;
     }
     static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
-    s.whole = d->nrow <= chunk;
     rc = APEX_ERR_CRYPTO;
     for (size_t q = 0; !s.whole && q < d->nq; q++) {
         if (!(s.col[q] = EVP_MD_CTX_new()) ||
@@ -354,7 +355,7 @@ done:
             EVP_MD_CTX_free(s.col[q]);
     free(s.col);
     if (s.chunk)
-        OPENSSL_cleanse(s.chunk, chunk * d->nq * sizeof *s.chunk);
+        OPENSSL_cleanse(s.chunk, crow * d->nq * sizeof *s.chunk);
     free(s.chunk);
     free(s.tbuf);
     free(s.leaves);

@@ -193,8 +193,9 @@ static void pass_slice(par_job *j)
     pass_arg *a = j->arg;
     size_t B = a->block, ncb = a->ncb;
     pass_acc *acc = apex_calloc_n(2 * (ncb ? ncb : 1), sizeof *acc);
-    apex_gl *vals = apex_calloc_n(PASS_CHUNK * B, sizeof *vals);
-    uint8_t *bytes = apex_calloc_n(PASS_CHUNK * B, 1);
+    size_t crow = j->hi - j->lo < PASS_CHUNK ? j->hi - j->lo : PASS_CHUNK; /* buffered rows */
+    apex_gl *vals = apex_calloc_n((crow ? crow : 1) * B, sizeof *vals);
+    uint8_t *bytes = apex_calloc_n((crow ? crow : 1) * B, 1);
     apex_gl2 *out = apex_calloc_n((ncb ? ncb : 1) * B, sizeof *out);
     size_t rows[PASS_CHUNK];
     int small[PASS_CHUNK];
@@ -306,9 +307,9 @@ static void pass_slice(par_job *j)
     }
     free(acc);
     if (vals)
-        OPENSSL_cleanse(vals, PASS_CHUNK * B * sizeof *vals);
+        OPENSSL_cleanse(vals, (crow ? crow : 1) * B * sizeof *vals);
     if (bytes)
-        OPENSSL_cleanse(bytes, PASS_CHUNK * B);
+        OPENSSL_cleanse(bytes, (crow ? crow : 1) * B);
     free(vals);
     free(bytes);
     a->part[j->slice] = out;
