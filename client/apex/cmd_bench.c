@@ -23,6 +23,8 @@ static const struct bench benches[] = {
     {"field", bench_field, "proof-system primitives: field mul, NTT 2^20, Merkle leaves/s"},
     {"obs", bench_obs, "Group-OBS of a synthetic layer: float and quantized paths (s), max|rho|"},
     {"proof", bench_proof, "compliance proof: prove/verify/commit s, bytes, RSS, bits (zk v1)"},
+    {"ligero", bench_ligero_main,
+     "C_G Ligero commitment: commit, prove cached/uncached, verify, RSS"},
 };
 
 static int cmp_double(const void *a, const void *b)

@@ -35,5 +35,6 @@ int bench_train(int argc, char **argv);
 int bench_field(int argc, char **argv);
 int bench_obs(int argc, char **argv);
 int bench_proof(int argc, char **argv);
+int bench_ligero_main(int argc, char **argv);
 
 #endif

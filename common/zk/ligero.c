@@ -20,6 +20,8 @@ int ligero_rand_bytes(ligero_rand *s, void *out, size_t n)
         return APEX_OK;
     }
     uint8_t *o = out;
+    if (n >= sizeof s->buf) /* a bulk request (salts): straight from the OS, no buffering */
+        return apex_os_random(out, n);
     while (n > 0) {
         if (s->pos == sizeof s->buf) {
             int rc = apex_os_random(s->buf, sizeof s->buf);

@@ -72,31 +72,52 @@ int ligero_par_run(void (*fn)(par_job *), void *arg, size_t n)
  * 2^64 blocks). */
 static int row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out, size_t n)
 {
-    uint8_t iv[16] = {0}, zero[8 * 32] = {0}, ks[8 * 32];
+    enum { KS = 8 * 1024 }; /* keystream bytes per cipher call */
+    uint8_t iv[16] = {0};
+    static const uint8_t zero[KS];
+    uint8_t *ks = malloc(KS);
     for (int b = 0; b < 8; b++)
         iv[7 - b] = (uint8_t)((uint64_t)i >> (8 * b));
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    if (!x || EVP_EncryptInit_ex(x, EVP_aes_256_ctr(), NULL, c->seed, iv) != 1) {
+    if (!ks || !x || EVP_EncryptInit_ex(x, EVP_aes_256_ctr(), NULL, c->seed, iv) != 1) {
         EVP_CIPHER_CTX_free(x);
+        free(ks);
         return APEX_ERR_CRYPTO;
     }
     int rc = APEX_OK;
     size_t got = 0;
     while (got < n && rc == APEX_OK) {
         int len = 0;
-        if (EVP_EncryptUpdate(x, ks, &len, zero, sizeof zero) != 1 || len != (int)sizeof ks) {
+        if (EVP_EncryptUpdate(x, ks, &len, zero, KS) != 1 || len != KS) {
             rc = APEX_ERR_CRYPTO;
             break;
         }
-        for (size_t o = 0; o + 8 <= sizeof ks && got < n; o += 8) {
-            uint64_t v = 0;
-            for (int b = 7; b >= 0; b--)
-                v = (v << 8) | ks[o + (size_t)b];
-            if (v < APEX_GL_P)
-                out[got++] = v;
+        /* little-endian 64-bit words, rejected when >= p (the stream is the same whatever the
+         * call size: CTR output is consumed in order and the unused tail is dropped) */
+        size_t o = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n - got >= KS / 8) { /* fast path: a whole block, taken as is when none is >= p */
+            memcpy(out + got, ks, KS);
+            uint64_t big = 0;
+            for (size_t k = 0; k < KS / 8; k++)
+                big |= out[got + k] >= APEX_GL_P;
+            if (!big) {
+                got += KS / 8;
+                continue;
+            }
+        }
+#endif
+        for (; o + 8 <= KS && got < n; o += 8) {
+            uint64_t v = (uint64_t)ks[o] | (uint64_t)ks[o + 1] << 8 | (uint64_t)ks[o + 2] << 16 |
+                         (uint64_t)ks[o + 3] << 24 | (uint64_t)ks[o + 4] << 32 |
+                         (uint64_t)ks[o + 5] << 40 | (uint64_t)ks[o + 6] << 48 |
+                         (uint64_t)ks[o + 7] << 56;
+            out[got] = v;
+            got += v < APEX_GL_P;
         }
     }
-    OPENSSL_cleanse(ks, sizeof ks);
+    OPENSSL_cleanse(ks, KS);
+    free(ks);
     EVP_CIPHER_CTX_free(x);
     return rc;
 }
@@ -168,6 +189,8 @@ typedef struct stream {
     size_t nr;                 /* rows in the current chunk */
     apex_hash *leaves;         /* [nq] finished leaf hashes */
     uint8_t *tbuf;             /* [nq][nr] le64 column bytes of the chunk for the cache, or NULL */
+    int whole;                 /* all rows fit in one chunk: leaves hashed in one go, no
+                                  per-column running state */
 } stream;
 
 static void encode_chunk(par_job *j)
@@ -183,16 +206,26 @@ static void absorb_chunk(par_job *j)
 {
     stream *s = j->arg;
     size_t nq = s->c->d.nq;
-    uint8_t buf[8 * LIGERO_CHUNK_ROWS];
-    j->rc = APEX_OK;
+    uint8_t buf[8 * LIGERO_CACHE_GROUP];
+    static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
+    apex_sha256_ctx *h = s->whole ? apex_sha256_new() : NULL; /* reused for every leaf */
+    j->rc = !s->whole || h ? APEX_OK : APEX_ERR_CRYPTO;
     for (size_t q = j->lo; q < j->hi && j->rc == APEX_OK; q++) {
         uint8_t *dst = s->tbuf ? s->tbuf + q * 8 * s->nr : buf; /* the cache's group layout */
         for (size_t r = 0; r < s->nr; r++)
             for (int b = 0; b < 8; b++)
                 dst[8 * r + (size_t)b] = (uint8_t)(s->chunk[r * nq + q] >> (8 * b));
-        if (EVP_DigestUpdate(s->col[q], dst, 8 * s->nr) != 1)
+        if (s->whole) { /* the same leaf, H(0x00 || salt || column), in one go */
+            if (apex_sha256_update(h, &prefix, 1) != APEX_OK ||
+                apex_sha256_update(h, s->c->salts + q * APEX_MERKLE_SALT_LEN,
+                                   APEX_MERKLE_SALT_LEN) != APEX_OK ||
+                apex_sha256_update(h, dst, 8 * s->nr) != APEX_OK ||
+                apex_sha256_final(h, s->leaves[q].b) != APEX_OK)
+                j->rc = APEX_ERR_CRYPTO;
+        } else if (EVP_DigestUpdate(s->col[q], dst, 8 * s->nr) != 1)
             j->rc = APEX_ERR_CRYPTO;
     }
+    apex_sha256_destroy(&h);
 }
 
 static void finish_columns(par_job *j)
@@ -242,7 +275,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
                          unsigned flags, const char **why)
 {
     const apex_ligero_dims *d = &c->d;
-    stream s = {c, NULL, NULL, 0, 0, NULL, NULL};
+    stream s = {c, NULL, NULL, 0, 0, NULL, NULL, 0};
     size_t chunk = cache_path ? LIGERO_CACHE_GROUP : LIGERO_CHUNK_ROWS;
     char *tmp = NULL;
     int fd = -1;
@@ -250,15 +283,17 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     if (rc != APEX_OK)
         return rc;
     rc = APEX_ERR_NOMEM;
-    s.col = apex_calloc_n(d->nq, sizeof *s.col);
-    s.chunk = apex_calloc_n(chunk * d->nq, sizeof *s.chunk);
+    size_t crow = chunk < d->nrow ? chunk : d->nrow; /* rows the buffers hold */
+    s.whole = d->nrow <= chunk;
+    s.col = s.whole ? NULL : apex_calloc_n(d->nq, sizeof *s.col);
+    s.chunk = apex_calloc_n(crow * d->nq, sizeof *s.chunk);
     s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
-    if (!s.col || !s.chunk || !s.leaves)
+    if ((!s.whole && !s.col) || !s.chunk || !s.leaves)
         goto done;
     if (cache_path) {
         size_t len = strlen(cache_path) + 5;
         uint8_t zero[LIGERO_CACHE_HDR] = {0};
-        if (!(s.tbuf = apex_calloc_n(chunk * d->nq, 8)) || !(tmp = malloc(len)))
+        if (!(s.tbuf = apex_calloc_n(crow * d->nq, 8)) || !(tmp = malloc(len)))
             goto done;
         snprintf(tmp, len, "%s.tmp", cache_path);
         rc = APEX_ERR_IO;
@@ -269,7 +304,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     }
     static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
     rc = APEX_ERR_CRYPTO;
-    for (size_t q = 0; q < d->nq; q++) {
+    for (size_t q = 0; !s.whole && q < d->nq; q++) {
         if (!(s.col[q] = EVP_MD_CTX_new()) ||
             EVP_DigestInit_ex(s.col[q], EVP_sha256(), NULL) != 1 ||
             EVP_DigestUpdate(s.col[q], &prefix, 1) != 1 ||
@@ -286,7 +321,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
         if (rc == APEX_OK && fd >= 0 && (rc = write_all(fd, s.tbuf, s.nr * d->nq * 8)) != APEX_OK)
             *why = "ligero: cannot write the tableau cache file";
     }
-    if (rc == APEX_OK)
+    if (rc == APEX_OK && !s.whole)
         rc = ligero_par_run(finish_columns, &s, d->nq);
     for (size_t q = 0; q < d->nq && rc == APEX_OK; q++) /* the tree itself is not shared */
         rc = apex_merkle_set_leaf(c->tree, q, &s.leaves[q]);
@@ -320,7 +355,7 @@ done:
             EVP_MD_CTX_free(s.col[q]);
     free(s.col);
     if (s.chunk)
-        OPENSSL_cleanse(s.chunk, chunk * d->nq * sizeof *s.chunk);
+        OPENSSL_cleanse(s.chunk, crow * d->nq * sizeof *s.chunk);
     free(s.chunk);
     free(s.tbuf);
     free(s.leaves);

@@ -25,6 +25,10 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define PASS_HAVE_AVX2_ROWS 1
+#endif
 
 /* Rows buffered per slice before they are folded into the accumulators. */
 #define PASS_CHUNK 16u
@@ -32,6 +36,15 @@
 #define PASS_TILE 1024u
 
 typedef unsigned __int128 u128;
+
+/* The byte lanes need 32 x 32 -> 64-bit vector multiplies on 64-bit lanes, which baseline
+ * x86-64 (SSE2) cannot vectorize from this code: build an AVX2 clone too, picked at load
+ * time by the CPU (ifunc); the results are the same integers either way. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PASS_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define PASS_CLONES
+#endif
 
 /* Accumulators of one F_p combination (one coordinate of one F_p2 combination). */
 typedef struct pass_acc {
@@ -57,38 +70,112 @@ typedef struct pass_arg {
     apex_gl2 *part[APEX_ZK_THREADS];   /* [ncb][BLOCK] each slice's totals */
 } pass_arg;
 
-static void acc_general(u128 *restrict gen, uint64_t *restrict car, const apex_gl *restrict v,
-                        uint64_t c, size_t n)
+/* Both coordinates of one F_p2 combination over slots [lo, hi) of the rows rr[0..nr) of a
+ * chunk (row r at vals + rr[r] * B, coefficients c0[r], c1[r]): the sums over the chunk's
+ * rows stay in registers and each slot's accumulator is touched once per chunk. */
+static void fold_general(pass_acc *x0, pass_acc *x1, const apex_gl *restrict vals, size_t B,
+                         const size_t *rr, size_t nr, const uint64_t *c0, const uint64_t *c1,
+                         size_t lo, size_t hi)
 {
-    for (size_t s = 0; s < n; s++) {
-        u128 p = (u128)c * v[s];
-        u128 x = gen[s] + p;
-        car[s] += x < p;
-        gen[s] = x;
+    const apex_gl *row[PASS_CHUNK];
+    for (size_t r = 0; r < nr; r++)
+        row[r] = vals + rr[r] * B;
+    for (size_t s = lo; s < hi; s++) {
+        u128 a0 = x0->gen[s], a1 = x1->gen[s];
+        uint64_t k0 = x0->car[s], k1 = x1->car[s];
+        for (size_t r = 0; r < nr; r++) {
+            uint64_t v = row[r][s];
+            u128 p0 = (u128)c0[r] * v, p1 = (u128)c1[r] * v;
+            a0 += p0;
+            k0 += a0 < p0;
+            a1 += p1;
+            k1 += a1 < p1;
+        }
+        x0->gen[s] = a0;
+        x0->car[s] = k0;
+        x1->gen[s] = a1;
+        x1->car[s] = k1;
     }
 }
 
-static void acc_small(uint64_t *restrict lo, uint64_t *restrict hi, const uint8_t *restrict b,
-                      uint64_t cl, uint64_t ch, size_t n)
+/* Both coordinates over the small witness slots [0, n) of one int8 row (bytes v + 128):
+ * 32-bit halves of the coefficients times bytes, summed in 64-bit lanes (vectorized). */
+PASS_CLONES static void fold_small(pass_acc *x0, pass_acc *x1, size_t off,
+                                   const uint8_t *restrict b, uint64_t c0, uint64_t c1, size_t n)
 {
+    uint64_t *restrict l0 = x0->lo + off, *restrict h0 = x0->hi + off;
+    uint64_t *restrict l1 = x1->lo + off, *restrict h1 = x1->hi + off;
+    /* 32 x 32 -> 64-bit products: the widening multiply the vector units have */
+    const uint32_t c0l = (uint32_t)c0, c0h = (uint32_t)(c0 >> 32);
+    const uint32_t c1l = (uint32_t)c1, c1h = (uint32_t)(c1 >> 32);
     for (size_t s = 0; s < n; s++) {
-        lo[s] += cl * b[s];
-        hi[s] += ch * b[s];
+        uint32_t v = b[s];
+        l0[s] += (uint64_t)c0l * v;
+        h0[s] += (uint64_t)c0h * v;
+        l1[s] += (uint64_t)c1l * v;
+        h1[s] += (uint64_t)c1h * v;
     }
 }
 
-/* The row's witness values as bytes v + 128 when all of them lie in [-128, 127]. */
-static int to_small(const apex_gl *v, size_t n, uint8_t *out)
+#ifdef PASS_HAVE_AVX2_ROWS
+/* fold_small for all the small rows rr[0..nr) of a chunk at once over slots [lo, hi): the
+ * chunk's sums stay in registers (four 64-bit lanes per coordinate half), so each
+ * accumulator is loaded and stored once per chunk instead of once per row. */
+__attribute__((target("avx2"))) static void
+fold_small_rows_avx2(pass_acc *x0, pass_acc *x1, const uint8_t *bytes, size_t B, const size_t *rr,
+                     size_t nr, const uint64_t *c0, const uint64_t *c1, size_t lo, size_t hi)
 {
-    for (size_t s = 0; s < n; s++) {
-        if (v[s] < 128)
-            out[s] = (uint8_t)(v[s] + 128);
-        else if (v[s] >= APEX_GL_P - 128)
-            out[s] = (uint8_t)(v[s] - (APEX_GL_P - 128));
-        else
-            return 0;
+    __m256i k0l[PASS_CHUNK], k0h[PASS_CHUNK], k1l[PASS_CHUNK], k1h[PASS_CHUNK];
+    const uint8_t *row[PASS_CHUNK];
+    for (size_t r = 0; r < nr; r++) {
+        k0l[r] = _mm256_set1_epi64x((long long)(c0[r] & 0xffffffffu));
+        k0h[r] = _mm256_set1_epi64x((long long)(c0[r] >> 32));
+        k1l[r] = _mm256_set1_epi64x((long long)(c1[r] & 0xffffffffu));
+        k1h[r] = _mm256_set1_epi64x((long long)(c1[r] >> 32));
+        row[r] = bytes + rr[r] * B;
     }
-    return 1;
+    size_t s = lo;
+    for (; s + 4 <= hi; s += 4) {
+        __m256i a0l = _mm256_loadu_si256((const __m256i *)(x0->lo + s));
+        __m256i a0h = _mm256_loadu_si256((const __m256i *)(x0->hi + s));
+        __m256i a1l = _mm256_loadu_si256((const __m256i *)(x1->lo + s));
+        __m256i a1h = _mm256_loadu_si256((const __m256i *)(x1->hi + s));
+        for (size_t r = 0; r < nr; r++) {
+            int32_t w;
+            memcpy(&w, row[r] + s, sizeof w);
+            __m256i v = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(w));
+            a0l = _mm256_add_epi64(a0l, _mm256_mul_epu32(v, k0l[r]));
+            a0h = _mm256_add_epi64(a0h, _mm256_mul_epu32(v, k0h[r]));
+            a1l = _mm256_add_epi64(a1l, _mm256_mul_epu32(v, k1l[r]));
+            a1h = _mm256_add_epi64(a1h, _mm256_mul_epu32(v, k1h[r]));
+        }
+        _mm256_storeu_si256((__m256i *)(x0->lo + s), a0l);
+        _mm256_storeu_si256((__m256i *)(x0->hi + s), a0h);
+        _mm256_storeu_si256((__m256i *)(x1->lo + s), a1l);
+        _mm256_storeu_si256((__m256i *)(x1->hi + s), a1h);
+    }
+    for (size_t r = 0; r < nr && s < hi; r++)
+        for (size_t t = s; t < hi; t++) {
+            uint64_t v = row[r][t];
+            x0->lo[t] += (c0[r] & 0xffffffffu) * v;
+            x0->hi[t] += (c0[r] >> 32) * v;
+            x1->lo[t] += (c1[r] & 0xffffffffu) * v;
+            x1->hi[t] += (c1[r] >> 32) * v;
+        }
+}
+#endif
+
+/* The row's witness values as bytes v + 128 when all of them lie in [-128, 127]. Branch-free
+ * so that it vectorizes; out is garbage when it returns 0. */
+PASS_CLONES static int to_small(const apex_gl *restrict v, size_t n, uint8_t *restrict out)
+{
+    uint64_t bad = 0;
+    for (size_t s = 0; s < n; s++) {
+        uint64_t x = v[s] < 128 ? v[s] + 128 : v[s] - (APEX_GL_P - 128); /* wraps when large */
+        bad |= x >> 8;
+        out[s] = (uint8_t)x;
+    }
+    return bad == 0;
 }
 
 /* Global row g of the concatenation as (commitment, local row). */
@@ -106,11 +193,15 @@ static void pass_slice(par_job *j)
     pass_arg *a = j->arg;
     size_t B = a->block, ncb = a->ncb;
     pass_acc *acc = apex_calloc_n(2 * (ncb ? ncb : 1), sizeof *acc);
-    apex_gl *vals = apex_calloc_n(PASS_CHUNK * B, sizeof *vals);
-    uint8_t *bytes = apex_calloc_n(PASS_CHUNK * B, 1);
+    size_t crow = j->hi - j->lo < PASS_CHUNK ? j->hi - j->lo : PASS_CHUNK; /* buffered rows */
+    apex_gl *vals = apex_calloc_n((crow ? crow : 1) * B, sizeof *vals);
+    uint8_t *bytes = apex_calloc_n((crow ? crow : 1) * B, 1);
     apex_gl2 *out = apex_calloc_n((ncb ? ncb : 1) * B, sizeof *out);
     size_t rows[PASS_CHUNK];
     int small[PASS_CHUNK];
+#ifdef PASS_HAVE_AVX2_ROWS
+    const int avx2 = __builtin_cpu_supports("avx2");
+#endif
     j->rc = acc && vals && bytes && out ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t m = 0; m < 2 * ncb && j->rc == APEX_OK; m++) {
         acc[m].gen = apex_calloc_n(B, sizeof *acc[m].gen);
@@ -138,26 +229,47 @@ static void pass_slice(par_job *j)
         }
         if (j->rc != APEX_OK)
             break;
-        for (size_t t0 = 0; t0 < B; t0 += PASS_TILE) {
-            size_t t1 = t0 + PASS_TILE < B ? t0 + PASS_TILE : B;
-            size_t gp = npad < t1 ? (npad > t0 ? npad : t0) : t1; /* [t0, gp) pads, [gp, t1) */
-            for (size_t m = 0; m < ncb; m++) {
-                if (a->cb[m].k != k)
-                    continue;
-                for (int co = 0; co < 2; co++) {
-                    pass_acc *x = &acc[2 * m + (size_t)co];
-                    for (size_t r = 0; r < nr; r++) {
-                        apex_gl2 w2 = a->cb[m].w[rows[r]];
-                        uint64_t cf = co ? w2.c1 : w2.c0;
-                        const apex_gl *v = vals + r * B;
-                        acc_general(x->gen + t0, x->car + t0, v + t0, cf, gp - t0);
-                        if (small[r])
-                            acc_small(x->lo + gp, x->hi + gp, bytes + r * B + gp, cf & 0xffffffffu,
-                                      cf >> 32, t1 - gp);
-                        else
-                            acc_general(x->gen + gp, x->car + gp, v + gp, cf, t1 - gp);
+        size_t all[PASS_CHUNK], big[PASS_CHUNK], nbig = 0;
+        for (size_t r = 0; r < nr; r++) {
+            all[r] = r;
+            if (!small[r])
+                big[nbig++] = r;
+        }
+        for (size_t m = 0; m < ncb; m++) {
+            if (a->cb[m].k != k)
+                continue;
+            pass_acc *x0 = &acc[2 * m], *x1 = &acc[2 * m + 1];
+            uint64_t c0[PASS_CHUNK], c1[PASS_CHUNK], b0[PASS_CHUNK], b1[PASS_CHUNK];
+            for (size_t r = 0; r < nr; r++) {
+                c0[r] = a->cb[m].w[rows[r]].c0;
+                c1[r] = a->cb[m].w[rows[r]].c1;
+            }
+            for (size_t q = 0; q < nbig; q++) {
+                b0[q] = c0[big[q]];
+                b1[q] = c1[big[q]];
+            }
+            fold_general(x0, x1, vals, B, all, nr, c0, c1, 0, npad); /* pads: every row */
+            fold_general(x0, x1, vals, B, big, nbig, b0, b1, npad, B);
+#ifdef PASS_HAVE_AVX2_ROWS
+            if (avx2) {
+                size_t sm[PASS_CHUNK], nsm = 0;
+                uint64_t s0[PASS_CHUNK], s1[PASS_CHUNK];
+                for (size_t r = 0; r < nr; r++)
+                    if (small[r]) {
+                        s0[nsm] = c0[r];
+                        s1[nsm] = c1[r];
+                        sm[nsm++] = r;
                     }
-                }
+                if (nsm)
+                    fold_small_rows_avx2(x0, x1, bytes, B, sm, nsm, s0, s1, npad, B);
+                continue;
+            }
+#endif
+            for (size_t t0 = npad; t0 < B; t0 += PASS_TILE) { /* tiles stay in cache */
+                size_t t1 = t0 + PASS_TILE < B ? t0 + PASS_TILE : B;
+                for (size_t r = 0; r < nr; r++)
+                    if (small[r])
+                        fold_small(x0, x1, t0, bytes + r * B + t0, c0[r], c1[r], t1 - t0);
             }
         }
         for (size_t m = 0; m < ncb; m++) /* the byte offset of the small rows, per coordinate */
@@ -195,9 +307,9 @@ static void pass_slice(par_job *j)
     }
     free(acc);
     if (vals)
-        OPENSSL_cleanse(vals, PASS_CHUNK * B * sizeof *vals);
+        OPENSSL_cleanse(vals, (crow ? crow : 1) * B * sizeof *vals);
     if (bytes)
-        OPENSSL_cleanse(bytes, PASS_CHUNK * B);
+        OPENSSL_cleanse(bytes, (crow ? crow : 1) * B);
     free(vals);
     free(bytes);
     a->part[j->slice] = out;

@@ -238,6 +238,38 @@ static void test_cache_rejects_damage(void **state)
     expect_bad_cache(cut_header, "truncated");
 }
 
+/* A row source that changes after committing: the columns come from the cache, the responses
+ * from the changed rows, and the verifier rejects. */
+static void test_cache_changed_source(void **state)
+{
+    (void)state;
+    char cache[128];
+    path_of(cache, sizeof cache, "cache");
+    apex_hash root;
+    apex_ligero_commitment *c = commit_cached(cache, &root);
+    apex_gl b;
+    apex_gl2 tval;
+    claim_values(&b, &tval); /* the committed witness's values */
+    int8_t saved = data[5];
+    data[5] = (int8_t)(saved ^ 0x11);
+    apex_rng rng;
+    apex_rng_seed(&rng, 5);
+    apex_transcript *t = apex_transcript_new("test-cache");
+    apex_ligero_proof pf;
+    const char *why = NULL;
+    assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, &why), APEX_OK);
+    apex_transcript_destroy(&t);
+    assert_null(apex_ligero_cache_status(c)); /* the cache served the columns */
+    data[5] = saved;
+    t = apex_transcript_new("test-cache");
+    assert_int_equal(apex_ligero_verify(&shape, &root, 1, t, &cons, &b, &tval, &pf, &why),
+                     APEX_ERR_REJECTED);
+    apex_transcript_destroy(&t);
+    apex_ligero_proof_free(&pf);
+    apex_ligero_commitment_destroy(&c);
+    unlink(cache);
+}
+
 static void test_save_load(void **state)
 {
     (void)state;
@@ -331,6 +363,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_same_proof),
         cmocka_unit_test(test_cache_rejects_damage),
+        cmocka_unit_test(test_cache_changed_source),
         cmocka_unit_test(test_save_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

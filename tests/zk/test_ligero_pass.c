@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "core/core.h"
 #include "zk/ligero_impl.h"
 
@@ -171,24 +173,25 @@ static void test_mixed_rows_identical(void **state)
 }
 
 /* A combination over many int8 rows against plain field arithmetic: the lazy lanes never
- * overflow at the largest coefficients. */
-static void test_comb_pass_extremes(void **state)
+ * overflow at the largest coefficients; an odd witness width (npad 5: 11 slots) exercises the
+ * vector loops' tails. */
+static void comb_extremes(size_t npad)
 {
-    (void)state;
-    const apex_ligero_params p = {4, 4, 2, 300};
+    const apex_ligero_params p = {4, npad, 2, 300};
+    size_t wr = 16 - npad;
     static apex_gl w[300 * 12];
-    for (size_t i = 0; i < 300 * 12; i++)
+    for (size_t i = 0; i < 300 * wr; i++)
         w[i] = apex_gl_from_i64(i % 3 == 0 ? -128 : i % 3 == 1 ? 127 : (int64_t)(i % 256) - 128);
     apex_rng rng;
     apex_rng_seed(&rng, 5);
     apex_hash root;
-    apex_ligero_commitment *c = apex_ligero_commit(&p, w, 300 * 12, &rng, &root, NULL);
+    apex_ligero_commitment *c = apex_ligero_commit(&p, w, 300 * wr, &rng, &root, NULL);
     assert_non_null(c);
     static apex_gl2 coef[300];
     for (size_t i = 0; i < 300; i++)
         coef[i] = apex_gl2_make(APEX_GL_P - 1 - i, APEX_GL_P - 2);
     apex_gl2 out[16];
-    ligero_layout lay = {{0, 300 * 12}, {0, 300}};
+    ligero_layout lay = {{0, 300 * wr}, {0, 300}};
     ligero_comb cb = {0, coef, out};
     assert_int_equal(ligero_comb_pass(&c, 1, &lay, &cb, 1, NULL, NULL, NULL), APEX_OK);
     apex_gl2 want[16];
@@ -204,12 +207,56 @@ static void test_comb_pass_extremes(void **state)
     apex_ligero_commitment_destroy(&c);
 }
 
+static void test_comb_pass_extremes(void **state)
+{
+    (void)state;
+    comb_extremes(4);
+    comb_extremes(5);
+}
+
+/* The pads of row i against an independent derivation: AES-256-CTR(seed, IV = be64(i) || 0),
+ * little-endian 64-bit words, rejected when >= p. npad = 3000 crosses the prover's 1024-word
+ * blocks and ends inside one. */
+static void test_pads_stream(void **state)
+{
+    (void)state;
+    const apex_ligero_params p = {12, 3000, 4, 3};
+    apex_rng rng;
+    apex_rng_seed(&rng, 77);
+    apex_hash root;
+    apex_ligero_commitment *c = apex_ligero_commit(&p, NULL, 0, &rng, &root, NULL);
+    assert_non_null(c);
+    static apex_gl row[4096], want[3000];
+    static uint8_t zero[8 * 4096], ks[8 * 4096];
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(ligero_row_values(c, i, row), APEX_OK);
+        uint8_t iv[16] = {0};
+        iv[7] = (uint8_t)i;
+        EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+        int len = 0;
+        assert_int_equal(EVP_EncryptInit_ex(x, EVP_aes_256_ctr(), NULL, c->seed, iv), 1);
+        assert_int_equal(EVP_EncryptUpdate(x, ks, &len, zero, sizeof zero), 1);
+        EVP_CIPHER_CTX_free(x);
+        size_t got = 0;
+        for (size_t o = 0; got < 3000; o += 8) {
+            uint64_t v = 0;
+            for (int b = 7; b >= 0; b--)
+                v = (v << 8) | ks[o + (size_t)b];
+            if (v < APEX_GL_P)
+                want[got++] = v;
+        }
+        assert_memory_equal(row, want, sizeof want);
+    }
+    apex_ligero_commitment_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_int8_rows_identical),
         cmocka_unit_test(test_mixed_rows_identical),
         cmocka_unit_test(test_comb_pass_extremes),
+        cmocka_unit_test(test_pads_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
