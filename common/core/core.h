@@ -117,6 +117,10 @@ int apex_file_read_all(const char *path, size_t max_bytes, uint8_t **out, size_t
 /* Write atomically: temp file in the same directory, fsync, rename, fsync dir.
  * mode is the permission of the final file (0600 for secrets). */
 int apex_file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode);
+/* write(2) all of buf to fd, retrying short writes and EINTR (APEX_ERR_IO). */
+int apex_file_write_fd(int fd, const void *buf, size_t len);
+/* fsync the directory holding path, so that a rename into it is durable. */
+int apex_file_fsync_dir(const char *path);
 /* mkdir -p with the given mode. */
 int apex_mkdirs(const char *path, unsigned mode);
 

@@ -52,7 +52,22 @@ int apex_file_read_all(const char *path, size_t max_bytes, uint8_t **out, size_t
     return APEX_OK;
 }
 
-static int fsync_dir_of(const char *path)
+int apex_file_write_fd(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return APEX_ERR_IO;
+        p += w;
+        len -= (size_t)w;
+    }
+    return APEX_OK;
+}
+
+int apex_file_fsync_dir(const char *path)
 {
     char *copy = strdup(path);
     if (!copy)
@@ -79,19 +94,7 @@ int apex_file_write_atomic(const char *path, const void *buf, size_t len, unsign
         free(tmp);
         return APEX_ERR_IO;
     }
-    int rc = APEX_OK;
-    const uint8_t *p = buf;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = APEX_ERR_IO;
-            break;
-        }
-        done += (size_t)w;
-    }
+    int rc = apex_file_write_fd(fd, buf, len);
     if (rc == APEX_OK && fchmod(fd, (mode_t)mode) != 0)
         rc = APEX_ERR_IO;
     if (rc == APEX_OK && fsync(fd) != 0)
@@ -104,7 +107,7 @@ int apex_file_write_atomic(const char *path, const void *buf, size_t len, unsign
         LOG_ERROR("atomic write of %s failed: %s", path, strerror(errno));
         unlink(tmp);
     } else {
-        rc = fsync_dir_of(path);
+        rc = apex_file_fsync_dir(path);
     }
     free(tmp);
     return rc;

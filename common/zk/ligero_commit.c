@@ -14,9 +14,7 @@
  * memory (coef). */
 #include "zk/ligero_impl.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -238,35 +236,6 @@ static void finish_columns(par_job *j)
             j->rc = APEX_ERR_CRYPTO;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return APEX_ERR_IO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return APEX_OK;
-}
-
-/* fsync the directory holding path, so that a rename into it is durable. */
-static int sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return APEX_ERR_NOMEM;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return APEX_ERR_IO;
-    int rc = fsync(fd) == 0 ? APEX_OK : APEX_ERR_IO;
-    close(fd);
-    return rc;
-}
-
 /* Salts (drawn here), then leaf = H(0x00 || salt || rows of the column) streamed by chunks,
  * then the Merkle tree. With cache_path, chunks are cache groups and each group's columns are
  * appended to cache_path.tmp as they are hashed; the header goes in last and the file is
@@ -299,7 +268,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
         rc = APEX_ERR_IO;
         *why = "ligero: cannot write the tableau cache file";
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || write_all(fd, zero, sizeof zero) != APEX_OK)
+        if (fd < 0 || apex_file_write_fd(fd, zero, sizeof zero) != APEX_OK)
             goto done;
     }
     static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
@@ -318,7 +287,8 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
         rc = ligero_par_run(encode_chunk, &s, s.nr);
         if (rc == APEX_OK)
             rc = ligero_par_run(absorb_chunk, &s, d->nq);
-        if (rc == APEX_OK && fd >= 0 && (rc = write_all(fd, s.tbuf, s.nr * d->nq * 8)) != APEX_OK)
+        if (rc == APEX_OK && fd >= 0 &&
+            (rc = apex_file_write_fd(fd, s.tbuf, s.nr * d->nq * 8)) != APEX_OK)
             *why = "ligero: cannot write the tableau cache file";
     }
     if (rc == APEX_OK && !s.whole)
@@ -338,7 +308,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
         int fd2 = fd;
         fd = -1;
         if (close(fd2) != 0 || rename(tmp, cache_path) != 0 ||
-            (!(flags & APEX_LIGERO_CACHE_NOSYNC) && sync_dir_of(cache_path) != APEX_OK))
+            (!(flags & APEX_LIGERO_CACHE_NOSYNC) && apex_file_fsync_dir(cache_path) != APEX_OK))
             goto done;
         free(tmp);
         tmp = NULL;

@@ -72,20 +72,34 @@ static int term_ref_cmp(const void *a, const void *b)
 /* b[c] = sum of coef * W[w] over the sparse terms and tval[c] = the tensor claims' values,
  * W read back from the rows on H_B one row at a time. Sparse terms are sorted by witness
  * index once, so the pass costs O(rows BLOCK + terms log terms). */
+/* Zero the claimed values, count the term references (sparse terms plus tensor terms) and
+ * check every sparse term's indices and coefficient. */
+static int claims_reset(size_t n, const ligero_layout *lay, const apex_ligero_constraints *cons,
+                        apex_gl *b, apex_gl2 *tval, size_t *nref)
+{
+    const apex_ligero_term *terms = cons->terms;
+    size_t nterms = cons->nterms, nlin = cons->nlin;
+    *nref = nterms;
+    memset(b, 0, nlin * sizeof *b);
+    for (size_t c = 0; c < cons->ntensor; c++) {
+        tval[c] = apex_gl2_from_gl(0);
+        *nref += cons->tensors[c].nterms;
+    }
+    for (size_t t = 0; t < nterms; t++)
+        if (terms[t].c >= nlin || terms[t].w >= lay->w_off[n] || terms[t].coef >= APEX_GL_P)
+            return APEX_ERR_RANGE;
+    return APEX_OK;
+}
+
 static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const ligero_layout *lay,
                           const apex_ligero_constraints *cons, apex_gl *b, apex_gl2 *tval,
                           apex_gl *tmp)
 {
     const apex_ligero_term *terms = cons->terms;
-    size_t nterms = cons->nterms, nlin = cons->nlin, nref = nterms;
-    memset(b, 0, nlin * sizeof *b);
-    for (size_t c = 0; c < cons->ntensor; c++) {
-        tval[c] = apex_gl2_from_gl(0);
-        nref += cons->tensors[c].nterms;
-    }
-    for (size_t t = 0; t < nterms; t++)
-        if (terms[t].c >= nlin || terms[t].w >= lay->w_off[n] || terms[t].coef >= APEX_GL_P)
-            return APEX_ERR_RANGE;
+    size_t nterms = cons->nterms, nref = 0;
+    int rc0 = claims_reset(n, lay, cons, b, tval, &nref);
+    if (rc0 != APEX_OK)
+        return rc0;
     term_ref *refs = apex_calloc_n(nref + 1, sizeof *refs);
     if (!refs)
         return APEX_ERR_NOMEM;
@@ -310,15 +324,10 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
                                apex_gl *b, apex_gl2 *tval, apex_gl2 *tcomb)
 {
     const apex_ligero_term *terms = cons->terms;
-    size_t nterms = cons->nterms, nlin = cons->nlin, nref = nterms, B = cs[0]->d.block;
-    memset(b, 0, nlin * sizeof *b);
-    for (size_t c = 0; c < cons->ntensor; c++) {
-        tval[c] = apex_gl2_from_gl(0);
-        nref += cons->tensors[c].nterms;
-    }
-    for (size_t t = 0; t < nterms; t++)
-        if (terms[t].c >= nlin || terms[t].w >= lay->w_off[n] || terms[t].coef >= APEX_GL_P)
-            return APEX_ERR_RANGE;
+    size_t nterms = cons->nterms, nlin = cons->nlin, nref = 0, B = cs[0]->d.block;
+    int rc0 = claims_reset(n, lay, cons, b, tval, &nref);
+    if (rc0 != APEX_OK)
+        return rc0;
     fast_arg a = {.cs = cs, .lay = lay, .cons = cons, .nref = nref};
     term_ref *refs = apex_calloc_n(nref + 1, sizeof *refs);
     uint8_t *flag = apex_calloc_n(lay->r_off[n], 1);
