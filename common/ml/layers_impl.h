@@ -3,7 +3,8 @@
  * Included by engine_f32.c and engine_f64.c after real.h, so every function
  * exists as name_f32 (production) and name_f64 (gradient-check mode).
  * Backward functions ACCUMULATE (+=) into every gradient they write, so that
- * residual branches add up; callers zero buffers first where needed.
+ * residual branches add up; callers zero buffers first where needed. The
+ * exception is the attention backward, which overwrites dqkv.
  * Shapes: n rows (batch * tokens), row-major everywhere. */
 
 /* Hot elementwise loops are compiled for AVX-512, AVX2+FMA and baseline x86-64,
@@ -12,6 +13,88 @@
 #define ML_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ML_HOT
+#endif
+
+/* ------------------------------------------------------------ reductions and exp */
+
+/* Reductions in ML_LANES interleaved partial sums, combined in a fixed order:
+ * the compiler may vectorise them without -ffast-math, and the result does
+ * not depend on the CPU. */
+#define ML_LANES 16
+
+static inline REAL ML_F(lanes_total)(REAL *acc)
+{
+    for (int w = ML_LANES / 2; w > 0; w /= 2)
+        for (int k = 0; k < w; k++)
+            acc[k] += acc[k + w];
+    return acc[0];
+}
+
+static inline REAL ML_F(ml_sum)(const REAL *x, int n)
+{
+    REAL acc[ML_LANES] = {0};
+    int j = 0;
+    for (; j + ML_LANES <= n; j += ML_LANES)
+        for (int k = 0; k < ML_LANES; k++)
+            acc[k] += x[j + k];
+    for (int k = 0; j + k < n; k++)
+        acc[k] += x[j + k];
+    return ML_F(lanes_total)(acc);
+}
+
+static inline REAL ML_F(ml_dot)(const REAL *x, const REAL *y, int n)
+{
+    REAL acc[ML_LANES] = {0};
+    int j = 0;
+    for (; j + ML_LANES <= n; j += ML_LANES)
+        for (int k = 0; k < ML_LANES; k++)
+            acc[k] += x[j + k] * y[j + k];
+    for (int k = 0; j + k < n; k++)
+        acc[k] += x[j + k] * y[j + k];
+    return ML_F(lanes_total)(acc);
+}
+
+static inline REAL ML_F(ml_max)(const REAL *x, int n)
+{
+    REAL acc[ML_LANES];
+    for (int k = 0; k < ML_LANES; k++)
+        acc[k] = x[0];
+    int j = 0;
+    for (; j + ML_LANES <= n; j += ML_LANES)
+        for (int k = 0; k < ML_LANES; k++)
+            acc[k] = x[j + k] > acc[k] ? x[j + k] : acc[k];
+    for (int k = 0; j + k < n; k++)
+        acc[k] = x[j + k] > acc[k] ? x[j + k] : acc[k];
+    for (int w = ML_LANES / 2; w > 0; w /= 2)
+        for (int k = 0; k < w; k++)
+            acc[k] = acc[k + w] > acc[k] ? acc[k + w] : acc[k];
+    return acc[0];
+}
+
+#if ML_DOUBLE
+static inline double ml_exp_f64(double x)
+{
+    return exp(x);
+}
+#else
+/* exp(x) with Cody-Waite reduction and a degree-6 polynomial (about 2 ulp),
+ * inline so that the softmax and GELU loops vectorise; x is clamped to
+ * [-87, 88], where 2^n stays a normal float. */
+static inline float ml_exp_f32(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    /* round to nearest by the 1.5 * 2^23 trick: no floorf call, so it vectorises */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f +
+                                                  r * (0.0416666418f + r * (8.33336264e-3f +
+                                                                            r * 1.38780482e-3f)))));
+    union {
+        float f;
+        int32_t i;
+    } e = {.i = ((int32_t)n + 127) << 23};
+    return p * e.f;
+}
 #endif
 
 /* ------------------------------------------------------------ linear */
@@ -118,24 +201,13 @@ static inline double ml_tanh_f64(double u)
     return tanh(u);
 }
 #else
-/* tanh(u) = 1 - 2 / (exp(2u) + 1) with an inline exp (Cody-Waite reduction and
- * a degree-6 polynomial, about 2 ulp on the clamped range) so that the GELU
- * loops vectorise; libm's tanhf was a quarter of the ViT's training time. */
+/* tanh(u) = 1 - 2 / (exp(2u) + 1) with the inline exp, so that the GELU loops
+ * vectorise; libm's tanhf was a quarter of the ViT's training time. */
 static inline float ml_tanh_f32(float u)
 {
     float x = 2.0f * u;
     x = x < -30.0f ? -30.0f : x > 30.0f ? 30.0f : x;
-    /* round to nearest by the 1.5 * 2^23 trick: no floorf call, so it vectorises */
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f +
-                                                  r * (0.0416666418f + r * (8.33336264e-3f +
-                                                                            r * 1.38780482e-3f)))));
-    union {
-        float f;
-        int32_t i;
-    } e = {.i = ((int32_t)n + 127) << 23};
-    return 1.0f - 2.0f / (p * e.f + 1.0f);
+    return 1.0f - 2.0f / (ml_exp_f32(x) + 1.0f);
 }
 #endif
 
@@ -162,113 +234,83 @@ ML_HOT void ML_F(ml_gelu_backward)(REAL *dinp, const REAL *inp, const REAL *dout
 
 /* ------------------------------------------------------------ multi-head self-attention */
 
-/* Largest head size x tokens of the transposed K/V copies kept on the stack;
- * apex_ml_config_check() refuses larger configs. */
+/* Per-head tiles beyond this (tokens x head size) are refused by
+ * apex_ml_config_check(): the engine is built for small ViTs. */
 #define ML_ATT_MAX 8192
 
-/* dst[i][s] = src_s[i] for one head: a [nt][hs] slice with row stride 3d,
- * transposed so that dot products over i vectorise across s without
- * reassociating any sum. */
-static inline void ML_F(head_transpose)(REAL *dst, const REAL *src, int nt, int hs, int d)
+/* Row-wise softmax of a [nt][nt] score tile, in place. */
+ML_HOT static void ML_F(softmax_rows)(REAL *a, int nt)
 {
-    for (int s = 0; s < nt; s++)
-        for (int i = 0; i < hs; i++)
-            dst[i * nt + s] = src[(size_t)s * 3 * d + i];
+    for (int t = 0; t < nt; t++) {
+        REAL *row = a + (size_t)t * nt;
+        REAL mx = ML_F(ml_max)(row, nt);
+        for (int s = 0; s < nt; s++)
+            row[s] = ML_F(ml_exp)(row[s] - mx);
+        REAL inv = 1 / ML_F(ml_sum)(row, nt);
+        for (int s = 0; s < nt; s++)
+            row[s] *= inv;
+    }
 }
 
 /* qkv: [b][t][3d] (q | k | v, heads contiguous inside each); out: [b][t][d];
- * att: [b][h][t][t] softmax probabilities saved for backward. No causal mask. */
-ML_HOT void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, int nt, int d,
-                                       int nh)
+ * att: [b][h][t][t] softmax probabilities saved for backward. No causal mask.
+ * Per image and head: S = Q K^T / sqrt(hs), P = softmax(S), O = P V, the two
+ * products as GEMMs on strided views of qkv and out. */
+void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, int nt, int d,
+                                int nh)
 {
-    int hs = d / nh;
+    int hs = d / nh, ld = 3 * d;
     REAL scale = 1 / ML_SQRT((REAL)hs);
-    REAL kt[ML_ATT_MAX]; /* [hs][nt] keys of one head */
     for (int b = 0; b < nb; b++) {
         for (int h = 0; h < nh; h++) {
-            const REAL *base = qkv + (size_t)b * nt * 3 * d + (size_t)h * hs;
+            const REAL *q = qkv + (size_t)b * nt * ld + (size_t)h * hs;
             REAL *a = att + ((size_t)b * nh + h) * nt * nt;
-            ML_F(head_transpose)(kt, base + d, nt, hs, d);
-            for (int t = 0; t < nt; t++) {
-                const REAL *q = base + (size_t)t * 3 * d;
-                REAL *row = a + (size_t)t * nt;
-                for (int s = 0; s < nt; s++)
-                    row[s] = 0;
-                for (int i = 0; i < hs; i++) {
-                    REAL qi = q[i] * scale;
-                    const REAL *kr = kt + (size_t)i * nt;
-                    for (int s = 0; s < nt; s++)
-                        row[s] += qi * kr[s];
-                }
-                REAL mx = row[0];
-                for (int s = 1; s < nt; s++)
-                    mx = row[s] > mx ? row[s] : mx;
-                REAL sum = 0;
-                for (int s = 0; s < nt; s++) {
-                    row[s] = ML_EXP(row[s] - mx);
-                    sum += row[s];
-                }
-                REAL inv = 1 / sum;
-                REAL *o = out + ((size_t)b * nt + t) * d + (size_t)h * hs;
-                for (int i = 0; i < hs; i++)
-                    o[i] = 0;
-                for (int s = 0; s < nt; s++) {
-                    row[s] *= inv;
-                    const REAL *v = base + (size_t)s * 3 * d + 2 * d;
-                    for (int i = 0; i < hs; i++)
-                        o[i] += row[s] * v[i];
-                }
-            }
+            REAL *o = out + (size_t)b * nt * d + (size_t)h * hs;
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, scale, q, ld, q + d, ld, 0,
+                    a, nt);
+            ML_F(softmax_rows)(a, nt);
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, 1, a, nt, q + 2 * d, ld,
+                    0, o, d);
         }
     }
 }
 
-/* dqkv += gradient; datt: scratch of [t][t]. */
-ML_HOT void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout, const REAL *qkv,
-                                        const REAL *att, int nb, int nt, int d, int nh)
+/* dS = P * (dP - rowsum(dP * P)) for one [nt][nt] tile, in place in dp. */
+ML_HOT static void ML_F(softmax_rows_backward)(REAL *dp, const REAL *p, int nt)
 {
-    int hs = d / nh;
+    for (int t = 0; t < nt; t++) {
+        REAL *dr = dp + (size_t)t * nt;
+        const REAL *pr = p + (size_t)t * nt;
+        REAL dot = ML_F(ml_dot)(dr, pr, nt);
+        for (int s = 0; s < nt; s++)
+            dr[s] = pr[s] * (dr[s] - dot);
+    }
+}
+
+/* dqkv = gradient (overwrites: every entry is written); datt: scratch of
+ * [t][t]. Per image and head: dP = dO V^T, dV = P^T dO, dS through the
+ * softmax, dQ = dS K / sqrt(hs), dK = dS^T Q / sqrt(hs). */
+void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout, const REAL *qkv,
+                                 const REAL *att, int nb, int nt, int d, int nh)
+{
+    int hs = d / nh, ld = 3 * d;
     REAL scale = 1 / ML_SQRT((REAL)hs);
-    REAL vt[ML_ATT_MAX]; /* [hs][nt] values of one head */
     for (int b = 0; b < nb; b++) {
         for (int h = 0; h < nh; h++) {
-            const REAL *base = qkv + (size_t)b * nt * 3 * d + (size_t)h * hs;
-            REAL *dbase = dqkv + (size_t)b * nt * 3 * d + (size_t)h * hs;
-            const REAL *a = att + ((size_t)b * nh + h) * nt * nt;
-            ML_F(head_transpose)(vt, base + 2 * d, nt, hs, d);
-            for (int t = 0; t < nt; t++) {
-                const REAL *dO = dout + ((size_t)b * nt + t) * d + (size_t)h * hs;
-                const REAL *row = a + (size_t)t * nt;
-                REAL *drow = datt + (size_t)t * nt;
-                /* through out = att . v: drow[s] = dO . v_s, dv_s += att[t][s] dO */
-                for (int s = 0; s < nt; s++)
-                    drow[s] = 0;
-                for (int i = 0; i < hs; i++) {
-                    REAL g = dO[i];
-                    const REAL *vr = vt + (size_t)i * nt;
-                    for (int s = 0; s < nt; s++)
-                        drow[s] += g * vr[s];
-                }
-                REAL dot_sum = 0;
-                for (int s = 0; s < nt; s++) {
-                    REAL *dv = dbase + (size_t)s * 3 * d + 2 * d;
-                    for (int i = 0; i < hs; i++)
-                        dv[i] += row[s] * dO[i];
-                    dot_sum += drow[s] * row[s];
-                }
-                /* through the softmax, then the scaled dot products */
-                const REAL *q = base + (size_t)t * 3 * d;
-                REAL *dq = dbase + (size_t)t * 3 * d;
-                for (int s = 0; s < nt; s++) {
-                    REAL ds = row[s] * (drow[s] - dot_sum) * scale;
-                    const REAL *k = base + (size_t)s * 3 * d + d;
-                    REAL *dk = dbase + (size_t)s * 3 * d + d;
-                    for (int i = 0; i < hs; i++) {
-                        dq[i] += ds * k[i];
-                        dk[i] += ds * q[i];
-                    }
-                }
-            }
+            size_t off = (size_t)b * nt * ld + (size_t)h * hs;
+            const REAL *q = qkv + off, *k = q + d, *v = q + 2 * d;
+            REAL *dq = dqkv + off, *dk = dq + d, *dv = dq + 2 * d;
+            const REAL *p = att + ((size_t)b * nh + h) * nt * nt;
+            const REAL *dO = dout + (size_t)b * nt * d + (size_t)h * hs;
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, 1, dO, d, v, ld, 0, datt,
+                    nt);
+            ML_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, nt, hs, nt, 1, p, nt, dO, d, 0, dv,
+                    ld);
+            ML_F(softmax_rows_backward)(datt, p, nt);
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, scale, datt, nt, k, ld,
+                    0, dq, ld);
+            ML_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, nt, hs, nt, scale, datt, nt, q, ld, 0,
+                    dk, ld);
         }
     }
 }

@@ -291,7 +291,6 @@ static void ML_F(vit_backward)(ML_T(ml_net) * net, const REAL *params, REAL *gra
         ML_F(ml_linear_backward)
         (net->datty, grads + o->proj_w, grads + o->proj_b, net->dres_b, b->atty, params + o->proj_w,
          n, d, d);
-        memset(net->dqkv, 0, sizeof(REAL) * 3 * ntd);
         ML_F(ml_attention_backward)
         (net->dqkv, net->datt, net->datty, b->qkv, b->att, nb, t, d, (int)c->heads);
         memset(net->dln, 0, sizeof(REAL) * ntd);
