@@ -99,28 +99,46 @@ static inline float ml_exp_f32(float x)
 
 /* ------------------------------------------------------------ linear */
 
+/* out[n][oc] = res[n][oc] + b[oc] (either may be NULL); returns the GEMM beta
+ * that adds out to a product afterwards (0 when both are NULL). */
+static REAL ML_F(fill_rows)(REAL *out, const REAL *res, const REAL *b, int n, int oc)
+{
+    if (!res && !b)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        REAL *o = out + (size_t)i * oc;
+        const REAL *r = res ? res + (size_t)i * oc : NULL;
+        for (int j = 0; j < oc; j++)
+            o[j] = (r ? r[j] : 0) + (b ? b[j] : 0);
+    }
+    return 1;
+}
+
+/* out[n][oc] = res[n][oc] + inp[n][ic] . w[oc][ic]^T + b[oc]; res and b may be
+ * NULL. The bias and the residual are written first and the GEMM adds to
+ * them, so the output is written in one pass besides the GEMM's own. */
+void ML_F(ml_linear_residual_forward)(REAL *out, const REAL *inp, const REAL *w, const REAL *b,
+                                      const REAL *res, int n, int ic, int oc)
+{
+    REAL beta = ML_F(fill_rows)(out, res, b, n, oc);
+    ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, n, oc, ic, 1, inp, ic, w, ic, beta, out, oc);
+}
+
 /* out[n][oc] = inp[n][ic] . w[oc][ic]^T + b[oc] (b may be NULL). */
 void ML_F(ml_linear_forward)(REAL *out, const REAL *inp, const REAL *w, const REAL *b, int n,
                              int ic, int oc)
 {
-    ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, n, oc, ic, 1, inp, ic, w, ic, 0, out, oc);
-    if (b) {
-        for (int i = 0; i < n; i++) {
-            REAL *o = out + (size_t)i * oc;
-            for (int j = 0; j < oc; j++)
-                o[j] += b[j];
-        }
-    }
+    ML_F(ml_linear_residual_forward)(out, inp, w, b, NULL, n, ic, oc);
 }
 
-/* dinp[n][ic] += dout . w; dw[oc][ic] += dout^T . inp; db[oc] += column sums.
- * Any of dinp, dw, db may be NULL. */
-void ML_F(ml_linear_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, const REAL *inp,
-                              const REAL *w, int n, int ic, int oc)
+/* As ml_linear_backward, but dinp = beta * dinp + dout . w: beta 0 overwrites
+ * dinp, so it need not be zeroed first. */
+void ML_F(ml_linear_backward_beta)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
+                                   const REAL *inp, const REAL *w, int n, int ic, int oc, REAL beta)
 {
     if (dinp)
-        ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, ic, oc, 1, dout, oc, w, ic, 1, dinp,
-                ic);
+        ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, ic, oc, 1, dout, oc, w, ic, beta,
+                dinp, ic);
     if (dw)
         ML_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, oc, ic, n, 1, dout, oc, inp, ic, 1, dw,
                 ic);
@@ -133,6 +151,14 @@ void ML_F(ml_linear_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, 
     }
 }
 
+/* dinp[n][ic] += dout . w; dw[oc][ic] += dout^T . inp; db[oc] += column sums.
+ * Any of dinp, dw, db may be NULL. */
+void ML_F(ml_linear_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, const REAL *inp,
+                              const REAL *w, int n, int ic, int oc)
+{
+    ML_F(ml_linear_backward_beta)(dinp, dw, db, dout, inp, w, n, ic, oc, 1);
+}
+
 /* ------------------------------------------------------------ layernorm */
 
 #define ML_LN_EPS 1e-5
@@ -143,42 +169,54 @@ ML_HOT void ML_F(ml_layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const 
 {
     for (int i = 0; i < n; i++) {
         const REAL *x = inp + (size_t)i * c;
-        REAL m = 0;
-        for (int j = 0; j < c; j++)
-            m += x[j];
-        m /= c;
-        REAL v = 0;
-        for (int j = 0; j < c; j++) {
-            REAL d = x[j] - m;
-            v += d * d;
-        }
-        v /= c;
-        REAL s = 1 / ML_SQRT(v + (REAL)ML_LN_EPS);
         REAL *o = out + (size_t)i * c;
+        REAL m = ML_F(ml_sum)(x, c) / c;
         for (int j = 0; j < c; j++)
-            o[j] = (x[j] - m) * s * w[j] + b[j];
+            o[j] = x[j] - m;
+        REAL s = 1 / ML_SQRT(ML_F(ml_dot)(o, o, c) / c + (REAL)ML_LN_EPS);
+        for (int j = 0; j < c; j++)
+            o[j] = o[j] * s * w[j] + b[j];
         mean[i] = m;
         rstd[i] = s;
     }
 }
 
-ML_HOT void ML_F(ml_layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
-                                        const REAL *inp, const REAL *w, const REAL *mean,
-                                        const REAL *rstd, int n, int c)
+/* Sums over one row of dn = w * d and of dn * norm, norm = (x - m) * s. */
+static inline void ML_F(ln_row_sums)(const REAL *x, const REAL *d, const REAL *w, REAL m, REAL s,
+                                     int c, REAL *dn_sum, REAL *dn_norm_sum)
+{
+    REAL a1[ML_LANES] = {0}, a2[ML_LANES] = {0};
+    int j = 0;
+    for (; j + ML_LANES <= c; j += ML_LANES) {
+        for (int k = 0; k < ML_LANES; k++) {
+            REAL dn = w[j + k] * d[j + k];
+            a1[k] += dn;
+            a2[k] += dn * ((x[j + k] - m) * s);
+        }
+    }
+    for (int k = 0; j + k < c; k++) {
+        REAL dn = w[j + k] * d[j + k];
+        a1[k] += dn;
+        a2[k] += dn * ((x[j + k] - m) * s);
+    }
+    *dn_sum = ML_F(lanes_total)(a1);
+    *dn_norm_sum = ML_F(lanes_total)(a2);
+}
+
+/* dinp = dres + the input gradient (dres may alias dinp, which then
+ * accumulates); dw, db accumulate. */
+ML_HOT void ML_F(ml_layernorm_backward_res)(REAL *dinp, const REAL *dres, REAL *dw, REAL *db,
+                                            const REAL *dout, const REAL *inp, const REAL *w,
+                                            const REAL *mean, const REAL *rstd, int n, int c)
 {
     for (int i = 0; i < n; i++) {
         const REAL *x = inp + (size_t)i * c;
         const REAL *d = dout + (size_t)i * c;
+        const REAL *r = dres + (size_t)i * c;
         REAL *dx = dinp + (size_t)i * c;
         REAL m = mean[i], s = rstd[i];
-        /* two reductions: mean of dnorm and mean of dnorm * norm */
-        REAL dn_mean = 0, dn_norm_mean = 0;
-        for (int j = 0; j < c; j++) {
-            REAL norm = (x[j] - m) * s;
-            REAL dn = w[j] * d[j];
-            dn_mean += dn;
-            dn_norm_mean += dn * norm;
-        }
+        REAL dn_mean, dn_norm_mean;
+        ML_F(ln_row_sums)(x, d, w, m, s, c, &dn_mean, &dn_norm_mean);
         dn_mean /= c;
         dn_norm_mean /= c;
         for (int j = 0; j < c; j++) {
@@ -186,9 +224,15 @@ ML_HOT void ML_F(ml_layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const RE
             REAL dn = w[j] * d[j];
             db[j] += d[j];
             dw[j] += norm * d[j];
-            dx[j] += (dn - dn_mean - norm * dn_norm_mean) * s;
+            dx[j] = r[j] + (dn - dn_mean - norm * dn_norm_mean) * s;
         }
     }
+}
+
+void ML_F(ml_layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, const REAL *inp,
+                                 const REAL *w, const REAL *mean, const REAL *rstd, int n, int c)
+{
+    ML_F(ml_layernorm_backward_res)(dinp, dinp, dw, db, dout, inp, w, mean, rstd, n, c);
 }
 
 /* ------------------------------------------------------------ GELU (tanh form) */
@@ -211,24 +255,54 @@ static inline float ml_tanh_f32(float u)
 }
 #endif
 
+/* GELU's slope at x, given t = tanh(u(x)). */
+static inline REAL ML_F(gelu_slope)(REAL x, REAL t)
+{
+    REAL du = (REAL)ML_GELU_K * (1 + 3 * (REAL)0.044715 * x * x);
+    return (REAL)0.5 * (1 + t) + (REAL)0.5 * x * (1 - t * t) * du;
+}
+
+static inline REAL ML_F(gelu_tanh)(REAL x)
+{
+    return ML_F(ml_tanh)((REAL)ML_GELU_K * (x + (REAL)0.044715 * x * x * x));
+}
+
 ML_HOT void ML_F(ml_gelu_forward)(REAL *out, const REAL *inp, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        REAL x = inp[i];
-        REAL u = (REAL)ML_GELU_K * (x + (REAL)0.044715 * x * x * x);
-        out[i] = (REAL)0.5 * x * (1 + ML_F(ml_tanh)(u));
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = (REAL)0.5 * inp[i] * (1 + ML_F(gelu_tanh)(inp[i]));
 }
 
 ML_HOT void ML_F(ml_gelu_backward)(REAL *dinp, const REAL *inp, const REAL *dout, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        dinp[i] += dout[i] * ML_F(gelu_slope)(inp[i], ML_F(gelu_tanh)(inp[i]));
+}
+
+/* out = gelu(inp) and slope = gelu'(inp), computed from the same tanh, so that
+ * the backward is one multiply. slope may alias inp (the pre-activation is
+ * then replaced by the slope, which is all the backward needs). */
+ML_HOT void ML_F(ml_gelu_forward_slope)(REAL *out, REAL *slope, const REAL *inp, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
-        REAL x = inp[i];
-        REAL u = (REAL)ML_GELU_K * (x + (REAL)0.044715 * x * x * x);
-        REAL t = ML_F(ml_tanh)(u);
-        REAL sech2 = 1 - t * t;
-        REAL du = (REAL)ML_GELU_K * (1 + 3 * (REAL)0.044715 * x * x);
-        dinp[i] += dout[i] * ((REAL)0.5 * (1 + t) + (REAL)0.5 * x * sech2 * du);
+        REAL x = inp[i], t = ML_F(gelu_tanh)(x);
+        out[i] = (REAL)0.5 * x * (1 + t);
+        slope[i] = ML_F(gelu_slope)(x, t);
+    }
+}
+
+/* dinp[n][h] = dout * slope (overwrites; dinp may alias dout) and db[h] +=
+ * the column sums of dinp: the bias gradient of the linear layer before the
+ * GELU, in the same pass. */
+ML_HOT void ML_F(ml_gelu_backward_slope)(REAL *dinp, REAL *db, const REAL *slope, const REAL *dout,
+                                         int n, int h)
+{
+    for (int i = 0; i < n; i++) {
+        size_t o = (size_t)i * h;
+        for (int j = 0; j < h; j++) {
+            dinp[o + j] = dout[o + j] * slope[o + j];
+            db[j] += dinp[o + j];
+        }
     }
 }
 
