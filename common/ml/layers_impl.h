@@ -6,6 +6,7 @@
  * residual branches add up; callers zero buffers first where needed. The
  * exception is the attention backward, which overwrites dqkv.
  * Shapes: n rows (batch * tokens), row-major everywhere. */
+#include <string.h>
 
 /* Hot elementwise loops are compiled for AVX-512, AVX2+FMA and baseline x86-64,
  * picked at load time (GCC target_clones), so one binary runs everywhere. */
@@ -103,15 +104,18 @@ static inline float ml_exp_f32(float x)
  * that adds out to a product afterwards (0 when both are NULL). */
 static REAL ML_F(fill_rows)(REAL *out, const REAL *res, const REAL *b, int n, int oc)
 {
-    if (!res && !b)
-        return 0;
     for (int i = 0; i < n; i++) {
         REAL *o = out + (size_t)i * oc;
         const REAL *r = res ? res + (size_t)i * oc : NULL;
-        for (int j = 0; j < oc; j++)
-            o[j] = (r ? r[j] : 0) + (b ? b[j] : 0);
+        if (r && b)
+            for (int j = 0; j < oc; j++)
+                o[j] = r[j] + b[j];
+        else if (r)
+            memcpy(o, r, sizeof(REAL) * oc);
+        else if (b)
+            memcpy(o, b, sizeof(REAL) * oc);
     }
-    return 1;
+    return res || b ? 1 : 0;
 }
 
 /* out[n][oc] = res[n][oc] + inp[n][ic] . w[oc][ic]^T + b[oc]; res and b may be
@@ -204,10 +208,12 @@ static inline void ML_F(ln_row_sums)(const REAL *x, const REAL *d, const REAL *w
 }
 
 /* dinp = dres + the input gradient (dres may alias dinp, which then
- * accumulates); dw, db accumulate. */
-ML_HOT void ML_F(ml_layernorm_backward_res)(REAL *dinp, const REAL *dres, REAL *dw, REAL *db,
-                                            const REAL *dout, const REAL *inp, const REAL *w,
-                                            const REAL *mean, const REAL *rstd, int n, int c)
+ * accumulates); dw, db accumulate. The parameter gradients and the input
+ * gradient are separate loops so that each one vectorises. */
+ML_HOT void ML_F(ml_layernorm_backward_res)(REAL *dinp, const REAL *dres, REAL *restrict dw,
+                                            REAL *restrict db, const REAL *dout, const REAL *inp,
+                                            const REAL *w, const REAL *mean, const REAL *rstd,
+                                            int n, int c)
 {
     for (int i = 0; i < n; i++) {
         const REAL *x = inp + (size_t)i * c;
@@ -220,11 +226,12 @@ ML_HOT void ML_F(ml_layernorm_backward_res)(REAL *dinp, const REAL *dres, REAL *
         dn_mean /= c;
         dn_norm_mean /= c;
         for (int j = 0; j < c; j++) {
-            REAL norm = (x[j] - m) * s;
-            REAL dn = w[j] * d[j];
             db[j] += d[j];
-            dw[j] += norm * d[j];
-            dx[j] = r[j] + (dn - dn_mean - norm * dn_norm_mean) * s;
+            dw[j] += (x[j] - m) * s * d[j];
+        }
+        for (int j = 0; j < c; j++) {
+            REAL norm = (x[j] - m) * s;
+            dx[j] = r[j] + (w[j] * d[j] - dn_mean - norm * dn_norm_mean) * s;
         }
     }
 }
@@ -294,8 +301,8 @@ ML_HOT void ML_F(ml_gelu_forward_slope)(REAL *out, REAL *slope, const REAL *inp,
 /* dinp[n][h] = dout * slope (overwrites; dinp may alias dout) and db[h] +=
  * the column sums of dinp: the bias gradient of the linear layer before the
  * GELU, in the same pass. */
-ML_HOT void ML_F(ml_gelu_backward_slope)(REAL *dinp, REAL *db, const REAL *slope, const REAL *dout,
-                                         int n, int h)
+ML_HOT void ML_F(ml_gelu_backward_slope)(REAL *dinp, REAL *restrict db, const REAL *slope,
+                                         const REAL *dout, int n, int h)
 {
     for (int i = 0; i < n; i++) {
         size_t o = (size_t)i * h;
@@ -312,14 +319,21 @@ ML_HOT void ML_F(ml_gelu_backward_slope)(REAL *dinp, REAL *db, const REAL *slope
  * apex_ml_config_check(): the engine is built for small ViTs. */
 #define ML_ATT_MAX 8192
 
-/* Row-wise softmax of a [nt][nt] score tile, in place. */
-ML_HOT static void ML_F(softmax_rows)(REAL *a, int nt)
+/* Softmax of each row of a [rows][nt] block of scores, in place. The exp runs
+ * over the whole block as one flat loop, which vectorises better than rows of
+ * a few tokens. */
+ML_HOT static void ML_F(softmax_rows)(REAL *a, int rows, int nt)
 {
-    for (int t = 0; t < nt; t++) {
+    for (int t = 0; t < rows; t++) {
         REAL *row = a + (size_t)t * nt;
         REAL mx = ML_F(ml_max)(row, nt);
         for (int s = 0; s < nt; s++)
-            row[s] = ML_F(ml_exp)(row[s] - mx);
+            row[s] -= mx;
+    }
+    for (size_t i = 0; i < (size_t)rows * nt; i++)
+        a[i] = ML_F(ml_exp)(a[i]);
+    for (int t = 0; t < rows; t++) {
+        REAL *row = a + (size_t)t * nt;
         REAL inv = 1 / ML_F(ml_sum)(row, nt);
         for (int s = 0; s < nt; s++)
             row[s] *= inv;
@@ -336,16 +350,16 @@ void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, i
     int hs = d / nh, ld = 3 * d;
     REAL scale = 1 / ML_SQRT((REAL)hs);
     for (int b = 0; b < nb; b++) {
-        for (int h = 0; h < nh; h++) {
-            const REAL *q = qkv + (size_t)b * nt * ld + (size_t)h * hs;
-            REAL *a = att + ((size_t)b * nh + h) * nt * nt;
-            REAL *o = out + (size_t)b * nt * d + (size_t)h * hs;
-            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, scale, q, ld, q + d, ld, 0,
-                    a, nt);
-            ML_F(softmax_rows)(a, nt);
-            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, 1, a, nt, q + 2 * d, ld,
-                    0, o, d);
-        }
+        const REAL *q = qkv + (size_t)b * nt * ld;
+        REAL *a = att + (size_t)b * nh * nt * nt;
+        for (int h = 0; h < nh; h++)
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, scale, q + h * hs, ld,
+                    q + d + h * hs, ld, 0, a + (size_t)h * nt * nt, nt);
+        ML_F(softmax_rows)(a, nh * nt, nt);
+        for (int h = 0; h < nh; h++)
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, 1,
+                    a + (size_t)h * nt * nt, nt, q + 2 * d + h * hs, ld, 0,
+                    out + (size_t)b * nt * d + h * hs, d);
     }
 }
 
