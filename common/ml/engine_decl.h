@@ -7,7 +7,7 @@ typedef struct ML_T(ml_blk) {
     REAL *ln1;                 /* [cap][T][dim] LayerNorm 1 output */
     REAL *ln1_mean, *ln1_rstd; /* [cap*T] LayerNorm 1 statistics */
     REAL *qkv;                 /* [cap][T][3*dim] */
-    REAL *att;                 /* [cap][heads][T][T] attention probabilities */
+    REAL *att;                 /* [cap][heads][T][T] attention probabilities, key-major */
     REAL *atty;                /* [cap][T][dim] attention output before proj */
     REAL *res1;                /* [cap][T][dim] input + proj(atty) */
     REAL *ln2;                 /* [cap][T][dim] LayerNorm 2 output (fc1 input) */

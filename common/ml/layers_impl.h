@@ -319,31 +319,52 @@ ML_HOT void ML_F(ml_gelu_backward_slope)(REAL *dinp, REAL *restrict db, const RE
  * apex_ml_config_check(): the engine is built for small ViTs. */
 #define ML_ATT_MAX 8192
 
-/* Softmax of each row of a [rows][nt] block of scores, in place. The exp runs
- * over the whole block as one flat loop, which vectorises better than rows of
- * a few tokens. */
-ML_HOT static void ML_F(softmax_rows)(REAL *a, int rows, int nt)
+/* Softmax over keys of nh [nt keys][nt queries] score tiles (a: [nh][s][t]),
+ * in place. Keys are rows, so every reduction runs down the columns and
+ * vectorises across queries, in chunks of ML_LANES; the exp runs over all
+ * tiles as one flat loop. */
+ML_HOT static void ML_F(softmax_keys)(REAL *a, int nh, int nt)
 {
-    for (int t = 0; t < rows; t++) {
-        REAL *row = a + (size_t)t * nt;
-        REAL mx = ML_F(ml_max)(row, nt);
-        for (int s = 0; s < nt; s++)
-            row[s] -= mx;
+    for (int h = 0; h < nh; h++) {
+        REAL *tile = a + (size_t)h * nt * nt;
+        for (int t0 = 0; t0 < nt; t0 += ML_LANES) {
+            int w = nt - t0 < ML_LANES ? nt - t0 : ML_LANES;
+            REAL mx[ML_LANES];
+            for (int k = 0; k < w; k++)
+                mx[k] = tile[t0 + k];
+            for (int s = 1; s < nt; s++)
+                for (int k = 0; k < w; k++)
+                    mx[k] = tile[(size_t)s * nt + t0 + k] > mx[k] ? tile[(size_t)s * nt + t0 + k]
+                                                                  : mx[k];
+            for (int s = 0; s < nt; s++)
+                for (int k = 0; k < w; k++)
+                    tile[(size_t)s * nt + t0 + k] -= mx[k];
+        }
     }
-    for (size_t i = 0; i < (size_t)rows * nt; i++)
+    for (size_t i = 0; i < (size_t)nh * nt * nt; i++)
         a[i] = ML_F(ml_exp)(a[i]);
-    for (int t = 0; t < rows; t++) {
-        REAL *row = a + (size_t)t * nt;
-        REAL inv = 1 / ML_F(ml_sum)(row, nt);
-        for (int s = 0; s < nt; s++)
-            row[s] *= inv;
+    for (int h = 0; h < nh; h++) {
+        REAL *tile = a + (size_t)h * nt * nt;
+        for (int t0 = 0; t0 < nt; t0 += ML_LANES) {
+            int w = nt - t0 < ML_LANES ? nt - t0 : ML_LANES;
+            REAL sum[ML_LANES] = {0};
+            for (int s = 0; s < nt; s++)
+                for (int k = 0; k < w; k++)
+                    sum[k] += tile[(size_t)s * nt + t0 + k];
+            for (int k = 0; k < w; k++)
+                sum[k] = 1 / sum[k];
+            for (int s = 0; s < nt; s++)
+                for (int k = 0; k < w; k++)
+                    tile[(size_t)s * nt + t0 + k] *= sum[k];
+        }
     }
 }
 
 /* qkv: [b][t][3d] (q | k | v, heads contiguous inside each); out: [b][t][d];
- * att: [b][h][t][t] softmax probabilities saved for backward. No causal mask.
- * Per image and head: S = Q K^T / sqrt(hs), P = softmax(S), O = P V, the two
- * products as GEMMs on strided views of qkv and out. */
+ * att: [b][h][s][t] softmax probabilities saved for backward, stored
+ * transposed (key s, query t: each column sums to 1). No causal mask. Per
+ * image and head: S^T = K Q^T / sqrt(hs), P^T = softmax over s, O = P V, the
+ * two products as GEMMs on strided views of qkv and out. */
 void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, int nt, int d,
                                 int nh)
 {
@@ -353,31 +374,37 @@ void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, i
         const REAL *q = qkv + (size_t)b * nt * ld;
         REAL *a = att + (size_t)b * nh * nt * nt;
         for (int h = 0; h < nh; h++)
-            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, scale, q + h * hs, ld,
-                    q + d + h * hs, ld, 0, a + (size_t)h * nt * nt, nt);
-        ML_F(softmax_rows)(a, nh * nt, nt);
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, scale, q + d + h * hs, ld,
+                    q + h * hs, ld, 0, a + (size_t)h * nt * nt, nt);
+        ML_F(softmax_keys)(a, nh, nt);
         for (int h = 0; h < nh; h++)
-            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, 1,
-                    a + (size_t)h * nt * nt, nt, q + 2 * d + h * hs, ld, 0,
-                    out + (size_t)b * nt * d + h * hs, d);
+            ML_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, nt, hs, nt, 1, a + (size_t)h * nt * nt,
+                    nt, q + 2 * d + h * hs, ld, 0, out + (size_t)b * nt * d + h * hs, d);
     }
 }
 
-/* dS = P * (dP - rowsum(dP * P)) for one [nt][nt] tile, in place in dp. */
-ML_HOT static void ML_F(softmax_rows_backward)(REAL *dp, const REAL *p, int nt)
+/* dS^T = P^T * (dP^T - colsum(dP^T * P^T)) for one [s][t] tile, in place in
+ * dp, by columns as in the forward. */
+ML_HOT static void ML_F(softmax_keys_backward)(REAL *dp, const REAL *p, int nt)
 {
-    for (int t = 0; t < nt; t++) {
-        REAL *dr = dp + (size_t)t * nt;
-        const REAL *pr = p + (size_t)t * nt;
-        REAL dot = ML_F(ml_dot)(dr, pr, nt);
+    for (int t0 = 0; t0 < nt; t0 += ML_LANES) {
+        int w = nt - t0 < ML_LANES ? nt - t0 : ML_LANES;
+        REAL dot[ML_LANES] = {0};
         for (int s = 0; s < nt; s++)
-            dr[s] = pr[s] * (dr[s] - dot);
+            for (int k = 0; k < w; k++)
+                dot[k] += dp[(size_t)s * nt + t0 + k] * p[(size_t)s * nt + t0 + k];
+        for (int s = 0; s < nt; s++)
+            for (int k = 0; k < w; k++) {
+                size_t i = (size_t)s * nt + t0 + k;
+                dp[i] = p[i] * (dp[i] - dot[k]);
+            }
     }
 }
 
 /* dqkv = gradient (overwrites: every entry is written); datt: scratch of
- * [t][t]. Per image and head: dP = dO V^T, dV = P^T dO, dS through the
- * softmax, dQ = dS K / sqrt(hs), dK = dS^T Q / sqrt(hs). */
+ * [t][t]. Per image and head, in the transposed layout of the forward:
+ * dP^T = V dO^T, dV = P^T dO, dS^T through the softmax, dQ = dS K / sqrt(hs),
+ * dK = dS^T Q / sqrt(hs). */
 void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout, const REAL *qkv,
                                  const REAL *att, int nb, int nt, int d, int nh)
 {
@@ -390,15 +417,15 @@ void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout, const
             REAL *dq = dqkv + off, *dk = dq + d, *dv = dq + 2 * d;
             const REAL *p = att + ((size_t)b * nh + h) * nt * nt;
             const REAL *dO = dout + (size_t)b * nt * d + (size_t)h * hs;
-            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, 1, dO, d, v, ld, 0, datt,
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nt, hs, 1, v, ld, dO, d, 0, datt,
                     nt);
-            ML_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, nt, hs, nt, 1, p, nt, dO, d, 0, dv,
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, 1, p, nt, dO, d, 0, dv,
                     ld);
-            ML_F(softmax_rows_backward)(datt, p, nt);
-            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, scale, datt, nt, k, ld,
-                    0, dq, ld);
-            ML_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, nt, hs, nt, scale, datt, nt, q, ld, 0,
-                    dk, ld);
+            ML_F(softmax_keys_backward)(datt, p, nt);
+            ML_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, nt, hs, nt, scale, datt, nt, k, ld, 0,
+                    dq, ld);
+            ML_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hs, nt, scale, datt, nt, q, ld,
+                    0, dk, ld);
         }
     }
 }

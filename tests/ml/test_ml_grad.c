@@ -213,11 +213,11 @@ static void test_attention_grad(void **state)
     c.r = randn(no, 1);
     double *dqkv = randn(nq, 0), *datt = randn(25, 0);
     att_loss(&c);
-    /* rows of att are probability distributions */
-    for (int row = 0; row < 2 * 2 * 5; row++) {
+    /* att is stored key-major: its columns are probability distributions */
+    for (int col = 0; col < 2 * 2 * 5; col++) {
         double s = 0;
         for (int j = 0; j < 5; j++)
-            s += c.att[row * 5 + j];
+            s += c.att[(col / 5) * 25 + j * 5 + col % 5];
         assert_true(fabs(s - 1) < 1e-12);
     }
     ml_attention_backward_f64(dqkv, datt, c.r, c.qkv, c.att, c.nb, c.nt, c.d, c.nh);
