@@ -185,26 +185,19 @@ ML_HOT void ML_F(ml_layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const 
     }
 }
 
-/* Sums over one row of dn = w * d and of dn * norm, norm = (x - m) * s. */
-static inline void ML_F(ln_row_sums)(const REAL *x, const REAL *d, const REAL *w, REAL m, REAL s,
-                                     int c, REAL *dn_sum, REAL *dn_norm_sum)
+/* Sum over one row of w * d * (x - m) * s: the LayerNorm backward's second
+ * reduction (the first is ml_dot(w, d)). */
+static inline REAL ML_F(ln_dot_norm)(const REAL *x, const REAL *d, const REAL *w, REAL m, REAL s,
+                                     int c)
 {
-    REAL a1[ML_LANES] = {0}, a2[ML_LANES] = {0};
+    REAL acc[ML_LANES] = {0};
     int j = 0;
-    for (; j + ML_LANES <= c; j += ML_LANES) {
-        for (int k = 0; k < ML_LANES; k++) {
-            REAL dn = w[j + k] * d[j + k];
-            a1[k] += dn;
-            a2[k] += dn * ((x[j + k] - m) * s);
-        }
-    }
-    for (int k = 0; j + k < c; k++) {
-        REAL dn = w[j + k] * d[j + k];
-        a1[k] += dn;
-        a2[k] += dn * ((x[j + k] - m) * s);
-    }
-    *dn_sum = ML_F(lanes_total)(a1);
-    *dn_norm_sum = ML_F(lanes_total)(a2);
+    for (; j + ML_LANES <= c; j += ML_LANES)
+        for (int k = 0; k < ML_LANES; k++)
+            acc[k] += w[j + k] * d[j + k] * ((x[j + k] - m) * s);
+    for (int k = 0; j + k < c; k++)
+        acc[k] += w[j + k] * d[j + k] * ((x[j + k] - m) * s);
+    return ML_F(lanes_total)(acc);
 }
 
 /* dinp = dres + the input gradient (dres may alias dinp, which then
@@ -221,10 +214,8 @@ ML_HOT void ML_F(ml_layernorm_backward_res)(REAL *dinp, const REAL *dres, REAL *
         const REAL *r = dres + (size_t)i * c;
         REAL *dx = dinp + (size_t)i * c;
         REAL m = mean[i], s = rstd[i];
-        REAL dn_mean, dn_norm_mean;
-        ML_F(ln_row_sums)(x, d, w, m, s, c, &dn_mean, &dn_norm_mean);
-        dn_mean /= c;
-        dn_norm_mean /= c;
+        REAL dn_mean = ML_F(ml_dot)(w, d, c) / c;
+        REAL dn_norm_mean = ML_F(ln_dot_norm)(x, d, w, m, s, c) / c;
         for (int j = 0; j < c; j++) {
             db[j] += d[j];
             dw[j] += (x[j] - m) * s * d[j];
