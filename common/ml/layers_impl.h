@@ -8,10 +8,9 @@
  * Shapes: n rows (batch * tokens), row-major everywhere. */
 #include <string.h>
 
-/* Hot elementwise loops are compiled for AVX-512, AVX2+FMA and baseline x86-64,
- * picked at load time (GCC target_clones), so one binary runs everywhere. */
-#if !ML_DOUBLE && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ML_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+/* Hot elementwise loops of the float32 build are multi-versioned (ML_CLONES). */
+#if !ML_DOUBLE
+#define ML_HOT ML_CLONES
 #else
 #define ML_HOT
 #endif
