@@ -90,9 +90,9 @@ struct opt_step {
     float bc1, bc2; /* AdamW bias corrections */
 };
 
-/* Update parameters [lo, hi) of m. Elementwise, so splitting the range over
- * threads gives bit-identical results. Compiled for AVX-512, AVX2 and
- * baseline (see ML_HOT) and with -fno-math-errno so that sqrtf vectorises. */
+/* Update parameters [lo, hi) of m, elementwise. Compiled for AVX-512, AVX2
+ * and baseline (ML_CLONES) and with -fno-math-errno so that sqrtf vectorises;
+ * vector sqrt and division round exactly as the scalar ones. */
 ML_CLONES static void opt_update_range(apex_ml_model *m, const apex_ml_train_opts *o,
                                        const struct opt_state *s, const struct opt_step *st,
                                        size_t lo, size_t hi)
@@ -125,9 +125,10 @@ ML_CLONES static void opt_update_range(apex_ml_model *m, const apex_ml_train_opt
     }
 }
 
-/* One optimiser step over all parameters, split over `workers` threads. */
+/* One optimiser step over all parameters. It stays on one thread: vectorised,
+ * it is a fraction of a percent of a step, less than a fork/join would cost. */
 static void opt_update(apex_ml_model *m, const apex_ml_train_opts *o, struct opt_state *s, float lr,
-                       int t, int workers)
+                       int t)
 {
     struct opt_step st = {1.0f, lr, 1.0f - powf(o->beta1, (float)t),
                           1.0f - powf(o->beta2, (float)t)};
@@ -136,15 +137,7 @@ static void opt_update(apex_ml_model *m, const apex_ml_train_opts *o, struct opt
         if (norm > o->grad_clip)
             st.gscale = o->grad_clip / norm;
     }
-    size_t n = m->n_params;
-    if (workers <= 1) {
-        opt_update_range(m, o, s, &st, 0, n);
-        return;
-    }
-#pragma omp parallel for num_threads(workers) schedule(static, 1)
-    for (int w = 0; w < workers; w++)
-        opt_update_range(m, o, s, &st, n * (size_t)w / (size_t)workers,
-                         n * (size_t)(w + 1) / (size_t)workers);
+    opt_update_range(m, o, s, &st, 0, m->n_params);
 }
 
 static void shuffle(int *perm, int n, apex_rng *rng)
@@ -219,7 +212,7 @@ int apex_ml_train(apex_ml_model *m, const apex_ml_dataset *d, const apex_ml_trai
                 goto out;
             }
             float lr = schedule_lr(o, step, total, ep);
-            opt_update(m, o, &s, lr, step + 1, workers);
+            opt_update(m, o, &s, lr, step + 1);
             step++;
             seen += nb;
             correct += c;
