@@ -305,10 +305,6 @@ ML_HOT void ML_F(ml_gelu_backward_slope)(REAL *dinp, REAL *restrict db, const RE
 
 /* ------------------------------------------------------------ multi-head self-attention */
 
-/* Per-head tiles beyond this (tokens x head size) are refused by
- * apex_ml_config_check(): the engine is built for small ViTs. */
-#define ML_ATT_MAX 8192
-
 /* Softmax over keys of nh [nt keys][nt queries] score tiles (a: [nh][s][t]),
  * in place. Keys are rows, so every reduction runs down the columns and
  * vectorises across queries, in chunks of ML_LANES; the exp runs over all
