@@ -7,12 +7,12 @@ typedef struct ML_T(ml_blk) {
     REAL *ln1;                 /* [cap][T][dim] LayerNorm 1 output */
     REAL *ln1_mean, *ln1_rstd; /* [cap*T] LayerNorm 1 statistics */
     REAL *qkv;                 /* [cap][T][3*dim] */
-    REAL *att;                 /* [cap][heads][T][T] attention probabilities */
+    REAL *att;                 /* [cap][heads][T][T] attention probabilities, key-major */
     REAL *atty;                /* [cap][T][dim] attention output before proj */
     REAL *res1;                /* [cap][T][dim] input + proj(atty) */
     REAL *ln2;                 /* [cap][T][dim] LayerNorm 2 output (fc1 input) */
     REAL *ln2_mean, *ln2_rstd; /* [cap*T] LayerNorm 2 statistics */
-    REAL *fc1;                 /* [cap][T][hidden] fc1 output before GELU */
+    REAL *fc1;                 /* [cap][T][hidden] fc1 output, then GELU's slope there */
     REAL *gelu;                /* [cap][T][hidden] */
     REAL *res2;                /* [cap][T][dim] res1 + fc2(gelu): the block output */
 } ML_T(ml_blk);
@@ -35,21 +35,32 @@ typedef struct ML_T(ml_net) {
     REAL *dres_a, *dres_b;               /* ViT backward: [cap][T][dim] residual grads */
     REAL *dln, *datty;                   /* ViT backward: [cap][T][dim] */
     REAL *dqkv;                          /* ViT backward: [cap][T][3*dim] */
-    REAL *dfc1, *dgelu;                  /* ViT backward: [cap][T][hidden] */
-    REAL *datt;                          /* ViT backward: [T][T] */
-    REAL *dcls;                          /* ViT backward: [cap][dim] */
+    REAL *dfc1; /* ViT backward: [cap][T][hidden] GELU output gradient, then fc1's (in place) */
+    REAL *datt; /* ViT backward: [T][T] */
+    REAL *dcls; /* ViT backward: [cap][dim] */
 } ML_T(ml_net);
 
 void ML_F(ml_linear_forward)(REAL *out, const REAL *inp, const REAL *w, const REAL *b, int n,
                              int ic, int oc);
 void ML_F(ml_linear_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, const REAL *inp,
                               const REAL *w, int n, int ic, int oc);
+void ML_F(ml_linear_residual_forward)(REAL *out, const REAL *inp, const REAL *w, const REAL *b,
+                                      const REAL *res, int n, int ic, int oc);
+void ML_F(ml_linear_backward_beta)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
+                                   const REAL *inp, const REAL *w, int n, int ic, int oc,
+                                   REAL beta);
 void ML_F(ml_layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const REAL *inp, const REAL *w,
                                 const REAL *b, int n, int c);
 void ML_F(ml_layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout, const REAL *inp,
                                  const REAL *w, const REAL *mean, const REAL *rstd, int n, int c);
+void ML_F(ml_layernorm_backward_res)(REAL *dinp, const REAL *dres, REAL *dw, REAL *db,
+                                     const REAL *dout, const REAL *inp, const REAL *w,
+                                     const REAL *mean, const REAL *rstd, int n, int c);
 void ML_F(ml_gelu_forward)(REAL *out, const REAL *inp, size_t n);
 void ML_F(ml_gelu_backward)(REAL *dinp, const REAL *inp, const REAL *dout, size_t n);
+void ML_F(ml_gelu_forward_slope)(REAL *out, REAL *slope, const REAL *inp, size_t n);
+void ML_F(ml_gelu_backward_slope)(REAL *dinp, REAL *db, const REAL *slope, const REAL *dout, int n,
+                                  int h);
 void ML_F(ml_attention_forward)(REAL *out, REAL *att, const REAL *qkv, int nb, int nt, int d,
                                 int nh);
 void ML_F(ml_attention_backward)(REAL *dqkv, REAL *datt, const REAL *dout, const REAL *qkv,

@@ -38,6 +38,14 @@ void ml_layout_build(const apex_ml_config *cfg, ml_layout *lay, apex_ml_tensor *
                      int *n_tensors);
 #define ML_MAX_TENSORS (16 + 12 * APEX_ML_MAX_DEPTH)
 
+/* Hot float32 loops are compiled for AVX-512, AVX2+FMA and baseline x86-64,
+ * picked at load time (GCC target_clones), so one binary runs everywhere. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ML_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define ML_CLONES
+#endif
+
 /* Worker threads a training run may use (= openblas_get_num_threads()). */
 int ml_par_threads(void);
 

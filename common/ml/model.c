@@ -61,7 +61,8 @@ int apex_ml_config_check(const apex_ml_config *c)
             c->depth > APEX_ML_MAX_DEPTH || c->heads < 1 || c->dim % c->heads)
             return APEX_ERR_RANGE;
         uint32_t per_row = c->side / c->patch, tokens = per_row * per_row + 1;
-        if ((uint64_t)tokens * (c->dim / c->heads) > 8192) /* ML_ATT_MAX in layers_impl.h */
+        /* per-head attention tiles stay small: the engine is built for small ViTs */
+        if ((uint64_t)tokens * (c->dim / c->heads) > 8192)
             return APEX_ERR_RANGE;
     } else {
         return APEX_ERR_RANGE;

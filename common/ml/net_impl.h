@@ -119,7 +119,6 @@ static size_t ML_F(net_carve)(ML_T(ml_net) * net, REAL *base)
         net->datty = CARVE(ntd);
         net->dqkv = CARVE(3 * ntd);
         net->dfc1 = CARVE(cap * t * h);
-        net->dgelu = CARVE(cap * t * h);
         net->datt = CARVE(t * t);
         net->dcls = CARVE(cap * d);
     }
@@ -158,12 +157,6 @@ void ML_F(ml_net_destroy)(ML_T(ml_net) * *net)
 
 /* ------------------------------------------------------------ forward */
 
-static void ML_F(add_inplace)(REAL *a, const REAL *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        a[i] += b[i];
-}
-
 int ML_F(ml_net_forward)(ML_T(ml_net) * net, const REAL *params, const float *x, const uint8_t *y,
                          int nb)
 {
@@ -191,16 +184,14 @@ int ML_F(ml_net_forward)(ML_T(ml_net) * net, const REAL *params, const float *x,
             ML_F(ml_linear_forward)
             (b->qkv, b->ln1, params + o->qkv_w, params + o->qkv_b, n, d, 3 * d);
             ML_F(ml_attention_forward)(b->atty, b->att, b->qkv, nb, t, d, (int)c->heads);
-            ML_F(ml_linear_forward)
-            (b->res1, b->atty, params + o->proj_w, params + o->proj_b, n, d, d);
-            ML_F(add_inplace)(b->res1, xin, (size_t)n * d);
+            ML_F(ml_linear_residual_forward)
+            (b->res1, b->atty, params + o->proj_w, params + o->proj_b, xin, n, d, d);
             ML_F(ml_layernorm_forward)
             (b->ln2, b->ln2_mean, b->ln2_rstd, b->res1, params + o->ln2_w, params + o->ln2_b, n, d);
             ML_F(ml_linear_forward)(b->fc1, b->ln2, params + o->fc1_w, params + o->fc1_b, n, d, h);
-            ML_F(ml_gelu_forward)(b->gelu, b->fc1, (size_t)n * h);
-            ML_F(ml_linear_forward)
-            (b->res2, b->gelu, params + o->fc2_w, params + o->fc2_b, n, h, d);
-            ML_F(add_inplace)(b->res2, b->res1, (size_t)n * d);
+            ML_F(ml_gelu_forward_slope)(b->gelu, b->fc1, b->fc1, (size_t)n * h);
+            ML_F(ml_linear_residual_forward)
+            (b->res2, b->gelu, params + o->fc2_w, params + o->fc2_b, b->res1, n, h, d);
             xin = b->res2;
         }
         for (int b = 0; b < nb; b++)
@@ -252,7 +243,7 @@ static void ML_F(vit_backward)(ML_T(ml_net) * net, const REAL *params, REAL *gra
     const apex_ml_config *c = &net->cfg;
     const ml_layout *L = &net->lay;
     int t = L->n_tokens, d = (int)c->dim, h = (int)c->hidden, n = nb * t, nc = (int)c->n_classes;
-    size_t ntd = (size_t)n * d, nth = (size_t)n * h;
+    size_t ntd = (size_t)n * d;
     REAL *dlnf = net->datty; /* scratch, [nb][d] */
     memset(dlnf, 0, sizeof(REAL) * nb * d);
     ML_F(ml_linear_backward)
@@ -269,39 +260,32 @@ static void ML_F(vit_backward)(ML_T(ml_net) * net, const REAL *params, REAL *gra
         ML_T(ml_blk) *b = &net->blk[l];
         const ml_block_off *o = &L->blk[l];
         const REAL *xin = l > 0 ? net->blk[l - 1].res2 : net->x0;
-        /* MLP branch: res2 = res1 + fc2(gelu(fc1(ln2(res1)))) */
-        memcpy(net->dres_b, net->dres_a, sizeof(REAL) * ntd);
-        memset(net->dgelu, 0, sizeof(REAL) * nth);
-        ML_F(ml_linear_backward)
-        (net->dgelu, grads + o->fc2_w, grads + o->fc2_b, net->dres_a, b->gelu, params + o->fc2_w, n,
-         h, d);
-        memset(net->dfc1, 0, sizeof(REAL) * nth);
-        ML_F(ml_gelu_backward)(net->dfc1, b->fc1, net->dgelu, nth);
+        /* MLP branch: res2 = res1 + fc2(gelu(fc1(ln2(res1)))); dres_a is the
+         * gradient of res2, dres_b becomes that of res1 */
+        ML_F(ml_linear_backward_beta)
+        (net->dfc1, grads + o->fc2_w, grads + o->fc2_b, net->dres_a, b->gelu, params + o->fc2_w, n,
+         h, d, 0);
+        ML_F(ml_gelu_backward_slope)(net->dfc1, grads + o->fc1_b, b->fc1, net->dfc1, n, h);
         if (ps && ps[l])
             ML_F(persample)(ps[l], net->dfc1, b->ln2, nb, t, h, d, 1 / scale);
-        memset(net->dln, 0, sizeof(REAL) * ntd);
-        ML_F(ml_linear_backward)
-        (net->dln, grads + o->fc1_w, grads + o->fc1_b, net->dfc1, b->ln2, params + o->fc1_w, n, d,
-         h);
-        ML_F(ml_layernorm_backward)
-        (net->dres_b, grads + o->ln2_w, grads + o->ln2_b, net->dln, b->res1, params + o->ln2_w,
-         b->ln2_mean, b->ln2_rstd, n, d);
-        /* attention branch: res1 = x + proj(attn(qkv(ln1(x)))) */
-        memset(net->datty, 0, sizeof(REAL) * ntd);
-        ML_F(ml_linear_backward)
+        ML_F(ml_linear_backward_beta)
+        (net->dln, grads + o->fc1_w, NULL, net->dfc1, b->ln2, params + o->fc1_w, n, d, h, 0);
+        ML_F(ml_layernorm_backward_res)
+        (net->dres_b, net->dres_a, grads + o->ln2_w, grads + o->ln2_b, net->dln, b->res1,
+         params + o->ln2_w, b->ln2_mean, b->ln2_rstd, n, d);
+        /* attention branch: res1 = x + proj(attn(qkv(ln1(x)))); dres_a becomes
+         * the gradient of x */
+        ML_F(ml_linear_backward_beta)
         (net->datty, grads + o->proj_w, grads + o->proj_b, net->dres_b, b->atty, params + o->proj_w,
-         n, d, d);
-        memset(net->dqkv, 0, sizeof(REAL) * 3 * ntd);
+         n, d, d, 0);
         ML_F(ml_attention_backward)
         (net->dqkv, net->datt, net->datty, b->qkv, b->att, nb, t, d, (int)c->heads);
-        memset(net->dln, 0, sizeof(REAL) * ntd);
-        ML_F(ml_linear_backward)
+        ML_F(ml_linear_backward_beta)
         (net->dln, grads + o->qkv_w, grads + o->qkv_b, net->dqkv, b->ln1, params + o->qkv_w, n, d,
-         3 * d);
-        memcpy(net->dres_a, net->dres_b, sizeof(REAL) * ntd);
-        ML_F(ml_layernorm_backward)
-        (net->dres_a, grads + o->ln1_w, grads + o->ln1_b, net->dln, xin, params + o->ln1_w,
-         b->ln1_mean, b->ln1_rstd, n, d);
+         3 * d, 0);
+        ML_F(ml_layernorm_backward_res)
+        (net->dres_a, net->dres_b, grads + o->ln1_w, grads + o->ln1_b, net->dln, xin,
+         params + o->ln1_w, b->ln1_mean, b->ln1_rstd, n, d);
     }
     ML_F(ml_embed_backward)(grads, net->dres_a, net->inp, net->dln, c, L, nb);
 }

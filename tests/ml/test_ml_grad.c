@@ -163,6 +163,19 @@ static void test_gelu_grad(void **state)
     double *dx = randn(50, 0);
     ml_gelu_backward_f64(dx, c.x, c.r, c.n);
     assert_true(check_array(gelu_loss, &c, c.x, 50, dx, 1) < GC_MAX_REL);
+    /* the slope form: the same output, the same gradient, and bias sums */
+    double *out2 = randn(50, 0), *slope = randn(50, 0), *dx2 = randn(50, 0), *db = randn(10, 0);
+    ml_gelu_forward_f64(c.out, c.x, 50);
+    ml_gelu_forward_slope_f64(out2, slope, c.x, 50);
+    ml_gelu_backward_slope_f64(dx2, db, slope, c.r, 5, 10);
+    for (int i = 0; i < 50; i++) {
+        assert_true(fabs(out2[i] - c.out[i]) < 1e-12);
+        assert_true(fabs(dx2[i] - dx[i]) < 1e-12);
+    }
+    for (int j = 0; j < 10; j++)
+        assert_true(fabs(db[j] - (dx[j] + dx[10 + j] + dx[20 + j] + dx[30 + j] + dx[40 + j])) <
+                    1e-12);
+    free(out2), free(slope), free(dx2), free(db);
     /* the float32 fast tanh stays within float rounding of the exact GELU */
     float xf[50], of[50];
     for (int i = 0; i < 50; i++)
@@ -200,11 +213,11 @@ static void test_attention_grad(void **state)
     c.r = randn(no, 1);
     double *dqkv = randn(nq, 0), *datt = randn(25, 0);
     att_loss(&c);
-    /* rows of att are probability distributions */
-    for (int row = 0; row < 2 * 2 * 5; row++) {
+    /* att is stored key-major: its columns are probability distributions */
+    for (int col = 0; col < 2 * 2 * 5; col++) {
         double s = 0;
         for (int j = 0; j < 5; j++)
-            s += c.att[row * 5 + j];
+            s += c.att[(col / 5) * 25 + j * 5 + col % 5];
         assert_true(fabs(s - 1) < 1e-12);
     }
     ml_attention_backward_f64(dqkv, datt, c.r, c.qkv, c.att, c.nb, c.nt, c.d, c.nh);

@@ -99,7 +99,7 @@ static void test_layer_table(void **state)
     }
     apex_ml_config bad;
     assert_int_equal(apex_ml_config_preset("resnet", &bad), APEX_ERR_INVALID);
-    /* 785 tokens x head size 64 exceeds the attention scratch: refused */
+    /* 785 tokens x head size 64 exceeds the attention tile bound: refused */
     apex_ml_config big = {APEX_ML_ARCH_VIT, 28, 10, 64, 1, 64, 1, 1};
     assert_int_equal(apex_ml_config_check(&big), APEX_ERR_RANGE);
     assert_null(apex_ml_model_new(&big, 1));
