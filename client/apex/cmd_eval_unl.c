@@ -43,12 +43,14 @@ static void eu_usage(FILE *f)
         "  --epochs E       θ0 / oracle training epochs (default: the preset's)\n"
         "  --cache DIR      where θ0 and the oracle are cached by configuration hash\n"
         "                   (default apex-cache)\n"
-        "  --density D --h H --rho R --n-f N --n-m N --no-retain   saliency (apex mask)\n"
+        "  --density D --h H --rho R --n-f N --n-m N --no-retain --unit weight|row\n"
+        "                   saliency (apex mask)\n"
         "  --path P         main Group-OBS path: quantized (default) or float\n"
         "  --samples N --block B --rel-damp R --tau-log2 T       Group-OBS (apex unlearn)\n"
         "  --ga-lr LR       gradient-ascent step (default: the largest of 1e-3..1e-5 that keeps\n"
         "                   95%% of the client's validation accuracy)\n"
-        "  --no-oracle --no-holder   skip those parts\n"
+        "  --ablation A     the extra Group-OBS row: path (default), sequential or none\n"
+        "  --no-oracle --no-holder --no-ga   skip those parts\n"
         "  --json FILE  --plot FILE.png  --data DIR  --threads T\n",
         EU_CLASS_SPEC, EU_SAMPLE_SPEC);
 }
@@ -158,7 +160,7 @@ static int personalize(const apex_ml_model *g, const apex_ml_client_spec *s,
 
 /* Options of one run. */
 typedef struct eu_opts {
-    int clients, oracle, holder, epochs, alt;
+    int clients, oracle, holder, ga, epochs, alt;
     uint64_t seed;
     double ga_lr;
     apex_sal_params sal;
@@ -182,7 +184,7 @@ static int run_client(const eu_ctx *x, const eu_opts *o, const apex_mask *mask,
     if (rc == APEX_OK)
         rc = measure(x, tp, va, &c->m[EU_ORIG]);
     for (int k = EU_MASK; rc == APEX_OK && k <= EU_ORACLE; k++) {
-        if ((k == EU_ALT && !o->alt) || (k == EU_GA && c->holder) ||
+        if ((k == EU_ALT && !o->alt) || (k == EU_GA && (c->holder || !o->ga)) ||
             (k == EU_ORACLE && (!theta_o || c->holder)))
             continue;
         double t0 = apex_now_s();
@@ -259,6 +261,8 @@ static int parse(int argc, char **argv, eu_opts *o, const char **s)
                                          {"ga-lr", 1, 0, 'G'},
                                          {"no-oracle", 0, 0, 'O'},
                                          {"no-holder", 0, 0, 'X'},
+                                         {"no-ga", 0, 0, 'Q'},
+                                         {"unit", 1, 0, 'u'},
                                          {"ablation", 1, 0, 'A'},
                                          {"threads", 1, 0, 't'},
                                          {"help", 0, 0, 'h'},
@@ -369,6 +373,16 @@ static int parse(int argc, char **argv, eu_opts *o, const char **s)
         case 'X':
             o->holder = 0;
             break;
+        case 'Q':
+            o->ga = 0;
+            break;
+        case 'u':
+            if ((o->sal.unit = apex_sal_unit_parse(optarg)) < 0) {
+                fprintf(stderr, "apex eval unlearning: --unit must be weight or row, not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            break;
         case 't':
             if (v < 1)
                 return -1;
@@ -395,8 +409,13 @@ static int parse(int argc, char **argv, eu_opts *o, const char **s)
 
 int cmd_eval_unlearning(int argc, char **argv)
 {
-    eu_opts o = {
-        .clients = 8, .oracle = 1, .holder = 1, .alt = 1, .seed = 1, .ga_lr = EU_DEFAULT_GA_LR};
+    eu_opts o = {.clients = 8,
+                 .oracle = 1,
+                 .holder = 1,
+                 .ga = 1,
+                 .alt = 1,
+                 .seed = 1,
+                 .ga_lr = EU_DEFAULT_GA_LR};
     apex_sal_params_default(&o.sal);
     apex_unl_params_default(&o.unl);
     const char *s[9] = {0};
@@ -531,9 +550,15 @@ int cmd_eval_unlearning(int argc, char **argv)
     run.forget_n = nidx;
     run.forget_classes = x.fclasses;
     run.density = o.sal.density;
+    run.unit = apex_sal_unit_name(o.sal.unit);
+    run.retain_norm = o.sal.retain_norm;
+    run.samples = o.unl.max_samples;
     run.masked = mask->count;
     run.main_path = o.unl.quantized ? "quantized" : "float";
-    run.ablation = o.alt == 2 ? "sequential-layers" : o.unl.quantized ? "float" : "quantized";
+    run.ablation = o.alt == 2        ? "sequential-layers"
+                   : o.alt == 0      ? "none"
+                   : o.unl.quantized ? "float"
+                                     : "quantized";
     run.rel_damp = o.unl.obs.rel_damp;
     run.ga_lr = o.ga_lr;
     if (eu_report(&run, stdout, s[5], s[6]) != 0)

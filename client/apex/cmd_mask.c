@@ -30,6 +30,9 @@ static void mask_usage(FILE *f)
             "  --rho R          retain normalization weight ρ (default %.1f)\n"
             "  --lambda-m L     Fisher floor λ_m (default %.0e)\n"
             "  --no-retain      ablation: S = −score_forget, no retain normalization\n"
+            "  --unit U         weight (default: per-weight top-k) or row (structured: whole\n"
+            "                   hidden units, U = Σscore_forget / (ρ·Σscore_retain + 1e-12)\n"
+            "                   per fc1 row, top round(D·rows) rows)\n"
             "  --data DIR  --threads T  --json\n"
             "exit: 0 written, 2 usage, 3 bad model/data/spec file, 4 runtime failure\n",
             APEX_SAL_DEFAULT_NF, APEX_SAL_DEFAULT_NM, APEX_SAL_DEFAULT_H, APEX_SAL_DEFAULT_RHO,
@@ -49,21 +52,15 @@ static int opt_double(const char *s, double lo, int incl, double *out)
 
 int cmd_mask(int argc, char **argv)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
-                                         {"forget", required_argument, 0, 'f'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"density", required_argument, 0, 'D'},
-                                         {"n-f", required_argument, 0, 'F'},
-                                         {"n-m", required_argument, 0, 'M'},
-                                         {"h", required_argument, 0, 'H'},
-                                         {"rho", required_argument, 0, 'r'},
-                                         {"lambda-m", required_argument, 0, 'L'},
-                                         {"no-retain", no_argument, 0, 'n'},
-                                         {"data", required_argument, 0, 'd'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},    {"forget", required_argument, 0, 'f'},
+        {"out", required_argument, 0, 'o'},      {"density", required_argument, 0, 'D'},
+        {"n-f", required_argument, 0, 'F'},      {"n-m", required_argument, 0, 'M'},
+        {"h", required_argument, 0, 'H'},        {"rho", required_argument, 0, 'r'},
+        {"lambda-m", required_argument, 0, 'L'}, {"no-retain", no_argument, 0, 'n'},
+        {"unit", required_argument, 0, 'u'},     {"data", required_argument, 0, 'd'},
+        {"threads", required_argument, 0, 't'},  {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     const char *in = NULL, *out = NULL, *spec_s = NULL, *data = NULL;
     apex_sal_params sp;
     apex_sal_params_default(&sp);
@@ -105,6 +102,12 @@ int cmd_mask(int argc, char **argv)
             break;
         case 'n':
             sp.retain_norm = 0;
+            break;
+        case 'u':
+            if ((sp.unit = apex_sal_unit_parse(optarg)) < 0) {
+                fprintf(stderr, "apex mask: --unit must be weight or row, not '%s'\n", optarg);
+                goto bad;
+            }
             break;
         case 'd':
             data = optarg;
@@ -173,11 +176,13 @@ int cmd_mask(int argc, char **argv)
         printf("{\"event\":\"mask\",\"model\":\"%s\",\"model_id\":\"%s\",\"arch\":\"%s\","
                "\"forget\":\"%s\",\"forget_n\":%d,\"forget_classes_mask\":%u,\"targets\":%d,"
                "\"target_weights\":%zu,\"density\":%g,\"masked\":%zu,\"n_f\":%d,\"n_m\":%d,"
-               "\"h\":%g,\"rho\":%g,\"lambda_m\":%g,\"retain_norm\":%d,\"seconds\":%.2f,"
+               "\"h\":%g,\"rho\":%g,\"lambda_m\":%g,\"retain_norm\":%d,\"unit\":\"%s\","
+               "\"seconds\":%.2f,"
                "\"out\":\"%s\"}\n",
                in, hex, apex_ml_config_name(&m->cfg), spec_s, nidx,
                apex_forget_classes(pool, idx, nidx), m->n_targets, total, sp.density, mask->count,
-               sp.n_f, sp.n_m, sp.h, sp.rho, sp.lambda_m, sp.retain_norm, secs, out);
+               sp.n_f, sp.n_m, sp.h, sp.rho, sp.lambda_m, sp.retain_norm,
+               apex_sal_unit_name(sp.unit), secs, out);
     else
         printf("mask: %zu of %zu targeted weights (%.2f%%) over %d layers, forget set %d images,"
                " %.1f s -> %s\n",

@@ -395,6 +395,10 @@ static void test_cli_rejections(void **state)
                      2); /* compensation needs --client */
     assert_int_equal(run("%s/apex mask --model %s --forget class:12 --out %s %s", bin, vp, bad, q),
                      2);
+    assert_int_equal(
+        run("%s/apex mask --model %s --forget class:9 --unit column --out %s %s", bin, vp, bad, q),
+        2);
+    assert_int_equal(run("%s/apex eval unlearning --model vit-tiny --unit neuron %s", bin, q), 2);
     run("rm -rf %s", dir);
     apex_mask_destroy(&mv);
     apex_ml_model_destroy(&vit);
