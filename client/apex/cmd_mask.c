@@ -33,6 +33,8 @@ static void mask_usage(FILE *f)
             "  --unit U         weight (default: per-weight top-k) or row (structured: whole\n"
             "                   hidden units, U = Σscore_forget / (ρ·Σscore_retain + 1e-12)\n"
             "                   per fc1 row, top round(D·rows) rows)\n"
+            "  --targets T      fc1 (default) or fc1,fc2 (one top-k over both; the authors'\n"
+            "                   OPT setting) or fc2\n"
             "  --data DIR  --threads T  --json\n"
             "exit: 0 written, 2 usage, 3 bad model/data/spec file, 4 runtime failure\n",
             APEX_SAL_DEFAULT_NF, APEX_SAL_DEFAULT_NM, APEX_SAL_DEFAULT_H, APEX_SAL_DEFAULT_RHO,
@@ -52,19 +54,28 @@ static int opt_double(const char *s, double lo, int incl, double *out)
 
 int cmd_mask(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},    {"forget", required_argument, 0, 'f'},
-        {"out", required_argument, 0, 'o'},      {"density", required_argument, 0, 'D'},
-        {"n-f", required_argument, 0, 'F'},      {"n-m", required_argument, 0, 'M'},
-        {"h", required_argument, 0, 'H'},        {"rho", required_argument, 0, 'r'},
-        {"lambda-m", required_argument, 0, 'L'}, {"no-retain", no_argument, 0, 'n'},
-        {"unit", required_argument, 0, 'u'},     {"data", required_argument, 0, 'd'},
-        {"threads", required_argument, 0, 't'},  {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"forget", required_argument, 0, 'f'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"density", required_argument, 0, 'D'},
+                                         {"n-f", required_argument, 0, 'F'},
+                                         {"n-m", required_argument, 0, 'M'},
+                                         {"h", required_argument, 0, 'H'},
+                                         {"rho", required_argument, 0, 'r'},
+                                         {"lambda-m", required_argument, 0, 'L'},
+                                         {"no-retain", no_argument, 0, 'n'},
+                                         {"unit", required_argument, 0, 'u'},
+                                         {"targets", required_argument, 0, 'T'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *in = NULL, *out = NULL, *spec_s = NULL, *data = NULL;
     apex_sal_params sp;
     apex_sal_params_default(&sp);
     long threads = 0, v;
+    unsigned tset = APEX_ML_TARGET_FC1;
     int json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -102,6 +113,13 @@ int cmd_mask(int argc, char **argv)
             break;
         case 'n':
             sp.retain_norm = 0;
+            break;
+        case 'T':
+            if (!(tset = apex_sal_targets_parse(optarg))) {
+                fprintf(stderr, "apex mask: --targets must be fc1, fc2 or fc1,fc2, not '%s'\n",
+                        optarg);
+                goto bad;
+            }
             break;
         case 'u':
             if ((sp.unit = apex_sal_unit_parse(optarg)) < 0) {
@@ -144,6 +162,7 @@ int cmd_mask(int argc, char **argv)
         fprintf(stderr, "apex mask: %s: %s\n", in, apex_strerror(rc));
         return apex_exit_code(rc);
     }
+    apex_ml_model_set_targets(m, tset);
     if ((rc = ml_cli_load(data, 1, &pool)) != APEX_OK)
         goto done;
     if ((rc = apex_forget_select(&spec, pool, &idx, &nidx, why)) != APEX_OK) {

@@ -49,6 +49,7 @@ typedef struct eu_run {
     double density;          /* mask density */
     const char *unit;        /* mask unit: "weight" or "row" (apex_sal_unit_name) */
     int retain_norm;         /* saliency retain normalization on */
+    const char *targets;     /* targeted matrices: "fc1", "fc2" or "fc1,fc2" */
     int samples;             /* Group-OBS samples N (0: every client sample) */
     size_t masked;           /* masked weights */
     const char *main_path;   /* "quantized" or "float" */

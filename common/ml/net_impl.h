@@ -238,6 +238,8 @@ static void ML_F(mlp_backward)(ML_T(ml_net) * net, const REAL *params, REAL *gra
     ML_F(ml_linear_backward)
     (net->dh, grads + L->fc2_w, grads + L->fc2_b, net->dlogits, net->h, params + L->fc2_w, nb, h,
      nc);
+    if (ps && ps[1])
+        ML_F(persample)(ps[1], net->dlogits, net->h, nb, 1, nc, h, 1 / scale);
     memset(net->dh_pre, 0, sizeof(REAL) * nb * h);
     ML_F(ml_gelu_backward)(net->dh_pre, net->h_pre, net->dh, (size_t)nb * h);
     if (ps && ps[0])
@@ -275,10 +277,12 @@ static void ML_F(vit_backward)(ML_T(ml_net) * net, const REAL *params, REAL *gra
         ML_F(ml_linear_backward)
         (net->dgelu, grads + o->fc2_w, grads + o->fc2_b, net->dres_a, b->gelu, params + o->fc2_w, n,
          h, d);
+        if (ps && ps[2 * l + 1])
+            ML_F(persample)(ps[2 * l + 1], net->dres_a, b->gelu, nb, t, d, h, 1 / scale);
         memset(net->dfc1, 0, sizeof(REAL) * nth);
         ML_F(ml_gelu_backward)(net->dfc1, b->fc1, net->dgelu, nth);
-        if (ps && ps[l])
-            ML_F(persample)(ps[l], net->dfc1, b->ln2, nb, t, h, d, 1 / scale);
+        if (ps && ps[2 * l])
+            ML_F(persample)(ps[2 * l], net->dfc1, b->ln2, nb, t, h, d, 1 / scale);
         memset(net->dln, 0, sizeof(REAL) * ntd);
         ML_F(ml_linear_backward)
         (net->dln, grads + o->fc1_w, grads + o->fc1_b, net->dfc1, b->ln2, params + o->fc1_w, n, d,

@@ -39,6 +39,35 @@ const char *apex_sal_unit_name(int unit)
     return unit == APEX_SAL_UNIT_WEIGHT ? "weight" : unit == APEX_SAL_UNIT_ROW ? "row" : "?";
 }
 
+unsigned apex_sal_targets_parse(const char *s)
+{
+    if (!s)
+        return 0;
+    if (strcmp(s, "fc1") == 0)
+        return APEX_ML_TARGET_FC1;
+    if (strcmp(s, "fc2") == 0)
+        return APEX_ML_TARGET_FC2;
+    if (strcmp(s, "fc1,fc2") == 0 || strcmp(s, "fc2,fc1") == 0)
+        return APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2;
+    return 0;
+}
+
+unsigned apex_sal_targets_of_mask(const apex_mask *mask)
+{
+    unsigned set = 0;
+    for (size_t i = 0; mask && i < mask->nlayers; i++) {
+        const char *nm = mask->layers[i].name;
+        size_t len = strlen(nm);
+        if (len >= 10 && strcmp(nm + len - 10, "fc1.weight") == 0)
+            set |= APEX_ML_TARGET_FC1;
+        else if (len >= 10 && strcmp(nm + len - 10, "fc2.weight") == 0)
+            set |= APEX_ML_TARGET_FC2;
+        else
+            return 0;
+    }
+    return set;
+}
+
 static int params_ok(const apex_sal_params *p)
 {
     return p && p->n_f >= 1 && p->n_m >= 1 && p->lambda_m >= 0.0 && isfinite(p->lambda_m) &&
@@ -63,7 +92,7 @@ int apex_sal_score(apex_ml_model *m, const apex_ml_dataset *d, const apex_sal_pa
     int nf = d->n < p->n_f ? d->n : p->n_f, nm = d->n < p->n_m ? d->n : p->n_m;
     int ns = nf > nm ? nf : nm;
     double *sum = apex_calloc_n(n, sizeof *sum), *sq = apex_calloc_n(n, sizeof *sq);
-    float *buf[APEX_ML_MAX_DEPTH] = {0};
+    float *buf[APEX_ML_MAX_TARGETS] = {0};
     int rc = (sum && sq) ? APEX_OK : APEX_ERR_NOMEM;
     for (int t = 0; rc == APEX_OK && t < m->n_targets; t++) {
         size_t sz = (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
@@ -257,14 +286,14 @@ int apex_sal_model_id(const apex_ml_model *m, uint8_t id[APEX_SHA256_LEN])
 int apex_sal_mask(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
                   const apex_sal_params *p, apex_mask **out)
 {
-    if (!m || !out || m->n_targets < 1 || m->n_targets > APEX_ML_MAX_DEPTH)
+    if (!m || !out || m->n_targets < 1 || m->n_targets > APEX_ML_MAX_TARGETS)
         return APEX_ERR_INVALID;
     *out = NULL;
     int rows = p && p->unit == APEX_SAL_UNIT_ROW;
     size_t n = rows ? sal_rows(m) : apex_sal_target_size(m), count = 0;
     float *S = apex_calloc_n(n, sizeof *S);
     uint64_t *idx = NULL;
-    apex_mask_layer layers[APEX_ML_MAX_DEPTH];
+    apex_mask_layer layers[APEX_ML_MAX_TARGETS];
     uint8_t id[APEX_SHA256_LEN];
     char why[APEX_MASK_WHY_LEN] = "";
     int rc = !S     ? APEX_ERR_NOMEM

@@ -85,6 +85,12 @@ const char *apex_sal_unit_name(int unit);
 
 /* The defaults above, retain normalization on. */
 void apex_sal_params_default(apex_sal_params *p);
+/* "fc1", "fc2", "fc1,fc2" (or "fc2,fc1") -> apex_ml_target_set bits; 0 for anything else. The
+ * targets are chosen on the model (apex_ml_model_set_targets) before saliency or compensation;
+ * fc1 alone is UNLEARNING.md §1, fc1 and fc2 under one top-k is the authors' OPT setting. */
+unsigned apex_sal_targets_parse(const char *s);
+/* The target set a mask's layer table names (every layer an fc1 or fc2 weight), else 0. */
+unsigned apex_sal_targets_of_mask(const apex_mask *mask);
 /* Total targeted weights of a model (the target-space size). */
 size_t apex_sal_target_size(const apex_ml_model *m);
 /* score[k] = dW_k·w_k − h'·F_k·w_k² over target space (score: [n] double) on dataset d at m. */
