@@ -409,6 +409,7 @@ int cmd_eval_unlearning(int argc, char **argv)
                  .holder = 1,
                  .ga = 1,
                  .alt = 1,
+                 .targets = APEX_ML_TARGET_FC1,
                  .seed = 1,
                  .ga_lr = EU_DEFAULT_GA_LR};
     apex_sal_params_default(&o.sal);
@@ -482,7 +483,8 @@ int cmd_eval_unlearning(int argc, char **argv)
         if ((rc = cached_train(cache, key, &cfg, pool, o.epochs, o.seed, &theta0)) != APEX_OK)
             goto done;
     }
-    apex_ml_model_set_targets(theta0, o.targets); /* clones (θ_p) inherit the target set */
+    if ((rc = apex_ml_model_set_targets(theta0, o.targets)) != APEX_OK) /* clones inherit it */
+        goto done;
     /* oracle θ0': same recipe without D_f, keyed by the forget set's indices */
     if (o.oracle) {
         uint8_t fh[APEX_SHA256_LEN];
