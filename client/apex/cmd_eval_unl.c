@@ -43,12 +43,15 @@ static void eu_usage(FILE *f)
         "  --epochs E       θ0 / oracle training epochs (default: the preset's)\n"
         "  --cache DIR      where θ0 and the oracle are cached by configuration hash\n"
         "                   (default apex-cache)\n"
-        "  --density D --h H --rho R --n-f N --n-m N --no-retain   saliency (apex mask)\n"
+        "  --density D --h H --rho R --n-f N --n-m N --no-retain --unit weight|row\n"
+        "                   saliency (apex mask)\n"
+        "  --targets T      fc1 (default), fc1,fc2 (one top-k over both) or fc2\n"
         "  --path P         main Group-OBS path: quantized (default) or float\n"
         "  --samples N --block B --rel-damp R --tau-log2 T       Group-OBS (apex unlearn)\n"
         "  --ga-lr LR       gradient-ascent step (default: the largest of 1e-3..1e-5 that keeps\n"
         "                   95%% of the client's validation accuracy)\n"
-        "  --no-oracle --no-holder   skip those parts\n"
+        "  --ablation A     the extra Group-OBS row: path (default), sequential or none\n"
+        "  --no-oracle --no-holder --no-ga   skip those parts\n"
         "  --json FILE  --plot FILE.png  --data DIR  --threads T\n",
         EU_CLASS_SPEC, EU_SAMPLE_SPEC);
 }
@@ -158,7 +161,8 @@ static int personalize(const apex_ml_model *g, const apex_ml_client_spec *s,
 
 /* Options of one run. */
 typedef struct eu_opts {
-    int clients, oracle, holder, epochs, alt;
+    int clients, oracle, holder, ga, epochs, alt;
+    unsigned targets; /* apex_ml_target_set */
     uint64_t seed;
     double ga_lr;
     apex_sal_params sal;
@@ -182,7 +186,7 @@ static int run_client(const eu_ctx *x, const eu_opts *o, const apex_mask *mask,
     if (rc == APEX_OK)
         rc = measure(x, tp, va, &c->m[EU_ORIG]);
     for (int k = EU_MASK; rc == APEX_OK && k <= EU_ORACLE; k++) {
-        if ((k == EU_ALT && !o->alt) || (k == EU_GA && c->holder) ||
+        if ((k == EU_ALT && !o->alt) || (k == EU_GA && (c->holder || !o->ga)) ||
             (k == EU_ORACLE && (!theta_o || c->holder)))
             continue;
         double t0 = apex_now_s();
@@ -234,35 +238,22 @@ static int run_client(const eu_ctx *x, const eu_opts *o, const apex_mask *mask,
 static int parse(int argc, char **argv, eu_opts *o, const char **s)
 {
     /* s: 0 model, 1 scenario, 2 forget, 3 global, 4 cache, 5 json, 6 plot, 7 data, 8 path */
-    static const struct option opts[] = {{"model", 1, 0, 'm'},
-                                         {"scenario", 1, 0, 'S'},
-                                         {"forget", 1, 0, 'f'},
-                                         {"global", 1, 0, 'g'},
-                                         {"cache", 1, 0, 'C'},
-                                         {"json", 1, 0, 'J'},
-                                         {"plot", 1, 0, 'P'},
-                                         {"data", 1, 0, 'd'},
-                                         {"path", 1, 0, 'p'},
-                                         {"clients", 1, 0, 'K'},
-                                         {"seed", 1, 0, 's'},
-                                         {"epochs", 1, 0, 'E'},
-                                         {"density", 1, 0, 'D'},
-                                         {"h", 1, 0, 'H'},
-                                         {"rho", 1, 0, 'r'},
-                                         {"n-f", 1, 0, 'F'},
-                                         {"n-m", 1, 0, 'M'},
-                                         {"no-retain", 0, 0, 'n'},
-                                         {"samples", 1, 0, 'N'},
-                                         {"block", 1, 0, 'B'},
-                                         {"rel-damp", 1, 0, 'R'},
-                                         {"tau-log2", 1, 0, 'T'},
-                                         {"ga-lr", 1, 0, 'G'},
-                                         {"no-oracle", 0, 0, 'O'},
-                                         {"no-holder", 0, 0, 'X'},
-                                         {"ablation", 1, 0, 'A'},
-                                         {"threads", 1, 0, 't'},
-                                         {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", 1, 0, 'm'},     {"scenario", 1, 0, 'S'},
+                                         {"forget", 1, 0, 'f'},    {"global", 1, 0, 'g'},
+                                         {"cache", 1, 0, 'C'},     {"json", 1, 0, 'J'},
+                                         {"plot", 1, 0, 'P'},      {"data", 1, 0, 'd'},
+                                         {"path", 1, 0, 'p'},      {"clients", 1, 0, 'K'},
+                                         {"seed", 1, 0, 's'},      {"epochs", 1, 0, 'E'},
+                                         {"density", 1, 0, 'D'},   {"h", 1, 0, 'H'},
+                                         {"rho", 1, 0, 'r'},       {"n-f", 1, 0, 'F'},
+                                         {"n-m", 1, 0, 'M'},       {"no-retain", 0, 0, 'n'},
+                                         {"samples", 1, 0, 'N'},   {"block", 1, 0, 'B'},
+                                         {"rel-damp", 1, 0, 'R'},  {"tau-log2", 1, 0, 'T'},
+                                         {"ga-lr", 1, 0, 'G'},     {"no-oracle", 0, 0, 'O'},
+                                         {"no-holder", 0, 0, 'X'}, {"no-ga", 0, 0, 'Q'},
+                                         {"unit", 1, 0, 'u'},      {"targets", 1, 0, 'Y'},
+                                         {"ablation", 1, 0, 'A'},  {"threads", 1, 0, 't'},
+                                         {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
     int c;
     long v = 0;
     char *end;
@@ -369,6 +360,24 @@ static int parse(int argc, char **argv, eu_opts *o, const char **s)
         case 'X':
             o->holder = 0;
             break;
+        case 'Q':
+            o->ga = 0;
+            break;
+        case 'Y':
+            if (!(o->targets = apex_sal_targets_parse(optarg))) {
+                fprintf(stderr,
+                        "apex eval unlearning: --targets must be fc1, fc2 or fc1,fc2, not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            break;
+        case 'u':
+            if ((o->sal.unit = apex_sal_unit_parse(optarg)) < 0) {
+                fprintf(stderr, "apex eval unlearning: --unit must be weight or row, not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            break;
         case 't':
             if (v < 1)
                 return -1;
@@ -395,8 +404,14 @@ static int parse(int argc, char **argv, eu_opts *o, const char **s)
 
 int cmd_eval_unlearning(int argc, char **argv)
 {
-    eu_opts o = {
-        .clients = 8, .oracle = 1, .holder = 1, .alt = 1, .seed = 1, .ga_lr = EU_DEFAULT_GA_LR};
+    eu_opts o = {.clients = 8,
+                 .oracle = 1,
+                 .holder = 1,
+                 .ga = 1,
+                 .alt = 1,
+                 .targets = APEX_ML_TARGET_FC1,
+                 .seed = 1,
+                 .ga_lr = EU_DEFAULT_GA_LR};
     apex_sal_params_default(&o.sal);
     apex_unl_params_default(&o.unl);
     const char *s[9] = {0};
@@ -468,6 +483,8 @@ int cmd_eval_unlearning(int argc, char **argv)
         if ((rc = cached_train(cache, key, &cfg, pool, o.epochs, o.seed, &theta0)) != APEX_OK)
             goto done;
     }
+    if ((rc = apex_ml_model_set_targets(theta0, o.targets)) != APEX_OK) /* clones inherit it */
+        goto done;
     /* oracle θ0': same recipe without D_f, keyed by the forget set's indices */
     if (o.oracle) {
         uint8_t fh[APEX_SHA256_LEN];
@@ -531,9 +548,18 @@ int cmd_eval_unlearning(int argc, char **argv)
     run.forget_n = nidx;
     run.forget_classes = x.fclasses;
     run.density = o.sal.density;
+    run.unit = apex_sal_unit_name(o.sal.unit);
+    run.targets = o.targets == APEX_ML_TARGET_FC1   ? "fc1"
+                  : o.targets == APEX_ML_TARGET_FC2 ? "fc2"
+                                                    : "fc1,fc2";
+    run.retain_norm = o.sal.retain_norm;
+    run.samples = o.unl.max_samples;
     run.masked = mask->count;
     run.main_path = o.unl.quantized ? "quantized" : "float";
-    run.ablation = o.alt == 2 ? "sequential-layers" : o.unl.quantized ? "float" : "quantized";
+    run.ablation = o.alt == 2        ? "sequential-layers"
+                   : o.alt == 0      ? "none"
+                   : o.unl.quantized ? "float"
+                                     : "quantized";
     run.rel_damp = o.unl.obs.rel_damp;
     run.ga_lr = o.ga_lr;
     if (eu_report(&run, stdout, s[5], s[6]) != 0)

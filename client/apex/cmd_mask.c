@@ -30,6 +30,11 @@ static void mask_usage(FILE *f)
             "  --rho R          retain normalization weight ρ (default %.1f)\n"
             "  --lambda-m L     Fisher floor λ_m (default %.0e)\n"
             "  --no-retain      ablation: S = −score_forget, no retain normalization\n"
+            "  --unit U         weight (default: per-weight top-k) or row (structured: whole\n"
+            "                   hidden units, U = Σscore_forget / (ρ·Σscore_retain + 1e-12)\n"
+            "                   per fc1 row, top round(D·rows) rows)\n"
+            "  --targets T      fc1 (default) or fc1,fc2 (one top-k over both; the authors'\n"
+            "                   OPT setting) or fc2\n"
             "  --data DIR  --threads T  --json\n"
             "exit: 0 written, 2 usage, 3 bad model/data/spec file, 4 runtime failure\n",
             APEX_SAL_DEFAULT_NF, APEX_SAL_DEFAULT_NM, APEX_SAL_DEFAULT_H, APEX_SAL_DEFAULT_RHO,
@@ -59,6 +64,8 @@ int cmd_mask(int argc, char **argv)
                                          {"rho", required_argument, 0, 'r'},
                                          {"lambda-m", required_argument, 0, 'L'},
                                          {"no-retain", no_argument, 0, 'n'},
+                                         {"unit", required_argument, 0, 'u'},
+                                         {"targets", required_argument, 0, 'T'},
                                          {"data", required_argument, 0, 'd'},
                                          {"threads", required_argument, 0, 't'},
                                          {"json", no_argument, 0, 'j'},
@@ -68,6 +75,7 @@ int cmd_mask(int argc, char **argv)
     apex_sal_params sp;
     apex_sal_params_default(&sp);
     long threads = 0, v;
+    unsigned tset = APEX_ML_TARGET_FC1;
     int json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -106,6 +114,19 @@ int cmd_mask(int argc, char **argv)
         case 'n':
             sp.retain_norm = 0;
             break;
+        case 'T':
+            if (!(tset = apex_sal_targets_parse(optarg))) {
+                fprintf(stderr, "apex mask: --targets must be fc1, fc2 or fc1,fc2, not '%s'\n",
+                        optarg);
+                goto bad;
+            }
+            break;
+        case 'u':
+            if ((sp.unit = apex_sal_unit_parse(optarg)) < 0) {
+                fprintf(stderr, "apex mask: --unit must be weight or row, not '%s'\n", optarg);
+                goto bad;
+            }
+            break;
         case 'd':
             data = optarg;
             break;
@@ -141,6 +162,7 @@ int cmd_mask(int argc, char **argv)
         fprintf(stderr, "apex mask: %s: %s\n", in, apex_strerror(rc));
         return apex_exit_code(rc);
     }
+    apex_ml_model_set_targets(m, tset);
     if ((rc = ml_cli_load(data, 1, &pool)) != APEX_OK)
         goto done;
     if ((rc = apex_forget_select(&spec, pool, &idx, &nidx, why)) != APEX_OK) {
@@ -173,11 +195,13 @@ int cmd_mask(int argc, char **argv)
         printf("{\"event\":\"mask\",\"model\":\"%s\",\"model_id\":\"%s\",\"arch\":\"%s\","
                "\"forget\":\"%s\",\"forget_n\":%d,\"forget_classes_mask\":%u,\"targets\":%d,"
                "\"target_weights\":%zu,\"density\":%g,\"masked\":%zu,\"n_f\":%d,\"n_m\":%d,"
-               "\"h\":%g,\"rho\":%g,\"lambda_m\":%g,\"retain_norm\":%d,\"seconds\":%.2f,"
+               "\"h\":%g,\"rho\":%g,\"lambda_m\":%g,\"retain_norm\":%d,\"unit\":\"%s\","
+               "\"seconds\":%.2f,"
                "\"out\":\"%s\"}\n",
                in, hex, apex_ml_config_name(&m->cfg), spec_s, nidx,
                apex_forget_classes(pool, idx, nidx), m->n_targets, total, sp.density, mask->count,
-               sp.n_f, sp.n_m, sp.h, sp.rho, sp.lambda_m, sp.retain_norm, secs, out);
+               sp.n_f, sp.n_m, sp.h, sp.rho, sp.lambda_m, sp.retain_norm,
+               apex_sal_unit_name(sp.unit), secs, out);
     else
         printf("mask: %zu of %zu targeted weights (%.2f%%) over %d layers, forget set %d images,"
                " %.1f s -> %s\n",

@@ -195,6 +195,10 @@ int cmd_unlearn(int argc, char **argv)
         fprintf(stderr, "apex unlearn: %s: %s: %s\n", mpath, apex_strerror(rc), why);
         goto done;
     }
+    /* the mask's layer table names the targets (fc1, or fc1 and fc2); checked exactly below */
+    unsigned tset = apex_sal_targets_of_mask(mask);
+    if (tset)
+        apex_ml_model_set_targets(m, tset);
     if ((rc = apex_unl_check_layers(m, mask, why)) != APEX_OK) {
         fprintf(stderr, "apex unlearn: %s does not fit %s: %s\n", mpath, in, why);
         rc = APEX_ERR_FORMAT; /* a wrong input pairing: exit 3 */

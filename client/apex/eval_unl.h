@@ -41,18 +41,22 @@ typedef struct eu_client {
 
 /* Run description for the report. */
 typedef struct eu_run {
-    const char *arch;          /* preset name */
-    const char *scenario;      /* "class" or "sample" */
-    const char *forget;        /* forget SPEC */
-    int forget_n;              /* |D_f| */
-    unsigned forget_classes;   /* classes in D_f */
-    double density;            /* mask density */
-    size_t masked;             /* masked weights */
-    const char *main_path;     /* "quantized" or "float" */
-    const char *ablation;      /* the EU_ALT row: "float", "quantized" or "sequential-layers" */
-    double rel_damp;           /* float path relative damping */
-    double ga_lr;              /* gradient-ascent learning rate */
-    double global_test;        /* θ0 plain test accuracy */
+    const char *arch;        /* preset name */
+    const char *scenario;    /* "class" or "sample" */
+    const char *forget;      /* forget SPEC */
+    int forget_n;            /* |D_f| */
+    unsigned forget_classes; /* classes in D_f */
+    double density;          /* mask density */
+    const char *unit;        /* mask unit: "weight" or "row" (apex_sal_unit_name) */
+    int retain_norm;         /* saliency retain normalization on */
+    const char *targets;     /* targeted matrices: "fc1", "fc2" or "fc1,fc2" */
+    int samples;             /* Group-OBS samples N (0: every client sample) */
+    size_t masked;           /* masked weights */
+    const char *main_path;   /* "quantized" or "float" */
+    const char *ablation;    /* the EU_ALT row: "float", "quantized", "sequential-layers", "none" */
+    double rel_damp;         /* float path relative damping */
+    double ga_lr;            /* gradient-ascent learning rate */
+    double global_test;      /* θ0 plain test accuracy */
     double global_forget_test; /* θ0 accuracy on the forget classes (test) */
     double oracle_test;        /* oracle θ0' plain test accuracy */
     double oracle_forget_test; /* oracle θ0' accuracy on the forget classes (test) */

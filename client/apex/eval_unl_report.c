@@ -98,9 +98,12 @@ static int write_json(const eu_run *r, const char *path)
     fprintf(f,
             "{\"arch\":\"%s\",\"scenario\":\"%s\",\"forget\":\"%s\",\"forget_n\":%d,"
             "\"forget_classes_mask\":%u,\"density\":%g,\"masked\":%zu,\"main_path\":\"%s\","
-            "\"ablation\":\"%s\",\"rel_damp\":%g,\"ga_lr\":%g,\"mask_seconds\":%.3f,",
+            "\"ablation\":\"%s\",\"rel_damp\":%g,\"ga_lr\":%g,\"mask_seconds\":%.3f,"
+            "\"unit\":\"%s\",\"retain_norm\":%d,\"samples\":%d,\"targets\":\"%s\",",
             r->arch, r->scenario, r->forget, r->forget_n, r->forget_classes, r->density, r->masked,
-            r->main_path, r->ablation, r->rel_damp, r->ga_lr, r->mask_seconds);
+            r->main_path, r->ablation, r->rel_damp, r->ga_lr, r->mask_seconds,
+            r->unit ? r->unit : "weight", r->retain_norm, r->samples,
+            r->targets ? r->targets : "fc1");
     fprintf(f, "\"global_test_acc\":");
     json_num(f, r->global_test);
     fprintf(f, ",\"global_forget_test_acc\":");
@@ -214,9 +217,10 @@ static int write_plot(const eu_run *r, const char *png)
 int eu_report(const eu_run *r, FILE *f, const char *json_path, const char *plot_path)
 {
     fprintf(f,
-            "\n%s, %s-level: forget %s (%d images, classes mask %u), mask %zu weights (%.1f%%)\n",
+            "\n%s, %s-level: forget %s (%d images, classes mask %u), mask %zu weights (%.1f%%, "
+            "unit %s, targets %s)\n",
             r->arch, r->scenario, r->forget, r->forget_n, r->forget_classes, r->masked,
-            100 * r->density);
+            100 * r->density, r->unit ? r->unit : "weight", r->targets ? r->targets : "fc1");
     fprintf(f,
             "theta0 test %.4f (forget classes %.4f); oracle theta0' test %.4f (forget classes "
             "%.4f)\n",
@@ -246,6 +250,8 @@ int eu_report(const eu_run *r, FILE *f, const char *json_path, const char *plot_
         fprintf(f, "\n");
     }
     for (int k = EU_APEX; k <= EU_ALT; k++) {
+        if (k == EU_ALT && strcmp(r->ablation, "none") == 0)
+            continue;
         double rm, rw, cm, cw;
         int cn;
         acceptance(r, k, &rm, &rw, &cm, &cw, &cn);

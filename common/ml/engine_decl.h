@@ -82,7 +82,8 @@ void ML_F(ml_net_destroy)(ML_T(ml_net) * *net);
 int ML_F(ml_net_forward)(ML_T(ml_net) * net, const REAL *params, const float *x, const uint8_t *y,
                          int nb);
 /* Backward after a forward with labels: grads += d(scale * sum of losses).
- * ps[t] (ps and entries may be NULL) receives per-sample gradients of target t
+ * ps[2l] / ps[2l+1] (ps and entries may be NULL) receive per-sample gradients of block l's
+ * fc1 / fc2 weights (MLP: l = 0)
  * ([nb][rows*cols]) of the unscaled per-sample losses. */
 void ML_F(ml_net_backward)(ML_T(ml_net) * net, const REAL *params, REAL *grads, const uint8_t *y,
                            int nb, REAL scale, REAL *const *ps);

@@ -53,7 +53,14 @@ typedef enum apex_ml_arch {
     APEX_ML_ARCH_VIT = 2, /* patch embedding, pre-norm transformer blocks, CLS head */
 } apex_ml_arch;
 
-#define APEX_ML_MAX_DEPTH  16
+#define APEX_ML_MAX_DEPTH   16
+#define APEX_ML_MAX_TARGETS (2 * APEX_ML_MAX_DEPTH) /* fc1 and fc2 of every block */
+
+/* Which matrices are the unlearning targets (bit set; default FC1 only). */
+typedef enum apex_ml_target_set {
+    APEX_ML_TARGET_FC1 = 1, /* every fc1 weight ([hidden][in]) */
+    APEX_ML_TARGET_FC2 = 2, /* every fc2 weight (ViT [dim][hidden]; MLP: the output layer) */
+} apex_ml_target_set;
 #define APEX_ML_MAX_PARAMS (64u * 1024u * 1024u) /* refuse models above 64 Mi weights */
 
 /* Shape of a model; everything else follows from it. */
@@ -93,8 +100,10 @@ typedef struct apex_ml_model {
     float *grads;            /* [n_params] gradient of the last backward */
     int n_tensors;           /* entries in tensors */
     apex_ml_tensor *tensors; /* [n_tensors] parameter table */
-    int n_targets;           /* targeted matrices (the fc1 weights) */
-    apex_ml_tensor *targets; /* [n_targets] the layer table for unlearning and proofs */
+    int n_targets;           /* targeted matrices (default: the fc1 weights) */
+    apex_ml_tensor *targets; /* [n_targets] the layer table for unlearning and proofs, in
+                                increasing offset order */
+    unsigned target_set;     /* apex_ml_target_set bits (not stored in model files) */
     int frac_bits;           /* 0, or f when every weight is k * 2^-f (fixed-point snapped) */
     apex_ml_work *work;      /* activation buffers, grown on demand */
 } apex_ml_model;
@@ -102,7 +111,10 @@ typedef struct apex_ml_model {
 /* A model with weights initialised from seed (deterministic). NULL on bad cfg. */
 apex_ml_model *apex_ml_model_new(const apex_ml_config *cfg, uint64_t seed);
 void apex_ml_model_destroy(apex_ml_model **m);
-/* A deep copy (params only; grads zero). */
+/* Choose the targeted matrices (bits of apex_ml_target_set, at least one, no others) and
+ * rebuild m->targets in table order. APEX_ERR_INVALID otherwise. Models start with FC1. */
+int apex_ml_model_set_targets(apex_ml_model *m, unsigned set);
+/* A deep copy (params and target set; grads zero). */
 apex_ml_model *apex_ml_model_clone(const apex_ml_model *m);
 /* Forward pass on n images x [n][784]; logits [n][n_classes] if non-NULL. */
 int apex_ml_model_forward(apex_ml_model *m, const float *x, int n, float *logits);
@@ -110,10 +122,10 @@ int apex_ml_model_forward(apex_ml_model *m, const float *x, int n, float *logits
  * Returns the mean loss in *loss and the number of correct predictions. */
 int apex_ml_model_step_grads(apex_ml_model *m, const float *x, const uint8_t *y, int n, float *loss,
                              int *correct);
-/* Per-sample gradients of the targeted fc1 weights for n samples (batch size 1
- * semantics: the gradient of sample i's own cross-entropy). out[t] is NULL or
- * [n][rows*cols] for target t, row-major [out][in]. Computed in batches of 64
- * from one forward/backward each; m->grads is clobbered (left zero). */
+/* Per-sample gradients of the targeted weights (fc1, and fc2 if targeted) for n samples (batch size
+ * 1 semantics: the gradient of sample i's own cross-entropy). out[t] is NULL or [n][rows*cols] for
+ * target t, row-major [out][in]. Computed in batches of 64 from one forward/backward each; m->grads
+ * is clobbered (left zero). */
 int apex_ml_model_persample_grads(apex_ml_model *m, const float *x, const uint8_t *y, int n,
                                   float *const *out);
 /* Predicted classes for n images into pred[n]. */

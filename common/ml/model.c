@@ -190,19 +190,31 @@ static apex_ml_model *model_alloc(const apex_ml_config *cfg)
     m->params = apex_calloc_n(m->n_params, sizeof(float));
     m->grads = apex_calloc_n(m->n_params, sizeof(float));
     int nt = cfg->arch == APEX_ML_ARCH_MLP ? 1 : (int)cfg->depth;
-    m->targets = calloc((size_t)nt, sizeof *m->targets);
+    m->targets = calloc(2 * (size_t)nt, sizeof *m->targets);
     if (!m->params || !m->grads || !m->targets)
         goto fail;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const char *nm = m->tensors[i].name;
-        size_t len = strlen(nm);
-        if (len >= 10 && strcmp(nm + len - 10, "fc1.weight") == 0)
-            m->targets[m->n_targets++] = m->tensors[i];
-    }
+    apex_ml_model_set_targets(m, APEX_ML_TARGET_FC1);
     return m;
 fail:
     apex_ml_model_destroy(&m);
     return NULL;
+}
+
+int apex_ml_model_set_targets(apex_ml_model *m, unsigned set)
+{
+    if (!m || set == 0 || (set & ~(unsigned)(APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2)))
+        return APEX_ERR_INVALID;
+    m->n_targets = 0;
+    m->target_set = set;
+    for (int i = 0; i < m->n_tensors; i++) { /* tensors are in offset order */
+        const char *nm = m->tensors[i].name;
+        size_t len = strlen(nm);
+        int fc1 = len >= 10 && strcmp(nm + len - 10, "fc1.weight") == 0;
+        int fc2 = len >= 10 && strcmp(nm + len - 10, "fc2.weight") == 0;
+        if ((fc1 && (set & APEX_ML_TARGET_FC1)) || (fc2 && (set & APEX_ML_TARGET_FC2)))
+            m->targets[m->n_targets++] = m->tensors[i];
+    }
+    return APEX_OK;
 }
 
 apex_ml_model *apex_ml_model_new(const apex_ml_config *cfg, uint64_t seed)
@@ -219,6 +231,7 @@ apex_ml_model *apex_ml_model_clone(const apex_ml_model *src)
     if (m) {
         memcpy(m->params, src->params, sizeof(float) * m->n_params);
         m->frac_bits = src->frac_bits;
+        apex_ml_model_set_targets(m, src->target_set ? src->target_set : APEX_ML_TARGET_FC1);
     }
     return m;
 }

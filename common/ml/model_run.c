@@ -104,13 +104,28 @@ int apex_ml_model_persample_grads(apex_ml_model *m, const float *x, const uint8_
     int rc = ml_model_reserve(m, chunk);
     if (rc != APEX_OK)
         return rc;
-    float *ps[APEX_ML_MAX_DEPTH];
+    /* the backward's slots: [2l] fc1 and [2l+1] fc2 of block l (MLP: block 0) */
+    float *ps[APEX_ML_MAX_TARGETS];
+    int slot[APEX_ML_MAX_TARGETS];
+    const ml_layout *L = &m->work->lay;
+    for (int t = 0; t < m->n_targets; t++) {
+        size_t off = m->targets[t].offset;
+        slot[t] = -1;
+        if (m->cfg.arch == APEX_ML_ARCH_MLP)
+            slot[t] = off == L->fc1_w ? 0 : off == L->fc2_w ? 1 : -1;
+        for (uint32_t l = 0; m->cfg.arch != APEX_ML_ARCH_MLP && l < m->cfg.depth; l++)
+            if (off == L->blk[l].fc1_w || off == L->blk[l].fc2_w)
+                slot[t] = 2 * (int)l + (off == L->blk[l].fc2_w);
+        if (slot[t] < 0)
+            return APEX_ERR_INVALID;
+    }
     size_t in = m->cfg.side * m->cfg.side;
     for (int s = 0; s < n; s += chunk) {
         int nb = n - s < chunk ? n - s : chunk;
+        memset(ps, 0, sizeof ps);
         for (int t = 0; t < m->n_targets; t++) {
             size_t sz = (size_t)m->targets[t].rows * m->targets[t].cols;
-            ps[t] = out[t] ? out[t] + (size_t)s * sz : NULL;
+            ps[slot[t]] = out[t] ? out[t] + (size_t)s * sz : NULL;
         }
         ml_net_forward_f32(m->work->net, m->params, x + (size_t)s * in, y + s, nb);
         memset(m->grads, 0, sizeof(float) * m->n_params);

@@ -229,6 +229,8 @@ static void ML_F(mlp_backward)(ML_T(ml_net) * net, const REAL *params, REAL *gra
     ML_F(ml_linear_backward)
     (net->dh, grads + L->fc2_w, grads + L->fc2_b, net->dlogits, net->h, params + L->fc2_w, nb, h,
      nc);
+    if (ps && ps[1])
+        ML_F(persample)(ps[1], net->dlogits, net->h, nb, 1, nc, h, 1 / scale);
     memset(net->dh_pre, 0, sizeof(REAL) * nb * h);
     ML_F(ml_gelu_backward)(net->dh_pre, net->h_pre, net->dh, (size_t)nb * h);
     if (ps && ps[0])
@@ -265,9 +267,11 @@ static void ML_F(vit_backward)(ML_T(ml_net) * net, const REAL *params, REAL *gra
         ML_F(ml_linear_backward_beta)
         (net->dfc1, grads + o->fc2_w, grads + o->fc2_b, net->dres_a, b->gelu, params + o->fc2_w, n,
          h, d, 0);
+        if (ps && ps[2 * l + 1])
+            ML_F(persample)(ps[2 * l + 1], net->dres_a, b->gelu, nb, t, d, h, 1 / scale);
         ML_F(ml_gelu_backward_slope)(net->dfc1, grads + o->fc1_b, b->fc1, net->dfc1, n, h);
-        if (ps && ps[l])
-            ML_F(persample)(ps[l], net->dfc1, b->ln2, nb, t, h, d, 1 / scale);
+        if (ps && ps[2 * l])
+            ML_F(persample)(ps[2 * l], net->dfc1, b->ln2, nb, t, h, d, 1 / scale);
         ML_F(ml_linear_backward_beta)
         (net->dln, grads + o->fc1_w, NULL, net->dfc1, b->ln2, params + o->fc1_w, n, d, h, 0);
         ML_F(ml_layernorm_backward_res)

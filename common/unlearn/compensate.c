@@ -74,7 +74,7 @@ static int take_grads(apex_ml_model *m, const apex_ml_dataset *dp, size_t n, flo
 {
     for (size_t i0 = 0; i0 < n; i0 += APEX_SAL_CHUNK) {
         size_t c = n - i0 < APEX_SAL_CHUNK ? n - i0 : APEX_SAL_CHUNK;
-        float *out[APEX_ML_MAX_DEPTH] = {0};
+        float *out[APEX_ML_MAX_TARGETS] = {0};
         for (int t = 0; t < m->n_targets; t++)
             if (only < 0 || t == only)
                 out[t] = g[t] + i0 * (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
@@ -140,7 +140,7 @@ static int layer_quantized(const apex_unl_params *p, const float *g, size_t n, f
 int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_dataset *dp,
                         const apex_unl_params *p, apex_unl_report *rep_out, char *why)
 {
-    if (!m || !mask || !dp || !p || dp->n < 1 || m->n_targets > APEX_ML_MAX_DEPTH)
+    if (!m || !mask || !dp || !p || dp->n < 1 || m->n_targets > APEX_ML_MAX_TARGETS)
         return APEX_ERR_INVALID;
     int rc = apex_unl_check_layers(m, mask, why);
     if (rc != APEX_OK)
@@ -164,7 +164,7 @@ int apex_unl_compensate(apex_ml_model *m, const apex_mask *mask, const apex_ml_d
             return rc;
         rep.frac_bits = f;
     }
-    float *g[APEX_ML_MAX_DEPTH] = {0};
+    float *g[APEX_ML_MAX_TARGETS] = {0};
     size_t total = apex_sal_target_size(m);
     float *w0 = apex_calloc_n(total, sizeof *w0);
     rc = w0 ? APEX_OK : APEX_ERR_NOMEM;

@@ -22,13 +22,57 @@ void apex_sal_params_default(apex_sal_params *p)
     p->rho = APEX_SAL_DEFAULT_RHO;
     p->density = APEX_SAL_DEFAULT_DENSITY;
     p->retain_norm = 1;
+    p->unit = APEX_SAL_UNIT_WEIGHT;
+}
+
+int apex_sal_unit_parse(const char *s)
+{
+    if (s && strcmp(s, "weight") == 0)
+        return APEX_SAL_UNIT_WEIGHT;
+    if (s && strcmp(s, "row") == 0)
+        return APEX_SAL_UNIT_ROW;
+    return -1;
+}
+
+const char *apex_sal_unit_name(int unit)
+{
+    return unit == APEX_SAL_UNIT_WEIGHT ? "weight" : unit == APEX_SAL_UNIT_ROW ? "row" : "?";
+}
+
+unsigned apex_sal_targets_parse(const char *s)
+{
+    if (!s)
+        return 0;
+    if (strcmp(s, "fc1") == 0)
+        return APEX_ML_TARGET_FC1;
+    if (strcmp(s, "fc2") == 0)
+        return APEX_ML_TARGET_FC2;
+    if (strcmp(s, "fc1,fc2") == 0 || strcmp(s, "fc2,fc1") == 0)
+        return APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2;
+    return 0;
+}
+
+unsigned apex_sal_targets_of_mask(const apex_mask *mask)
+{
+    unsigned set = 0;
+    for (size_t i = 0; mask && i < mask->nlayers; i++) {
+        const char *nm = mask->layers[i].name;
+        size_t len = strlen(nm);
+        if (len >= 10 && strcmp(nm + len - 10, "fc1.weight") == 0)
+            set |= APEX_ML_TARGET_FC1;
+        else if (len >= 10 && strcmp(nm + len - 10, "fc2.weight") == 0)
+            set |= APEX_ML_TARGET_FC2;
+        else
+            return 0;
+    }
+    return set;
 }
 
 static int params_ok(const apex_sal_params *p)
 {
     return p && p->n_f >= 1 && p->n_m >= 1 && p->lambda_m >= 0.0 && isfinite(p->lambda_m) &&
            isfinite(p->h) && p->rho > 0.0 && isfinite(p->rho) && p->density > 0.0 &&
-           p->density <= 1.0;
+           p->density <= 1.0 && (p->unit == APEX_SAL_UNIT_WEIGHT || p->unit == APEX_SAL_UNIT_ROW);
 }
 
 size_t apex_sal_target_size(const apex_ml_model *m)
@@ -48,7 +92,7 @@ int apex_sal_score(apex_ml_model *m, const apex_ml_dataset *d, const apex_sal_pa
     int nf = d->n < p->n_f ? d->n : p->n_f, nm = d->n < p->n_m ? d->n : p->n_m;
     int ns = nf > nm ? nf : nm;
     double *sum = apex_calloc_n(n, sizeof *sum), *sq = apex_calloc_n(n, sizeof *sq);
-    float *buf[APEX_ML_MAX_DEPTH] = {0};
+    float *buf[APEX_ML_MAX_TARGETS] = {0};
     int rc = (sum && sq) ? APEX_OK : APEX_ERR_NOMEM;
     for (int t = 0; rc == APEX_OK && t < m->n_targets; t++) {
         size_t sz = (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
@@ -96,29 +140,125 @@ int apex_sal_score(apex_ml_model *m, const apex_ml_dataset *d, const apex_sal_pa
     return rc;
 }
 
+/* score_f (and score_r when retain-normalized) over target space into *sf, *sr (malloc'd). */
+static int sal_scores(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
+                      const apex_sal_params *p, double **sf, double **sr)
+{
+    *sf = *sr = NULL;
+    if (!m || !df || !params_ok(p) || (p->retain_norm && !dr))
+        return APEX_ERR_INVALID;
+    size_t n = apex_sal_target_size(m);
+    *sf = apex_calloc_n(n, sizeof **sf);
+    int rc = *sf ? apex_sal_score(m, df, p, *sf) : APEX_ERR_NOMEM;
+    if (rc == APEX_OK && p->retain_norm) {
+        *sr = apex_calloc_n(n, sizeof **sr);
+        rc = *sr ? apex_sal_score(m, dr, p, *sr) : APEX_ERR_NOMEM;
+    }
+    return rc;
+}
+
+/* S (or U) from summed forget / retain scores; NaN refused (what names the index kind). */
+static int sal_ratio(const apex_sal_params *p, double f, double r, const char *what, size_t k,
+                     float *out)
+{
+    double s = p->retain_norm ? f / (p->rho * r + APEX_SAL_EPS) : -f;
+    *out = (float)s;
+    if (isnan(s)) {
+        LOG_WARN("saliency: NaN score at %s %zu", what, k);
+        return APEX_ERR_RANGE;
+    }
+    return APEX_OK;
+}
+
 int apex_sal_compute(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
                      const apex_sal_params *p, float *S)
 {
-    if (!m || !df || !S || !params_ok(p) || (p->retain_norm && !dr))
+    if (!S)
         return APEX_ERR_INVALID;
-    size_t n = apex_sal_target_size(m);
-    double *sf = apex_calloc_n(n, sizeof *sf), *sr = NULL;
-    int rc = sf ? apex_sal_score(m, df, p, sf) : APEX_ERR_NOMEM;
-    if (rc == APEX_OK && p->retain_norm) {
-        sr = apex_calloc_n(n, sizeof *sr);
-        rc = sr ? apex_sal_score(m, dr, p, sr) : APEX_ERR_NOMEM;
-    }
-    for (size_t k = 0; rc == APEX_OK && k < n; k++) {
-        double s = p->retain_norm ? sf[k] / (p->rho * sr[k] + APEX_SAL_EPS) : -sf[k];
-        if (isnan(s)) {
-            LOG_WARN("saliency: NaN score at target index %zu", k);
-            rc = APEX_ERR_RANGE;
+    double *sf, *sr;
+    int rc = sal_scores(m, df, dr, p, &sf, &sr);
+    size_t n = rc == APEX_OK ? apex_sal_target_size(m) : 0;
+    for (size_t k = 0; rc == APEX_OK && k < n; k++)
+        rc = sal_ratio(p, sf[k], sr ? sr[k] : 0.0, "target index", k, &S[k]);
+    free(sf);
+    free(sr);
+    return rc;
+}
+
+/* Rows over every target (the row-unit space size). */
+static size_t sal_rows(const apex_ml_model *m)
+{
+    size_t r = 0;
+    for (int t = 0; t < m->n_targets; t++)
+        r += (size_t)m->targets[t].rows;
+    return r;
+}
+
+int apex_sal_compute_rows(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
+                          const apex_sal_params *p, float *U)
+{
+    if (!U)
+        return APEX_ERR_INVALID;
+    double *sf, *sr;
+    int rc = sal_scores(m, df, dr, p, &sf, &sr);
+    size_t k = 0, row = 0;
+    for (int t = 0; rc == APEX_OK && t < m->n_targets; t++) {
+        size_t cols = (size_t)m->targets[t].cols;
+        for (int i = 0; rc == APEX_OK && i < m->targets[t].rows; i++, row++) {
+            double f = 0.0, r = 0.0;
+            for (size_t j = 0; j < cols; j++, k++) {
+                f += sf[k];
+                r += sr ? sr[k] : 0.0;
+            }
+            rc = sal_ratio(p, f, r, "row", row, &U[row]);
         }
-        S[k] = (float)s;
     }
     free(sf);
     free(sr);
     return rc;
+}
+
+/* Top-k rows of U -> every target-space index of those rows, sorted (*idx malloc'd). */
+static int rows_to_indices(const apex_ml_model *m, const float *U, double density, uint64_t **idx,
+                           size_t *count)
+{
+    uint64_t *rows = NULL;
+    size_t nr = 0, total = 0;
+    int rc = apex_mask_from_scores(U, sal_rows(m), density, &rows, &nr);
+    for (size_t j = 0; rc == APEX_OK && j < nr; j++) {
+        size_t row = rows[j];
+        for (int t = 0; t < m->n_targets; t++) {
+            if (row < (size_t)m->targets[t].rows) {
+                total += (size_t)m->targets[t].cols;
+                break;
+            }
+            row -= (size_t)m->targets[t].rows;
+        }
+    }
+    uint64_t *out = rc == APEX_OK ? apex_calloc_n(total ? total : 1, sizeof *out) : NULL;
+    if (rc == APEX_OK && !out)
+        rc = APEX_ERR_NOMEM;
+    size_t c = 0;
+    for (size_t j = 0; rc == APEX_OK && j < nr; j++) {
+        size_t row = rows[j], base = 0; /* base: target-space start of the row's target */
+        int t = 0;
+        while (row >= (size_t)m->targets[t].rows) {
+            row -= (size_t)m->targets[t].rows;
+            base += (size_t)m->targets[t].rows * (size_t)m->targets[t].cols;
+            t++;
+        }
+        size_t cols = (size_t)m->targets[t].cols;
+        for (size_t q = 0; q < cols; q++)
+            out[c++] = base + row * cols + q;
+    }
+    free(rows);
+    if (rc != APEX_OK) {
+        free(out);
+        return rc;
+    }
+    *idx = out;
+    *count = c;
+    return APEX_OK;
 }
 
 void apex_sal_layers(const apex_ml_model *m, apex_mask_layer *layers)
@@ -146,18 +286,22 @@ int apex_sal_model_id(const apex_ml_model *m, uint8_t id[APEX_SHA256_LEN])
 int apex_sal_mask(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
                   const apex_sal_params *p, apex_mask **out)
 {
-    if (!m || !out || m->n_targets < 1 || m->n_targets > APEX_ML_MAX_DEPTH)
+    if (!m || !out || m->n_targets < 1 || m->n_targets > APEX_ML_MAX_TARGETS)
         return APEX_ERR_INVALID;
     *out = NULL;
-    size_t n = apex_sal_target_size(m), count = 0;
+    int rows = p && p->unit == APEX_SAL_UNIT_ROW;
+    size_t n = rows ? sal_rows(m) : apex_sal_target_size(m), count = 0;
     float *S = apex_calloc_n(n, sizeof *S);
     uint64_t *idx = NULL;
-    apex_mask_layer layers[APEX_ML_MAX_DEPTH];
+    apex_mask_layer layers[APEX_ML_MAX_TARGETS];
     uint8_t id[APEX_SHA256_LEN];
     char why[APEX_MASK_WHY_LEN] = "";
-    int rc = S ? apex_sal_compute(m, df, dr, p, S) : APEX_ERR_NOMEM;
+    int rc = !S     ? APEX_ERR_NOMEM
+             : rows ? apex_sal_compute_rows(m, df, dr, p, S)
+                    : apex_sal_compute(m, df, dr, p, S);
     if (rc == APEX_OK)
-        rc = apex_mask_from_scores(S, n, p->density, &idx, &count);
+        rc = rows ? rows_to_indices(m, S, p->density, &idx, &count)
+                  : apex_mask_from_scores(S, n, p->density, &idx, &count);
     if (rc == APEX_OK) {
         /* target space -> flat parameter indices; targets are in increasing offset order */
         size_t base = 0;

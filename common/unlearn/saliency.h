@@ -58,6 +58,15 @@ apex_ml_dataset *apex_forget_complement(const apex_ml_dataset *pool, const int *
 #define APEX_SAL_EPS             1e-12 /* S = score_f / (ρ·score_r + 1e-12) */
 #define APEX_SAL_CHUNK           64    /* samples per per-sample-gradient call */
 
+/* Granularity of the mask (a design choice beyond UNLEARNING.md §1; the default is WEIGHT). */
+typedef enum apex_sal_unit {
+    APEX_SAL_UNIT_WEIGHT = 0, /* per-weight S, global top-k over weights (the authors' rule) */
+    APEX_SAL_UNIT_ROW = 1,    /* structured: whole rows (hidden units: every fc1 weight of one
+                                 unit), scored by the row's summed scores, U = Σscore_f /
+                                 (ρ·Σscore_r + 1e-12) (−Σscore_f without retain normalization);
+                                 top round(density·rows) rows with U >= 0, every weight masked */
+} apex_sal_unit;
+
 typedef struct apex_sal_params {
     int n_f;         /* dW: mean over the first min(n_f, |D|) samples of a set (>= 1) */
     int n_m;         /* F: sum of g² over the first min(n_m, |D|) samples (>= 1) */
@@ -66,10 +75,22 @@ typedef struct apex_sal_params {
     double rho;      /* ρ > 0 in S = score_f/(ρ·score_r + ε) */
     double density;  /* fraction of targeted weights in the mask, (0, 1] */
     int retain_norm; /* 1: S as above; 0: S = −score_f (no retain normalization, ablation) */
+    int unit;        /* apex_sal_unit (default WEIGHT) */
 } apex_sal_params;
+
+/* "weight" / "row" -> apex_sal_unit; -1 for anything else (including NULL). */
+int apex_sal_unit_parse(const char *s);
+/* The unit's name ("weight", "row"; "?" when out of range). */
+const char *apex_sal_unit_name(int unit);
 
 /* The defaults above, retain normalization on. */
 void apex_sal_params_default(apex_sal_params *p);
+/* "fc1", "fc2", "fc1,fc2" (or "fc2,fc1") -> apex_ml_target_set bits; 0 for anything else. The
+ * targets are chosen on the model (apex_ml_model_set_targets) before saliency or compensation;
+ * fc1 alone is UNLEARNING.md §1, fc1 and fc2 under one top-k is the authors' OPT setting. */
+unsigned apex_sal_targets_parse(const char *s);
+/* The target set a mask's layer table names (every layer an fc1 or fc2 weight), else 0. */
+unsigned apex_sal_targets_of_mask(const apex_mask *mask);
 /* Total targeted weights of a model (the target-space size). */
 size_t apex_sal_target_size(const apex_ml_model *m);
 /* score[k] = dW_k·w_k − h'·F_k·w_k² over target space (score: [n] double) on dataset d at m. */
@@ -78,11 +99,16 @@ int apex_sal_score(apex_ml_model *m, const apex_ml_dataset *d, const apex_sal_pa
 /* S over target space (S: [n] float): from forget set df and retain set dr. NaN refused. */
 int apex_sal_compute(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
                      const apex_sal_params *p, float *S);
+/* Row scores U over every row of every target, in table order (U: [Σ rows] float), as
+ * described at APEX_SAL_UNIT_ROW (p->unit is ignored). NaN refused. */
+int apex_sal_compute_rows(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
+                          const apex_sal_params *p, float *U);
 /* The layer table of a model's targets (layers: [m->n_targets]). */
 void apex_sal_layers(const apex_ml_model *m, apex_mask_layer *layers);
 /* Model id of an in-memory model: SHA-256 of its file encoding (= apex_mask_model_id_file). */
 int apex_sal_model_id(const apex_ml_model *m, uint8_t id[APEX_SHA256_LEN]);
-/* Saliency + global top-k + mask object bound to m's id and layer table. */
+/* Saliency + global top-k (of weights, or of rows with p->unit = ROW) + mask object bound to
+ * m's id and layer table. */
 int apex_sal_mask(apex_ml_model *m, const apex_ml_dataset *df, const apex_ml_dataset *dr,
                   const apex_sal_params *p, apex_mask **out);
 

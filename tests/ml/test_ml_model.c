@@ -16,13 +16,14 @@ static apex_ml_dataset *g_test;
 
 /* ------------------------------------------------------------ per-sample gradients */
 
-static void check_persample(const char *preset, int n, const int *probe, int n_probe)
+static void check_persample(const char *preset, unsigned set, int n, const int *probe, int n_probe)
 {
     apex_ml_config cfg;
     assert_int_equal(apex_ml_config_preset(preset, &cfg), APEX_OK);
     apex_ml_model *m = apex_ml_model_new(&cfg, 3);
     assert_non_null(m);
-    float *out[APEX_ML_MAX_DEPTH] = {0};
+    assert_int_equal(apex_ml_model_set_targets(m, set), APEX_OK);
+    float *out[APEX_ML_MAX_TARGETS] = {0};
     for (int t = 0; t < m->n_targets; t++) {
         out[t] = calloc((size_t)n * m->targets[t].rows * m->targets[t].cols, sizeof(float));
         assert_non_null(out[t]);
@@ -56,14 +57,50 @@ static void test_persample_mlp(void **state)
 {
     (void)state;
     int probe[] = {0, 5, 63, 64, 69};
-    check_persample("mlp", 70, probe, 5);
+    check_persample("mlp", APEX_ML_TARGET_FC1, 70, probe, 5);
+    check_persample("mlp", APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2, 70, probe, 5);
 }
 
 static void test_persample_vit(void **state)
 {
     (void)state;
     int probe[] = {0, 17, 64, 69};
-    check_persample("vit-tiny", 70, probe, 4);
+    check_persample("vit-tiny", APEX_ML_TARGET_FC1, 70, probe, 4);
+    check_persample("vit-tiny", APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2, 70, probe, 4);
+    check_persample("vit-tiny", APEX_ML_TARGET_FC2, 70, probe, 4);
+}
+
+/* Target sets: fc1 and fc2 of every block in offset order; bad sets refused; clones keep the
+ * set. */
+static void test_target_sets(void **state)
+{
+    (void)state;
+    apex_ml_config cfg;
+    assert_int_equal(apex_ml_config_preset("vit-tiny", &cfg), APEX_OK);
+    apex_ml_model *m = apex_ml_model_new(&cfg, 1);
+    assert_int_equal(m->n_targets, (int)cfg.depth);
+    assert_int_equal(m->target_set, APEX_ML_TARGET_FC1);
+    assert_int_equal(apex_ml_model_set_targets(m, APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2),
+                     APEX_OK);
+    assert_int_equal(m->n_targets, 2 * (int)cfg.depth);
+    for (int t = 0; t < m->n_targets; t++) {
+        assert_non_null(strstr(m->targets[t].name, t % 2 ? "fc2.weight" : "fc1.weight"));
+        assert_int_equal(m->targets[t].rows, t % 2 ? (int)cfg.dim : (int)cfg.hidden);
+        if (t > 0)
+            assert_true(m->targets[t].offset > m->targets[t - 1].offset);
+    }
+    apex_ml_model *c = apex_ml_model_clone(m);
+    assert_int_equal(c->n_targets, m->n_targets);
+    assert_int_equal(c->target_set, m->target_set);
+    assert_int_equal(apex_ml_model_set_targets(m, 0), APEX_ERR_INVALID);
+    assert_int_equal(apex_ml_model_set_targets(m, 4), APEX_ERR_INVALID);
+    assert_int_equal(apex_ml_model_set_targets(NULL, 1), APEX_ERR_INVALID);
+    assert_int_equal(m->n_targets, 2 * (int)cfg.depth); /* unchanged by a refused set */
+    assert_int_equal(apex_ml_model_set_targets(m, APEX_ML_TARGET_FC2), APEX_OK);
+    assert_int_equal(m->n_targets, (int)cfg.depth);
+    assert_non_null(strstr(m->targets[0].name, "fc2.weight"));
+    apex_ml_model_destroy(&c);
+    apex_ml_model_destroy(&m);
 }
 
 static void test_layer_table(void **state)
@@ -289,8 +326,9 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_persample_mlp),  cmocka_unit_test(test_persample_vit),
-        cmocka_unit_test(test_layer_table),    cmocka_unit_test(test_file_roundtrip),
-        cmocka_unit_test(test_file_malformed), cmocka_unit_test(test_fixed_point),
+        cmocka_unit_test(test_target_sets),    cmocka_unit_test(test_layer_table),
+        cmocka_unit_test(test_file_roundtrip), cmocka_unit_test(test_file_malformed),
+        cmocka_unit_test(test_fixed_point),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     apex_ml_dataset_destroy(&g_test);

@@ -296,6 +296,56 @@ static void test_sequential_layers(void **state)
     apex_ml_model_destroy(&b);
 }
 
+/* fc1 and fc2 under one top-k (the authors' OPT setting): the mask spans both kinds of matrix,
+ * the quantized path compensates every masked block of both, the shape of the change holds,
+ * and a model still targeting fc1 only is refused. */
+static void test_fc1_fc2_targets(void **state)
+{
+    (void)state;
+    apex_ml_model *m = new_model("vit-tiny", 4);
+    assert_int_equal(apex_ml_model_set_targets(m, APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2),
+                     APEX_OK);
+    assert_int_equal(apex_ml_fixed_snap(m, -1), APEX_OK);
+    apex_mask *mask = make_mask(m, 0.02);
+    assert_int_equal(mask->nlayers, 8);
+    assert_int_equal(apex_sal_targets_of_mask(mask), APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2);
+    size_t in_fc2 = 0;
+    for (size_t l = 1; l < mask->nlayers; l += 2) {
+        uint64_t *loc = NULL;
+        size_t nl = 0;
+        assert_int_equal(apex_mask_layer_indices(mask, l, &loc, &nl), APEX_OK);
+        in_fc2 += nl;
+        free(loc);
+    }
+    assert_true(in_fc2 > 0 && in_fc2 < mask->count); /* one top-k over both kinds */
+    apex_ml_model *orig = apex_ml_model_clone(m), *fc1only = apex_ml_model_clone(m);
+    assert_int_equal(apex_ml_model_set_targets(fc1only, APEX_ML_TARGET_FC1), APEX_OK);
+    apex_ml_dataset *dp = first_n(N_CLIENT, 1000);
+    apex_unl_params up;
+    apex_unl_params_default(&up);
+    apex_unl_report rep;
+    char why[APEX_MASK_WHY_LEN] = "";
+    assert_int_equal(apex_unl_compensate(fc1only, mask, dp, &up, &rep, why), APEX_ERR_REJECTED);
+    assert_int_equal(apex_unl_compensate(m, mask, dp, &up, &rep, why), APEX_OK);
+    assert_int_equal(rep.masked, mask->count);
+    size_t mb = check_shape_of_change(orig, m, mask, up.obsq.block);
+    assert_int_equal(rep.blocks, mb);
+    assert_true(rep.delta_l2 > 0);
+    assert_true(rep.max_rho < ((int64_t)1 << up.obsq.tau_log2));
+    assert_int_equal(apex_sal_targets_parse("fc1,fc2"), APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2);
+    assert_int_equal(apex_sal_targets_parse("fc2,fc1"), APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2);
+    assert_int_equal(apex_sal_targets_parse("fc1"), APEX_ML_TARGET_FC1);
+    assert_int_equal(apex_sal_targets_parse("fc2"), APEX_ML_TARGET_FC2);
+    assert_int_equal(apex_sal_targets_parse("fc1,"), 0);
+    assert_int_equal(apex_sal_targets_parse("qkv"), 0);
+    assert_int_equal(apex_sal_targets_parse(NULL), 0);
+    apex_ml_dataset_destroy(&dp);
+    apex_mask_destroy(&mask);
+    apex_ml_model_destroy(&orig);
+    apex_ml_model_destroy(&fc1only);
+    apex_ml_model_destroy(&m);
+}
+
 static void test_mismatch(void **state)
 {
     (void)state;
@@ -395,6 +445,23 @@ static void test_cli_rejections(void **state)
                      2); /* compensation needs --client */
     assert_int_equal(run("%s/apex mask --model %s --forget class:12 --out %s %s", bin, vp, bad, q),
                      2);
+    assert_int_equal(
+        run("%s/apex mask --model %s --forget class:9 --unit column --out %s %s", bin, vp, bad, q),
+        2);
+    assert_int_equal(run("%s/apex eval unlearning --model vit-tiny --unit neuron %s", bin, q), 2);
+    assert_int_equal(run("%s/apex eval unlearning --model vit-tiny --targets fc3 %s", bin, q), 2);
+    /* a mask over fc1 and fc2: apex unlearn takes the target set from the mask's layer table */
+    assert_int_equal(apex_ml_model_set_targets(vit, APEX_ML_TARGET_FC1 | APEX_ML_TARGET_FC2),
+                     APEX_OK);
+    apex_mask *m12 = make_mask(vit, 0.01);
+    assert_int_equal(apex_mask_save(mk, m12), APEX_OK);
+    assert_int_equal(run("%s/apex unlearn --model %s --mask %s --path mask-only --out %s %s", bin,
+                         vp, mk, outp, q),
+                     0);
+    apex_mask_destroy(&m12);
+    assert_int_equal(run("%s/apex mask --model %s --forget class:9 --targets fc1,qkv --out %s %s",
+                         bin, vp, bad, q),
+                     2);
     run("rm -rf %s", dir);
     apex_mask_destroy(&mv);
     apex_ml_model_destroy(&vit);
@@ -419,7 +486,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantized_certificate), cmocka_unit_test(test_float_stationarity),
         cmocka_unit_test(test_sequential_layers),     cmocka_unit_test(test_mismatch),
-        cmocka_unit_test(test_cli_rejections),
+        cmocka_unit_test(test_cli_rejections),        cmocka_unit_test(test_fc1_fc2_targets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

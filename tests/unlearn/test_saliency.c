@@ -299,6 +299,104 @@ static void test_mask_topk_vit(void **state)
     apex_ml_model_destroy(&m);
 }
 
+/* Structured masks (unit = row): U over rows equals Σscore_f/(ρ·Σscore_r + ε) from the per-weight
+ * scores; the mask holds whole rows only, the top round(density·rows) rows with U >= 0, every
+ * weight of each; without retain normalization U = −Σscore_f. */
+static void test_mask_rows_vit(void **state)
+{
+    (void)state;
+    apex_ml_model *m = new_model("vit-tiny", 9);
+    apex_ml_dataset *df = first_n(12, 0), *dr = first_n(12, 50);
+    apex_sal_params p;
+    apex_sal_params_default(&p);
+    p.density = 0.05;
+    p.unit = APEX_SAL_UNIT_ROW;
+    size_t n = apex_sal_target_size(m), nrows = 0;
+    for (int t = 0; t < m->n_targets; t++)
+        nrows += (size_t)m->targets[t].rows;
+    double *sf = calloc(n, sizeof *sf), *sr = calloc(n, sizeof *sr);
+    float *U = calloc(nrows, sizeof *U);
+    assert_int_equal(apex_sal_score(m, df, &p, sf), APEX_OK);
+    assert_int_equal(apex_sal_score(m, dr, &p, sr), APEX_OK);
+    assert_int_equal(apex_sal_compute_rows(m, df, dr, &p, U), APEX_OK);
+    /* reference U, row owner and start of every row in flat space */
+    double *want = calloc(nrows, sizeof *want);
+    size_t *start = calloc(nrows, sizeof *start), *cols = calloc(nrows, sizeof *cols);
+    size_t k = 0, r = 0;
+    for (int t = 0; t < m->n_targets; t++)
+        for (int i = 0; i < m->targets[t].rows; i++, r++) {
+            double f = 0, q = 0;
+            start[r] = m->targets[t].offset + (size_t)i * (size_t)m->targets[t].cols;
+            cols[r] = (size_t)m->targets[t].cols;
+            for (int j = 0; j < m->targets[t].cols; j++, k++)
+                f += sf[k], q += sr[k];
+            want[r] = f / (p.rho * q + APEX_SAL_EPS);
+            assert_true(fabs(U[r] - want[r]) <= 1e-5 * fabs(want[r]) + 1e-30);
+        }
+    assert_int_equal(k, n);
+    apex_mask *mask = NULL;
+    assert_int_equal(apex_sal_mask(m, df, dr, &p, &mask), APEX_OK);
+    size_t npos = 0, k_want = (size_t)llround(0.05 * (double)nrows);
+    for (r = 0; r < nrows; r++)
+        npos += U[r] >= 0;
+    size_t rows_want = npos < k_want ? npos : k_want;
+    assert_true(rows_want > 0);
+    /* every masked index lies in a fully masked row; masked rows outrank the others */
+    unsigned char *in = calloc(nrows, 1);
+    size_t j = 0, taken = 0, masked_w = 0;
+    float lo = INFINITY;
+    for (r = 0; r < nrows && j < mask->count; r++) {
+        if (mask->idx[j] != start[r])
+            continue;
+        for (size_t q = 0; q < cols[r]; q++, j++)
+            assert_true(j < mask->count && mask->idx[j] == start[r] + q);
+        in[r] = 1;
+        taken++;
+        masked_w += cols[r];
+        lo = U[r] < lo ? U[r] : lo;
+    }
+    assert_int_equal(j, mask->count); /* nothing outside whole rows */
+    assert_int_equal(taken, rows_want);
+    assert_int_equal(masked_w, mask->count);
+    for (r = 0; r < nrows; r++)
+        if (!in[r])
+            assert_true(U[r] <= lo);
+    /* no retain normalization: U = −Σscore_f */
+    p.retain_norm = 0;
+    assert_int_equal(apex_sal_compute_rows(m, df, NULL, &p, U), APEX_OK);
+    k = 0;
+    for (r = 0; r < nrows; r++) {
+        double f = 0;
+        for (size_t q = 0; q < cols[r]; q++)
+            f += sf[k++];
+        assert_true(fabs(U[r] + f) <= 1e-5 * fabs(f) + 1e-30);
+    }
+    free(in);
+    free(want);
+    free(start);
+    free(cols);
+    free(sf);
+    free(sr);
+    free(U);
+    apex_mask_destroy(&mask);
+    apex_ml_dataset_destroy(&df);
+    apex_ml_dataset_destroy(&dr);
+    apex_ml_model_destroy(&m);
+}
+
+static void test_unit_names(void **state)
+{
+    (void)state;
+    assert_int_equal(apex_sal_unit_parse("weight"), APEX_SAL_UNIT_WEIGHT);
+    assert_int_equal(apex_sal_unit_parse("row"), APEX_SAL_UNIT_ROW);
+    assert_int_equal(apex_sal_unit_parse("rows"), -1);
+    assert_int_equal(apex_sal_unit_parse(""), -1);
+    assert_int_equal(apex_sal_unit_parse(NULL), -1);
+    assert_string_equal(apex_sal_unit_name(APEX_SAL_UNIT_ROW), "row");
+    assert_string_equal(apex_sal_unit_name(APEX_SAL_UNIT_WEIGHT), "weight");
+    assert_string_equal(apex_sal_unit_name(5), "?");
+}
+
 static void test_mask_bad_params(void **state)
 {
     (void)state;
@@ -312,6 +410,14 @@ static void test_mask_bad_params(void **state)
     apex_sal_params_default(&p);
     p.rho = -1;
     assert_int_equal(apex_sal_mask(m, df, df, &p, &mask), APEX_ERR_INVALID);
+    apex_sal_params_default(&p);
+    p.unit = 2; /* no such unit */
+    assert_int_equal(apex_sal_mask(m, df, df, &p, &mask), APEX_ERR_INVALID);
+    float u[1];
+    assert_int_equal(apex_sal_compute_rows(m, df, df, &p, u), APEX_ERR_INVALID);
+    p.unit = APEX_SAL_UNIT_ROW;
+    assert_int_equal(apex_sal_compute_rows(m, df, df, &p, NULL), APEX_ERR_INVALID);
+    assert_int_equal(apex_sal_compute_rows(m, df, NULL, &p, u), APEX_ERR_INVALID);
     apex_sal_params_default(&p);
     assert_int_equal(apex_sal_mask(m, df, NULL, &p, &mask), APEX_ERR_INVALID);
     assert_null(mask);
@@ -337,7 +443,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forget_parse),  cmocka_unit_test(test_forget_select),
         cmocka_unit_test(test_scores_mlp),    cmocka_unit_test(test_scores_vit),
-        cmocka_unit_test(test_mask_topk_vit), cmocka_unit_test(test_mask_bad_params),
+        cmocka_unit_test(test_mask_topk_vit), cmocka_unit_test(test_mask_rows_vit),
+        cmocka_unit_test(test_unit_names),    cmocka_unit_test(test_mask_bad_params),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
