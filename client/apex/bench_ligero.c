@@ -45,18 +45,6 @@ static int bl_rows(void *ctx, size_t row, apex_gl *out)
     return APEX_OK;
 }
 
-static int bl_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double bl_med(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, bl_cmp);
-    return v[n / 2];
-}
-
 /* CPU seconds (user + system, all threads) of this process so far. */
 static double cpu_s(void)
 {
@@ -301,11 +289,11 @@ int bench_ligero_main(int argc, char **argv)
            "\"prove_cached_cpu_s\":%.4f,\"prove_uncached_cpu_s\":%.4f,\"verify_s\":%.4f,"
            "\"proof_bytes\":%zu,\"cache_bytes\":%lld,\"peak_rss_mb\":%.1f,\"openings_used\":%zu,"
            "\"cache_used\":%s,\"load_avg_start\":%.2f,\"load_avg_end\":%.2f}\n",
-           log2f, log_block, nrow, nreq, runs, cruns, bl_med(tc, (int)cruns),
-           (double)commit_rss_kb / 1024.0, t_load, bl_med(tpc, (int)runs), bl_med(tpu, (int)runs),
-           bl_med(cpc, (int)runs), bl_med(cpu, (int)runs), bl_med(tv, (int)runs), bytes,
-           cache_bytes, (double)ru.ru_maxrss / 1024.0, used, status_cached ? "false" : "true",
-           l_start, load1());
+           log2f, log_block, nrow, nreq, runs, cruns, bench_median(tc, (int)cruns),
+           (double)commit_rss_kb / 1024.0, t_load, bench_median(tpc, (int)runs),
+           bench_median(tpu, (int)runs), bench_median(cpc, (int)runs), bench_median(cpu, (int)runs),
+           bench_median(tv, (int)runs), bytes, cache_bytes, (double)ru.ru_maxrss / 1024.0, used,
+           status_cached ? "false" : "true", l_start, load1());
     free(g);
     free(row_w);
     free(slot_w);

@@ -48,12 +48,6 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* Best sgemm GFLOP/s with the given OpenBLAS thread count. */
 static double sgemm_gflops(int threads)
 {
@@ -259,7 +253,8 @@ int bench_obs(int argc, char **argv)
     free(lg), free(lazy), free(rho);
 
     double sg1 = sgemm_gflops(1), sg2 = sgemm_gflops(2);
-    double obs_s = median(t_obs, runs), obs1_s = median(t_obs1, runs), q_s = median(t_q, runs);
+    double obs_s = bench_median(t_obs, runs), obs1_s = bench_median(t_obs1, runs),
+           q_s = bench_median(t_q, runs);
     o = json_object();
     json_object_set_new(o, "bench", json_string("obs"));
     json_object_set_new(o, "d", json_integer((json_int_t)d));

@@ -37,18 +37,6 @@
 /* Ligero rows of 2^12 (2048 pads: hide 13 openings of 148 columns, K_max = 8 + 1). */
 #define BP_LOG_BLOCK 12u
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double med(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return v[n / 2];
-}
-
 /* -log2 of the sum of the unlearning proof's interactive error terms (docs/PROOF.md,
  * "Soundness"): Ligero proximity, LDT and alpha/beta/v batching, both sumchecks, alpha2,
  * the eq combinations, alpha batching and LogUp over F_p2. */
@@ -252,15 +240,15 @@ int bench_proof(int argc, char **argv)
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double base = med(tb, runs);
+    double base = bench_median(tb, runs);
     printf("{\"d\":%llu,\"n\":%llu,\"b\":%llu,\"density\":%g,\"mask\":%zu,\"log_block\":%u,"
            "\"cache\":%s,\"commit_s\":%.4f,\"prove_s\":%.4f,\"verify_s\":%.4f,"
            "\"proof_bytes\":%zu,\"peak_rss_mb\":%.1f,\"prove_peak_rss_mb\":%.1f,"
            "\"soundness_bits\":%.1f,\"baseline_hdelta_s\":%.5f,\"prove_over_baseline\":%.1f}\n",
            (unsigned long long)d, (unsigned long long)n, (unsigned long long)b, density, nmask,
-           lb32, cache[0] ? "true" : "false", med(tc, runs), med(tp, runs), med(tv, runs), bytes,
-           (double)ru.ru_maxrss / 1024.0, med(rp, runs), soundness_bits(&cfg, &dm), base,
-           base > 0 ? med(tp, runs) / base : 0.0);
+           lb32, cache[0] ? "true" : "false", bench_median(tc, runs), bench_median(tp, runs),
+           bench_median(tv, runs), bytes, (double)ru.ru_maxrss / 1024.0, bench_median(rp, runs),
+           soundness_bits(&cfg, &dm), base, base > 0 ? bench_median(tp, runs) / base : 0.0);
     free(g);
     free(w0);
     free(w1);

@@ -96,3 +96,9 @@ int cmd_bench(int argc, char **argv)
     fprintf(stderr, "apex bench: unknown benchmark '%s' (apex bench --help)\n", argv[1]);
     return APEX_EXIT_USAGE;
 }
+
+double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}

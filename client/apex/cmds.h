@@ -35,6 +35,8 @@ int bench_train(int argc, char **argv);
 int bench_field(int argc, char **argv);
 int bench_obs(int argc, char **argv);
 int bench_proof(int argc, char **argv);
+/* Median of v[0..n) (sorts v in place); shared by the benchmarks. */
+double bench_median(double *v, int n);
 int bench_ligero_main(int argc, char **argv);
 
 #endif
