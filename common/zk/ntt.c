@@ -1,16 +1,20 @@
 /* Iterative radix-2 NTT: bit-reversal permutation, then Cooley-Tukey butterflies with
  * per-stage contiguous twiddle tables. The inverse reuses the forward twiddles through
- * the identity INTT(a)[i] = (1/n) * NTT(a)[-i mod n]. */
+ * the identity INTT(a)[i] = (1/n) * NTT(a)[-i mod n]. Stages with h >= 8 and the coset
+ * and 1/n scalings run eight lanes at a time on AVX-512 CPUs (zk/ntt_simd.c, bit-identical
+ * to the scalar loops); apex_ntt_set_simd() turns that off per plan, for tests. */
 #include "zk/ntt.h"
 
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "zk/ntt_simd.h"
 
 struct apex_ntt {
     unsigned log_n; /* log2 of the transform length */
     size_t n;       /* transform length, 2^log_n */
     apex_gl n_inv;  /* 1/n mod p, the inverse transform's scale */
+    int simd;       /* run the AVX-512 kernels (the CPU has them and no one turned them off) */
     apex_gl *tw;    /* [n] twiddles: tw[h + k] = w_{2h}^k for h = 1, 2, 4, ..., n/2 and k < h;
                        tw[0] is unused. w_{2h} is the primitive 2h-th root of unity. */
 };
@@ -24,6 +28,7 @@ apex_ntt *apex_ntt_new(unsigned log_n)
         return NULL;
     p->log_n = log_n;
     p->n = (size_t)1 << log_n;
+    p->simd = apex_ntt_cpu_has_avx512();
     p->tw = apex_calloc_n(p->n, sizeof *p->tw);
     if (!p->tw) {
         free(p);
@@ -59,6 +64,12 @@ size_t apex_ntt_size(const apex_ntt *plan)
     return plan->n;
 }
 
+int apex_ntt_set_simd(apex_ntt *plan, int on)
+{
+    plan->simd = on && apex_ntt_cpu_has_avx512();
+    return plan->simd;
+}
+
 static void bit_reverse(apex_gl *a, size_t n)
 {
     /* j runs through the bit-reversed counter of i, updated in amortized O(1) per step */
@@ -79,8 +90,17 @@ void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
 {
     size_t n = plan->n;
     bit_reverse(a, n);
-    for (size_t h = 1; h < n; h <<= 1) {
+    size_t h0 = 1;
+    if (plan->simd && n >= 8) {
+        apex_ntt_first3_avx512(a, n, plan->tw);
+        h0 = 8;
+    }
+    for (size_t h = h0; h < n; h <<= 1) {
         const apex_gl *w = plan->tw + h;
+        if (plan->simd && h >= 8) {
+            apex_ntt_stage_avx512(a, n, h, w);
+            continue;
+        }
         for (size_t blk = 0; blk < n; blk += 2 * h) {
             apex_gl *x = a + blk, *y = a + blk + h;
             apex_gl t0 = y[0]; /* w^0 = 1: no multiplication (all of stage 1, half of 2...) */
@@ -105,19 +125,33 @@ void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a)
         a[i] = a[j];
         a[j] = t;
     }
+    if (plan->simd) {
+        apex_gl_scale_avx512(a, n, plan->n_inv);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         a[i] = apex_gl_mul(a[i], plan->n_inv);
+}
+
+/* a[j] *= s^j */
+static void scale_powers(const apex_ntt *plan, apex_gl *a, apex_gl s)
+{
+    if (plan->simd) {
+        apex_gl_scale_powers_avx512(a, plan->n, s);
+        return;
+    }
+    apex_gl x = 1;
+    for (size_t j = 0; j < plan->n; j++) {
+        a[j] = apex_gl_mul(a[j], x);
+        x = apex_gl_mul(x, s);
+    }
 }
 
 int apex_ntt_coset_forward(const apex_ntt *plan, apex_gl *a, apex_gl shift)
 {
     if (shift == 0)
         return APEX_ERR_RANGE;
-    apex_gl s = 1;
-    for (size_t j = 0; j < plan->n; j++) {
-        a[j] = apex_gl_mul(a[j], s);
-        s = apex_gl_mul(s, shift);
-    }
+    scale_powers(plan, a, shift);
     apex_ntt_forward(plan, a);
     return APEX_OK;
 }
@@ -128,10 +162,6 @@ int apex_ntt_coset_inverse(const apex_ntt *plan, apex_gl *a, apex_gl shift)
     if (apex_gl_inv(shift, &sinv) != APEX_OK)
         return APEX_ERR_RANGE;
     apex_ntt_inverse(plan, a);
-    apex_gl s = 1;
-    for (size_t j = 0; j < plan->n; j++) {
-        a[j] = apex_gl_mul(a[j], s);
-        s = apex_gl_mul(s, sinv);
-    }
+    scale_powers(plan, a, sinv);
     return APEX_OK;
 }

@@ -27,6 +27,10 @@ apex_ntt *apex_ntt_new(unsigned log_n);
 void apex_ntt_destroy(apex_ntt **plan);
 /* Length n of the plan. */
 size_t apex_ntt_size(const apex_ntt *plan);
+/* Use the AVX-512 kernels (the default where the CPU has them) or the scalar loops; the
+ * results are identical either way. Returns whether the plan now uses them. Not thread-safe
+ * against transforms running on the same plan. */
+int apex_ntt_set_simd(apex_ntt *plan, int on);
 
 /* In-place transforms of a[0..n); a must hold canonical elements. */
 void apex_ntt_forward(const apex_ntt *plan, apex_gl *a);

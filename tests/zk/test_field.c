@@ -22,6 +22,7 @@
 #include "zk/field.h"
 #include "zk/mle.h"
 #include "zk/ntt.h"
+#include "zk/ntt_simd.h"
 
 #define P            APEX_GL_P
 #define RANDOM_PAIRS 20000
@@ -453,6 +454,55 @@ static void test_ntt_large_spot_checks(void **state)
     apex_ntt_destroy(&plan);
 }
 
+/* The AVX-512 kernels are bit-identical to the scalar loops: every product of two edge
+ * values through the vector multiply, then whole transforms with the kernels on and off. */
+static void test_ntt_simd_matches_scalar(void **state)
+{
+    (void)state;
+    if (!apex_ntt_cpu_has_avx512()) {
+        print_message("no AVX-512 on this CPU: the scalar path is the only path\n");
+        return;
+    }
+    apex_rng r;
+    apex_rng_seed(&r, 9);
+    apex_gl v[NEDGE * 8];
+    for (size_t i = 0; i < NEDGE; i++) {
+        for (size_t k = 0; k < NEDGE * 8; k++)
+            v[k] = k < NEDGE ? edge[k] : rand_gl(&r);
+        apex_gl want[NEDGE * 8];
+        for (size_t k = 0; k < NEDGE * 8; k++)
+            want[k] = apex_gl_mul(v[k], edge[i]);
+        apex_gl_scale_avx512(v, NEDGE * 8, edge[i]);
+        assert_memory_equal(v, want, sizeof want);
+    }
+    for (unsigned log_n = 0; log_n <= 16; log_n++) {
+        size_t n = (size_t)1 << log_n;
+        apex_ntt *plan = apex_ntt_new(log_n);
+        assert_non_null(plan);
+        apex_gl *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
+        assert_non_null(a);
+        assert_non_null(b);
+        for (size_t j = 0; j < n; j++)
+            a[j] = b[j] = j < NEDGE ? edge[NEDGE - 1 - j] : rand_gl(&r);
+        assert_int_equal(apex_ntt_set_simd(plan, 1), 1);
+        apex_ntt_forward(plan, a);
+        assert_int_equal(apex_ntt_coset_forward(plan, a, APEX_GL_GENERATOR), APEX_OK);
+        apex_ntt_inverse(plan, a);
+        assert_int_equal(apex_ntt_coset_inverse(plan, a, 3), APEX_OK);
+        assert_int_equal(apex_ntt_set_simd(plan, 0), 0);
+        apex_ntt_forward(plan, b);
+        assert_int_equal(apex_ntt_coset_forward(plan, b, APEX_GL_GENERATOR), APEX_OK);
+        apex_ntt_inverse(plan, b);
+        assert_int_equal(apex_ntt_coset_inverse(plan, b, 3), APEX_OK);
+        assert_memory_equal(a, b, n * sizeof *a);
+        for (size_t j = 0; j < n; j++)
+            assert_true(a[j] < APEX_GL_P);
+        free(a);
+        free(b);
+        apex_ntt_destroy(&plan);
+    }
+}
+
 /* ---------------------------------------------------------------- MLE */
 
 static void test_mle(void **state)
@@ -524,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_roots_of_unity),
         cmocka_unit_test(test_ntt_vs_naive),
         cmocka_unit_test(test_ntt_large_spot_checks),
+        cmocka_unit_test(test_ntt_simd_matches_scalar),
         cmocka_unit_test(test_mle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,169 @@
+/* AVX-512 kernels for the NTT (zk/ntt.c): eight Goldilocks lanes per 512-bit register.
+ *
+ * Each lane operation mirrors the scalar code of zk/field.h step for step (the same
+ * carries, borrows and final conditional subtraction, with compare masks in place of the
+ * flag arithmetic), so a vector result is bit-identical to the scalar one and canonical
+ * whenever the inputs are; test_field compares the two paths on random and edge values.
+ * Stages with half-width h >= 8 take eight contiguous butterflies per step; the first
+ * three stages (h = 1, 2, 4) run inside each register with permutations.
+ *
+ * Compiled with a per-function target attribute, so the rest of the build stays portable;
+ * ntt.c calls in only when the CPU reports AVX-512F. */
+#include "zk/ntt_simd.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+#include <immintrin.h>
+
+#define SIMD __attribute__((target("avx512f")))
+
+SIMD static inline __m512i v_add(__m512i a, __m512i b)
+{
+    const __m512i eps = _mm512_set1_epi64((long long)APEX_GL_EPS);
+    const __m512i p = _mm512_set1_epi64((long long)APEX_GL_P);
+    __m512i s = _mm512_add_epi64(a, b);
+    __mmask8 carry = _mm512_cmplt_epu64_mask(s, a); /* 2^64 = eps (mod p) */
+    s = _mm512_mask_add_epi64(s, carry, s, eps);
+    __mmask8 ge = _mm512_cmpge_epu64_mask(s, p);
+    return _mm512_mask_sub_epi64(s, ge, s, p);
+}
+
+SIMD static inline __m512i v_sub(__m512i a, __m512i b)
+{
+    const __m512i eps = _mm512_set1_epi64((long long)APEX_GL_EPS);
+    __m512i d = _mm512_sub_epi64(a, b);
+    __mmask8 borrow = _mm512_cmplt_epu64_mask(a, b); /* a - b + p = d - eps (mod 2^64) */
+    return _mm512_mask_sub_epi64(d, borrow, d, eps);
+}
+
+/* a * b: the 128-bit product from four 32x32 products, then apex_gl_reduce128's steps. */
+SIMD static inline __m512i v_mul(__m512i a, __m512i b)
+{
+    const __m512i eps = _mm512_set1_epi64((long long)APEX_GL_EPS);
+    const __m512i p = _mm512_set1_epi64((long long)APEX_GL_P);
+    const __m512i one = _mm512_set1_epi64(1);
+    const __m512i two32 = _mm512_set1_epi64(1LL << 32);
+    __m512i ah = _mm512_srli_epi64(a, 32), bh = _mm512_srli_epi64(b, 32);
+    __m512i ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, bh);
+    __m512i hl = _mm512_mul_epu32(ah, b), hh = _mm512_mul_epu32(ah, bh);
+    __m512i mid = _mm512_add_epi64(lh, hl);
+    __mmask8 cmid = _mm512_cmplt_epu64_mask(mid, lh); /* worth 2^96 = 2^32 in hi */
+    __m512i lo = _mm512_add_epi64(ll, _mm512_slli_epi64(mid, 32));
+    __mmask8 clo = _mm512_cmplt_epu64_mask(lo, ll);
+    __m512i hi = _mm512_add_epi64(hh, _mm512_srli_epi64(mid, 32));
+    hi = _mm512_mask_add_epi64(hi, clo, hi, one);
+    hi = _mm512_mask_add_epi64(hi, cmid, hi, two32);
+    /* reduce lo + 2^64 hi exactly as apex_gl_reduce128 */
+    __m512i hhi = _mm512_srli_epi64(hi, 32), hlo = _mm512_and_si512(hi, eps);
+    __m512i t0 = _mm512_sub_epi64(lo, hhi);
+    __mmask8 b0 = _mm512_cmplt_epu64_mask(lo, hhi);
+    t0 = _mm512_mask_sub_epi64(t0, b0, t0, eps);
+    __m512i t1 = _mm512_sub_epi64(_mm512_slli_epi64(hlo, 32), hlo); /* hlo * eps */
+    __m512i t2 = _mm512_add_epi64(t0, t1);
+    __mmask8 c2 = _mm512_cmplt_epu64_mask(t2, t1);
+    t2 = _mm512_mask_add_epi64(t2, c2, t2, eps);
+    __mmask8 ge = _mm512_cmpge_epu64_mask(t2, p);
+    return _mm512_mask_sub_epi64(t2, ge, t2, p);
+}
+
+SIMD void apex_ntt_stage_avx512(apex_gl *a, size_t n, size_t h, const apex_gl *w)
+{
+    for (size_t blk = 0; blk < n; blk += 2 * h) {
+        apex_gl *x = a + blk, *y = a + blk + h;
+        for (size_t k = 0; k < h; k += 8) {
+            __m512i vx = _mm512_loadu_si512(x + k), vy = _mm512_loadu_si512(y + k);
+            __m512i t = v_mul(vy, _mm512_loadu_si512(w + k));
+            _mm512_storeu_si512(y + k, v_sub(vx, t));
+            _mm512_storeu_si512(x + k, v_add(vx, t));
+        }
+    }
+}
+
+/* Stages h = 1, 2, 4 inside each register of eight: the y lanes are multiplied by their
+ * twiddle (and the x lanes by 1, so every lane runs the same v_mul), a permutation brings
+ * each lane's partner over, and a blend keeps x + t on x lanes and x - t on y lanes. */
+SIMD void apex_ntt_first3_avx512(apex_gl *a, size_t n, const apex_gl *tw)
+{
+    const __m512i sw1 = _mm512_set_epi64(6, 7, 4, 5, 2, 3, 0, 1);
+    const __m512i sw2 = _mm512_set_epi64(5, 4, 7, 6, 1, 0, 3, 2);
+    const __m512i sw4 = _mm512_set_epi64(3, 2, 1, 0, 7, 6, 5, 4);
+    const __m512i w2 = _mm512_set_epi64((long long)tw[3], (long long)tw[2], 1, 1, (long long)tw[3],
+                                        (long long)tw[2], 1, 1);
+    const __m512i w4 = _mm512_set_epi64((long long)tw[7], (long long)tw[6], (long long)tw[5],
+                                        (long long)tw[4], 1, 1, 1, 1);
+    for (size_t k = 0; k < n; k += 8) {
+        __m512i v = _mm512_loadu_si512(a + k);
+        __m512i s = _mm512_permutexvar_epi64(sw1, v); /* h = 1: twiddle 1 */
+        v = _mm512_mask_blend_epi64(0xAA, v_add(v, s), v_sub(s, v));
+        __m512i t = v_mul(v, w2);
+        s = _mm512_permutexvar_epi64(sw2, t);
+        v = _mm512_mask_blend_epi64(0xCC, v_add(t, s), v_sub(s, t));
+        t = v_mul(v, w4);
+        s = _mm512_permutexvar_epi64(sw4, t);
+        v = _mm512_mask_blend_epi64(0xF0, v_add(t, s), v_sub(s, t));
+        _mm512_storeu_si512(a + k, v);
+    }
+}
+
+SIMD void apex_gl_scale_avx512(apex_gl *a, size_t n, apex_gl c)
+{
+    const __m512i vc = _mm512_set1_epi64((long long)c);
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        _mm512_storeu_si512(a + k, v_mul(_mm512_loadu_si512(a + k), vc));
+    for (; k < n; k++)
+        a[k] = apex_gl_mul(a[k], c);
+}
+
+SIMD void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s)
+{
+    apex_gl pw[8], x = 1;
+    for (int i = 0; i < 8; i++, x = apex_gl_mul(x, s))
+        pw[i] = x;
+    /* x = s^8 now: lanes hold s^k .. s^(k+7) and step by s^8 */
+    __m512i vp = _mm512_loadu_si512(pw), step = _mm512_set1_epi64((long long)x);
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        _mm512_storeu_si512(a + k, v_mul(_mm512_loadu_si512(a + k), vp));
+        vp = v_mul(vp, step);
+    }
+    if (k < n) {
+        _mm512_storeu_si512(pw, vp);
+        for (size_t i = 0; k < n; k++, i++)
+            a[k] = apex_gl_mul(a[k], pw[i]);
+    }
+}
+
+int apex_ntt_cpu_has_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f");
+}
+
+#else
+
+void apex_ntt_stage_avx512(apex_gl *a, size_t n, size_t h, const apex_gl *w)
+{
+    (void)a, (void)n, (void)h, (void)w;
+}
+
+void apex_ntt_first3_avx512(apex_gl *a, size_t n, const apex_gl *tw)
+{
+    (void)a, (void)n, (void)tw;
+}
+
+void apex_gl_scale_avx512(apex_gl *a, size_t n, apex_gl c)
+{
+    (void)a, (void)n, (void)c;
+}
+
+void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s)
+{
+    (void)a, (void)n, (void)s;
+}
+
+int apex_ntt_cpu_has_avx512(void)
+{
+    return 0;
+}
+
+#endif
