@@ -115,20 +115,27 @@ SIMD void apex_gl_scale_avx512(apex_gl *a, size_t n, apex_gl c)
         a[k] = apex_gl_mul(a[k], c);
 }
 
+/* Four independent chains of lane powers (s^k .. s^(k+31) per step of 32) hide the
+ * multiply's latency, which a single chain would wait on. */
 SIMD void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s)
 {
-    apex_gl pw[8], x = 1;
-    for (int i = 0; i < 8; i++, x = apex_gl_mul(x, s))
+    apex_gl pw[32], x = 1;
+    for (int i = 0; i < 32; i++, x = apex_gl_mul(x, s))
         pw[i] = x;
-    /* x = s^8 now: lanes hold s^k .. s^(k+7) and step by s^8 */
-    __m512i vp = _mm512_loadu_si512(pw), step = _mm512_set1_epi64((long long)x);
+    /* x = s^32 now */
+    __m512i vp[4], step = _mm512_set1_epi64((long long)x);
+    for (int c = 0; c < 4; c++)
+        vp[c] = _mm512_loadu_si512(pw + 8 * c);
     size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        _mm512_storeu_si512(a + k, v_mul(_mm512_loadu_si512(a + k), vp));
-        vp = v_mul(vp, step);
-    }
+    for (; k + 32 <= n; k += 32)
+        for (int c = 0; c < 4; c++) {
+            apex_gl *q = a + k + 8 * c;
+            _mm512_storeu_si512(q, v_mul(_mm512_loadu_si512(q), vp[c]));
+            vp[c] = v_mul(vp[c], step);
+        }
     if (k < n) {
-        _mm512_storeu_si512(pw, vp);
+        for (int c = 0; c < 4; c++)
+            _mm512_storeu_si512(pw + 8 * c, vp[c]);
         for (size_t i = 0; k < n; k++, i++)
             a[k] = apex_gl_mul(a[k], pw[i]);
     }
