@@ -534,30 +534,96 @@ static int row_on_d_global(apex_ligero_commitment *const *cs, const ligero_layou
     return rc;
 }
 
+/* The quadratic terms of quads [q0, q1): acc[h] += v_i (z - x y)[h] on H_D. */
+typedef struct quad_arg {
+    apex_ligero_commitment *const *cs;
+    const ligero_layout *lay;
+    const apex_ligero_constraints *cons;
+    const apex_gl2 *v; /* [nquad] challenges */
+    size_t db;         /* DBLOCK */
+    size_t split;      /* slice 0 takes quads [0, split), slice 1 [split, nquad) */
+    apex_gl2 *acc[2];  /* [DBLOCK] per slice, zeroed */
+} quad_arg;
+
+static void quad_slice(par_job *j)
+{
+    quad_arg *a = j->arg;
+    size_t q0 = j->lo ? a->split : 0, q1 = j->lo ? a->cons->nquad : a->split, db = a->db;
+    apex_gl *x = apex_calloc_n(3 * db, sizeof *x), *y = x + db, *z = y + db;
+    apex_gl2 *acc = a->acc[j->lo];
+    j->rc = x ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t i = q0; i < q1 && j->rc == APEX_OK; i++) {
+        const apex_ligero_quad *q = &a->cons->quads[i];
+        /* LogUp's quads come in pairs sharing x: encode it once for both */
+        if (i == q0 || q->x != a->cons->quads[i - 1].x)
+            j->rc = row_on_d_global(a->cs, a->lay, q->x, x);
+        if (j->rc == APEX_OK)
+            j->rc = row_on_d_global(a->cs, a->lay, q->y, y);
+        if (j->rc == APEX_OK)
+            j->rc = row_on_d_global(a->cs, a->lay, q->z, z);
+        for (size_t h = 0; h < db && j->rc == APEX_OK; h++) {
+            apex_gl e = apex_gl_sub(z[h], apex_gl_mul(x[h], y[h]));
+            acc[h] = apex_gl2_add(acc[h], apex_gl2_mul_gl(a->v[i], e));
+        }
+    }
+    if (x)
+        OPENSSL_cleanse(x, 3 * db * sizeof *x);
+    free(x);
+}
+
+/* Split the quads in two halves that touch disjoint rows (row sources may be called from
+ * two threads at once only for different rows); nquad (no split) when there is none. */
+static size_t quad_split(const apex_ligero_constraints *cons, size_t nrows)
+{
+    size_t n = cons->nquad, m = n / 2;
+    while (m > 0 && m < n && cons->quads[m].x == cons->quads[m - 1].x)
+        m++;
+    uint8_t *used = n >= 4 && m < n ? apex_calloc_n(nrows ? nrows : 1, 1) : NULL;
+    if (!used)
+        return n;
+    int clash = 0;
+    for (size_t i = 0; i < n && !clash; i++)
+        clash = cons->quads[i].x >= nrows || cons->quads[i].y >= nrows ||
+                cons->quads[i].z >= nrows; /* left to the serial path to report */
+    for (size_t i = 0; i < m && !clash; i++)
+        used[cons->quads[i].x] = used[cons->quads[i].y] = used[cons->quads[i].z] = 1;
+    for (size_t i = m; i < n && !clash; i++)
+        clash = used[cons->quads[i].x] | used[cons->quads[i].y] | used[cons->quads[i].z];
+    free(used);
+    return clash ? n : m;
+}
+
 /* quad = IQD + sum_i v_i (p_z - p_x p_y) on H_D; writes the values off the witness slots
- * [qpad, BLOCK) of H_B (where an honest response vanishes) to out, in slot order. */
+ * [qpad, BLOCK) of H_B (where an honest response vanishes) to out, in slot order. The quads
+ * run in two threads when they split into halves with disjoint rows; field sums are exact,
+ * so the response does not depend on the split. */
 static int quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
-                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
-                         size_t qpad, prove_scratch *s, apex_gl2 *out)
+                         size_t ncommit, const apex_ligero_commitment *eph,
+                         const apex_ligero_constraints *cons, size_t qpad, prove_scratch *s,
+                         apex_gl2 *out)
 {
     size_t db = eph->d.dblock;
     row_on_d(eph, eph->coef + APEX_LIGERO_IQD * db, s->x);
     row_on_d(eph, eph->coef + (APEX_LIGERO_IQD + 1) * db, s->y);
-    for (size_t h = 0; h < db; h++)
-        s->acc[h] = apex_gl2_make(s->x[h], s->y[h]);
-    for (size_t i = 0; i < cons->nquad; i++) {
-        int rc = row_on_d_global(cs, lay, cons->quads[i].x, s->x);
-        if (rc == APEX_OK)
-            rc = row_on_d_global(cs, lay, cons->quads[i].y, s->y);
-        if (rc == APEX_OK)
-            rc = row_on_d_global(cs, lay, cons->quads[i].z, s->z);
-        if (rc != APEX_OK)
-            return rc;
-        for (size_t h = 0; h < db; h++) {
-            apex_gl e = apex_gl_sub(s->z[h], apex_gl_mul(s->x[h], s->y[h]));
-            s->acc[h] = apex_gl2_add(s->acc[h], apex_gl2_mul_gl(s->v[i], e));
-        }
+    quad_arg a = {cs, lay, cons, s->v, db, quad_split(cons, lay->r_off[ncommit]), {NULL, NULL}};
+    a.acc[0] = apex_calloc_n(2 * db, sizeof *a.acc[0]);
+    if (!a.acc[0])
+        return APEX_ERR_NOMEM;
+    a.acc[1] = a.acc[0] + db;
+    int rc;
+    if (a.split < cons->nquad) {
+        rc = ligero_par_run(quad_slice, &a, 2);
+    } else {
+        par_job one = {quad_slice, 0, 1, &a, APEX_OK, 0};
+        quad_slice(&one);
+        rc = one.rc;
     }
+    for (size_t h = 0; h < db && rc == APEX_OK; h++)
+        s->acc[h] =
+            apex_gl2_add(apex_gl2_make(s->x[h], s->y[h]), apex_gl2_add(a.acc[0][h], a.acc[1][h]));
+    free(a.acc[0]);
+    if (rc != APEX_OK)
+        return rc;
     size_t o = 0;
     for (size_t h = 0; h < db; h++)
         if (h % 2 || h / 2 < qpad)
@@ -706,7 +772,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
                                             out->ldt, out->dot)
                              : fast_ldt_dot(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb,
                                             s.tcomb, &s, out->ldt, out->dot)) != APEX_OK ||
-        (nquad && (rc = quad_response(cs, &lay, eph, cons, qpad, &s, out->quad)) != APEX_OK))
+        (nquad && (rc = quad_response(cs, &lay, n, eph, cons, qpad, &s, out->quad)) != APEX_OK))
         goto done;
     *reason = "ligero: transcript failure";
     if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, block)) != APEX_OK ||
