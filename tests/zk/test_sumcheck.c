@@ -201,11 +201,12 @@ static void test_interp(void **state)
 }
 
 /* A sum of products shaped like errata 11's batched sumcheck: five terms over five tables,
- * degrees 1..4, shared factors, random F_p2 coefficients. */
+ * degrees 1..4, shared factors, random F_p2 coefficients. K = 14 makes the first rounds
+ * large enough (>= 4096 pairs) to run on two threads and the last ones on one. */
 static void test_sum_of_products(void **state)
 {
     (void)state;
-    enum { K = 6, NT = 5, NTERM = 5 };
+    enum { K = 14, NT = 5, NTERM = 5 };
     const size_t n = (size_t)1 << K;
     apex_rng rng;
     apex_rng_seed(&rng, 43);
