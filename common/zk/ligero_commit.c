@@ -164,11 +164,13 @@ void ligero_test_set_noise_mod(size_t mod)
 
 int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out)
 {
-    memset(out, 0, c->d.nq * sizeof *out);
     int rc = ligero_row_coef(c, i, out);
     if (rc != APEX_OK)
         return rc;
-    apex_ntt_coset_forward(c->plans.q, out, APEX_GL_GENERATOR);
+    /* a witness row has degree < BLOCK (its coefficients above are zero), a masking row
+     * < DBLOCK; the padded transform skips the zeros above that */
+    apex_ntt_coset_forward_padded(c->plans.q, out, c->coef ? c->d.dblock : c->d.block,
+                                  APEX_GL_GENERATOR);
     if (i == c->noise_row) /* tests only: a committed row that is no codeword */
         for (size_t q = 0; q < c->d.nq; q++)
             if (test_noise(i, q) % test_noise_mod == 0)

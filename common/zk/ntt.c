@@ -86,13 +86,15 @@ static void bit_reverse(apex_gl *a, size_t n)
     }
 }
 
-void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
+/* The butterfly stages h = h0, 2 h0, ..., n/2 (the input already permuted). */
+static void stages_from(const apex_ntt *plan, apex_gl *a, size_t h0)
 {
     size_t n = plan->n;
-    bit_reverse(a, n);
-    size_t h0 = 1;
-    if (plan->simd && n >= 8) {
+    if (plan->simd && n >= 8 && h0 == 1) {
         apex_ntt_first3_avx512(a, n, plan->tw);
+        h0 = 8;
+    } else if (plan->simd && n >= 8 && h0 == 4) {
+        apex_ntt_stage4_avx512(a, n, plan->tw);
         h0 = 8;
     }
     for (size_t h = h0; h < n; h <<= 1) {
@@ -115,6 +117,12 @@ void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
     }
 }
 
+void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
+{
+    bit_reverse(a, plan->n);
+    stages_from(plan, a, 1);
+}
+
 void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a)
 {
     size_t n = plan->n;
@@ -133,15 +141,15 @@ void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a)
         a[i] = apex_gl_mul(a[i], plan->n_inv);
 }
 
-/* a[j] *= s^j */
-static void scale_powers(const apex_ntt *plan, apex_gl *a, apex_gl s)
+/* a[j] *= s^j for j < n */
+static void scale_powers(const apex_ntt *plan, apex_gl *a, size_t n, apex_gl s)
 {
     if (plan->simd) {
-        apex_gl_scale_powers_avx512(a, plan->n, s);
+        apex_gl_scale_powers_avx512(a, n, s);
         return;
     }
     apex_gl x = 1;
-    for (size_t j = 0; j < plan->n; j++) {
+    for (size_t j = 0; j < n; j++) {
         a[j] = apex_gl_mul(a[j], x);
         x = apex_gl_mul(x, s);
     }
@@ -151,7 +159,7 @@ int apex_ntt_coset_forward(const apex_ntt *plan, apex_gl *a, apex_gl shift)
 {
     if (shift == 0)
         return APEX_ERR_RANGE;
-    scale_powers(plan, a, shift);
+    scale_powers(plan, a, plan->n, shift);
     apex_ntt_forward(plan, a);
     return APEX_OK;
 }
@@ -162,6 +170,33 @@ int apex_ntt_coset_inverse(const apex_ntt *plan, apex_gl *a, apex_gl shift)
     if (apex_gl_inv(shift, &sinv) != APEX_OK)
         return APEX_ERR_RANGE;
     apex_ntt_inverse(plan, a);
-    scale_powers(plan, a, sinv);
+    scale_powers(plan, a, plan->n, sinv);
+    return APEX_OK;
+}
+
+/* Zero padding to n = f nb: after the bit-reversal permutation of the padded input,
+ * coefficient j sits at f rev_nb(j) with f - 1 zeros after it, and the first log f stages
+ * only copy it over its group of f (every partner is zero, so x + 0 = x - 0 = x). So:
+ * permute the nb coefficients among themselves, spread each over its group (downwards, so
+ * in place), and run the remaining stages: the same values as padding and transforming. */
+int apex_ntt_coset_forward_padded(const apex_ntt *plan, apex_gl *a, size_t nb, apex_gl shift)
+{
+    size_t n = plan->n;
+    if (shift == 0 || nb == 0 || nb > n || (nb & (nb - 1)) != 0)
+        return APEX_ERR_RANGE;
+    size_t f = n / nb;
+    if (f < 4) { /* the general path is as good */
+        for (size_t j = nb; j < n; j++)
+            a[j] = 0;
+        return apex_ntt_coset_forward(plan, a, shift);
+    }
+    scale_powers(plan, a, nb, shift);
+    bit_reverse(a, nb);
+    for (size_t k = nb; k-- > 0;) {
+        apex_gl v = a[k];
+        for (size_t t = 0; t < f; t++)
+            a[f * k + t] = v;
+    }
+    stages_from(plan, a, f);
     return APEX_OK;
 }

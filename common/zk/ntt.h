@@ -38,5 +38,10 @@ void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a);
 /* Coset transforms with shift s != 0 (APEX_ERR_RANGE for s == 0, a untouched). */
 int apex_ntt_coset_forward(const apex_ntt *plan, apex_gl *a, apex_gl shift);
 int apex_ntt_coset_inverse(const apex_ntt *plan, apex_gl *a, apex_gl shift);
+/* The coset forward transform of a[0..nb) padded with zeros to n (a[nb..n) is ignored and
+ * overwritten): the Reed-Solomon encoding of a row, without the work the zeros would cost.
+ * nb a power of two <= n; APEX_ERR_RANGE otherwise or for s == 0. Identical results to
+ * zeroing the tail and calling apex_ntt_coset_forward. */
+int apex_ntt_coset_forward_padded(const apex_ntt *plan, apex_gl *a, size_t nb, apex_gl shift);
 
 #endif /* APEX_ZK_NTT_H */

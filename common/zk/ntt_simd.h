@@ -13,6 +13,8 @@ int apex_ntt_cpu_has_avx512(void);
 void apex_ntt_stage_avx512(apex_gl *a, size_t n, size_t h, const apex_gl *w);
 /* Stages h = 1, 2, 4 over a[0..n), n a multiple of 8, twiddles tw as in ntt.c. */
 void apex_ntt_first3_avx512(apex_gl *a, size_t n, const apex_gl *tw);
+/* Stage h = 4 alone over a[0..n), n a multiple of 8. */
+void apex_ntt_stage4_avx512(apex_gl *a, size_t n, const apex_gl *tw);
 /* a[k] = a[k] * c for k < n. */
 void apex_gl_scale_avx512(apex_gl *a, size_t n, apex_gl c);
 /* a[k] = a[k] * s^k for k < n. */

@@ -503,6 +503,44 @@ static void test_ntt_simd_matches_scalar(void **state)
     }
 }
 
+/* The padded coset transform equals zeroing the tail and transforming, for every padding
+ * factor, with the vector kernels on and off; bad sizes and a zero shift are refused. */
+static void test_ntt_coset_padded(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 10);
+    for (unsigned log_n = 0; log_n <= 16; log_n++) {
+        size_t n = (size_t)1 << log_n;
+        apex_ntt *plan = apex_ntt_new(log_n);
+        assert_non_null(plan);
+        apex_gl *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
+        assert_non_null(a);
+        assert_non_null(b);
+        for (int simd = 0; simd <= 1; simd++) {
+            apex_ntt_set_simd(plan, simd);
+            for (size_t nb = 1; nb <= n; nb *= 2) {
+                for (size_t j = 0; j < n; j++) {
+                    a[j] = j < nb ? (j < NEDGE ? edge[j] : rand_gl(&r)) : rand_gl(&r);
+                    b[j] = j < nb ? a[j] : 0;
+                }
+                assert_int_equal(apex_ntt_coset_forward_padded(plan, a, nb, APEX_GL_GENERATOR),
+                                 APEX_OK);
+                assert_int_equal(apex_ntt_coset_forward(plan, b, APEX_GL_GENERATOR), APEX_OK);
+                assert_memory_equal(a, b, n * sizeof *a);
+            }
+        }
+        assert_int_equal(apex_ntt_coset_forward_padded(plan, a, 0, 7), APEX_ERR_RANGE);
+        assert_int_equal(apex_ntt_coset_forward_padded(plan, a, 2 * n, 7), APEX_ERR_RANGE);
+        assert_int_equal(apex_ntt_coset_forward_padded(plan, a, n, 0), APEX_ERR_RANGE);
+        if (n >= 4)
+            assert_int_equal(apex_ntt_coset_forward_padded(plan, a, 3, 7), APEX_ERR_RANGE);
+        free(a);
+        free(b);
+        apex_ntt_destroy(&plan);
+    }
+}
+
 /* ---------------------------------------------------------------- MLE */
 
 static void test_mle(void **state)
@@ -575,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_ntt_vs_naive),
         cmocka_unit_test(test_ntt_large_spot_checks),
         cmocka_unit_test(test_ntt_simd_matches_scalar),
+        cmocka_unit_test(test_ntt_coset_padded),
         cmocka_unit_test(test_mle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
