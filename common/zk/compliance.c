@@ -321,7 +321,37 @@ apex_gl2 comp_eq_at(const apex_gl2 *pt, unsigned n, uint64_t x)
     return acc;
 }
 
-/* sum over x in z = M u [d, D) (only_pad: [d, D) only) of eq(a, x) eq(b, x); b NULL: eq(a, x). */
+/* eq(pt, x) over n variables as lo[x mod 2^nl] * hi[x >> nl]: comp_eq_at's product split
+ * at bit nl, so each point costs one multiplication instead of n. */
+typedef struct eq_split {
+    unsigned nl;  /* low bits */
+    apex_gl2 *lo; /* [2^nl] eq over pt[0, nl) */
+    apex_gl2 *hi; /* [2^(n - nl)] eq over pt[nl, n) */
+} eq_split;
+
+static int eq_split_init(eq_split *e, const apex_gl2 *pt, unsigned n)
+{
+    e->nl = n / 2;
+    size_t nlo = (size_t)1 << e->nl, nhi = (size_t)1 << (n - e->nl);
+    e->lo = apex_calloc_n(nlo + nhi, sizeof *e->lo);
+    if (!e->lo)
+        return APEX_ERR_NOMEM;
+    e->hi = e->lo + nlo;
+    for (size_t y = 0; y < nlo; y++)
+        e->lo[y] = comp_eq_at(pt, e->nl, y);
+    for (size_t y = 0; y < nhi; y++)
+        e->hi[y] = comp_eq_at(pt + e->nl, n - e->nl, y);
+    return APEX_OK;
+}
+
+static apex_gl2 eq_split_at(const eq_split *e, uint64_t x)
+{
+    return apex_gl2_mul(e->lo[x & (((uint64_t)1 << e->nl) - 1)], e->hi[x >> e->nl]);
+}
+
+/* sum over x in z = M u [d, D) (only_pad: [d, D) only) of eq(a, x) eq(b, x); b NULL: eq(a, x).
+ * The verifier's cost for the public tables: O(|z|) multiplications after O(2^(n/2) n)
+ * for the split tables (direct evaluation if those cannot be allocated). */
 static apex_gl2 sum_over_z(const apex_comp_config *cfg, const apex_comp_dims *dm,
                            const apex_comp_public *pub, const apex_gl2 *a, const apex_gl2 *b,
                            int only_pad)
@@ -329,14 +359,23 @@ static apex_gl2 sum_over_z(const apex_comp_config *cfg, const apex_comp_dims *dm
     unsigned n = dm->log_b + dm->log_nb;
     uint64_t dd = (uint64_t)1 << n;
     apex_gl2 acc = apex_gl2_from_gl(0);
-    for (size_t i = 0; !only_pad && i < pub->nmask; i++) {
-        apex_gl2 e = comp_eq_at(a, n, pub->mask[i]);
-        acc = apex_gl2_add(acc, b ? apex_gl2_mul(e, comp_eq_at(b, n, pub->mask[i])) : e);
+    eq_split ea = {0}, eb = {0};
+    int fast = eq_split_init(&ea, a, n) == APEX_OK && (!b || eq_split_init(&eb, b, n) == APEX_OK);
+    for (size_t i = 0; !only_pad && i < pub->nmask + (dd - cfg->d); i++) {
+        uint64_t x = i < pub->nmask ? pub->mask[i] : cfg->d + (i - pub->nmask);
+        apex_gl2 e = fast ? eq_split_at(&ea, x) : comp_eq_at(a, n, x);
+        if (b)
+            e = apex_gl2_mul(e, fast ? eq_split_at(&eb, x) : comp_eq_at(b, n, x));
+        acc = apex_gl2_add(acc, e);
     }
-    for (uint64_t x = cfg->d; x < dd; x++) {
-        apex_gl2 e = comp_eq_at(a, n, x);
-        acc = apex_gl2_add(acc, b ? apex_gl2_mul(e, comp_eq_at(b, n, x)) : e);
+    for (uint64_t x = cfg->d; only_pad && x < dd; x++) {
+        apex_gl2 e = fast ? eq_split_at(&ea, x) : comp_eq_at(a, n, x);
+        if (b)
+            e = apex_gl2_mul(e, fast ? eq_split_at(&eb, x) : comp_eq_at(b, n, x));
+        acc = apex_gl2_add(acc, e);
     }
+    free(ea.lo);
+    free(eb.lo);
     return acc;
 }
 

@@ -142,11 +142,13 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
     for (size_t j = 0; j < nreq; j++)
         s->want[j] = mask_at(&pf->open[n], j, APEX_LIGERO_IDOT);
     size_t pos = 0;
+    /* built only for rows with sparse terms: O(BLOCK) memory, zero between such rows (a row
+     * without terms leaves it untouched, so it is cleared only after one is used) */
+    apex_gl2 *r = s->row;
+    memset(r, 0, block * sizeof *r);
     for (size_t k = 0; k < n; k++) {
         size_t nrow = jt->dims[k].nrow;
         for (size_t i = 0; i < nrow; i++) {
-            apex_gl2 *r = s->row; /* built only for rows with sparse terms: O(BLOCK) memory */
-            memset(r, 0, block * sizeof *r);
             if (!ligero_row_weights(s->cb, s->ncb, &pos, jt->lay.r_off[k] + i, r))
                 continue;
             ligero_interp_b(pl, r, block, s->tmp);
@@ -155,6 +157,7 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
                 apex_gl p = pf->open[k].cols[j * nrow + i];
                 s->want[j] = apex_gl2_add(s->want[j], apex_gl2_mul_gl(s->ext[s->qidx[j]], p));
             }
+            memset(r, 0, block * sizeof *r);
         }
     }
     dot_tensors(pl, jt, cons, pf, s);
