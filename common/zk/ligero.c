@@ -237,7 +237,25 @@ int ligero_contribs(const apex_ligero_params *ps, const apex_ligero_dims *dims, 
             v[o++].f = apex_gl2_mul(beta[c], tn->terms[t].coef);
         }
     }
-    qsort(v, o, sizeof *v, contrib_cmp);
+    /* by row: a counting sort over the rows (the order inside a row does not matter, the
+     * weights are summed); qsort when the count table cannot be had */
+    size_t nrows = lay->r_off[n];
+    size_t *start = apex_calloc_n(nrows + 1, sizeof *start);
+    ligero_contrib *sorted = start ? apex_calloc_n(o ? o : 1, sizeof *sorted) : NULL;
+    if (!sorted) {
+        free(start);
+        qsort(v, o, sizeof *v, contrib_cmp);
+    } else {
+        for (size_t i = 0; i < o; i++)
+            start[v[i].row + 1]++;
+        for (size_t r = 0; r < nrows; r++)
+            start[r + 1] += start[r];
+        for (size_t i = 0; i < o; i++)
+            sorted[start[v[i].row]++] = v[i];
+        free(start);
+        free(v);
+        v = sorted;
+    }
     *out = v;
     *count = o;
     return APEX_OK;
