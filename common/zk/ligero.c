@@ -81,10 +81,14 @@ void ligero_extend_q(const ligero_plans *pl, const apex_gl2 *coef, size_t n, ape
 {
     size_t nq = apex_ntt_size(pl->q);
     for (int c = 0; c < 2; c++) { /* the NTT is F_p-linear: transform each coordinate */
-        memset(tmp, 0, nq * sizeof *tmp);
         for (size_t j = 0; j < n; j++)
             tmp[j] = c ? coef[j].c1 : coef[j].c0;
-        apex_ntt_coset_forward(pl->q, tmp, APEX_GL_GENERATOR);
+        /* n coefficients padded with zeros (a power of two: the padded transform) */
+        if (apex_ntt_coset_forward_padded(pl->q, tmp, n, APEX_GL_GENERATOR) != APEX_OK) {
+            if (n < nq)
+                memset(tmp + n, 0, (nq - n) * sizeof *tmp);
+            apex_ntt_coset_forward(pl->q, tmp, APEX_GL_GENERATOR);
+        }
         for (size_t q = 0; q < nq; q++) {
             if (c)
                 out[q].c1 = tmp[q];
