@@ -454,6 +454,25 @@ static void test_ntt_large_spot_checks(void **state)
     apex_ntt_destroy(&plan);
 }
 
+/* A plan of 2^log_n and two buffers of its length (the SIMD comparison tests). */
+static apex_ntt *plan_and_pair(unsigned log_n, apex_gl **a, apex_gl **b)
+{
+    apex_ntt *plan = apex_ntt_new(log_n);
+    assert_non_null(plan);
+    *a = calloc(apex_ntt_size(plan), sizeof **a);
+    *b = calloc(apex_ntt_size(plan), sizeof **b);
+    assert_non_null(*a);
+    assert_non_null(*b);
+    return plan;
+}
+
+static void free_plan_and_pair(apex_ntt *plan, apex_gl *a, apex_gl *b)
+{
+    free(a);
+    free(b);
+    apex_ntt_destroy(&plan);
+}
+
 /* The AVX-512 kernels are bit-identical to the scalar loops: every product of two edge
  * values through the vector multiply, then whole transforms with the kernels on and off. */
 static void test_ntt_simd_matches_scalar(void **state)
@@ -477,11 +496,8 @@ static void test_ntt_simd_matches_scalar(void **state)
     }
     for (unsigned log_n = 0; log_n <= 16; log_n++) {
         size_t n = (size_t)1 << log_n;
-        apex_ntt *plan = apex_ntt_new(log_n);
-        assert_non_null(plan);
-        apex_gl *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
-        assert_non_null(a);
-        assert_non_null(b);
+        apex_gl *a, *b;
+        apex_ntt *plan = plan_and_pair(log_n, &a, &b);
         for (size_t j = 0; j < n; j++)
             a[j] = b[j] = j < NEDGE ? edge[NEDGE - 1 - j] : rand_gl(&r);
         assert_int_equal(apex_ntt_set_simd(plan, 1), 1);
@@ -497,9 +513,7 @@ static void test_ntt_simd_matches_scalar(void **state)
         assert_memory_equal(a, b, n * sizeof *a);
         for (size_t j = 0; j < n; j++)
             assert_true(a[j] < APEX_GL_P);
-        free(a);
-        free(b);
-        apex_ntt_destroy(&plan);
+        free_plan_and_pair(plan, a, b);
     }
 }
 
@@ -512,11 +526,8 @@ static void test_ntt_coset_padded(void **state)
     apex_rng_seed(&r, 10);
     for (unsigned log_n = 0; log_n <= 16; log_n++) {
         size_t n = (size_t)1 << log_n;
-        apex_ntt *plan = apex_ntt_new(log_n);
-        assert_non_null(plan);
-        apex_gl *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
-        assert_non_null(a);
-        assert_non_null(b);
+        apex_gl *a, *b;
+        apex_ntt *plan = plan_and_pair(log_n, &a, &b);
         for (int simd = 0; simd <= 1; simd++) {
             apex_ntt_set_simd(plan, simd);
             for (size_t nb = 1; nb <= n; nb *= 2) {
@@ -535,9 +546,7 @@ static void test_ntt_coset_padded(void **state)
         assert_int_equal(apex_ntt_coset_forward_padded(plan, a, n, 0), APEX_ERR_RANGE);
         if (n >= 4)
             assert_int_equal(apex_ntt_coset_forward_padded(plan, a, 3, 7), APEX_ERR_RANGE);
-        free(a);
-        free(b);
-        apex_ntt_destroy(&plan);
+        free_plan_and_pair(plan, a, b);
     }
 }
 
