@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apex/cmds.h"
 #include "apex/ml_cli.h"
@@ -175,6 +176,9 @@ static void commit_usage(FILE *f)
             "  --tau-log2 T       residual tolerance tau = 2^T (default %u)\n"
             "  --log-block L      Ligero rows of 2^L (default %u)\n"
             "  --fleet HEX        64 hex digits binding the fleet (default zeros)\n"
+            "  --tableau          also write KEY.tab, C_G's encoded tableau (about 32 bytes\n"
+            "                     per G~ entry), so that every later proof reads its opened\n"
+            "                     columns instead of re-encoding G~ (faster proofs)\n"
             "  --seed S --exclude LIST --data DIR   which client's data (as for personalize)\n"
             "  --threads T --json\n"
             "exit: 0 written, 2 usage, 3 bad model or data, 4 runtime failure\n",
@@ -185,19 +189,28 @@ typedef struct zk_opts {
     const char *model, *out, *key, *data, *fleet;
     long client, seed, exclude, threads, samples, block, tau, log_block;
     int json;
+    int tableau; /* commit: write KEY.tab */
 } zk_opts;
 
 static int commit_parse(int argc, char **argv, zk_opts *o)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},    {"client", required_argument, 0, 'c'},
-        {"out", required_argument, 0, 'o'},      {"key", required_argument, 0, 'k'},
-        {"samples", required_argument, 0, 'N'},  {"block", required_argument, 0, 'B'},
-        {"tau-log2", required_argument, 0, 'T'}, {"log-block", required_argument, 0, 'L'},
-        {"fleet", required_argument, 0, 'f'},    {"seed", required_argument, 0, 's'},
-        {"exclude", required_argument, 0, 'x'},  {"data", required_argument, 0, 'd'},
-        {"threads", required_argument, 0, 't'},  {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"client", required_argument, 0, 'c'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"key", required_argument, 0, 'k'},
+                                         {"samples", required_argument, 0, 'N'},
+                                         {"block", required_argument, 0, 'B'},
+                                         {"tau-log2", required_argument, 0, 'T'},
+                                         {"log-block", required_argument, 0, 'L'},
+                                         {"fleet", required_argument, 0, 'f'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"exclude", required_argument, 0, 'x'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"tableau", no_argument, 0, 'Y'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->client = -1;
     o->seed = 1;
@@ -227,6 +240,9 @@ static int commit_parse(int argc, char **argv, zk_opts *o)
             break;
         case 'j':
             o->json = 1;
+            break;
+        case 'Y':
+            o->tableau = 1;
             break;
         case 'x':
             if ((o->exclude = ml_cli_class_mask(optarg)) < 0)
@@ -278,11 +294,19 @@ int cmd_commit(int argc, char **argv)
         commit_usage(pr > 0 ? stdout : stderr);
         return pr > 0 ? APEX_EXIT_OK : APEX_EXIT_USAGE;
     }
-    char keyp[ZK_PATH_MAX], kcg[ZK_PATH_MAX], kcw[ZK_PATH_MAX];
+    char keyp[ZK_PATH_MAX], kcg[ZK_PATH_MAX], kcw[ZK_PATH_MAX], ktab[ZK_PATH_MAX] = "";
     if ((o.key ? snprintf(keyp, sizeof keyp, "%s", o.key)
                : snprintf(keyp, sizeof keyp, "%s.key", o.out)) >= ZK_PATH_MAX ||
         key_side(keyp, "cg", kcg) != APEX_OK || key_side(keyp, "cw", kcw) != APEX_OK)
         return zk_fail("commit", APEX_EXIT_USAGE, "path too long", NULL);
+    if (o.tableau) { /* absolute: KEY.cg records it, and later proofs may run elsewhere */
+        char cwd[ZK_PATH_MAX];
+        int n = keyp[0] == '/'            ? snprintf(ktab, sizeof ktab, "%s.tab", keyp)
+                : getcwd(cwd, sizeof cwd) ? snprintf(ktab, sizeof ktab, "%s/%s.tab", cwd, keyp)
+                                          : -1;
+        if (n < 0 || n >= ZK_PATH_MAX)
+            return zk_fail("commit", APEX_EXIT_USAGE, "path too long", NULL);
+    }
     apex_commit_record rec;
     memset(&rec, 0, sizeof rec);
     if (o.fleet && apex_unhex(o.fleet, rec.fleet_id, APEX_COMP_ID_LEN) != APEX_OK)
@@ -350,7 +374,7 @@ int cmd_commit(int argc, char **argv)
         goto done;
     }
     client_id_bytes((uint64_t)o.client, rec.client_id);
-    if (!(cg = apex_comp_commit_src(&sg, NULL, &rec.root_g, &reason)) ||
+    if (!(cg = apex_comp_commit_src(&sg, o.tableau ? ktab : NULL, &rec.root_g, &reason)) ||
         !(cw = apex_comp_commit_src(&sw, NULL, &rec.root_w, &reason))) {
         rc = APEX_ERR_INTERNAL;
         fprintf(stderr, "apex commit: %s\n", reason ? reason : "commitment failed");
@@ -544,6 +568,10 @@ int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *
     }
     have_pf = 1;
     a->prove_s = apex_now_s() - tp;
+    const char *why_not = apex_ligero_cache_status(cg);
+    a->tableau = why_not == NULL;
+    if (why_not)
+        LOG_INFO("C_G re-encoded for the proof (%s)", why_not);
     apex_enc_writer ew;
     apex_enc_writer_init(&ew, APEX_COMMITFILE_MAX_BYTES / 2);
     if ((rc = apex_comp_proof_encode(&rec.cfg, &pf, &ew)) == APEX_OK)

@@ -16,6 +16,7 @@ typedef struct zk_unlearn_args {
     long threads;         /* Group-OBS worker threads (0: 1) */
     size_t proof_bytes;   /* out: encoded proof size */
     double prove_s;       /* out: seconds in the prover */
+    int tableau;          /* out: C_G's columns came from KEY.tab (apex commit --tableau) */
 } zk_unlearn_args;
 
 /* Compensate m with the committed G~ for the union of the key's mask and the mask file, and

@@ -106,12 +106,14 @@ static void test_commit(void **state)
     expect(2, NULL, "verify --help --log-level loud", g_dir, g_dir);
     expect(0, "\"event\":\"committed\"",
            "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --out %s/c.commit "
-           "--json",
+           "--json --tableau",
            g_dir, g_dir);
     struct stat st;
     assert_int_equal(stat(path("c.commit.key"), &st), 0);
     assert_int_equal(st.st_mode & 077, 0); /* private */
     assert_int_equal(stat(path("c.commit.key.cg"), &st), 0);
+    assert_int_equal(st.st_mode & 077, 0);
+    assert_int_equal(stat(path("c.commit.key.tab"), &st), 0); /* the tableau: G~ in disguise */
     assert_int_equal(st.st_mode & 077, 0);
     /* keep a pristine copy of the public record for the replay test */
     mutate(path("c.commit"), path("c0.commit"), 100, 0, 0, 0);
@@ -126,7 +128,7 @@ static void test_round_one(void **state)
              "unlearn --model %%s/c.model --mask %%s/m1.bin --out %%s/u1.model --commit "
              "%%s/c.commit --key %%s/c.commit.key --proof %%s/p1.bin --nonce %s --json",
              nonce);
-    expect(0, "\"event\":\"proved\"", args, g_dir, g_dir);
+    expect(0, "\"tableau_cache\":true", args, g_dir, g_dir); /* proved, C_G read from KEY.tab */
     expect(0, "accepted", "verify --commit %s/c.commit --mask %s/m1.bin --proof %s/p1.bin", g_dir,
            g_dir);
     snprintf(args, sizeof args,
