@@ -84,7 +84,7 @@ int bench_proof(int argc, char **argv)
     uint64_t d = BP_DEF_D, n = BP_DEF_N, b = BP_DEF_B;
     double density = BP_DEF_DENSITY;
     int runs = BP_DEF_RUNS;
-    uint32_t lb32 = BP_LOG_BLOCK;
+    uint32_t lb32 = BP_LOG_BLOCK, tau32 = APEX_OBSQ_DEFAULT_TAU_LOG2;
     char cache[4096] = "";
     const char *me = "apex bench proof";
     for (int i = 1; i < argc; i++) {
@@ -93,7 +93,7 @@ int bench_proof(int argc, char **argv)
             continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: apex bench proof [--d D] [--n N] [--b B] [--density R] [--runs K]\n"
-                   "                        [--log-block L] [--cache DIR]\n"
+                   "                        [--log-block L] [--cache DIR] [--tau-log2 T]\n"
                    "Commits to and proves one synthetic unlearning statement (d weights, N\n"
                    "samples, blocks of B, mask density R) K times and prints one JSON object:\n"
                    "prove_s, verify_s, commit_s (medians), proof_bytes, peak_rss_mb,\n"
@@ -102,7 +102,9 @@ int bench_proof(int argc, char **argv)
                    "proof reads its opened columns instead of re-encoding G~ (the file is\n"
                    "about 4 x 8 bytes per G~ entry; removed at the end).\n"
                    "--log-block L: Ligero rows of 2^L (default 12; 16 keeps the proof\n"
-                   "small at d = 10^6). The unlearning proof only, not registration.\n");
+                   "small at d = 10^6). The unlearning proof only, not registration.\n"
+                   "--tau-log2 T: residual tolerance tau = 2^T (default 20; larger N and B\n"
+                   "need more, e.g. 21 at N = B = 512). apex_comp_dims_of checks it.\n");
             return APEX_EXIT_OK;
         }
         if (!v) {
@@ -126,6 +128,8 @@ int bench_proof(int argc, char **argv)
                 bad = 1;
         } else if (strcmp(a, "--log-block") == 0) {
             bad = apex_opt_u32(me, "log-block", v, 4, APEX_LIGERO_MAX_LOG_BLOCK, &lb32);
+        } else if (strcmp(a, "--tau-log2") == 0) {
+            bad = apex_opt_u32(me, "tau-log2", v, 1, 31, &tau32);
         } else if (strcmp(a, "--runs") == 0) {
             bad = apex_opt_u32(me, "runs", v, 1, BP_MAX_RUNS, &r32);
             runs = (int)r32;
@@ -141,7 +145,7 @@ int bench_proof(int argc, char **argv)
         fprintf(stderr, "apex bench proof: bad --runs, --density or --d\n");
         return 2;
     }
-    apex_comp_config cfg = {{n, b, 8, 24, (uint64_t)apex_obsq_lambda_for(n), 20, 16},
+    apex_comp_config cfg = {{n, b, 8, 24, (uint64_t)apex_obsq_lambda_for(n), tau32, 16},
                             d,
                             lb32,
                             APEX_LIGERO_NREQ_100,
@@ -177,6 +181,7 @@ int bench_proof(int argc, char **argv)
     apex_obsq_params_default(&op);
     op.block = b;
     op.lambda = (int64_t)cfg.sp.lambda;
+    op.tau_log2 = tau32;
     op.threads = 2;
     if (apex_obsq_layer(&op, g, n, d, w0, mask, nmask, delta, NULL, NULL, NULL) != APEX_OK) {
         fprintf(stderr, "apex bench proof: the certificate path failed tau\n");
@@ -242,11 +247,11 @@ int bench_proof(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     double base = bench_median(tb, runs);
     printf("{\"d\":%llu,\"n\":%llu,\"b\":%llu,\"density\":%g,\"mask\":%zu,\"log_block\":%u,"
-           "\"cache\":%s,\"commit_s\":%.4f,\"prove_s\":%.4f,\"verify_s\":%.4f,"
+           "\"tau_log2\":%u,\"cache\":%s,\"commit_s\":%.4f,\"prove_s\":%.4f,\"verify_s\":%.4f,"
            "\"proof_bytes\":%zu,\"peak_rss_mb\":%.1f,\"prove_peak_rss_mb\":%.1f,"
            "\"soundness_bits\":%.1f,\"baseline_hdelta_s\":%.5f,\"prove_over_baseline\":%.1f}\n",
            (unsigned long long)d, (unsigned long long)n, (unsigned long long)b, density, nmask,
-           lb32, cache[0] ? "true" : "false", bench_median(tc, runs), bench_median(tp, runs),
+           lb32, tau32, cache[0] ? "true" : "false", bench_median(tc, runs), bench_median(tp, runs),
            bench_median(tv, runs), bytes, (double)ru.ru_maxrss / 1024.0, bench_median(rp, runs),
            soundness_bits(&cfg, &dm), base, base > 0 ? bench_median(tp, runs) / base : 0.0);
     free(g);
