@@ -548,10 +548,17 @@ typedef struct quad_arg {
 static void quad_slice(par_job *j)
 {
     quad_arg *a = j->arg;
+    j->rc = APEX_OK;
+    if (j->lo >= j->hi) /* an empty slice (more threads than halves) */
+        return;
     size_t q0 = j->lo ? a->split : 0, q1 = j->lo ? a->cons->nquad : a->split, db = a->db;
-    apex_gl *x = apex_calloc_n(3 * db, sizeof *x), *y = x + db, *z = y + db;
+    apex_gl *x = apex_calloc_n(3 * db, sizeof *x);
+    if (!x) {
+        j->rc = APEX_ERR_NOMEM;
+        return;
+    }
+    apex_gl *y = x + db, *z = y + db;
     apex_gl2 *acc = a->acc[j->lo];
-    j->rc = x ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t i = q0; i < q1 && j->rc == APEX_OK; i++) {
         const apex_ligero_quad *q = &a->cons->quads[i];
         /* LogUp's quads come in pairs sharing x: encode it once for both */
@@ -566,8 +573,7 @@ static void quad_slice(par_job *j)
             acc[h] = apex_gl2_add(acc[h], apex_gl2_mul_gl(a->v[i], e));
         }
     }
-    if (x)
-        OPENSSL_cleanse(x, 3 * db * sizeof *x);
+    OPENSSL_cleanse(x, 3 * db * sizeof *x);
     free(x);
 }
 
