@@ -69,6 +69,19 @@ static int term_ref_cmp(const void *a, const void *b)
     return (x->w > y->w) - (x->w < y->w);
 }
 
+/* refs[0..nref) = every linear term, then every tensor claim's terms, sorted by witness. */
+static void term_refs_sorted(const apex_ligero_term *terms, size_t nterms,
+                             const apex_ligero_constraints *cons, term_ref *refs, size_t nref)
+{
+    size_t o = 0;
+    for (size_t t = 0; t < nterms; t++)
+        refs[o++] = (term_ref){terms[t].w, 0, t, 0};
+    for (size_t x = 0; x < cons->ntensor; x++)
+        for (size_t q = 0; q < cons->tensors[x].nterms; q++)
+            refs[o++] = (term_ref){cons->tensors[x].terms[q].w, x, q, 1};
+    qsort(refs, nref, sizeof *refs, term_ref_cmp);
+}
+
 /* b[c] = sum of coef * W[w] over the sparse terms and tval[c] = the tensor claims' values,
  * W read back from the rows on H_B one row at a time. Sparse terms are sorted by witness
  * index once, so the pass costs O(rows BLOCK + terms log terms). */
@@ -103,13 +116,7 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
     term_ref *refs = apex_calloc_n(nref + 1, sizeof *refs);
     if (!refs)
         return APEX_ERR_NOMEM;
-    size_t o = 0;
-    for (size_t t = 0; t < nterms; t++)
-        refs[o++] = (term_ref){terms[t].w, 0, t, 0};
-    for (size_t x = 0; x < cons->ntensor; x++)
-        for (size_t q = 0; q < cons->tensors[x].nterms; q++)
-            refs[o++] = (term_ref){cons->tensors[x].terms[q].w, x, q, 1};
-    qsort(refs, nref, sizeof *refs, term_ref_cmp);
+    term_refs_sorted(terms, nterms, cons, refs, nref);
     size_t pos = 0;
     int rc = APEX_OK;
     for (size_t k = 0; k < n && rc == APEX_OK; k++) {
@@ -341,13 +348,7 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
     }
     size_t ncomb = 0;
     if (rc == APEX_OK) {
-        size_t o = 0;
-        for (size_t t = 0; t < nterms; t++)
-            refs[o++] = (term_ref){terms[t].w, 0, t, 0};
-        for (size_t x = 0; x < cons->ntensor; x++)
-            for (size_t q = 0; q < cons->tensors[x].nterms; q++)
-                refs[o++] = (term_ref){cons->tensors[x].terms[q].w, x, q, 1};
-        qsort(refs, nref, sizeof *refs, term_ref_cmp);
+        term_refs_sorted(terms, nterms, cons, refs, nref);
         for (size_t q = 0; q < nref; q++)
             flag[row_of_w(cs, lay, refs[q].w)] = 1;
         a.refs = refs;
