@@ -40,30 +40,6 @@
 /* -log2 of the sum of the unlearning proof's interactive error terms (docs/PROOF.md,
  * "Soundness"): Ligero proximity, LDT and alpha/beta/v batching, both sumchecks, alpha2,
  * the eq combinations, alpha batching and LogUp over F_p2. */
-/* Reset the kernel's peak-RSS mark (VmHWM) so that the next read covers one phase. */
-static void hwm_reset(void)
-{
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (f) {
-        fputs("5", f);
-        fclose(f);
-    }
-}
-
-/* VmHWM in MB (0 when unavailable). */
-static double hwm_mb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    double kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kb = atof(line + 6);
-    if (f)
-        fclose(f);
-    return kb / 1024.0;
-}
-
 static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm)
 {
     const double f = ldexp(1.0, -128); /* 1 / |F_p2|, rounded */
@@ -215,13 +191,13 @@ int bench_proof(int argc, char **argv)
         tc[r] = apex_now_s() - t0;
         uint32_t used = 0;
         apex_comp_proof pf;
-        hwm_reset();
+        bench_hwm_reset();
         t0 = apex_now_s();
         rc = cg && c0 && c1
                  ? apex_comp_prove(&cfg, &pub, g, w0, w1, cg, c0, c1, &used, NULL, &pf, &why)
                  : APEX_ERR_NOMEM;
         tp[r] = apex_now_s() - t0;
-        rp[r] = hwm_mb();
+        rp[r] = bench_hwm_mb();
         if (rc == APEX_OK) {
             t0 = apex_now_s();
             rc = apex_comp_verify(&cfg, &pub, &pf, &why);

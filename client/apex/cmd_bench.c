@@ -25,6 +25,7 @@ static const struct bench benches[] = {
     {"proof", bench_proof, "compliance proof: prove/verify/commit s, bytes, RSS, bits (zk v1)"},
     {"ligero", bench_ligero_main,
      "C_G Ligero commitment: commit, prove cached/uncached, verify, RSS"},
+    {"range", bench_range, "range check of a committed vector: LogUp-GKR vs plain LogUp"},
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -101,4 +102,26 @@ double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return v[n / 2];
+}
+
+void bench_hwm_reset(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+double bench_hwm_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = atof(line + 6);
+    if (f)
+        fclose(f);
+    return kb / 1024.0;
 }

@@ -37,6 +37,11 @@ int bench_obs(int argc, char **argv);
 int bench_proof(int argc, char **argv);
 /* Median of v[0..n) (sorts v in place); shared by the benchmarks. */
 double bench_median(double *v, int n);
+/* Reset the kernel's peak-RSS mark (VmHWM) so that the next read covers one phase; read it
+ * in MB (0 when unavailable). */
+void bench_hwm_reset(void);
+double bench_hwm_mb(void);
+int bench_range(int argc, char **argv);
 int bench_ligero_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,673 @@
+/* LogUp-GKR range check over a committed vector (protocol in lgkr.h). */
+#include "zk/lgkr.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zk/ligero_impl.h"
+#include "zk/lgkr_impl.h"
+#include "zk/mle.h"
+#include "zk/sumcheck.h"
+
+/* Below this many pairs a round runs on the calling thread only. */
+#define LG_PAR_MIN 4096u
+
+void lgkr_ctx_free(lg_ctx *c)
+{
+    free(c->ch);
+    free(c->sent);
+    c->ch = c->sent = NULL;
+}
+
+static int pow2_log(size_t n, unsigned *lg)
+{
+    if (!n || (n & (n - 1)))
+        return 0;
+    unsigned l = 0;
+    while (((size_t)1 << l) < n)
+        l++;
+    *lg = l;
+    return 1;
+}
+
+/* Shapes; with need_rows == 0 C_p's row count is not checked (only its block matters). */
+int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const char **reason)
+{
+    memset(c, 0, sizeof *c);
+    if (sh->bits < 1 || sh->bits > APEX_LGKR_MAX_BITS) {
+        *reason = "lgkr: table width outside [1, APEX_LGKR_MAX_BITS]";
+        return APEX_ERR_INVALID;
+    }
+    if (apex_ligero_dims_of(&sh->a_params, &c->da, reason) != APEX_OK ||
+        apex_ligero_dims_of(&sh->m_params, &c->dm, reason) != APEX_OK ||
+        apex_ligero_dims_of(&sh->p_params, &c->dp, reason) != APEX_OK)
+        return APEX_ERR_INVALID;
+    c->T = (size_t)1 << sh->bits;
+    c->M = c->da.nrow * c->da.wr;
+    unsigned K = 0;
+    while (K <= APEX_LGKR_MAX_DEPTH && ((size_t)1 << K) < c->M)
+        K++;
+    if (!pow2_log(c->da.wr, &c->wa) || !pow2_log(c->dm.wr, &c->wm) || c->M < 2 ||
+        K > APEX_LGKR_MAX_DEPTH || c->dm.nw < c->T || c->dp.wr < 4) {
+        *reason = "lgkr: checked or multiplicity commitment has an unsupported shape";
+        return APEX_ERR_INVALID;
+    }
+    unsigned B = sh->bits;
+    c->tr[0] = (lg_tree){K, 0, 0, 0};
+    c->tr[1] = (lg_tree){B, 2 + 2 * (size_t)K * (K + 1), 3 * (size_t)K, (size_t)K * (K + 3) / 2};
+    c->npads = c->tr[1].e0 + 2 + 2 * (size_t)B * (B + 1);
+    c->nprod = 3 * (size_t)(K + B) + 2;
+    c->nchal = c->tr[1].c0 + (size_t)B * (B + 3) / 2;
+    c->nv = (2 * c->npads + c->dp.wr - 1) / c->dp.wr;
+    c->nprow = (4 * c->nprod + c->dp.wr - 1) / c->dp.wr;
+    if (need_rows && c->dp.nrow < c->nv + 3 * c->nprow) {
+        *reason = "lgkr: the pad commitment has too few rows";
+        return APEX_ERR_INVALID;
+    }
+    return APEX_OK;
+}
+
+size_t apex_lgkr_pad_rows(const apex_lgkr_shape *sh)
+{
+    apex_lgkr_shape s = *sh;
+    const char *why;
+    s.p_params.nwrow = 1;
+    lg_ctx c;
+    return lgkr_shape_chk(&s, &c, 0, &why) == APEX_OK ? c.nv + 3 * c.nprow : 0;
+}
+
+size_t apex_lgkr_sent_count(const apex_lgkr_shape *sh)
+{
+    lg_ctx c;
+    const char *why;
+    return lgkr_shape_chk(sh, &c, 0, &why) == APEX_OK ? c.npads : 0;
+}
+
+/* ---------------------------------------------------------------- transcript */
+
+int lgkr_draw_x(apex_transcript *t, const apex_lgkr_shape *sh, const apex_hash *root_a,
+                const apex_hash *root_m, const apex_hash *root_p, lg_ctx *c)
+{
+    int rc = apex_transcript_absorb_u64(t, "lgkr.bits", sh->bits);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_u64(t, "lgkr.depth", c->tr[0].K);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "lgkr.root_a", root_a->b, APEX_SHA256_LEN);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "lgkr.root_m", root_m->b, APEX_SHA256_LEN);
+    if (rc == APEX_OK)
+        rc = apex_transcript_absorb_bytes(t, "lgkr.root_p", root_p->b, APEX_SHA256_LEN);
+    do {
+        if (rc == APEX_OK)
+            rc = apex_transcript_challenge_gl2(t, &c->X, 1);
+    } while (rc == APEX_OK && c->X.c1 == 0);
+    return rc;
+}
+
+int lgkr_absorb_roots(apex_transcript *t, const lg_ctx *c)
+{
+    const apex_gl2 v[4] = {c->sent[c->tr[0].e0], c->sent[c->tr[0].e0 + 1], c->sent[c->tr[1].e0],
+                           c->sent[c->tr[1].e0 + 1]};
+    return apex_transcript_absorb_gl2(t, "lgkr.roots", v, 4);
+}
+
+/* ---------------------------------------------------------------- prover: trees */
+
+/* A layer's (p, q) table: explicit arrays, or the witness leaves computed from a. */
+typedef struct lg_src {
+    const apex_gl2 *p, *q; /* explicit layer, or NULL */
+    const apex_gl *a;      /* witness values (leaves), or NULL */
+    size_t M;              /* real leaves */
+    apex_gl2 X;            /* the LogUp point */
+    apex_gl drop;          /* tests only (LGKR_CHEAT_DROP): p = 0 where a >= drop; 0: off */
+} lg_src;
+
+static inline void src_get(const lg_src *s, size_t i, apex_gl2 *p, apex_gl2 *q)
+{
+    if (!s->a) {
+        *p = s->p[i];
+        *q = s->q[i];
+    } else if (i < s->M) {
+        *p = apex_gl2_from_gl(!s->drop || s->a[i] < s->drop);
+        *q = apex_gl2_sub(s->X, apex_gl2_from_gl(s->a[i]));
+    } else {
+        *p = apex_gl2_from_gl(0);
+        *q = apex_gl2_from_gl(1);
+    }
+}
+
+typedef struct lg_up {
+    const lg_src *src;
+    apex_gl2 *p, *q; /* the parent layer */
+} lg_up;
+
+static void up_slice(par_job *j)
+{
+    const lg_up *u = j->arg;
+    for (size_t y = j->lo; y < j->hi; y++) {
+        apex_gl2 p0, q0, p1, q1;
+        src_get(u->src, 2 * y, &p0, &q0);
+        src_get(u->src, 2 * y + 1, &p1, &q1);
+        u->p[y] = apex_gl2_add(apex_gl2_mul(p0, q1), apex_gl2_mul(p1, q0));
+        u->q[y] = apex_gl2_mul(q0, q1);
+    }
+}
+
+static int run(void (*fn)(par_job *), void *arg, size_t n)
+{
+    if (n >= LG_PAR_MIN)
+        return ligero_par_run(fn, arg, n);
+    par_job job = {fn, 0, n, arg, APEX_OK, 0};
+    fn(&job);
+    return job.rc;
+}
+
+/* A tree's explicit layers 0..K-1 (and K when the leaves are explicit). */
+typedef struct lg_layers {
+    unsigned K;
+    apex_gl2 *p[APEX_LGKR_MAX_DEPTH + 1];
+    apex_gl2 *q[APEX_LGKR_MAX_DEPTH + 1];
+} lg_layers;
+
+static void layers_free(lg_layers *L)
+{
+    for (unsigned k = 0; k <= APEX_LGKR_MAX_DEPTH; k++) {
+        free(L->p[k]);
+        free(L->q[k]);
+        L->p[k] = L->q[k] = NULL;
+    }
+}
+
+static lg_src layer_src(const lg_layers *L, unsigned k, const lg_src *leaves)
+{
+    if (k == L->K && leaves)
+        return *leaves;
+    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0};
+}
+
+/* Build layers K-1 .. 0 from the leaves (leaves->a set, or L->p[K], L->q[K] explicit). */
+static int build_layers(lg_layers *L, const lg_src *leaves)
+{
+    for (unsigned k = L->K; k-- > 0;) {
+        size_t n = (size_t)1 << k;
+        if (!(L->p[k] = apex_calloc_n(n, sizeof(apex_gl2))) ||
+            !(L->q[k] = apex_calloc_n(n, sizeof(apex_gl2))))
+            return APEX_ERR_NOMEM;
+        lg_src s = layer_src(L, k + 1, leaves);
+        lg_up u = {&s, L->p[k], L->q[k]};
+        int rc = run(up_slice, &u, n);
+        if (rc != APEX_OK)
+            return rc;
+    }
+    return APEX_OK;
+}
+
+/* ---------------------------------------------------------------- prover: one layer */
+
+/* One round's sums: s1[z] = sum_b e_b (P0 Q1 + P1 Q0)(z), s2[z] = sum_b e_b (Q0 Q1)(z) for
+ * z = 0, 1 and the leading coefficient, over the pairs b of the current tables. */
+typedef struct lg_round {
+    const lg_src *src; /* round 0: the layer itself */
+    apex_gl2 *tab[4];  /* later rounds: P0, P1, Q0, Q1 */
+    apex_gl2 *out[4];  /* fold target (never tab: the slices run in parallel) */
+    const apex_gl2 *e; /* eq table of the remaining variables */
+    apex_gl2 r;        /* fold: the challenge */
+    apex_gl2 s1[APEX_ZK_THREADS][3], s2[APEX_ZK_THREADS][3];
+} lg_round;
+
+/* The pair b's values at z = 0 (v0) and z = 1 (v1): P0, P1, Q0, Q1. */
+static inline void pair_values(const lg_round *g, size_t b, apex_gl2 v0[4], apex_gl2 v1[4])
+{
+    if (g->src) { /* y = 2 b + z: P0 = p[2 y], P1 = p[2 y + 1] */
+        src_get(g->src, 4 * b, &v0[0], &v0[2]);
+        src_get(g->src, 4 * b + 1, &v0[1], &v0[3]);
+        src_get(g->src, 4 * b + 2, &v1[0], &v1[2]);
+        src_get(g->src, 4 * b + 3, &v1[1], &v1[3]);
+    } else {
+        for (int i = 0; i < 4; i++) {
+            v0[i] = g->tab[i][2 * b];
+            v1[i] = g->tab[i][2 * b + 1];
+        }
+    }
+}
+
+static void sums_slice(par_job *j)
+{
+    lg_round *g = j->arg;
+    apex_gl2 s1[3] = {{0, 0}, {0, 0}, {0, 0}}, s2[3] = {{0, 0}, {0, 0}, {0, 0}};
+    for (size_t b = j->lo; b < j->hi; b++) {
+        apex_gl2 v[3][4];
+        pair_values(g, b, v[0], v[1]);
+        for (int i = 0; i < 4; i++)
+            v[2][i] = apex_gl2_sub(v[1][i], v[0][i]);
+        for (int z = 0; z < 3; z++) {
+            apex_gl2 u =
+                apex_gl2_add(apex_gl2_mul(v[z][0], v[z][3]), apex_gl2_mul(v[z][1], v[z][2]));
+            apex_gl2 w = apex_gl2_mul(v[z][2], v[z][3]);
+            s1[z] = apex_gl2_add(s1[z], apex_gl2_mul(g->e[b], u));
+            s2[z] = apex_gl2_add(s2[z], apex_gl2_mul(g->e[b], w));
+        }
+    }
+    for (int z = 0; z < 3; z++) {
+        g->s1[j->slice][z] = s1[z];
+        g->s2[j->slice][z] = s2[z];
+    }
+}
+
+/* Fold: out[i][b] = v0 + r (v1 - v0) for the pair b. */
+static void fold_slice(par_job *j)
+{
+    lg_round *g = j->arg;
+    for (size_t b = j->lo; b < j->hi; b++) {
+        apex_gl2 v0[4], v1[4];
+        pair_values(g, b, v0, v1);
+        for (int i = 0; i < 4; i++)
+            g->out[i][b] = apex_gl2_add(v0[i], apex_gl2_mul(g->r, apex_gl2_sub(v1[i], v0[i])));
+    }
+}
+
+/* eq(rho, x) for one variable at x. */
+static apex_gl2 eq1(apex_gl2 rho, apex_gl2 x)
+{
+    apex_gl2 one = apex_gl2_from_gl(1);
+    return apex_gl2_add(apex_gl2_mul(rho, x),
+                        apex_gl2_mul(apex_gl2_sub(one, rho), apex_gl2_sub(one, x)));
+}
+
+/* Prove layer k of a tree: k - 1 rounds over src with eq(rho, .), lambda, then fin = A, B,
+ * C, D. sent/pads point at the layer's pads; ch at its challenges (lambda already drawn).
+ * Round values are sent as h - pad. */
+static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const apex_gl2 *rho,
+                       apex_gl2 *ch, const apex_gl2 *pads, apex_gl2 *sent, int cheat,
+                       apex_gl2 fin[4])
+{
+    unsigned n = k - 1;
+    if (n == 0) {
+        src_get(src, 0, &fin[0], &fin[2]);
+        src_get(src, 1, &fin[1], &fin[3]);
+        return APEX_OK;
+    }
+    size_t half = (size_t)1 << n; /* the y's */
+    lg_round g;
+    memset(&g, 0, sizeof g);
+    /* fold targets alternate: round j writes buf[j % 2] (half / 2, then half / 4 entries) */
+    apex_gl2 *buf[2][4] = {{NULL}}, *e = apex_calloc_n(half / 2, sizeof *e);
+    int rc = e ? APEX_OK : APEX_ERR_NOMEM;
+    for (int i = 0; i < 4 && rc == APEX_OK; i++)
+        if (!(buf[0][i] = apex_calloc_n(half / 2, sizeof(apex_gl2))) ||
+            !(buf[1][i] = apex_calloc_n(half > 4 ? half / 4 : 1, sizeof(apex_gl2))))
+            rc = APEX_ERR_NOMEM;
+    apex_gl2 cpre = apex_gl2_from_gl(1), lambda = ch[0];
+    size_t cur = half;
+    for (unsigned j = 0; j < n && rc == APEX_OK; j++) {
+        size_t npair = cur / 2;
+        if ((rc = apex_mle_eq(e, rho + j + 1, n - 1 - j)) != APEX_OK)
+            break;
+        g.src = j == 0 ? src : NULL;
+        for (int i = 0; i < 4; i++) {
+            g.tab[i] = buf[(j + 1) % 2][i];
+            g.out[i] = buf[j % 2][i];
+        }
+        g.e = e;
+        memset(g.s1, 0, sizeof g.s1);
+        memset(g.s2, 0, sizeof g.s2);
+        if ((rc = run(sums_slice, &g, npair)) != APEX_OK)
+            break;
+        apex_gl2 G[3];
+        for (int z = 0; z < 3; z++) {
+            apex_gl2 s1 = {0, 0}, s2 = {0, 0};
+            for (unsigned s = 0; s < APEX_ZK_THREADS; s++) {
+                s1 = apex_gl2_add(s1, g.s1[s][z]);
+                s2 = apex_gl2_add(s2, g.s2[s][z]);
+            }
+            G[z] = apex_gl2_add(apex_gl2_mul(lambda, s1), s2);
+        }
+        /* G(x) = G0 + (G1 - G0 - Ginf) x + Ginf x^2; h(x) = cpre eq1(rho_j, x) G(x) */
+        apex_gl2 mid = apex_gl2_sub(apex_gl2_sub(G[1], G[0]), G[2]);
+        for (unsigned x = 0; x < 4; x++) {
+            apex_gl2 X = apex_gl2_from_gl(x);
+            apex_gl2 gx =
+                apex_gl2_add(G[0], apex_gl2_mul(X, apex_gl2_add(mid, apex_gl2_mul(X, G[2]))));
+            apex_gl2 hx = apex_gl2_mul(apex_gl2_mul(cpre, eq1(rho[j], X)), gx);
+            if ((cheat == LGKR_CHEAT_ROUND && j == 0) || (cheat == LGKR_CHEAT_LAST && j + 1 == n))
+                hx = apex_gl2_add(hx, apex_gl2_from_gl((apex_gl)x * (x - 1))); /* same sum */
+            sent[4 * (size_t)j + x] = apex_gl2_sub(hx, pads[4 * (size_t)j + x]);
+        }
+        if ((rc = apex_transcript_absorb_gl2(t, "lgkr.round", &sent[4 * (size_t)j], 4)) !=
+                APEX_OK ||
+            (rc = apex_transcript_challenge_gl2(t, &ch[1 + j], 1)) != APEX_OK)
+            break;
+        cpre = apex_gl2_mul(cpre, eq1(rho[j], ch[1 + j]));
+        g.r = ch[1 + j];
+        rc = run(fold_slice, &g, npair);
+        cur = npair;
+    }
+    if (rc == APEX_OK)
+        for (int i = 0; i < 4; i++)
+            fin[i] = buf[(n - 1) % 2][i][0];
+    free(e);
+    for (int i = 0; i < 4; i++) {
+        free(buf[0][i]);
+        free(buf[1][i]);
+    }
+    return rc;
+}
+
+/* Prove one tree top-down. rho (size K) holds the running claim point. */
+static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg_layers *L,
+                      const lg_src *leaves, const apex_gl2 *pads, int cheat)
+{
+    apex_gl2 rho[APEX_LGKR_MAX_DEPTH + 1], nrho[APEX_LGKR_MAX_DEPTH + 1];
+    int rc = APEX_OK;
+    for (unsigned k = 1; k <= tr->K && rc == APEX_OK; k++) {
+        size_t e = lay_pad(tr, k), h = lay_ch(tr, k);
+        if ((rc = apex_transcript_challenge_gl2(t, &c->ch[h], 1)) != APEX_OK)
+            break;
+        lg_src s = layer_src(L, k, leaves);
+        apex_gl2 fin[4];
+        int lc = leaves && k == tr->K && k >= 3 ? cheat : LGKR_HONEST; /* witness leaf layer */
+        if ((rc = layer_prove(t, &s, k, rho, &c->ch[h], &pads[e], &c->sent[e], lc, fin)) != APEX_OK)
+            break;
+        if (cheat == LGKR_CHEAT_MID && leaves && k == 1) { /* A + 1, B - D / C: same A D + B C */
+            apex_gl2 inv;
+            apex_gl2_inv(fin[2], &inv);
+            fin[0] = apex_gl2_add(fin[0], apex_gl2_from_gl(1));
+            fin[1] = apex_gl2_sub(fin[1], apex_gl2_mul(fin[3], inv));
+        }
+        for (int i = 0; i < 4; i++)
+            c->sent[e + 4 * (size_t)(k - 1) + i] = apex_gl2_sub(fin[i], pads[e + 4 * (k - 1) + i]);
+        if ((rc = apex_transcript_absorb_gl2(t, "lgkr.values", &c->sent[e + 4 * (size_t)(k - 1)],
+                                             4)) != APEX_OK ||
+            (rc = apex_transcript_challenge_gl2(t, &c->ch[h + k], 1)) != APEX_OK)
+            break;
+        nrho[0] = c->ch[h + k]; /* rho_{k+1} = (mu_k, r) */
+        for (unsigned j = 0; j + 1 < k; j++)
+            nrho[1 + j] = c->ch[h + 1 + j];
+        memcpy(rho, nrho, k * sizeof *rho);
+    }
+    return rc;
+}
+
+/* Uniform base elements from the OS (rejection sampling) or the test generator. */
+static int random_gl(apex_rng *test, apex_gl *out, size_t n)
+{
+    ligero_rand r;
+    ligero_rand_init(&r, test);
+    int rc = ligero_rand_gl(&r, out, n);
+    OPENSSL_cleanse(&r, sizeof r);
+    return rc;
+}
+
+static void pad_witness(const lg_ctx *c, const apex_gl *flat, apex_gl *pw)
+{
+    size_t wr = c->dp.wr;
+    memcpy(pw, flat, 2 * c->npads * sizeof *pw);
+    size_t xb = c->nv * wr, yb = xb + c->nprow * wr, zb = yb + c->nprow * wr;
+    for (size_t q = 0; q < c->nprod; q++) {
+        size_t ea, eb;
+        lgkr_product_pads(c, q, &ea, &eb);
+        for (size_t s = 0; s < 4; s++) {
+            apex_gl x = flat[2 * ea + LGKR_SX[s]], y = flat[2 * eb + LGKR_SY[s]];
+            pw[xb + 4 * q + s] = x;
+            pw[yb + 4 * q + s] = y;
+            pw[zb + 4 * q + s] = apex_gl_mul(x, y);
+        }
+    }
+}
+
+/* C_p's witness: the pads, then the X, Y, Z product blocks. */
+const unsigned LGKR_SX[4] = {0, 1, 0, 1}, LGKR_SY[4] = {0, 1, 1, 0};
+
+/* Pads of the product q (both sides derive them from the shape). */
+void lgkr_product_pads(const lg_ctx *c, size_t q, size_t *ea, size_t *eb)
+{
+    size_t qr = c->nprod - 2;
+    if (q >= qr) { /* the root check: P_w Q_t, P_t Q_w */
+        const lg_tree *w = &c->tr[0], *tt = &c->tr[1];
+        *ea = q == qr ? w->e0 : tt->e0;
+        *eb = q == qr ? tt->e0 + 1 : w->e0 + 1;
+        return;
+    }
+    const lg_tree *tr = q >= c->tr[1].q0 ? &c->tr[1] : &c->tr[0];
+    size_t off = q - tr->q0;
+    unsigned k = (unsigned)(off / 3) + 1;
+    size_t v = lay_pad(tr, k) + 4 * (size_t)(k - 1); /* A, B, C, D */
+    switch (off % 3) {
+    case 0:
+        *ea = v, *eb = v + 3;
+        break; /* A D */
+    case 1:
+        *ea = v + 1, *eb = v + 2;
+        break; /* B C */
+    default:
+        *ea = v + 2, *eb = v + 3;
+        break; /* C D */
+    }
+}
+
+/* ---------------------------------------------------------------- prover */
+
+void apex_lgkr_proof_free(apex_lgkr_proof *pf)
+{
+    free(pf->sent);
+    apex_ligero_proof_free(&pf->lig);
+    memset(pf, 0, sizeof *pf);
+}
+
+/* Count multiplicities of in-range values; a value out of range is not counted. */
+static void count(const apex_gl *a, size_t M, size_t T, apex_gl *m)
+{
+    for (size_t i = 0; i < M; i++)
+        if (a[i] < T)
+            m[a[i]]++;
+}
+
+/* LGKR_CHEAT_FREE_M (tests only): the table's p_0 = -m'_0 chosen after X so that the sums
+ * balance whatever a holds: m'_0 = X (sum_i 1/(X - a_i) - sum_{t >= 1} m_t/(X - t)). */
+static int free_m(const lg_ctx *c, const apex_gl *a, const apex_gl *m, apex_gl2 *p)
+{
+    apex_gl2 s = apex_gl2_from_gl(0), inv;
+    for (size_t i = 0; i < c->M; i++) {
+        apex_gl2_inv(apex_gl2_sub(c->X, apex_gl2_from_gl(a[i])), &inv);
+        s = apex_gl2_add(s, inv);
+    }
+    for (size_t t = 1; t < c->T; t++) {
+        apex_gl2_inv(apex_gl2_sub(c->X, apex_gl2_from_gl(t)), &inv);
+        s = apex_gl2_sub(s, apex_gl2_mul_gl(inv, m[t]));
+    }
+    p[0] = apex_gl2_neg(apex_gl2_mul(c->X, s));
+    return APEX_OK;
+}
+
+/* Phase 1: values, multiplicities, C_m, pads, C_p, X, both trees, the padded values. */
+static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
+                        apex_rng *test_rng, int cheat, lg_ctx *c, apex_ligero_commitment **cm,
+                        apex_ligero_commitment **cp, apex_lgkr_proof *out, const char **reason)
+{
+    *cm = *cp = NULL;
+    int rc = lgkr_shape_chk(sh, c, 1, reason);
+    if (rc != APEX_OK)
+        return rc;
+    if (ca->p.log_block != sh->a_params.log_block || ca->p.npad != sh->a_params.npad ||
+        ca->p.nreq != sh->a_params.nreq || ca->p.nwrow != sh->a_params.nwrow) {
+        *reason = "lgkr: the commitment does not have the shape's parameters";
+        return APEX_ERR_INVALID;
+    }
+    size_t na = c->da.nrow, wr = c->da.wr, M = c->M, T = c->T;
+    apex_gl *a = apex_calloc_n(M, sizeof *a), *m = apex_calloc_n(c->dm.nw, sizeof *m);
+    apex_gl *row = apex_calloc_n(c->da.block, sizeof *row);
+    apex_gl *flat = apex_calloc_n(2 * c->npads, sizeof *flat);
+    apex_gl *pw = apex_calloc_n(c->dp.nw, sizeof *pw);
+    apex_gl2 *pads = apex_calloc_n(c->npads, sizeof *pads);
+    lg_layers L[2];
+    memset(L, 0, sizeof L);
+    c->ch = apex_calloc_n(c->nchal, sizeof *c->ch);
+    c->sent = apex_calloc_n(c->npads, sizeof *c->sent);
+    rc = APEX_ERR_NOMEM;
+    *reason = "lgkr: out of memory";
+    if (!a || !m || !row || !flat || !pw || !pads || !c->ch || !c->sent)
+        goto done;
+    *reason = "lgkr: row source failed";
+    for (size_t r = 0; r < na; r++) {
+        if ((rc = ligero_row_values(ca, r, row)) != APEX_OK)
+            goto done;
+        memcpy(a + r * wr, row + ca->p.npad, wr * sizeof *a);
+    }
+    apex_gl bad = 0; /* LGKR_CHEAT_TABLE_Q: the (one) out-of-range value and its count */
+    size_t nbad = 0;
+    for (size_t i = 0; i < M && cheat == LGKR_CHEAT_TABLE_Q; i++)
+        if (a[i] >= T)
+            bad = a[i], nbad++;
+    if (cheat == LGKR_CHEAT_LEAF)
+        for (size_t i = 0; i < M; i++)
+            if (a[i] >= T)
+                a[i] = 0;
+    count(a, M, T, m);
+    m[0] += nbad;
+    *reason = "lgkr: randomness failed";
+    if ((rc = random_gl(test_rng, flat, 2 * c->npads)) != APEX_OK)
+        goto done;
+    for (size_t e = 0; e < c->npads; e++)
+        pads[e] = apex_gl2_make(flat[2 * e], flat[2 * e + 1]);
+    pad_witness(c, flat, pw);
+    *reason = "lgkr: commitment or transcript failure";
+    rc = APEX_ERR_NOMEM;
+    if (!(*cm = apex_ligero_commit(&sh->m_params, m, T, test_rng, &out->root_m, reason)) ||
+        !(*cp = apex_ligero_commit(&sh->p_params, pw, c->dp.nw, test_rng, &out->root_p, reason)))
+        goto done;
+    if ((rc = lgkr_draw_x(t, sh, &ca->root, &out->root_m, &out->root_p, c)) != APEX_OK)
+        goto done;
+    /* witness tree: leaves from a; table tree: explicit leaves (-m_t, X - t) */
+    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP ? T : 0};
+    L[0].K = c->tr[0].K;
+    L[1].K = c->tr[1].K;
+    rc = APEX_ERR_NOMEM;
+    if (!(L[1].p[L[1].K] = apex_calloc_n(T, sizeof(apex_gl2))) ||
+        !(L[1].q[L[1].K] = apex_calloc_n(T, sizeof(apex_gl2))))
+        goto done;
+    for (size_t i = 0; i < T; i++) {
+        L[1].p[L[1].K][i] = apex_gl2_neg(apex_gl2_from_gl(m[i]));
+        L[1].q[L[1].K][i] = apex_gl2_sub(c->X, apex_gl2_from_gl(i));
+    }
+    if (cheat == LGKR_CHEAT_TABLE_Q) /* entry 0 stands for the out-of-range value */
+        L[1].q[L[1].K][0] = apex_gl2_sub(c->X, apex_gl2_from_gl(bad));
+    if (cheat == LGKR_CHEAT_FREE_M && (rc = free_m(c, a, m, L[1].p[L[1].K])) != APEX_OK)
+        goto done;
+    *reason = "lgkr: tree construction failed";
+    if ((rc = build_layers(&L[0], &leaves)) != APEX_OK ||
+        (rc = build_layers(&L[1], NULL)) != APEX_OK)
+        goto done;
+    for (int tr = 0; tr < 2; tr++) {
+        size_t e0 = c->tr[tr].e0;
+        c->sent[e0] = apex_gl2_sub(L[tr].p[0][0], pads[e0]);
+        c->sent[e0 + 1] = apex_gl2_sub(L[tr].q[0][0], pads[e0 + 1]);
+    }
+    if (cheat == LGKR_CHEAT_ROOT) { /* P_w := -P_t Q_w / Q_t, sent padded */
+        apex_gl2 inv;
+        apex_gl2_inv(L[1].q[0][0], &inv);
+        apex_gl2 pw_forged =
+            apex_gl2_neg(apex_gl2_mul(apex_gl2_mul(L[1].p[0][0], L[0].q[0][0]), inv));
+        c->sent[c->tr[0].e0] = apex_gl2_sub(pw_forged, pads[c->tr[0].e0]);
+    }
+    *reason = "lgkr: transcript failure";
+    if ((rc = lgkr_absorb_roots(t, c)) != APEX_OK)
+        goto done;
+    for (int tr = 0; tr < 2 && rc == APEX_OK; tr++)
+        rc = tree_prove(t, c, &c->tr[tr], &L[tr], tr == 0 ? &leaves : NULL, pads, cheat);
+    if (rc == APEX_OK) {
+        out->nsent = c->npads;
+        if (!(out->sent = apex_calloc_n(c->npads, sizeof *out->sent)))
+            rc = APEX_ERR_NOMEM;
+        else
+            memcpy(out->sent, c->sent, c->npads * sizeof *out->sent);
+    }
+done:
+    layers_free(&L[0]);
+    layers_free(&L[1]);
+    if (a)
+        OPENSSL_cleanse(a, M * sizeof *a);
+    if (flat)
+        OPENSSL_cleanse(flat, 2 * c->npads * sizeof *flat);
+    if (pw)
+        OPENSSL_cleanse(pw, c->dp.nw * sizeof *pw);
+    if (pads)
+        OPENSSL_cleanse(pads, c->npads * sizeof *pads);
+    free(a);
+    free(m);
+    free(row);
+    free(flat);
+    free(pw);
+    free(pads);
+    if (rc != APEX_OK) {
+        apex_ligero_commitment_destroy(cm);
+        apex_ligero_commitment_destroy(cp);
+    }
+    return rc;
+}
+
+int lgkr_prove_impl(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
+                    apex_rng *test_rng, int cheat, apex_lgkr_proof *out, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset(out, 0, sizeof *out);
+    lg_ctx c;
+    apex_cbuild *b = NULL;
+    apex_ligero_commitment *cm = NULL, *cp = NULL;
+    int rc = commit_phase(t, sh, ca, test_rng, cheat, &c, &cm, &cp, out, reason);
+    if (rc == APEX_OK)
+        rc = lgkr_standalone_system(&c, sh, &b, reason);
+    if (rc == APEX_OK) {
+        apex_ligero_constraints cons;
+        const apex_gl *lin_b;
+        const apex_gl2 *tval;
+        apex_cbuild_view(b, &cons, &lin_b, &tval);
+        apex_ligero_commitment *all[3] = {ca, cm, cp};
+        rc = apex_ligero_prove(all, 3, t, &cons, test_rng, &out->lig, reason);
+    }
+    apex_cbuild_destroy(&b);
+    lgkr_ctx_free(&c);
+    apex_ligero_commitment_destroy(&cm);
+    apex_ligero_commitment_destroy(&cp);
+    if (rc != APEX_OK)
+        apex_lgkr_proof_free(out);
+    return rc;
+}
+
+int apex_lgkr_prove(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
+                    apex_rng *test_rng, apex_lgkr_proof *out, const char **reason)
+{
+    return lgkr_prove_impl(t, sh, ca, test_rng, LGKR_HONEST, out, reason);
+}
+
+/* ---------------------------------------------------------------- composition */
+
+void apex_lgkr_state_destroy(apex_lgkr_state **st)
+{
+    if (!st || !*st)
+        return;
+    lgkr_ctx_free(&(*st)->c);
+    free(*st);
+    *st = NULL;
+}
+
+int apex_lgkr_prove_commit(apex_transcript *t, const apex_lgkr_shape *sh,
+                           apex_ligero_commitment *ca, apex_rng *test_rng,
+                           apex_ligero_commitment **cm, apex_ligero_commitment **cp,
+                           apex_lgkr_proof *out, apex_lgkr_state **st, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset(out, 0, sizeof *out);
+    if (!(*st = calloc(1, sizeof **st)))
+        return APEX_ERR_NOMEM;
+    int rc = commit_phase(t, sh, ca, test_rng, LGKR_HONEST, &(*st)->c, cm, cp, out, reason);
+    if (rc != APEX_OK) {
+        apex_lgkr_state_destroy(st);
+        apex_lgkr_proof_free(out);
+    }
+    return rc;
+}

@@ -1,0 +1,95 @@
+/* Internals of zk/lgkr for the tests. Not a public API. */
+#ifndef APEX_ZK_LGKR_IMPL_H
+#define APEX_ZK_LGKR_IMPL_H
+
+#include "zk/cbuild.h"
+#include "zk/lgkr.h"
+
+/* Cheating provers (tests only). Each one breaks exactly one check of the verifier, named
+ * here; the tests remove nothing, and a verifier without that check would accept. The first
+ * five hide an out-of-range entry of C_a while balancing the LogUp sums:
+ *   ROOT:    honest trees, P_w sent so that the root check balances   -> layer 1's check
+ *   LEAF:    trees and C_m over a copy with the bad entries set to 0  -> the ties to C_a
+ *   FREE_M:  the table's m_0 chosen after X to balance, C_m honest    -> the tie to C_m
+ *   DROP:    the bad leaves get p = 0 (left out of the sum)           -> the p-leaf ties
+ *   TABLE_Q: table entry 0 stands for the bad value (q_0 = X - a_bad,
+ *            m_0 counts it; needs a vector without zeros)              -> the table q ties
+ * and three forge the GKR itself on any vector:
+ *   MID:     layer 1's A, B changed with A D + B C kept               -> layer 2's round 0
+ *   ROUND:   leaf layer, round 0 sent as h + x (x - 1) (same sum)      -> round 1's check
+ *   LAST:    leaf layer, last round likewise                          -> the final check */
+enum {
+    LGKR_HONEST = 0,
+    LGKR_CHEAT_ROOT,
+    LGKR_CHEAT_LEAF,
+    LGKR_CHEAT_FREE_M,
+    LGKR_CHEAT_DROP,
+    LGKR_CHEAT_TABLE_Q,
+    LGKR_CHEAT_MID,
+    LGKR_CHEAT_ROUND,
+    LGKR_CHEAT_LAST,
+};
+
+int lgkr_prove_impl(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
+                    apex_rng *test_rng, int cheat, apex_lgkr_proof *out, const char **reason);
+
+/* ---------------------------------------------------------------- shared internals */
+
+/* One fractional-sum tree's place in the pad, product and challenge arrays. Layer k of a tree
+ * owns pads lay_pad(k) + 4 j + x (round j, point x) and lay_pad(k) + 4 (k - 1) + {0..3}
+ * (A, B, C, D); challenges lay_ch(k) (lambda), + 1 + j (round j), + k (mu); products
+ * q0 + 3 (k - 1) + {0, 1, 2} (A D, B C, C D). */
+typedef struct lg_tree {
+    unsigned K; /* depth: 2^K leaves */
+    size_t e0;  /* first pad: root P at e0, Q at e0 + 1 */
+    size_t q0;  /* first product */
+    size_t c0;  /* first challenge */
+} lg_tree;
+
+/* Shapes and challenges shared by the prover and the verifier. */
+typedef struct lg_ctx {
+    apex_ligero_dims da, dm, dp; /* C_a, C_m, C_p */
+    unsigned wa, wm;             /* log2 of C_a's and C_m's witness slots per row */
+    size_t M;                    /* checked slots */
+    size_t T;                    /* table size 2^bits */
+    lg_tree tr[2];               /* 0: witness tree, 1: table tree */
+    size_t npads, nprod, nchal;  /* pads (= sent values), products, challenges */
+    size_t nv, nprow;            /* C_p: value rows, rows per product block */
+    apex_gl2 X;                  /* the LogUp point, never in F_p */
+    apex_gl2 *ch;                /* [nchal] */
+    apex_gl2 *sent;              /* [npads] padded values */
+} lg_ctx;
+
+static inline size_t lay_pad(const lg_tree *t, unsigned k)
+{
+    return t->e0 + 2 + 2 * (size_t)k * (k - 1);
+}
+
+static inline size_t lay_ch(const lg_tree *t, unsigned k)
+{
+    return t->c0 + (size_t)(k - 1) * (k + 2) / 2;
+}
+
+struct apex_lgkr_state {
+    lg_ctx c; /* shapes, challenges and sent values of one range check */
+};
+
+/* Shapes; with need_rows == 0 C_p's row count is not checked (only its block matters). */
+int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const char **reason);
+void lgkr_ctx_free(lg_ctx *c);
+/* Transcript: absorb the shape and the three roots, draw X (redrawn while in F_p); then the
+ * four padded roots. */
+int lgkr_draw_x(apex_transcript *t, const apex_lgkr_shape *sh, const apex_hash *root_a,
+                const apex_hash *root_m, const apex_hash *root_p, lg_ctx *c);
+int lgkr_absorb_roots(apex_transcript *t, const lg_ctx *c);
+/* Copy slots of a product (X = [a0, a1, a0, a1], Y = [b0, b1, b1, b0]) and its two pads. */
+extern const unsigned LGKR_SX[4], LGKR_SY[4];
+void lgkr_product_pads(const lg_ctx *c, size_t q, size_t *ea, size_t *eb);
+/* All checks for the commitment list ps[0..n) with C_a, C_m, C_p at ia, im, ip. */
+int lgkr_emit_all(const lg_ctx *c, const apex_ligero_params *ps, size_t n, size_t ia, size_t im,
+                  size_t ip, apex_cbuild *b, const char **reason);
+/* The same for (C_a, C_m, C_p) alone, into a fresh builder. */
+int lgkr_standalone_system(const lg_ctx *c, const apex_lgkr_shape *sh, apex_cbuild **b,
+                           const char **reason);
+
+#endif /* APEX_ZK_LGKR_IMPL_H */

@@ -1,0 +1,336 @@
+/* Tests for zk/lgkr (LogUp-GKR): values in [0, 2^bits) are accepted, including both ends
+ * and a partly filled last tree level; a value out of range is rejected whether the prover
+ * is honest or balances the sums by forging the root, the leaves or the multiplicities;
+ * every sent value and every root is bound; the encoding is canonical; the composition
+ * API gives the same verdicts inside a larger joint proof. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "zk/lgkr.h"
+#include "zk/lgkr_impl.h"
+
+/* C_a with BLOCK 2^lb, half of it pads; C_m and C_p sized for the shape. */
+static apex_lgkr_shape shape_for(unsigned bits, unsigned lb, size_t nrow)
+{
+    size_t wr = (size_t)1 << (lb - 1), nreq = 12;
+    size_t tr = (((size_t)1 << bits) + wr - 1) / wr;
+    apex_lgkr_shape sh = {bits, {lb, wr, nreq, nrow}, {lb, wr, nreq, tr}, {lb, wr, nreq, 1}};
+    sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
+    assert_true(sh.p_params.nwrow > 0);
+    return sh;
+}
+
+static apex_transcript *fresh(void)
+{
+    apex_transcript *t = apex_transcript_new("test-lgkr");
+    assert_non_null(t);
+    return t;
+}
+
+static size_t nvals(const apex_lgkr_shape *sh)
+{
+    return sh->a_params.nwrow * (((size_t)1 << sh->a_params.log_block) - sh->a_params.npad);
+}
+
+/* Commit v, prove (cheat mode), return the proof and C_a's root. */
+static void prove_as(const apex_lgkr_shape *sh, const apex_gl *v, apex_rng *rng, int cheat,
+                     apex_lgkr_proof *pf, apex_hash *root)
+{
+    apex_ligero_commitment *c = apex_ligero_commit(&sh->a_params, v, nvals(sh), rng, root, NULL);
+    assert_non_null(c);
+    apex_transcript *t = fresh();
+    const char *why = NULL;
+    int rc = lgkr_prove_impl(t, sh, c, rng, cheat, pf, &why);
+    if (rc != APEX_OK)
+        fail_msg("prove: %s", why);
+    apex_transcript_destroy(&t);
+    apex_ligero_commitment_destroy(&c);
+}
+
+static int verify(const apex_lgkr_shape *sh, const apex_hash *root, const apex_lgkr_proof *pf)
+{
+    apex_transcript *t = fresh();
+    const char *why = NULL;
+    int rc = apex_lgkr_verify(t, sh, root, pf, &why);
+    if (rc != APEX_OK)
+        assert_non_null(why);
+    apex_transcript_destroy(&t);
+    return rc;
+}
+
+static int run_as(const apex_lgkr_shape *sh, const apex_gl *v, apex_rng *rng, int cheat)
+{
+    apex_lgkr_proof pf;
+    apex_hash root;
+    prove_as(sh, v, rng, cheat, &pf, &root);
+    int rc = verify(sh, &root, &pf);
+    apex_lgkr_proof_free(&pf);
+    return rc;
+}
+
+static apex_gl *random_values(apex_rng *rng, size_t n, unsigned bits)
+{
+    apex_gl *v = calloc(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t j = 0; j < n; j++)
+        v[j] = apex_rng_below(rng, 1u << bits);
+    return v;
+}
+
+static void test_in_range_accepted(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 201);
+    const unsigned widths[] = {1, 4, 8};
+    const size_t rows[] = {1, 2, 3}; /* 3 rows: 96 leaves of a 128-leaf tree */
+    for (size_t i = 0; i < 3; i++)
+        for (size_t r = 0; r < 3; r++) {
+            apex_lgkr_shape sh = shape_for(widths[i], 6, rows[r]);
+            size_t n = nvals(&sh);
+            apex_gl *v = random_values(&rng, n, widths[i]);
+            v[0] = 0; /* both ends of the table, and repeats */
+            v[1] = (1u << widths[i]) - 1;
+            v[n - 1] = v[1];
+            assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
+            free(v);
+        }
+}
+
+static void test_out_of_range_rejected(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 202);
+    apex_lgkr_shape sh = shape_for(8, 6, 3);
+    size_t n = nvals(&sh);
+    const apex_gl bad[] = {256, APEX_GL_P - 1 /* -1 */, 1ULL << 40, APEX_GL_P - 256};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        apex_gl *v = random_values(&rng, n, 8);
+        for (size_t j = 0; j < n; j++)
+            v[j] += v[j] == 0; /* no zeros: LGKR_CHEAT_TABLE_Q needs table entry 0 */
+        v[17 + 20 * i] = bad[i];
+        assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
+        /* provers that balance the sums anyway, each caught by one check (lgkr_impl.h) */
+        for (int cheat = LGKR_CHEAT_ROOT; cheat <= LGKR_CHEAT_TABLE_Q; cheat++)
+            assert_int_equal(run_as(&sh, v, &rng, cheat), APEX_ERR_REJECTED);
+        free(v);
+    }
+    /* the same provers on an in-range vector are honest: accepted */
+    apex_gl *ok = random_values(&rng, n, 8);
+    for (size_t j = 0; j < n; j++)
+        ok[j] += ok[j] == 0;
+    for (int cheat = LGKR_CHEAT_ROOT; cheat <= LGKR_CHEAT_TABLE_Q; cheat++)
+        assert_int_equal(run_as(&sh, ok, &rng, cheat), APEX_OK);
+    /* forgeries of the GKR itself (a layer's values, a middle round, the last round) are
+     * rejected even on an in-range vector */
+    for (int cheat = LGKR_CHEAT_MID; cheat <= LGKR_CHEAT_LAST; cheat++)
+        assert_int_equal(run_as(&sh, ok, &rng, cheat), APEX_ERR_REJECTED);
+    free(ok);
+}
+
+/* Every sent value is bound: changing any one of them (padded rounds, layer values, roots)
+ * is rejected. */
+static void test_sent_values_bound(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 203);
+    apex_lgkr_shape sh = shape_for(4, 6, 2);
+    apex_gl *v = random_values(&rng, nvals(&sh), 4);
+    apex_lgkr_proof pf;
+    apex_hash root;
+    prove_as(&sh, v, &rng, LGKR_HONEST, &pf, &root);
+    assert_int_equal(verify(&sh, &root, &pf), APEX_OK);
+    assert_int_equal(pf.nsent, apex_lgkr_sent_count(&sh));
+    for (size_t e = 0; e < pf.nsent; e++) {
+        apex_gl2 keep = pf.sent[e];
+        pf.sent[e].c0 = apex_gl_add(keep.c0, 1);
+        assert_int_equal(verify(&sh, &root, &pf), APEX_ERR_REJECTED);
+        pf.sent[e] = keep;
+    }
+    pf.sent[3].c1 = APEX_GL_P; /* non-canonical */
+    assert_int_equal(verify(&sh, &root, &pf), APEX_ERR_REJECTED);
+    apex_lgkr_proof_free(&pf);
+    free(v);
+}
+
+static void test_binding(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 204);
+    apex_lgkr_shape sh = shape_for(4, 6, 2);
+    apex_gl *v = random_values(&rng, nvals(&sh), 4);
+    apex_lgkr_proof pf;
+    apex_hash root;
+    prove_as(&sh, v, &rng, LGKR_HONEST, &pf, &root);
+    apex_hash other = root;
+    other.b[0] ^= 1;
+    assert_int_equal(verify(&sh, &other, &pf), APEX_ERR_REJECTED); /* another C_a */
+    pf.root_m.b[9] ^= 4;
+    assert_int_equal(verify(&sh, &root, &pf), APEX_ERR_REJECTED); /* another C_m */
+    pf.root_m.b[9] ^= 4;
+    pf.root_p.b[1] ^= 2;
+    assert_int_equal(verify(&sh, &root, &pf), APEX_ERR_REJECTED); /* another C_p */
+    pf.root_p.b[1] ^= 2;
+    assert_int_equal(verify(&sh, &root, &pf), APEX_OK);
+    apex_lgkr_shape wide = sh; /* the verifier's own shape decides: another table width */
+    wide.bits = 5;
+    wide.p_params.nwrow = apex_lgkr_pad_rows(&wide);
+    assert_int_equal(verify(&wide, &root, &pf), APEX_ERR_REJECTED);
+    apex_lgkr_proof_free(&pf);
+    /* shapes that do not fit are refused */
+    apex_ligero_commitment *c = apex_ligero_commit(&sh.a_params, v, nvals(&sh), &rng, &root, NULL);
+    apex_transcript *t = fresh();
+    const char *why = NULL;
+    apex_lgkr_shape bad = sh;
+    bad.p_params.nwrow = 1;
+    assert_int_equal(apex_lgkr_prove(t, &bad, c, &rng, &pf, &why), APEX_ERR_INVALID);
+    bad = sh;
+    bad.bits = APEX_LGKR_MAX_BITS + 1;
+    assert_int_equal(apex_lgkr_prove(t, &bad, c, &rng, &pf, &why), APEX_ERR_INVALID);
+    bad = sh;
+    bad.a_params.npad = 20; /* 44 slots per row: not a power of two */
+    assert_int_equal(apex_lgkr_pad_rows(&bad), 0);
+    apex_transcript_destroy(&t);
+    apex_ligero_commitment_destroy(&c);
+    free(v);
+}
+
+/* Large enough for the two-thread paths (layers of more than 2 * 4096 pairs), a 2^16 table
+ * spread over several rows of C_m. */
+static void test_threaded_sizes(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 205);
+    apex_lgkr_shape sh = shape_for(16, 11, 24); /* 24 576 values, 2^15 leaves */
+    size_t n = nvals(&sh);
+    apex_gl *v = random_values(&rng, n, 16);
+    v[5] = 65535;
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
+    v[n - 2] = 65536;
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_LEAF), APEX_ERR_REJECTED);
+    free(v);
+}
+
+static void test_encoding(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 206);
+    apex_lgkr_shape sh = shape_for(8, 6, 3);
+    apex_gl *v = random_values(&rng, nvals(&sh), 8);
+    apex_lgkr_proof pf, back;
+    apex_hash root;
+    prove_as(&sh, v, &rng, LGKR_HONEST, &pf, &root);
+    apex_enc_writer w;
+    apex_enc_writer_init(&w, 1 << 22);
+    assert_int_equal(apex_lgkr_proof_encode(&sh, &pf, &w), APEX_OK);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(apex_enc_writer_take(&w, &buf, &len), APEX_OK);
+    apex_enc_reader r;
+    apex_enc_reader_init(&r, buf, len);
+    assert_int_equal(apex_lgkr_proof_decode(&sh, &r, &back), APEX_OK);
+    assert_int_equal(apex_enc_reader_finish(&r), APEX_OK);
+    assert_int_equal(verify(&sh, &root, &back), APEX_OK);
+    apex_lgkr_proof_free(&back);
+    for (size_t cut = 0; cut < len; cut += 97) {
+        apex_enc_reader_init(&r, buf, cut);
+        assert_int_not_equal(apex_lgkr_proof_decode(&sh, &r, &back), APEX_OK);
+    }
+    apex_lgkr_proof empty;
+    memset(&empty, 0, sizeof empty);
+    apex_enc_writer_init(&w, 1 << 22);
+    assert_int_equal(apex_lgkr_proof_encode(&sh, &empty, &w), APEX_ERR_INVALID);
+    apex_enc_writer_free(&w);
+    free(buf);
+    apex_lgkr_proof_free(&pf);
+    free(v);
+}
+
+/* Composition: C_a is listed second in a joint proof after an unrelated commitment, and the
+ * system also carries that commitment's own linear constraint. */
+static int compose(const apex_lgkr_shape *sh, const apex_gl *v, apex_rng *rng)
+{
+    apex_ligero_params xp = sh->a_params;
+    xp.nwrow = 1;
+    apex_gl x[32] = {5, 7};
+    apex_hash rx, ra;
+    apex_ligero_commitment *cx = apex_ligero_commit(&xp, x, 32, rng, &rx, NULL);
+    apex_ligero_commitment *ca = apex_ligero_commit(&sh->a_params, v, nvals(sh), rng, &ra, NULL);
+    assert_true(cx && ca);
+    apex_ligero_commitment *cm, *cp;
+    apex_lgkr_proof pf;
+    apex_lgkr_state *st;
+    apex_transcript *t = fresh();
+    assert_int_equal(apex_lgkr_prove_commit(t, sh, ca, rng, &cm, &cp, &pf, &st, NULL), APEX_OK);
+    const apex_ligero_params ps[4] = {xp, sh->a_params, sh->m_params, sh->p_params};
+    const size_t w2[2] = {0, 1};
+    const apex_gl c2[2] = {1, 1};
+    apex_cbuild *b = apex_cbuild_new();
+    assert_non_null(b);
+    assert_int_equal(apex_cbuild_linear(b, w2, c2, 2, 12), APEX_OK); /* x0 + x1 = 12 */
+    assert_int_equal(apex_lgkr_emit(st, ps, 4, 1, 2, 3, b, NULL), APEX_OK);
+    apex_ligero_constraints cons;
+    const apex_gl *lin_b;
+    const apex_gl2 *tval;
+    apex_cbuild_view(b, &cons, &lin_b, &tval);
+    apex_ligero_commitment *all[4] = {cx, ca, cm, cp};
+    assert_int_equal(apex_ligero_prove(all, 4, t, &cons, rng, &pf.lig, NULL), APEX_OK);
+    apex_cbuild_destroy(&b);
+    apex_lgkr_state_destroy(&st);
+    apex_transcript_destroy(&t);
+    const apex_hash roots[4] = {rx, ra, pf.root_m, pf.root_p};
+    for (int i = 0; i < 4; i++)
+        apex_ligero_commitment_destroy(i == 0 ? &cx : i == 1 ? &ca : i == 2 ? &cm : &cp);
+    /* verifier */
+    t = fresh();
+    int rc = apex_lgkr_verify_draw(t, sh, &ra, &pf, &st, NULL);
+    if (rc == APEX_OK) {
+        b = apex_cbuild_new();
+        assert_non_null(b);
+        assert_int_equal(apex_cbuild_linear(b, w2, c2, 2, 12), APEX_OK);
+        assert_int_equal(apex_lgkr_emit(st, ps, 4, 1, 2, 3, b, NULL), APEX_OK);
+        apex_cbuild_view(b, &cons, &lin_b, &tval);
+        rc = apex_ligero_verify(ps, roots, 4, t, &cons, lin_b, tval, &pf.lig, NULL);
+        apex_cbuild_destroy(&b);
+        apex_lgkr_state_destroy(&st);
+    }
+    apex_transcript_destroy(&t);
+    apex_lgkr_proof_free(&pf);
+    return rc;
+}
+
+static void test_composition(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 207);
+    apex_lgkr_shape sh = shape_for(8, 6, 2);
+    apex_gl *v = random_values(&rng, nvals(&sh), 8);
+    assert_int_equal(compose(&sh, v, &rng), APEX_OK);
+    v[40] = 300;
+    assert_int_equal(compose(&sh, v, &rng), APEX_ERR_REJECTED);
+    free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_in_range_accepted), cmocka_unit_test(test_out_of_range_rejected),
+        cmocka_unit_test(test_sent_values_bound), cmocka_unit_test(test_binding),
+        cmocka_unit_test(test_threaded_sizes),    cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_composition),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
