@@ -10,7 +10,8 @@
  *   prove_peak_rss_mb  VmHWM over the prover alone (reset through /proc/self/clear_refs),
  *                      which includes the bench's resident witness arrays
  *   soundness_bits     -log2 of the sum of the error terms of docs/PROOF.md (Ligero
- *                      proximity at NREQ = 148, LogUp, both sumchecks, ...), interactive
+ *                      proximity at NREQ = 148, LogUp and its GKR layers, both sumchecks,
+ *                      ...), interactive
  *   baseline_hdelta_s  plain int64 u = G~ delta, rho = G~^T u + Lambda delta (the floor)
  * Witness: int8 G~ uniform in [-127, 127], w~ uniform in +-2^20, a random mask at the density,
  * w~' from apex_obsq_layer (the integer certificate path). Registration is not part of the
@@ -52,6 +53,11 @@ static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm
     e += (ncol + 3.0) * f;                                   /* LDT, alpha/beta/v batching */
     e += (2.0 * ka + 3.0 * kb + 2.0 + 5.0 * kmax + 7.0) * f; /* sumchecks, alpha2, eq, alpha */
     e += (6.0 * dd + ldexp(1.0, (int)c->sp.limb_bits)) * f;  /* LogUp */
+    /* LogUp-GKR: per layer k of each tree, the sumcheck's 3 (k - 1) plus lambda_k and mu_k */
+    unsigned kw = 0, kt = c->sp.limb_bits;
+    while (ldexp(1.0, (int)kw) < 6.0 * dd)
+        kw++;
+    e += 1.5 * ((double)kw * (kw + 1) + (double)kt * (kt + 1)) * f;
     return -log2(e);
 }
 

@@ -72,6 +72,11 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
     dm->lu.m_params.nwrow = ceil_div((size_t)1 << lbits, wr);
     dm->lu.h_params = base;
     dm->lu.h_params.nwrow = 4 * dm->lu.a_params.nwrow + 2 * ceil_div((size_t)1 << lbits, wr);
+    dm->lg.bits = lbits;
+    dm->lg.a_params = dm->lu.a_params;
+    dm->lg.m_params = dm->lu.m_params;
+    dm->lg.p_params = base;
+    dm->lg.p_params.nwrow = apex_lgkr_pad_rows(&dm->lg);
     dm->zs.k = dm->k;
     dm->zs.pad_params = base;
     dm->zs.pad_params.nwrow = ceil_div(2 * (size_t)dm->k * 4, wr);
@@ -90,7 +95,7 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
     dm->zb.nterms = COMP_B_NTERMS;
     dm->zb.pad_params.nwrow = ceil_div(2 * (size_t)dm->zb.k * (COMP_B_DEG + 1), wr);
     if (wr < 2 * COMP_B_NCOM + 2 || dm->za.k == 0 || dm->pg.nwrow > APEX_LIGERO_MAX_ROWS ||
-        dm->lu.h_params.nwrow > APEX_LIGERO_MAX_ROWS) {
+        dm->lu.h_params.nwrow > APEX_LIGERO_MAX_ROWS || dm->lg.p_params.nwrow == 0) {
         *reason = "compliance: rows too short or too many";
         return APEX_ERR_INVALID;
     }
@@ -128,9 +133,9 @@ void comp_joint_params(const apex_comp_dims *dm, apex_ligero_params *ps)
     ps[COMP_CW0] = dm->pw;
     ps[COMP_CW1] = dm->pw;
     ps[COMP_CU] = dm->pu;
-    ps[COMP_CL] = dm->lu.a_params;
-    ps[COMP_CM] = dm->lu.m_params;
-    ps[COMP_CH] = dm->lu.h_params;
+    ps[COMP_CL] = dm->lg.a_params;
+    ps[COMP_CM] = dm->lg.m_params;
+    ps[COMP_CP] = dm->lg.p_params;
     ps[COMP_CPADA] = dm->za.pad_params;
     ps[COMP_CEVALA] = dm->za.eval_params;
     ps[COMP_CPADB] = dm->zb.pad_params;

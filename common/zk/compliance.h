@@ -1,5 +1,5 @@
-/* The compliance statement: the unlearning proof of shared PROOF.md section 1 (version 2,
- * two-stage sumcheck of errata 11; docs/PROOF.md, "Compliance statement").
+/* The compliance statement: the unlearning proof of shared PROOF.md section 1 (version 3:
+ * two-stage sumcheck of errata 11, LogUp-GKR; docs/PROOF.md, "Compliance statement").
  *
  * Public: the configuration (apex_comp_config, digested by each side from its own copy), the
  * binding fields (apex_comp_public: fleet, model, layer table, client, epoch, request, nonce,
@@ -10,12 +10,13 @@
  *   rho~ = G~^T u + Lambda delta with u = G~ delta, delta = w~' - w~, and
  *   -tau <= rho~_j <= tau - 1 for every j not in z;  w~' in [-2^(b_w-1), 2^(b_w-1)).
  * How: the prover commits u (C_u) and the 16-bit limbs of w~' + 2^(b_w-1) and rho~ + tau
- * with the top-limb rule (C_l, six sections of D), range-checks C_l with LogUp over T16,
+ * with the top-limb rule (C_l, six sections of D), range-checks C_l with LogUp-GKR over T16
+ * (zk/lgkr.h: multiplicities C_m, pads C_p, no helper columns),
  * then proves two padded sumchecks: stage A over (b, i) of gamma (u - G~ delta) and
  * alpha u (sum_j c G~), whose G~-derived factors are left "free" and tied by stage B, a
  * degree-3 sumcheck over (b, j) that batches the (b, j) checks with the ties
  * eq(b2, b) G~(b, i2, j) (delta + alpha2 c). One joint Ligero proof covers (C_G, C_w(e),
- * C_w(e+1), C_u, C_l, C_m, C_h, C_pad/C_eval of both stages). The prover's memory is
+ * C_w(e+1), C_u, C_l, C_m, C_p, C_pad/C_eval of both stages). The prover's memory is
  * O(D) F_p2 tables plus G~ itself: it streams over G~ twice (sum_j c G~, then G~ folded at
  * i2) and never builds a table of nb N B field elements.
  *
@@ -28,6 +29,7 @@
 #include <stdint.h>
 
 #include "zk/ligero.h"
+#include "zk/lgkr.h"
 #include "zk/logup.h"
 #include "zk/stmt.h"
 #include "zk/zksumcheck.h"
@@ -77,7 +79,10 @@ typedef struct apex_comp_dims {
     apex_ligero_params pg;           /* C_G: nb N B values */
     apex_ligero_params pw;           /* C_w(e), C_w(e+1): D values */
     apex_ligero_params pu;           /* C_u: nb N values */
-    apex_logup_shape lu;             /* C_l (6 D limbs), C_m, C_h */
+    apex_lgkr_shape lg;              /* C_l (6 D limbs), C_m, C_p: LogUp-GKR of the unlearning
+                                        proof */
+    apex_logup_shape lu;             /* plain LogUp's C_l, C_m, C_h: the base shape of
+                                        registration's range check (still v1) */
     apex_zksc_shape zs;              /* base shape of a padded sumcheck over k variables
                                         (registration; terms filled in by the proof) */
     apex_zksc_shape za;              /* stage A over (b, i): log_n + log_nb variables */
@@ -121,7 +126,7 @@ apex_ligero_commitment *apex_comp_load_src(apex_comp_src *s, const char *path,
 typedef struct apex_comp_proof {
     apex_hash root_u;      /* C_u */
     apex_hash root_l;      /* C_l */
-    apex_logup_proof lu;   /* root_m, root_h (its lig stays empty) */
+    apex_lgkr_proof lg;    /* root_m, root_p, the padded GKR values (its lig stays empty) */
     apex_zksc_proof zs;    /* stage A: root_pad, root_eval, padded rounds (lig stays empty) */
     apex_zksc_proof zsb;   /* stage B: likewise */
     apex_ligero_proof lig; /* the one joint proof */
@@ -176,8 +181,9 @@ int apex_comp_reg_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r,
                                apex_comp_reg_proof *pf);
 
 /* Canonical encoding: u32 APEX_COMP_PROOF_VERSION, the eight proof-time roots (C_u, C_l, C_m,
- * C_h, C_pad and C_eval of stage A, then of stage B), stage A's (log_n + log_nb) * 3 and
- * stage B's (log_b + log_nb) * 4 padded round values, then the joint Ligero proof. Every
+ * C_p, C_pad and C_eval of stage A, then of stage B), stage A's (log_n + log_nb) * 3 and
+ * stage B's (log_b + log_nb) * 4 padded round values, the LogUp-GKR's padded values
+ * (apex_lgkr_sent_count), then the joint Ligero proof. Every
  * length follows from the configuration; the decoder rejects another version, non-canonical
  * field elements and short input before allocating, and the caller checks that nothing
  * trails (apex_enc_reader_finish). */

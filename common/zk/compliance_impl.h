@@ -10,9 +10,9 @@ enum {
     COMP_CW0 = 1,     /* C_w(e) */
     COMP_CW1 = 2,     /* C_w(e+1) */
     COMP_CU = 3,      /* C_u */
-    COMP_CL = 4,      /* C_l: limbs, checked by LogUp */
+    COMP_CL = 4,      /* C_l: limbs, checked by LogUp-GKR */
     COMP_CM = 5,      /* LogUp multiplicities */
-    COMP_CH = 6,      /* LogUp helpers */
+    COMP_CP = 6,      /* LogUp-GKR pads and their products */
     COMP_CPADA = 7,   /* stage A sumcheck pads */
     COMP_CEVALA = 8,  /* stage A evaluations (and S_A) */
     COMP_CPADB = 9,   /* stage B sumcheck pads */

@@ -249,10 +249,10 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     m.tab = apex_calloc_n(ntab, sizeof *m.tab);
     m.ra = apex_calloc_n(dm.za.k + 1, sizeof *m.ra);
     m.rb = apex_calloc_n(dm.zb.k + 1, sizeof *m.rb);
-    apex_ligero_commitment *cu = NULL, *cl = NULL, *cm = NULL, *ch = NULL, *cpada = NULL,
+    apex_ligero_commitment *cu = NULL, *cl = NULL, *cm = NULL, *cp = NULL, *cpada = NULL,
                            *cevala = NULL, *cpadb = NULL, *cevalb = NULL;
     apex_gl2 *ctab = NULL;
-    apex_logup_state *lst = NULL;
+    apex_lgkr_state *lst = NULL;
     apex_zksc_prover *zp = NULL;
     apex_transcript *t = NULL;
     apex_cbuild *bld = NULL;
@@ -294,7 +294,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
             m.lv[(COMP_L_RLO + (size_t)q) * dd + cheat->rho_j] = cheat->limbs[q];
     *reason = "compliance: commitment failed";
     if (!(cu = apex_ligero_commit(&dm.pu, m.uv, nbn, test_rng, &out->root_u, reason)) ||
-        !(cl = apex_ligero_commit(&dm.lu.a_params, m.lv, COMP_L_NSEC * dd, test_rng, &out->root_l,
+        !(cl = apex_ligero_commit(&dm.lg.a_params, m.lv, COMP_L_NSEC * dd, test_rng, &out->root_l,
                                   reason)))
         goto done;
     rc = APEX_ERR_NOMEM;
@@ -302,12 +302,12 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         goto done;
     if ((rc = apex_transcript_absorb_bytes(t, "root_u", out->root_u.b, 32)) != APEX_OK ||
         (rc = apex_transcript_absorb_bytes(t, "root_l", out->root_l.b, 32)) != APEX_OK ||
-        (rc = apex_logup_prove_commit(t, &dm.lu, cl, test_rng, &cm, &ch, &out->lu, &lst, reason)) !=
+        (rc = apex_lgkr_prove_commit(t, &dm.lg, cl, test_rng, &cm, &cp, &out->lg, &lst, reason)) !=
             APEX_OK ||
         (rc = comp_chal_draw(t, &dm, &ch_)) != APEX_OK)
         goto done;
 
-    tph = phase_done("C_u, C_l and LogUp committed", tph);
+    tph = phase_done("C_u, C_l committed, LogUp-GKR proven", tph);
     /* c(b, j) = eq(beta, (b, j)) (1 - z) over D; both stages use it */
     unsigned njb = dm.log_b + dm.log_nb, nib = dm.log_n + dm.log_nb;
     rc = APEX_ERR_NOMEM;
@@ -429,7 +429,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
             (rc = apex_zksc_emit_ex(&shb, claimb, hid_b, COMP_NHID_B, out->zsb.rounds, m.rb,
                                     views_b, pub_b, ps, COMP_NCOMMIT, COMP_CPADB, COMP_CEVALB, bld,
                                     reason)) != APEX_OK ||
-            (rc = apex_logup_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CH, bld, reason)) !=
+            (rc = apex_lgkr_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CP, bld, reason)) !=
                 APEX_OK)
             goto done;
     }
@@ -438,7 +438,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     const apex_gl2 *tval;
     apex_cbuild_view(bld, &cons, &lin_b, &tval);
     apex_ligero_commitment *all[COMP_NCOMMIT] = {cg, cw0,   cw1,    cu,    cl,    cm,
-                                                 ch, cpada, cevala, cpadb, cevalb};
+                                                 cp, cpada, cevala, cpadb, cevalb};
     tph = phase_done("constraint system built", tph);
     rc = apex_ligero_prove(all, COMP_NCOMMIT, t, &cons, test_rng, &out->lig, reason);
     phase_done("joint Ligero proof", tph);
@@ -447,13 +447,13 @@ done:
         apex_comp_proof_free(out);
     apex_cbuild_destroy(&bld);
     apex_zksc_prover_destroy(&zp);
-    apex_logup_state_destroy(&lst);
+    apex_lgkr_state_destroy(&lst);
     apex_transcript_destroy(&t);
     comp_chal_free(&ch_);
     apex_ligero_commitment_destroy(&cu);
     apex_ligero_commitment_destroy(&cl);
     apex_ligero_commitment_destroy(&cm);
-    apex_ligero_commitment_destroy(&ch);
+    apex_ligero_commitment_destroy(&cp);
     apex_ligero_commitment_destroy(&cpada);
     apex_ligero_commitment_destroy(&cevala);
     apex_ligero_commitment_destroy(&cpadb);
@@ -476,7 +476,7 @@ int apex_comp_prove(const apex_comp_config *cfg, const apex_comp_public *pub, co
 
 void apex_comp_proof_free(apex_comp_proof *pf)
 {
-    apex_logup_proof_free(&pf->lu);
+    apex_lgkr_proof_free(&pf->lg);
     apex_zksc_proof_free(&pf->zs);
     apex_zksc_proof_free(&pf->zsb);
     apex_ligero_proof_free(&pf->lig);

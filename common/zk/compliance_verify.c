@@ -25,7 +25,7 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
         return APEX_ERR_REJECTED;
     }
     apex_transcript *t = comp_transcript(&dm, pub);
-    apex_logup_state *lst = NULL;
+    apex_lgkr_state *lst = NULL;
     apex_cbuild *bld = NULL;
     apex_gl2 *ra = apex_calloc_n(dm.za.k + 1, sizeof *ra);
     apex_gl2 *rb = apex_calloc_n(dm.zb.k + 1, sizeof *rb), *wa = NULL, *wb = NULL;
@@ -38,7 +38,7 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
     if (rc == APEX_OK)
         rc = apex_transcript_absorb_bytes(t, "root_l", pf->root_l.b, 32);
     if (rc == APEX_OK)
-        rc = apex_logup_verify_draw(t, &dm.lu, &pf->root_l, &pf->lu, &lst, &why);
+        rc = apex_lgkr_verify_draw(t, &dm.lg, &pf->root_l, &pf->lg, &lst, &why);
     if (rc == APEX_OK)
         rc = comp_chal_draw(t, &dm, &ch);
     if (rc != APEX_OK) {
@@ -85,7 +85,7 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
         (rc = apex_zksc_emit_ex(&shb, claimb, hid_b, COMP_NHID_B, pf->zsb.rounds, rb, views_b,
                                 pub_b, ps, COMP_NCOMMIT, COMP_CPADB, COMP_CEVALB, bld, &why)) !=
             APEX_OK ||
-        (rc = apex_logup_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CH, bld, &why)) !=
+        (rc = apex_lgkr_emit(lst, ps, COMP_NCOMMIT, COMP_CL, COMP_CM, COMP_CP, bld, &why)) !=
             APEX_OK) {
         rc = rc == APEX_ERR_NOMEM ? rc : APEX_ERR_REJECTED;
         *reason = "compliance: constraint system could not be built";
@@ -96,8 +96,8 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
     const apex_gl2 *tval;
     apex_cbuild_view(bld, &cons, &lin_b, &tval);
     const apex_hash roots[COMP_NCOMMIT] = {pub->root_g,      pub->root_w0,     pub->root_w1,
-                                           pf->root_u,       pf->root_l,       pf->lu.root_m,
-                                           pf->lu.root_h,    pf->zs.root_pad,  pf->zs.root_eval,
+                                           pf->root_u,       pf->root_l,       pf->lg.root_m,
+                                           pf->lg.root_p,    pf->zs.root_pad,  pf->zs.root_eval,
                                            pf->zsb.root_pad, pf->zsb.root_eval};
     rc = apex_ligero_verify(ps, roots, COMP_NCOMMIT, t, &cons, lin_b, tval, &pf->lig, &why);
     if (rc == APEX_ERR_REJECTED)
@@ -106,7 +106,7 @@ int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,
         *reason = "compliance: joint proof could not be checked";
 done:
     apex_cbuild_destroy(&bld);
-    apex_logup_state_destroy(&lst);
+    apex_lgkr_state_destroy(&lst);
     apex_transcript_destroy(&t);
     comp_chal_free(&ch);
     free(wa);
@@ -128,8 +128,8 @@ int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *p
     comp_joint_params(&dm, ps);
     if (!pf->zsb.rounds)
         return APEX_ERR_INVALID;
-    const apex_hash *h[COMP_NROOTS] = {&pf->root_u,       &pf->root_l,       &pf->lu.root_m,
-                                       &pf->lu.root_h,    &pf->zs.root_pad,  &pf->zs.root_eval,
+    const apex_hash *h[COMP_NROOTS] = {&pf->root_u,       &pf->root_l,       &pf->lg.root_m,
+                                       &pf->lg.root_p,    &pf->zs.root_pad,  &pf->zs.root_eval,
                                        &pf->zsb.root_pad, &pf->zsb.root_eval};
     int rc = apex_enc_put_u32(w, APEX_COMP_PROOF_VERSION);
     for (size_t i = 0; i < COMP_NROOTS && rc == APEX_OK; i++)
@@ -138,6 +138,10 @@ int apex_comp_proof_encode(const apex_comp_config *cfg, const apex_comp_proof *p
         rc = apex_enc_put_gl2_vec(w, pf->zs.rounds, (size_t)dm.za.k * (COMP_A_DEG + 1));
     if (rc == APEX_OK)
         rc = apex_enc_put_gl2_vec(w, pf->zsb.rounds, (size_t)dm.zb.k * (COMP_B_DEG + 1));
+    size_t ns = apex_lgkr_sent_count(&dm.lg);
+    if (rc == APEX_OK)
+        rc = pf->lg.sent && pf->lg.nsent == ns ? apex_enc_put_gl2_vec(w, pf->lg.sent, ns)
+                                               : APEX_ERR_INVALID;
     return rc == APEX_OK ? apex_ligero_proof_encode(ps, COMP_NCOMMIT, &pf->lig, w) : rc;
 }
 
@@ -153,19 +157,24 @@ int apex_comp_proof_decode(const apex_comp_config *cfg, apex_enc_reader *r, apex
     int rc = apex_enc_get_u32(r, &ver);
     if (rc == APEX_OK && ver != APEX_COMP_PROOF_VERSION)
         rc = APEX_ERR_FORMAT;
-    apex_hash *h[COMP_NROOTS] = {&pf->root_u,       &pf->root_l,       &pf->lu.root_m,
-                                 &pf->lu.root_h,    &pf->zs.root_pad,  &pf->zs.root_eval,
+    apex_hash *h[COMP_NROOTS] = {&pf->root_u,       &pf->root_l,       &pf->lg.root_m,
+                                 &pf->lg.root_p,    &pf->zs.root_pad,  &pf->zs.root_eval,
                                  &pf->zsb.root_pad, &pf->zsb.root_eval};
     for (size_t i = 0; i < COMP_NROOTS && rc == APEX_OK; i++)
         rc = apex_enc_get_hash(r, h[i]);
     size_t na = (size_t)dm.za.k * (COMP_A_DEG + 1), nb = (size_t)dm.zb.k * (COMP_B_DEG + 1);
+    size_t ns = apex_lgkr_sent_count(&dm.lg);
     if (rc == APEX_OK && (!(pf->zs.rounds = apex_calloc_n(na, sizeof *pf->zs.rounds)) ||
-                          !(pf->zsb.rounds = apex_calloc_n(nb, sizeof *pf->zsb.rounds))))
+                          !(pf->zsb.rounds = apex_calloc_n(nb, sizeof *pf->zsb.rounds)) ||
+                          !(pf->lg.sent = apex_calloc_n(ns, sizeof *pf->lg.sent))))
         rc = APEX_ERR_NOMEM;
+    pf->lg.nsent = ns;
     if (rc == APEX_OK)
         rc = apex_enc_get_gl2_vec_exact(r, pf->zs.rounds, na);
     if (rc == APEX_OK)
         rc = apex_enc_get_gl2_vec_exact(r, pf->zsb.rounds, nb);
+    if (rc == APEX_OK)
+        rc = apex_enc_get_gl2_vec_exact(r, pf->lg.sent, ns);
     if (rc == APEX_OK)
         rc = apex_ligero_proof_decode(ps, COMP_NCOMMIT, r, &pf->lig);
     if (rc != APEX_OK)

@@ -67,7 +67,7 @@
 /* ---------------------------------------------------------------- encodings */
 
 /* Wire version of an encoded compliance proof (zk/compliance.h); bump on any change. */
-#define APEX_COMP_PROOF_VERSION 2u
+#define APEX_COMP_PROOF_VERSION 3u
 
 /* Upper bound on the element count of any vector in a proof; checked before allocating. */
 #define APEX_ENC_MAX_ELEMS (1u << 26)
