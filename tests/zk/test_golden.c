@@ -13,11 +13,13 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "zk/lgkr.h"
 #include "zk/ligero.h"
 #include "zk/sumcheck.h"
 
 #define LIGERO_GOLDEN   "5336ce933d412629ef605489f0759b0991043279d02cc13a69165c6df26a7c0e"
 #define SUMCHECK_GOLDEN "dcfb575421c770ea569889d51daadb72de858353aa1f667d944649ad0d674f3b"
+#define LGKR_GOLDEN     "c9b20eba9baadb6db0b7e7184385011829a8ae78f733b4f686497126ac7d33ea"
 
 static void digest_hex(const void *buf, size_t len, char hex[65])
 {
@@ -118,11 +120,52 @@ static void test_sumcheck_golden(void **state)
     free(buf);
 }
 
+/* LogUp-GKR over 10 rows of 1024 values (a partly filled 2^14-leaf tree whose widest rounds
+ * run on two threads) with a 2^12 table: pins the GKR prover's arithmetic and schedule. */
+static void test_lgkr_golden(void **state)
+{
+    (void)state;
+    apex_lgkr_shape sh = {12, {11, 1024, 12, 10}, {11, 1024, 12, 4}, {11, 1024, 12, 1}};
+    sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
+    apex_rng rng;
+    apex_rng_seed(&rng, 20261129);
+    size_t n = 10 * 1024;
+    apex_gl *v = calloc(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = apex_rng_below(&rng, 1u << 12);
+    apex_hash root;
+    apex_ligero_commitment *c = apex_ligero_commit(&sh.a_params, v, n, &rng, &root, NULL);
+    assert_non_null(c);
+    apex_transcript *t = apex_transcript_new("golden");
+    apex_lgkr_proof pf;
+    assert_int_equal(apex_lgkr_prove(t, &sh, c, &rng, &pf, NULL), APEX_OK);
+    apex_enc_writer wr;
+    apex_enc_writer_init(&wr, 1 << 24);
+    assert_int_equal(apex_lgkr_proof_encode(&sh, &pf, &wr), APEX_OK);
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(apex_enc_writer_take(&wr, &buf, &len), APEX_OK);
+    char hex[65];
+    digest_hex(buf, len, hex);
+    printf("lgkr golden: %zu bytes, sha256 %s\n", len, hex);
+    assert_string_equal(hex, LGKR_GOLDEN);
+    apex_transcript *tv = apex_transcript_new("golden");
+    assert_int_equal(apex_lgkr_verify(tv, &sh, &root, &pf, NULL), APEX_OK);
+    apex_transcript_destroy(&tv);
+    free(buf);
+    apex_lgkr_proof_free(&pf);
+    apex_transcript_destroy(&t);
+    apex_ligero_commitment_destroy(&c);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ligero_golden),
         cmocka_unit_test(test_sumcheck_golden),
+        cmocka_unit_test(test_lgkr_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
