@@ -43,6 +43,7 @@ int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const ch
         apex_ligero_dims_of(&sh->m_params, &c->dm, reason) != APEX_OK ||
         apex_ligero_dims_of(&sh->p_params, &c->dp, reason) != APEX_OK)
         return APEX_ERR_INVALID;
+    c->sh = *sh;
     c->T = (size_t)1 << sh->bits;
     c->M = c->da.nrow * c->da.wr;
     unsigned K = 0;
@@ -89,9 +90,15 @@ size_t apex_lgkr_sent_count(const apex_lgkr_shape *sh)
 int lgkr_draw_x(apex_transcript *t, const apex_lgkr_shape *sh, const apex_hash *root_a,
                 const apex_hash *root_m, const apex_hash *root_p, lg_ctx *c)
 {
+    const apex_ligero_params *ps[3] = {&sh->a_params, &sh->m_params, &sh->p_params};
     int rc = apex_transcript_absorb_u64(t, "lgkr.bits", sh->bits);
     if (rc == APEX_OK)
         rc = apex_transcript_absorb_u64(t, "lgkr.depth", c->tr[0].K);
+    for (int i = 0; i < 3 && rc == APEX_OK; i++) { /* the whole shape, before any challenge */
+        const uint64_t f[4] = {ps[i]->log_block, ps[i]->npad, ps[i]->nreq, ps[i]->nwrow};
+        for (int k = 0; k < 4 && rc == APEX_OK; k++)
+            rc = apex_transcript_absorb_u64(t, "lgkr.shape", f[k]);
+    }
     if (rc == APEX_OK)
         rc = apex_transcript_absorb_bytes(t, "lgkr.root_a", root_a->b, APEX_SHA256_LEN);
     if (rc == APEX_OK)
@@ -121,6 +128,8 @@ typedef struct lg_src {
     size_t M;              /* real leaves */
     apex_gl2 X;            /* the LogUp point */
     apex_gl drop;          /* tests only (LGKR_CHEAT_DROP): p = 0 where a >= drop; 0: off */
+    apex_gl delta;         /* tests only (LGKR_CHEAT_PROD, _COPY): added to q0 q1 of every
+                              leaf pair; 0: off */
 } lg_src;
 
 static inline void src_get(const lg_src *s, size_t i, apex_gl2 *p, apex_gl2 *q)
@@ -150,7 +159,7 @@ static void up_slice(par_job *j)
         src_get(u->src, 2 * y, &p0, &q0);
         src_get(u->src, 2 * y + 1, &p1, &q1);
         u->p[y] = apex_gl2_add(apex_gl2_mul(p0, q1), apex_gl2_mul(p1, q0));
-        u->q[y] = apex_gl2_mul(q0, q1);
+        u->q[y] = apex_gl2_add(apex_gl2_mul(q0, q1), apex_gl2_from_gl(u->src->delta));
     }
 }
 
@@ -170,9 +179,15 @@ typedef struct lg_layers {
     apex_gl2 *q[APEX_LGKR_MAX_DEPTH + 1];
 } lg_layers;
 
+/* The layers are functions of the witness: wiped before they are freed. */
 static void layers_free(lg_layers *L)
 {
     for (unsigned k = 0; k <= APEX_LGKR_MAX_DEPTH; k++) {
+        size_t bytes = ((size_t)1 << k) * sizeof(apex_gl2);
+        if (L->p[k])
+            OPENSSL_cleanse(L->p[k], bytes);
+        if (L->q[k])
+            OPENSSL_cleanse(L->q[k], bytes);
         free(L->p[k]);
         free(L->q[k]);
         L->p[k] = L->q[k] = NULL;
@@ -183,7 +198,7 @@ static lg_src layer_src(const lg_layers *L, unsigned k, const lg_src *leaves)
 {
     if (k == L->K && leaves)
         return *leaves;
-    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0};
+    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0};
 }
 
 /* Build layers K-1 .. 0 from the leaves (leaves->a set, or L->p[K], L->q[K] explicit). */
@@ -323,6 +338,10 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
             }
             G[z] = apex_gl2_add(apex_gl2_mul(lambda, s1), s2);
         }
+        /* tests only: a constant delta on every gate adds delta to G(0) and G(1), since the
+         * eq weights of the remaining variables sum to 1 */
+        G[0] = apex_gl2_add(G[0], apex_gl2_from_gl(src->delta));
+        G[1] = apex_gl2_add(G[1], apex_gl2_from_gl(src->delta));
         /* G(x) = G0 + (G1 - G0 - Ginf) x + Ginf x^2; h(x) = cpre eq1(rho_j, x) G(x) */
         apex_gl2 mid = apex_gl2_sub(apex_gl2_sub(G[1], G[0]), G[2]);
         for (unsigned x = 0; x < 4; x++) {
@@ -347,7 +366,11 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
         for (int i = 0; i < 4; i++)
             fin[i] = buf[(n - 1) % 2][i][0];
     free(e);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 4; i++) { /* folded tables are functions of the witness */
+        if (buf[0][i])
+            OPENSSL_cleanse(buf[0][i], half / 2 * sizeof(apex_gl2));
+        if (buf[1][i])
+            OPENSSL_cleanse(buf[1][i], (half > 4 ? half / 4 : 1) * sizeof(apex_gl2));
         free(buf[0][i]);
         free(buf[1][i]);
     }
@@ -358,6 +381,12 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
 static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg_layers *L,
                       const lg_src *leaves, const apex_gl2 *pads, int cheat)
 {
+    /* tests only: the GKR forgeries of the table tree are those of the witness tree */
+    if (!leaves)
+        cheat = cheat == LGKR_CHEAT_MID_T     ? LGKR_CHEAT_MID
+                : cheat == LGKR_CHEAT_ROUND_T ? LGKR_CHEAT_ROUND
+                : cheat == LGKR_CHEAT_LAST_T  ? LGKR_CHEAT_LAST
+                                              : LGKR_HONEST;
     apex_gl2 rho[APEX_LGKR_MAX_DEPTH + 1], nrho[APEX_LGKR_MAX_DEPTH + 1];
     int rc = APEX_OK;
     for (unsigned k = 1; k <= tr->K && rc == APEX_OK; k++) {
@@ -366,10 +395,10 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
             break;
         lg_src s = layer_src(L, k, leaves);
         apex_gl2 fin[4];
-        int lc = leaves && k == tr->K && k >= 3 ? cheat : LGKR_HONEST; /* witness leaf layer */
+        int lc = k == tr->K && k >= 3 ? cheat : LGKR_HONEST; /* the leaf layer */
         if ((rc = layer_prove(t, &s, k, rho, &c->ch[h], &pads[e], &c->sent[e], lc, fin)) != APEX_OK)
             break;
-        if (cheat == LGKR_CHEAT_MID && leaves && k == 1) { /* A + 1, B - D / C: same A D + B C */
+        if (cheat == LGKR_CHEAT_MID && k == 1) { /* A + 1, B - D / C: same A D + B C */
             apex_gl2 inv;
             apex_gl2_inv(fin[2], &inv);
             fin[0] = apex_gl2_add(fin[0], apex_gl2_from_gl(1));
@@ -399,7 +428,10 @@ static int random_gl(apex_rng *test, apex_gl *out, size_t n)
     return rc;
 }
 
-static void pad_witness(const lg_ctx *c, const apex_gl *flat, apex_gl *pw)
+/* C_p's witness: the pads, then the X, Y, Z product blocks. Tests only: delta != 0 shifts the
+ * witness leaf layer's C D product by delta, through Z (LGKR_CHEAT_PROD) or through the X
+ * copy with Z = X Y kept (LGKR_CHEAT_COPY). */
+static void pad_witness(const lg_ctx *c, const apex_gl *flat, apex_gl *pw, int cheat, apex_gl delta)
 {
     size_t wr = c->dp.wr;
     memcpy(pw, flat, 2 * c->npads * sizeof *pw);
@@ -414,9 +446,17 @@ static void pad_witness(const lg_ctx *c, const apex_gl *flat, apex_gl *pw)
             pw[zb + 4 * q + s] = apex_gl_mul(x, y);
         }
     }
+    size_t qcd = c->tr[0].q0 + 3 * (size_t)(c->tr[0].K - 1) + 2;
+    if (cheat == LGKR_CHEAT_PROD)
+        pw[zb + 4 * qcd] = apex_gl_add(pw[zb + 4 * qcd], delta);
+    apex_gl yinv;
+    if (cheat == LGKR_CHEAT_COPY && apex_gl_inv(pw[yb + 4 * qcd], &yinv) == APEX_OK) {
+        apex_gl x0 = apex_gl_add(pw[xb + 4 * qcd], apex_gl_mul(delta, yinv)); /* X0 + d / Y0 */
+        pw[xb + 4 * qcd] = x0;
+        pw[zb + 4 * qcd] = apex_gl_mul(x0, pw[yb + 4 * qcd]);
+    }
 }
 
-/* C_p's witness: the pads, then the X, Y, Z product blocks. */
 const unsigned LGKR_SX[4] = {0, 1, 0, 1}, LGKR_SY[4] = {0, 1, 1, 0};
 
 /* Pads of the product q (both sides derive them from the shape). */
@@ -463,21 +503,32 @@ static void count(const apex_gl *a, size_t M, size_t T, apex_gl *m)
             m[a[i]]++;
 }
 
-/* LGKR_CHEAT_FREE_M (tests only): the table's p_0 = -m'_0 chosen after X so that the sums
- * balance whatever a holds: m'_0 = X (sum_i 1/(X - a_i) - sum_{t >= 1} m_t/(X - t)). */
-static int free_m(const lg_ctx *c, const apex_gl *a, const apex_gl *m, apex_gl2 *p)
+/* Tests only: the table entry LGKR_CHEAT_FREE_M and LGKR_CHEAT_TABLE_Q forge. */
+static size_t cheat_entry = 0;
+
+void lgkr_test_set_cheat_entry(size_t t)
+{
+    cheat_entry = t;
+}
+
+/* LGKR_CHEAT_FREE_M (tests only): the table's p_e = -m'_e (e = cheat_entry) chosen after X so
+ * that the sums balance whatever a holds:
+ * m'_e = (X - e) (sum_i 1/(X - a_i) - sum_{t != e} m_t/(X - t)). */
+static void free_m(const lg_ctx *c, const apex_gl *a, const apex_gl *m, apex_gl2 *p)
 {
     apex_gl2 s = apex_gl2_from_gl(0), inv;
+    size_t e = cheat_entry % c->T;
     for (size_t i = 0; i < c->M; i++) {
         apex_gl2_inv(apex_gl2_sub(c->X, apex_gl2_from_gl(a[i])), &inv);
         s = apex_gl2_add(s, inv);
     }
-    for (size_t t = 1; t < c->T; t++) {
+    for (size_t t = 0; t < c->T; t++) {
+        if (t == e)
+            continue;
         apex_gl2_inv(apex_gl2_sub(c->X, apex_gl2_from_gl(t)), &inv);
         s = apex_gl2_sub(s, apex_gl2_mul_gl(inv, m[t]));
     }
-    p[0] = apex_gl2_neg(apex_gl2_mul(c->X, s));
-    return APEX_OK;
+    p[e] = apex_gl2_neg(apex_gl2_mul(apex_gl2_sub(c->X, apex_gl2_from_gl(e)), s));
 }
 
 /* Phase 1: values, multiplicities, C_m, pads, C_p, X, both trees, the padded values. */
@@ -523,14 +574,21 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
         for (size_t i = 0; i < M; i++)
             if (a[i] >= T)
                 a[i] = 0;
-    count(a, M, T, m);
-    m[0] += nbad;
+    size_t te = cheat_entry % T;
+    apex_gl delta = 0; /* LGKR_CHEAT_PROD, _COPY: the pairs (a0, a1) stand for (0, 1) */
+    if (cheat == LGKR_CHEAT_PROD || cheat == LGKR_CHEAT_COPY) {
+        delta = apex_gl_neg(apex_gl_mul(a[0], a[1])); /* (X - a0)(X - a1) + delta = X (X - 1) */
+        m[0] = m[1] = M / 2;
+    } else {
+        count(a, M, T, m);
+    }
+    m[te] += nbad;
     *reason = "lgkr: randomness failed";
     if ((rc = random_gl(test_rng, flat, 2 * c->npads)) != APEX_OK)
         goto done;
     for (size_t e = 0; e < c->npads; e++)
         pads[e] = apex_gl2_make(flat[2 * e], flat[2 * e + 1]);
-    pad_witness(c, flat, pw);
+    pad_witness(c, flat, pw, cheat, delta);
     *reason = "lgkr: commitment or transcript failure";
     rc = APEX_ERR_NOMEM;
     if (!(*cm = apex_ligero_commit(&sh->m_params, m, T, test_rng, &out->root_m, reason)) ||
@@ -539,7 +597,7 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
     if ((rc = lgkr_draw_x(t, sh, &ca->root, &out->root_m, &out->root_p, c)) != APEX_OK)
         goto done;
     /* witness tree: leaves from a; table tree: explicit leaves (-m_t, X - t) */
-    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP ? T : 0};
+    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP ? T : 0, delta};
     L[0].K = c->tr[0].K;
     L[1].K = c->tr[1].K;
     rc = APEX_ERR_NOMEM;
@@ -550,10 +608,10 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
         L[1].p[L[1].K][i] = apex_gl2_neg(apex_gl2_from_gl(m[i]));
         L[1].q[L[1].K][i] = apex_gl2_sub(c->X, apex_gl2_from_gl(i));
     }
-    if (cheat == LGKR_CHEAT_TABLE_Q) /* entry 0 stands for the out-of-range value */
-        L[1].q[L[1].K][0] = apex_gl2_sub(c->X, apex_gl2_from_gl(bad));
-    if (cheat == LGKR_CHEAT_FREE_M && (rc = free_m(c, a, m, L[1].p[L[1].K])) != APEX_OK)
-        goto done;
+    if (cheat == LGKR_CHEAT_TABLE_Q && nbad) /* entry te stands for the out-of-range value */
+        L[1].q[L[1].K][te] = apex_gl2_sub(c->X, apex_gl2_from_gl(bad));
+    if (cheat == LGKR_CHEAT_FREE_M)
+        free_m(c, a, m, L[1].p[L[1].K]);
     *reason = "lgkr: tree construction failed";
     if ((rc = build_layers(&L[0], &leaves)) != APEX_OK ||
         (rc = build_layers(&L[1], NULL)) != APEX_OK)
@@ -569,6 +627,13 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
         apex_gl2 pw_forged =
             apex_gl2_neg(apex_gl2_mul(apex_gl2_mul(L[1].p[0][0], L[0].q[0][0]), inv));
         c->sent[c->tr[0].e0] = apex_gl2_sub(pw_forged, pads[c->tr[0].e0]);
+    }
+    if (cheat == LGKR_CHEAT_ROOT_T) { /* P_t := -P_w Q_t / Q_w */
+        apex_gl2 inv;
+        apex_gl2_inv(L[0].q[0][0], &inv);
+        apex_gl2 pt_forged =
+            apex_gl2_neg(apex_gl2_mul(apex_gl2_mul(L[0].p[0][0], L[1].q[0][0]), inv));
+        c->sent[c->tr[1].e0] = apex_gl2_sub(pt_forged, pads[c->tr[1].e0]);
     }
     *reason = "lgkr: transcript failure";
     if ((rc = lgkr_absorb_roots(t, c)) != APEX_OK)
@@ -593,6 +658,10 @@ done:
         OPENSSL_cleanse(pw, c->dp.nw * sizeof *pw);
     if (pads)
         OPENSSL_cleanse(pads, c->npads * sizeof *pads);
+    if (m) /* the multiplicities and a row of C_a (with its pads) are secret too */
+        OPENSSL_cleanse(m, c->dm.nw * sizeof *m);
+    if (row)
+        OPENSSL_cleanse(row, c->da.block * sizeof *row);
     free(a);
     free(m);
     free(row);

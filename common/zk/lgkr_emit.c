@@ -238,6 +238,13 @@ static int emit_leaves(const lg_emit *em, size_t ia, size_t im)
     return rc;
 }
 
+/* Field-wise equality of two shapes. */
+static int params_eq(const apex_ligero_params *a, const apex_ligero_params *b)
+{
+    return a->log_block == b->log_block && a->npad == b->npad && a->nreq == b->nreq &&
+           a->nwrow == b->nwrow;
+}
+
 /* Everything: copies and products of C_p, both trees, the leaves, the root check. */
 int lgkr_emit_all(const lg_ctx *c, const apex_ligero_params *ps, size_t n, size_t ia, size_t im,
                   size_t ip, apex_cbuild *b, const char **reason)
@@ -245,7 +252,8 @@ int lgkr_emit_all(const lg_ctx *c, const apex_ligero_params *ps, size_t n, size_
     size_t w_off[APEX_LIGERO_MAX_COMMITS + 1], r_off[APEX_LIGERO_MAX_COMMITS + 1];
     if (n > APEX_LIGERO_MAX_COMMITS || ia >= n || im >= n || ip >= n || ia == im || ia == ip ||
         im == ip || apex_cbuild_layout(ps, n, w_off, r_off) != APEX_OK ||
-        ps[ia].nwrow != c->da.nrow || ps[im].nwrow != c->dm.nrow || ps[ip].nwrow != c->dp.nrow) {
+        !params_eq(&ps[ia], &c->sh.a_params) || !params_eq(&ps[im], &c->sh.m_params) ||
+        !params_eq(&ps[ip], &c->sh.p_params)) {
         *reason = "lgkr: C_a, C_m or C_p not where the commitment list says";
         return APEX_ERR_INVALID;
     }
@@ -403,7 +411,7 @@ int apex_lgkr_proof_encode(const apex_lgkr_shape *sh, const apex_lgkr_proof *pf,
 {
     const apex_ligero_params ps[3] = {sh->a_params, sh->m_params, sh->p_params};
     size_t ns = apex_lgkr_sent_count(sh);
-    if (!ns || pf->nsent != ns)
+    if (!ns || pf->nsent != ns || !pf->sent)
         return APEX_ERR_INVALID;
     int rc = apex_enc_put_hash(w, &pf->root_m);
     if (rc == APEX_OK)

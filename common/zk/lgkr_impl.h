@@ -5,19 +5,26 @@
 #include "zk/cbuild.h"
 #include "zk/lgkr.h"
 
-/* Cheating provers (tests only). Each one breaks exactly one check of the verifier, named
- * here; the tests remove nothing, and a verifier without that check would accept. The first
- * five hide an out-of-range entry of C_a while balancing the LogUp sums:
+/* Cheating provers (tests only). Each one breaks exactly one family of the verifier's
+ * checks, named here; a verifier without that family accepts it. Five hide an out-of-range
+ * entry of C_a while balancing the LogUp sums:
  *   ROOT:    honest trees, P_w sent so that the root check balances   -> layer 1's check
  *   LEAF:    trees and C_m over a copy with the bad entries set to 0  -> the ties to C_a
- *   FREE_M:  the table's m_0 chosen after X to balance, C_m honest    -> the tie to C_m
+ *   FREE_M:  the table's m_e chosen after X to balance, C_m honest    -> the ties to C_m
  *   DROP:    the bad leaves get p = 0 (left out of the sum)           -> the p-leaf ties
- *   TABLE_Q: table entry 0 stands for the bad value (q_0 = X - a_bad,
- *            m_0 counts it; needs a vector without zeros)              -> the table q ties
- * and three forge the GKR itself on any vector:
- *   MID:     layer 1's A, B changed with A D + B C kept               -> layer 2's round 0
- *   ROUND:   leaf layer, round 0 sent as h + x (x - 1) (same sum)      -> round 1's check
- *   LAST:    leaf layer, last round likewise                          -> the final check */
+ *   TABLE_Q: table entry e stands for the bad value (q_e = X - a_bad,
+ *            m_e counts it; needs a vector without the value e)        -> the table q ties
+ * (e is set with lgkr_test_set_cheat_entry, default 0); one forges the table side:
+ *   ROOT_T:  honest witness tree, P_t sent to balance                 -> table layer 1
+ * two replace a vector of pairs (a0, a1) with a0 + a1 = 1 (e.g. (5, -4), out of range) by
+ * the pairs (0, 1): with delta = -a0 a1, (X - a0)(X - a1) + delta = X (X - 1), so a constant
+ * delta added to every gate above the leaves gives the in-range tree; C_m counts (0, 1):
+ *   PROD:    the leaf layer's C D pad product committed off by delta  -> Z = X * Y
+ *   COPY:    the same through the X copy row, with Z = X * Y kept     -> the copy rows
+ * and six forge the GKR itself on any vector (in either tree):
+ *   MID, MID_T:     layer 1's A, B changed with A D + B C kept        -> layer 2's round 0
+ *   ROUND, ROUND_T: leaf layer, round 0 sent as h + x (x - 1)         -> round 1's check
+ *   LAST, LAST_T:   leaf layer, last round likewise                   -> the final check */
 enum {
     LGKR_HONEST = 0,
     LGKR_CHEAT_ROOT,
@@ -25,10 +32,19 @@ enum {
     LGKR_CHEAT_FREE_M,
     LGKR_CHEAT_DROP,
     LGKR_CHEAT_TABLE_Q,
+    LGKR_CHEAT_ROOT_T,
+    LGKR_CHEAT_PROD,
+    LGKR_CHEAT_COPY,
     LGKR_CHEAT_MID,
     LGKR_CHEAT_ROUND,
     LGKR_CHEAT_LAST,
+    LGKR_CHEAT_MID_T,
+    LGKR_CHEAT_ROUND_T,
+    LGKR_CHEAT_LAST_T,
 };
+
+/* The table entry FREE_M and TABLE_Q forge (tests only). */
+void lgkr_test_set_cheat_entry(size_t t);
 
 int lgkr_prove_impl(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
                     apex_rng *test_rng, int cheat, apex_lgkr_proof *out, const char **reason);
@@ -48,6 +64,7 @@ typedef struct lg_tree {
 
 /* Shapes and challenges shared by the prover and the verifier. */
 typedef struct lg_ctx {
+    apex_lgkr_shape sh;          /* the shape these were derived from */
     apex_ligero_dims da, dm, dp; /* C_a, C_m, C_p */
     unsigned wa, wm;             /* log2 of C_a's and C_m's witness slots per row */
     size_t M;                    /* checked slots */

@@ -19,7 +19,7 @@
 
 #define LIGERO_GOLDEN   "5336ce933d412629ef605489f0759b0991043279d02cc13a69165c6df26a7c0e"
 #define SUMCHECK_GOLDEN "dcfb575421c770ea569889d51daadb72de858353aa1f667d944649ad0d674f3b"
-#define LGKR_GOLDEN     "c9b20eba9baadb6db0b7e7184385011829a8ae78f733b4f686497126ac7d33ea"
+#define LGKR_GOLDEN     "dafb3b58c930e55fad1e8ffd931a9e7a9d94e9b2b4bc3ff5c9f05b9856d5a524"
 
 static void digest_hex(const void *buf, size_t len, char hex[65])
 {

@@ -114,8 +114,8 @@ static void test_out_of_range_rejected(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         apex_gl *v = random_values(&rng, n, 8);
         for (size_t j = 0; j < n; j++)
-            v[j] += v[j] == 0; /* no zeros: LGKR_CHEAT_TABLE_Q needs table entry 0 */
-        v[17 + 20 * i] = bad[i];
+            v[j] += v[j] == 0;   /* no zeros: LGKR_CHEAT_TABLE_Q needs table entry 0 */
+        v[17 + 19 * i] = bad[i]; /* odd and even positions: both halves of each leaf tie */
         assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
         /* provers that balance the sums anyway, each caught by one check (lgkr_impl.h) */
         for (int cheat = LGKR_CHEAT_ROOT; cheat <= LGKR_CHEAT_TABLE_Q; cheat++)
@@ -128,11 +128,84 @@ static void test_out_of_range_rejected(void **state)
         ok[j] += ok[j] == 0;
     for (int cheat = LGKR_CHEAT_ROOT; cheat <= LGKR_CHEAT_TABLE_Q; cheat++)
         assert_int_equal(run_as(&sh, ok, &rng, cheat), APEX_OK);
-    /* forgeries of the GKR itself (a layer's values, a middle round, the last round) are
-     * rejected even on an in-range vector */
-    for (int cheat = LGKR_CHEAT_MID; cheat <= LGKR_CHEAT_LAST; cheat++)
+    /* forgeries of the GKR itself (a layer's values, a middle round, the last round), in
+     * the witness tree and in the table tree, are rejected even on an in-range vector */
+    for (int cheat = LGKR_CHEAT_MID; cheat <= LGKR_CHEAT_LAST_T; cheat++)
         assert_int_equal(run_as(&sh, ok, &rng, cheat), APEX_ERR_REJECTED);
     free(ok);
+}
+
+/* The table side: a forged table root, and the table-entry forgeries at entry 1 (the other
+ * half of the table's leaf ties). */
+static void test_table_side(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 208);
+    apex_lgkr_shape sh = shape_for(8, 6, 3);
+    size_t n = nvals(&sh);
+    apex_gl *v = random_values(&rng, n, 8);
+    for (size_t j = 0; j < n; j++)
+        v[j] += v[j] == 1; /* no ones: entry 1 may stand for the bad value */
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_ROOT_T), APEX_OK); /* honest: no effect */
+    lgkr_test_set_cheat_entry(1);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_FREE_M), APEX_OK);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_TABLE_Q), APEX_OK);
+    v[40] = 300;
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_ROOT_T), APEX_ERR_REJECTED);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_FREE_M), APEX_ERR_REJECTED);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_TABLE_Q), APEX_ERR_REJECTED);
+    lgkr_test_set_cheat_entry(0);
+    free(v);
+}
+
+/* Pairs (5, -4), all out of range: with delta = 20 added to every gate above the leaves they
+ * make the tree of (0, 1) pairs, so only the exactness of C_p's products stands in the way:
+ * a Z off by delta (quadratic constraint) or an X copy off (copy constraints). */
+static void test_product_forgeries(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 209);
+    apex_lgkr_shape sh = shape_for(4, 6, 2); /* 64 leaves: no padding leaf */
+    size_t n = nvals(&sh);
+    apex_gl *v = calloc(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t j = 0; j < n; j++)
+        v[j] = j % 2 ? APEX_GL_P - 4 : 5;
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_PROD), APEX_ERR_REJECTED);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_COPY), APEX_ERR_REJECTED);
+    /* on the in-range pairs (0, 1) delta is 0: both provers are honest */
+    for (size_t j = 0; j < n; j++)
+        v[j] = j % 2;
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_PROD), APEX_OK);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_COPY), APEX_OK);
+    free(v);
+}
+
+/* Edge shapes: trees of depth 1 and 2 (two and four values, a one-bit table), and C_m with
+ * another row width than C_a. */
+static void test_edge_shapes(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 210);
+    for (size_t wr = 2; wr <= 4; wr *= 2) {
+        apex_lgkr_shape sh = {1, {3, 8 - wr, 2, 1}, {3, 6, 2, 1}, {3, 4, 2, 1}};
+        sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
+        apex_gl v[4] = {1, 0, 1, 1};
+        assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
+        v[1] = 2;
+        assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
+    }
+    apex_lgkr_shape sh = {8, {6, 32, 12, 2}, {6, 48, 12, 16}, {6, 32, 12, 1}};
+    sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
+    apex_gl *v = random_values(&rng, nvals(&sh), 8);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
+    v[9] = 256;
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
+    free(v);
 }
 
 /* Every sent value is bound: changing any one of them (padded rounds, layer values, roots)
@@ -330,7 +403,8 @@ int main(void)
         cmocka_unit_test(test_in_range_accepted), cmocka_unit_test(test_out_of_range_rejected),
         cmocka_unit_test(test_sent_values_bound), cmocka_unit_test(test_binding),
         cmocka_unit_test(test_threaded_sizes),    cmocka_unit_test(test_encoding),
-        cmocka_unit_test(test_composition),
+        cmocka_unit_test(test_composition),       cmocka_unit_test(test_table_side),
+        cmocka_unit_test(test_product_forgeries), cmocka_unit_test(test_edge_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
