@@ -57,10 +57,10 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
         *reason = "compliance: pads hide fewer than K_max + 1 openings";
         return APEX_ERR_INVALID;
     }
-    size_t dd = (size_t)1 << (dm->log_b + dm->log_nb), f = dd << dm->log_n;
+    size_t dd = (size_t)1 << (dm->log_b + dm->log_nb);
     apex_ligero_params base = {cfg->log_block, wr, cfg->nreq, 1};
-    dm->pg = base;
-    dm->pg.nwrow = ceil_div(f, wr);
+    dm->pg = base; /* only the real blocks: the padded ones are zero and not committed */
+    dm->pg.nwrow = ceil_div((size_t)dm->nblk_real << (dm->log_n + dm->log_b), wr);
     dm->pw = base;
     dm->pw.nwrow = ceil_div(dd, wr);
     dm->pu = base;
@@ -523,6 +523,26 @@ int comp_view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t
     return rc == APEX_OK ? apex_mle_eq(row_w + r0, pt + s, n - s) : rc;
 }
 
+int comp_view_fill_g(const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow, apex_gl2 *row_w,
+                     apex_gl2 *slot_w)
+{
+    unsigned s = 0;
+    while (((size_t)1 << s) < wr)
+        s++;
+    if (n <= s || ((size_t)1 << (n - s)) <= nrow)
+        return comp_view_fill(0, pt, n, wr, nrow, row_w, slot_w);
+    apex_gl2 *all = apex_calloc_n((size_t)1 << (n - s), sizeof *all);
+    if (!all)
+        return APEX_ERR_NOMEM;
+    int rc = apex_mle_eq(slot_w, pt, s);
+    if (rc == APEX_OK)
+        rc = apex_mle_eq(all, pt + s, n - s);
+    if (rc == APEX_OK)
+        memcpy(row_w, all, nrow * sizeof *row_w); /* rows past nrow hold only zeros */
+    free(all);
+    return rc;
+}
+
 /* Room for the weights of nv views on commitments ks[] (rows + witness slots each). */
 static apex_gl2 *view_store(const apex_comp_dims *dm, const size_t *ks, size_t nv, size_t *wr)
 {
@@ -577,7 +597,7 @@ int comp_views_b(const apex_comp_dims *dm, const apex_gl2 *ra, const apex_gl2 *r
         apex_gl2 *rw = buf, *sw = buf + nrow;
         buf += nrow + wr;
         if (v == COMP_B_G)
-            rc = comp_view_fill(0, pg, dm->k, wr, nrow, rw, sw);
+            rc = comp_view_fill_g(pg, dm->k, wr, nrow, rw, sw);
         else if (v == COMP_B_W1 || v == COMP_B_W0)
             rc = comp_view_fill(0, rb, lb + lnb, wr, nrow, rw, sw);
         else

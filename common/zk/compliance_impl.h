@@ -101,6 +101,12 @@ apex_transcript *comp_transcript_for(const char *domain, const apex_comp_dims *d
  * commitment with nrow rows of wr slots, at point pt[n] (row_w, slot_w zeroed before). */
 int comp_view_fill(size_t off, const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow,
                    apex_gl2 *row_w, apex_gl2 *slot_w);
+/* The same for C_G's table of 2^n values at offset 0, of which C_G commits only the rows
+ * of real blocks (nrow): the row weights past nrow are dropped, which is exact because the
+ * padded blocks of G~ are zero by definition (they are not committed, so nothing else can
+ * be there). */
+int comp_view_fill_g(const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow, apex_gl2 *row_w,
+                     apex_gl2 *slot_w);
 /* The mask is strictly increasing and below d. */
 int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason);
 /* Stage A's terms (claimed sum: S_A, hidden in C_eval_A after the V_t). */

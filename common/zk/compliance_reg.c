@@ -137,8 +137,9 @@ static int reg_at(const apex_comp_config *cfg, const reg_shape *rs, const apex_g
         size_t nrow = rs->ps[commit_of[v]].nwrow;
         views[v] = (apex_zksc_view){commit_of[v], buf, buf + nrow};
         int full = v == RT_G || v == RT_GL || v == RT_GL2;
-        rc = comp_view_fill(off[v], full ? r : pjb, full ? rs->dm.k : njb, wr, nrow, buf,
-                            buf + nrow);
+        rc = v == RT_G ? comp_view_fill_g(r, rs->dm.k, wr, nrow, buf, buf + nrow)
+                       : comp_view_fill(off[v], full ? r : pjb, full ? rs->dm.k : njb, wr, nrow,
+                                        buf, buf + nrow);
         buf += nrow + wr;
     }
     const apex_gl2 *eta = ch, *eta2 = ch + rs->dm.k, *zeta2 = eta2 + njb;

@@ -517,7 +517,8 @@ static void test_registration(void **state)
     assert_int_equal(reg_run(1, 2), APEX_ERR_REJECTED); /* top-limb copy forged into T */
 }
 
-/* Honest proofs over a small grid of (N, B, d), witnesses from apex_obsq_layer. */
+/* Honest registrations and proofs over a small grid of (N, B, d), witnesses from
+ * apex_obsq_layer. */
 static void test_grid(void **state)
 {
     (void)state;
@@ -561,6 +562,13 @@ static void test_grid(void **state)
         apex_ligero_commitment *c1 = apex_comp_commit_w(&cfg, w1, &pub.root_w1, &why);
         if (!cg || !c0 || !c1)
             fail_msg("grid %zu commit: %s", q, why);
+        /* registration too ({8, 32, 65}: C_G commits 3 of the 4 blocks' rows) */
+        apex_comp_reg_proof rp;
+        if (apex_comp_register_prove(&cfg, &pub, g, w0, cg, c0, &rng, &rp, &why) != APEX_OK)
+            fail_msg("grid %zu register: %s", q, why);
+        if (apex_comp_register_verify(&cfg, &pub, &rp, &why) != APEX_OK)
+            fail_msg("grid %zu registration rejected: %s", q, why);
+        apex_comp_reg_proof_free(&rp);
         uint32_t used = 0;
         apex_comp_proof pf;
         if (apex_comp_prove(&cfg, &pub, g, w0, w1, cg, c0, c1, &used, &rng, &pf, &why) != APEX_OK)
