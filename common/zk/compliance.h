@@ -76,7 +76,8 @@ typedef struct apex_comp_dims {
     unsigned log_nb;                 /* nb = 2^log_nb blocks */
     unsigned k;                      /* variables of C_G: log_b + log_n + log_nb */
     uint64_t nblk_real;              /* ceil(d / B): blocks the caller's G~ holds */
-    apex_ligero_params pg;           /* C_G: nb N B values */
+    apex_ligero_params pg;           /* C_G: ceil(d/B) N B values (the padded blocks
+                                        up to nb are zero and not committed) */
     apex_ligero_params pw;           /* C_w(e), C_w(e+1): D values */
     apex_ligero_params pu;           /* C_u: nb N values */
     apex_lgkr_shape lg;              /* C_l (6 D limbs), C_m, C_p: LogUp-GKR of the unlearning
