@@ -7,6 +7,7 @@
  * (the Ligero commitments' secret state, apex_ligero_commitment_save), proof.bin.
  * The statement is every targeted matrix of the model concatenated (docs/PROOF.md). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,25 @@
 #include "zk/commitfile.h"
 #include "zk/encode.h"
 
-#define ZK_DEF_SAMPLES   64
-#define ZK_DEF_LOG_BLOCK 12u
-#define ZK_PATH_MAX      4096
+#define ZK_DEF_SAMPLES 64
+/* --log-block when not given: chosen from C_G's size (zk_auto_log_block), within these. */
+#define ZK_AUTO_LOG_BLOCK_MIN 12u
+#define ZK_AUTO_LOG_BLOCK_MAX 18u
+#define ZK_PATH_MAX           4096
+
+/* The Ligero row size that about minimises the unlearning proof for a C_G of f entries:
+ * rows x NREQ x 8 bytes of opened columns against about 72 bytes per BLOCK of responses
+ * (ldt, dot, quad in F_p2) with BLOCK/2 witness slots per row, i.e. BLOCK near
+ * sqrt(2 f NREQ 8 / 72). Rounded down (the smaller BLOCK proves faster; measured at
+ * d = 10^6, N = 64: 2^15 gives 8.2 MB, 2^16 8.0 MB). */
+static unsigned zk_auto_log_block(size_t f)
+{
+    double best = sqrt(2.0 * (double)f * APEX_LIGERO_NREQ_100 * 8.0 / 72.0);
+    unsigned l = ZK_AUTO_LOG_BLOCK_MIN;
+    while (l < ZK_AUTO_LOG_BLOCK_MAX && (double)((size_t)1 << (l + 1)) <= best)
+        l++;
+    return l;
+}
 
 static int zk_fail(const char *verb, int rc, const char *what, const char *why)
 {
@@ -174,7 +191,8 @@ static void commit_usage(FILE *f)
             "  --samples N        gradient rows (default %d; padded to a power of two)\n"
             "  --block B          weights per block (default %u)\n"
             "  --tau-log2 T       residual tolerance tau = 2^T (default %u)\n"
-            "  --log-block L      Ligero rows of 2^L (default %u)\n"
+            "  --log-block L      Ligero rows of 2^L (default: chosen from the size of G~,\n"
+            "                     12..18; 15 at 10^6 weights and 64 samples)\n"
             "  --fleet HEX        64 hex digits binding the fleet (default zeros)\n"
             "  --tableau          also write KEY.tab, C_G's encoded tableau (about 32 bytes\n"
             "                     per G~ entry), so that every later proof reads its opened\n"
@@ -182,7 +200,7 @@ static void commit_usage(FILE *f)
             "  --seed S --exclude LIST --data DIR   which client's data (as for personalize)\n"
             "  --threads T --json\n"
             "exit: 0 written, 2 usage, 3 bad model or data, 4 runtime failure\n",
-            ZK_DEF_SAMPLES, APEX_OBS_DEFAULT_BLOCK, APEX_OBSQ_DEFAULT_TAU_LOG2, ZK_DEF_LOG_BLOCK);
+            ZK_DEF_SAMPLES, APEX_OBS_DEFAULT_BLOCK, APEX_OBSQ_DEFAULT_TAU_LOG2);
 }
 
 typedef struct zk_opts {
@@ -217,7 +235,7 @@ static int commit_parse(int argc, char **argv, zk_opts *o)
     o->samples = ZK_DEF_SAMPLES;
     o->block = APEX_OBS_DEFAULT_BLOCK;
     o->tau = APEX_OBSQ_DEFAULT_TAU_LOG2;
-    o->log_block = ZK_DEF_LOG_BLOCK;
+    o->log_block = 0; /* auto */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -356,6 +374,9 @@ int cmd_commit(int argc, char **argv)
         fprintf(stderr, "apex commit: %s\n", why);
         goto done;
     }
+    if (!o.log_block)
+        o.log_block = (long)zk_auto_log_block((d + (size_t)o.block - 1) / (size_t)o.block * np *
+                                              (size_t)o.block);
     rec.cfg = (apex_comp_config){{np, (uint64_t)o.block, 8, APEX_ML_FIXED_BITS,
                                   (uint64_t)apex_obsq_lambda_for(np), (uint32_t)o.tau, 16},
                                  d,
@@ -419,14 +440,14 @@ int cmd_commit(int argc, char **argv)
     double secs = apex_now_s() - t0;
     if (o.json)
         printf("{\"event\":\"committed\",\"d\":%zu,\"n\":%zu,\"n_padded\":%zu,\"block\":%ld,"
-               "\"root_g\":\"%s\",\"root_w\":\"%s\",\"registration_bytes\":%zu,\"seconds\":%.3f,"
-               "\"out\":\"%s\",\"key\":\"%s\"}\n",
-               d, n, np, o.block, hg, hw, rec.reg_len, secs, o.out, keyp);
+               "\"log_block\":%ld,\"root_g\":\"%s\",\"root_w\":\"%s\",\"registration_bytes\":%zu,"
+               "\"seconds\":%.3f,\"out\":\"%s\",\"key\":\"%s\"}\n",
+               d, n, np, o.block, o.log_block, hg, hw, rec.reg_len, secs, o.out, keyp);
     else
-        printf("committed: %zu weights, G~ of %zu samples (padded to %zu), C_G %.16s..., "
-               "C_w %.16s..., registration proof %zu bytes, %.2f s\n  public: %s\n  private: %s "
-               "(+ .cg, .cw; keep them secret)\n",
-               d, n, np, hg, hw, rec.reg_len, secs, o.out, keyp);
+        printf("committed: %zu weights, G~ of %zu samples (padded to %zu), Ligero rows of 2^%ld, "
+               "C_G %.16s..., C_w %.16s..., registration proof %zu bytes, %.2f s\n  public: %s\n"
+               "  private: %s (+ .cg, .cw; keep them secret)\n",
+               d, n, np, o.log_block, hg, hw, rec.reg_len, secs, o.out, keyp);
 done:
     if (have_rp)
         apex_comp_reg_proof_free(&rp);
