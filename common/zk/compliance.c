@@ -402,19 +402,30 @@ void comp_terms_a(const comp_chal *c, apex_sumcheck_term *terms)
     TERM(2, apex_gl2_neg(c->alpha), 2, COMP_A_U, COMP_A_GC, 0);
 }
 
+void comp_b_coefs(const apex_comp_config *cfg, const comp_chal *c, comp_b_coef *k)
+{
+    const apex_stmt_params *s = &cfg->sp;
+    k->a[0] = apex_gl2_from_gl(1);
+    for (int i = 1; i < 8; i++)
+        k->a[i] = apex_gl2_mul(k->a[i - 1], c->alpha);
+    const unsigned lbits = s->limb_bits;
+    k->two16 = (apex_gl)1 << lbits;
+    k->lam = apex_gl_from_i64((int64_t)s->lambda);
+    k->sw = (apex_gl)1 << (2 * lbits - s->bits_w);
+    k->sr = (apex_gl)1 << (2 * lbits - (s->tau_log2 + 1));
+    k->a2 = c->alpha2;
+    k->a22 = apex_gl2_mul(c->alpha2, c->alpha2);
+}
+
 void comp_terms_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
                   apex_sumcheck_term *terms, apex_gl2 *claim, const apex_comp_public *pub)
 {
     const apex_stmt_params *s = &cfg->sp;
-    apex_gl2 a[8];
-    a[0] = apex_gl2_from_gl(1);
-    for (int i = 1; i < 8; i++)
-        a[i] = apex_gl2_mul(a[i - 1], c->alpha);
-    const unsigned lbits = s->limb_bits;
-    const apex_gl two16 = (apex_gl)1 << lbits, lam = apex_gl_from_i64((int64_t)s->lambda);
-    const apex_gl sw = (apex_gl)1 << (2 * lbits - s->bits_w);
-    const apex_gl sr = (apex_gl)1 << (2 * lbits - (s->tau_log2 + 1));
-    const apex_gl2 a2 = c->alpha2, a22 = apex_gl2_mul(a2, a2);
+    comp_b_coef k;
+    comp_b_coefs(cfg, c, &k);
+    const apex_gl2 *a = k.a;
+    const apex_gl two16 = k.two16, lam = k.lam, sw = k.sw, sr = k.sr;
+    const apex_gl2 a2 = k.a2, a22 = k.a22;
     /* rho + tau = lo + 2^16 hi on the residual rows: alpha sum c (lo + 2^16 hi - Lambda delta);
      * its G~^T u part is stage A's alpha term (through S_A) */
     TERM(0, a[1], 2, COMP_B_C, COMP_B_RLO, 0);

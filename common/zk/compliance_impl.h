@@ -111,6 +111,14 @@ int comp_view_fill_g(const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow, ape
 int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason);
 /* Stage A's terms (claimed sum: S_A, hidden in C_eval_A after the V_t). */
 void comp_terms_a(const comp_chal *c, apex_sumcheck_term *terms);
+/* Stage B's coefficients: a[i] = alpha^i, the limb factors 2^L, Lambda, sw, sr, and alpha2,
+ * alpha2^2 (comp_terms_b's terms use them; so does the prover's faster formulation). */
+typedef struct comp_b_coef {
+    apex_gl2 a[8];
+    apex_gl two16, lam, sw, sr;
+    apex_gl2 a2, a22;
+} comp_b_coef;
+void comp_b_coefs(const apex_comp_config *cfg, const comp_chal *c, comp_b_coef *k);
 /* Stage B's terms and the public part of its claimed sum. */
 void comp_terms_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const comp_chal *c,
                   apex_sumcheck_term *terms, apex_gl2 *claim, const apex_comp_public *pub);

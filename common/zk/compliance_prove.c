@@ -349,15 +349,26 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         goto done;
 
     tph = phase_done("stage A (sum_j c G~ pass, rounds, C_eval_A)", tph);
-    /* stage B over (b, j) */
+    /* stage B over (b, j). The rounds run over an equivalent formulation with the terms
+     * grouped by their public factor and each group's linear combination of committed tables
+     * merged into one table (folding is linear, so the sum is the same polynomial and the
+     * round values are identical): 6 products per point instead of 18 terms. The committed
+     * tables' values at r_B come from the folded G, W1, W0 and from the limbs' extensions. */
     apex_sumcheck_term termsb[COMP_B_NTERMS];
     apex_gl2 claimb;
     comp_terms_b(cfg, &dm, &ch_, termsb, &claimb, pub);
     apex_zksc_shape shb = dm.zb;
     shb.terms = termsb;
     {
-        apex_gl2 *tb[COMP_B_N];
-        for (size_t q = 0; q < COMP_B_N; q++)
+        enum { F_C, F_D, F_Z, F_P, F_T, F_EB, F_G, F_L1, F_DW, F_W1, F_W0, F_L4, F_L5, F_N };
+        const apex_gl2 one = apex_gl2_from_gl(1), zero = apex_gl2_from_gl(0);
+        const apex_sumcheck_term fast[] = {{one, 2, {F_C, F_L1, 0}}, {one, 2, {F_D, F_DW, 0}},
+                                           {one, 2, {F_Z, F_W1, 0}}, {one, 2, {F_P, F_W0, 0}},
+                                           {one, 2, {F_T, F_L4, 0}}, {one, 3, {F_EB, F_G, F_L5}}};
+        comp_b_coef kc;
+        comp_b_coefs(cfg, &ch_, &kc);
+        apex_gl2 *tb[F_N];
+        for (size_t q = 0; q < F_N; q++)
             tb[q] = m.tab + q * dd;
         apex_gl2 *ei = apex_calloc_n((size_t)n + ((size_t)1 << dm.log_nb), sizeof *ei);
         rc = APEX_ERR_NOMEM;
@@ -366,7 +377,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         apex_gl2 *eb2 = ei + n;
         apex_mle_eq(ei, m.ra, dm.log_n);
         apex_mle_eq(eb2, m.ra + dm.log_n, dm.log_nb);
-        gpass_arg gb = {g, n, bsz, dm.nblk_real, ei, tb[COMP_B_G]};
+        gpass_arg gb = {g, n, bsz, dm.nblk_real, ei, tb[F_G]};
         rc = ligero_par_run(gpass_fold, &gb, dd >> lb);
         apex_gl2 *eqs = rc == APEX_OK ? apex_calloc_n(4 * dd, sizeof *eqs) : NULL;
         if (!eqs) {
@@ -378,27 +389,54 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         apex_mle_eq(ez, ch_.zeta, njb);
         apex_mle_eq(ez2, ch_.zeta2, njb);
         apex_mle_eq(et, ch_.eta, njb);
-        const apex_gl2 zero = apex_gl2_from_gl(0);
+        const apex_gl *lv = m.lv;
         for (size_t x = 0; x < dd; x++) {
             size_t b = x >> lb;
             int real = x < cfg->d;
             uint8_t zt = m.inz[x];
-            tb[COMP_B_W1][x] = apex_gl2_from_gl(real ? apex_gl_from_i64(w1[x]) : 0);
-            tb[COMP_B_W0][x] = apex_gl2_from_gl(real ? apex_gl_from_i64(w0[x]) : 0);
-            for (size_t q = 0; q < COMP_L_NSEC; q++)
-                tb[COMP_B_WLO + q][x] = apex_gl2_from_gl(m.lv[q * dd + x]);
-            tb[COMP_B_C][x] = ctab[x];
-            tb[COMP_B_D][x] = m.untouched[b] ? ez[x] : zero;
-            tb[COMP_B_Z][x] = zt ? ez2[x] : zero;
-            tb[COMP_B_P][x] = zt == 2 ? ez2[x] : zero;
-            tb[COMP_B_T][x] = et[x];
-            tb[COMP_B_EB][x] = eb2[b];
+            apex_gl w1v = real ? apex_gl_from_i64(w1[x]) : 0,
+                    w0v = real ? apex_gl_from_i64(w0[x]) : 0;
+            apex_gl wlo = lv[COMP_L_WLO * dd + x], whi = lv[COMP_L_WHI * dd + x];
+            apex_gl whi2 = lv[COMP_L_WHI2 * dd + x], rlo = lv[COMP_L_RLO * dd + x];
+            apex_gl rhi = lv[COMP_L_RHI * dd + x], rhi2 = lv[COMP_L_RHI2 * dd + x];
+            apex_gl dw = apex_gl_sub(w1v, w0v);
+            /* alpha (rlo + 2^L rhi - Lambda delta) */
+            apex_gl l1 = apex_gl_add(apex_gl_add(rlo, apex_gl_mul(kc.two16, rhi)),
+                                     apex_gl_neg(apex_gl_mul(kc.lam, dw)));
+            /* alpha^4 (w' - lo - 2^L hi) + alpha^5 (hi2 - sw hi) + alpha^6 (rhi2 - sr rhi) */
+            apex_gl t4 = apex_gl_sub(apex_gl_sub(w1v, wlo), apex_gl_mul(kc.two16, whi));
+            apex_gl t5 = apex_gl_sub(whi2, apex_gl_mul(kc.sw, whi));
+            apex_gl t6 = apex_gl_sub(rhi2, apex_gl_mul(kc.sr, rhi));
+            tb[F_C][x] = ctab[x];
+            tb[F_D][x] = m.untouched[b] ? ez[x] : zero;
+            tb[F_Z][x] = zt ? apex_gl2_mul(kc.a[3], ez2[x]) : zero;
+            tb[F_P][x] = zt == 2 ? apex_gl2_mul(kc.a[7], ez2[x]) : zero;
+            tb[F_T][x] = et[x];
+            tb[F_EB][x] = eb2[b];
+            tb[F_L1][x] = apex_gl2_mul_gl(kc.a[1], l1);
+            tb[F_DW][x] = apex_gl2_mul_gl(kc.a[2], dw);
+            tb[F_W1][x] = apex_gl2_from_gl(w1v);
+            tb[F_W0][x] = apex_gl2_from_gl(w0v);
+            tb[F_L4][x] = apex_gl2_add(
+                apex_gl2_add(apex_gl2_mul_gl(kc.a[4], t4), apex_gl2_mul_gl(kc.a[5], t5)),
+                apex_gl2_mul_gl(kc.a[6], t6));
+            tb[F_L5][x] = apex_gl2_add(apex_gl2_mul_gl(kc.a2, dw), apex_gl2_mul(kc.a22, ctab[x]));
         }
         free(eqs);
         free(ei);
-        if ((rc = apex_zksc_prove_rounds(t, &shb, tb, claimb, test_rng, &zp, m.rb, reason)) !=
-                APEX_OK ||
-            (rc = apex_zksc_prove_eval(&zp, t, &cpadb, &cevalb, &out->zsb, reason)) != APEX_OK)
+        if ((rc = apex_zksc_prove_rounds_alt(t, &shb, tb, F_N, fast, sizeof fast / sizeof fast[0],
+                                             claimb, test_rng, &zp, m.rb, reason)) != APEX_OK)
+            goto done;
+        apex_gl2 fin[COMP_B_NCOM]; /* the shape's committed tables at r_B */
+        fin[COMP_B_G] = tb[F_G][0];
+        fin[COMP_B_W1] = tb[F_W1][0];
+        fin[COMP_B_W0] = tb[F_W0][0];
+        for (size_t q = 0; q < COMP_L_NSEC && rc == APEX_OK; q++)
+            rc = apex_mle_eval_gl(lv + q * dd, dm.zb.k, m.rb, &fin[COMP_B_WLO + q]);
+        if (rc != APEX_OK)
+            goto done;
+        apex_zksc_prover_set_finals(zp, fin);
+        if ((rc = apex_zksc_prove_eval(&zp, t, &cpadb, &cevalb, &out->zsb, reason)) != APEX_OK)
             goto done;
     }
 

@@ -292,9 +292,12 @@ static int random_gl(apex_rng *test, apex_gl *out, size_t n)
     return APEX_OK;
 }
 
-int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 *const *f,
-                           apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out, apex_gl2 *r,
-                           const char **reason)
+/* The rounds run over (f, ntab, terms, nterms): the shape's own tables and terms, or an
+ * equivalent formulation of the same sum of products (apex_zksc_prove_rounds_alt). */
+static int prove_rounds_over(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 *const *f,
+                             size_t ntab, const apex_sumcheck_term *terms, size_t nterms,
+                             apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out,
+                             apex_gl2 *r, const char **reason)
 {
     const char *dummy;
     if (!reason)
@@ -304,6 +307,10 @@ int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_g
     unsigned m;
     if (zksc_shape_check(sh, &m, &dp, &de, reason) != APEX_OK)
         return APEX_ERR_INVALID;
+    if (ntab > APEX_SUMCHECK_MAX_TABLES || apex_sumcheck_terms_degree(terms, nterms, ntab) != m) {
+        *reason = "zksc: the alternative formulation has another degree";
+        return APEX_ERR_INVALID;
+    }
     size_t np = (size_t)sh->k * (m + 1);
     apex_zksc_prover *p = calloc(1, sizeof *p);
     apex_gl *flat = apex_calloc_n(2 * np, sizeof *flat);
@@ -327,8 +334,8 @@ int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_g
         goto fail;
     *reason = "zksc: transcript or sumcheck failure";
     if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_pad", p->root_pad.b, 32)) != APEX_OK ||
-        (rc = apex_sumcheck_prove_terms(t, f, sh->ntab, sh->terms, sh->nterms, sh->k, claim,
-                                        p->pads, p->rounds, p->r, p->finals)) != APEX_OK)
+        (rc = apex_sumcheck_prove_terms(t, f, ntab, terms, nterms, sh->k, claim, p->pads,
+                                        p->rounds, p->r, p->finals)) != APEX_OK)
         goto fail;
     memcpy(r, p->r, sh->k * sizeof *r);
     OPENSSL_cleanse(flat, 2 * np * sizeof *flat);
@@ -344,6 +351,34 @@ fail:
     return rc;
 }
 
+int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 *const *f,
+                           apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out, apex_gl2 *r,
+                           const char **reason)
+{
+    return prove_rounds_over(t, sh, f, sh->ntab, sh->terms, sh->nterms, claim, test_rng, out, r,
+                             reason);
+}
+
+int apex_zksc_prove_rounds_alt(apex_transcript *t, const apex_zksc_shape *sh,
+                               apex_gl2 *const *f, size_t ntab, const apex_sumcheck_term *terms,
+                               size_t nterms, apex_gl2 claim, apex_rng *test_rng,
+                               apex_zksc_prover **out, apex_gl2 *r, const char **reason)
+{
+    int rc = prove_rounds_over(t, sh, f, ntab, terms, nterms, claim, test_rng, out, r, reason);
+    if (rc == APEX_OK) { /* the alternative tables' finals mean nothing to C_eval */
+        OPENSSL_cleanse((*out)->finals, sizeof (*out)->finals);
+        (*out)->need_finals = 1;
+    }
+    return rc;
+}
+
+void apex_zksc_prover_set_finals(apex_zksc_prover *p, const apex_gl2 *v)
+{
+    for (unsigned s = 0; s < p->sh.ncommitted; s++)
+        p->finals[s] = v[s];
+    p->need_finals = 0;
+}
+
 apex_gl2 apex_zksc_prover_sum(const apex_zksc_prover *p)
 {
     return apex_gl2_add(apex_gl2_add(p->rounds[0], p->pads[0]),
@@ -354,6 +389,10 @@ int zksc_commit_eval(const apex_zksc_prover *p, size_t wr_eval, apex_ligero_comm
                      apex_hash *root, const char **reason)
 {
     const apex_zksc_shape *sh = &p->sh;
+    if (p->need_finals) {
+        *reason = "zksc: the committed tables' values at r were not set";
+        return APEX_ERR_INVALID;
+    }
     apex_gl *ev = apex_calloc_n(EVAL_ROWS * wr_eval, sizeof *ev);
     if (!ev)
         return APEX_ERR_NOMEM;

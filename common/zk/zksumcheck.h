@@ -90,6 +90,18 @@ int apex_zksc_prove_finish(apex_zksc_prover **p, apex_transcript *t,
                            apex_zksc_proof *out, const char **reason);
 void apex_zksc_prover_destroy(apex_zksc_prover **p);
 
+/* Phase 1 over an equivalent formulation of the same sum: tables f[0..ntab) and terms whose
+ * sum of products is, as a polynomial, the shape's (e.g. linear combinations of the shape's
+ * tables merged into one table, which the folding respects), of the same degree. The round
+ * values are identical; the prover is then faster. The formulation's folded values mean
+ * nothing to C_eval: the caller must give the shape's committed tables' values at r with
+ * apex_zksc_prover_set_finals before apex_zksc_prove_eval_ex (which refuses otherwise). */
+int apex_zksc_prove_rounds_alt(apex_transcript *t, const apex_zksc_shape *sh,
+                               apex_gl2 *const *f, size_t ntab, const apex_sumcheck_term *terms,
+                               size_t nterms, apex_gl2 claim, apex_rng *test_rng,
+                               apex_zksc_prover **out, apex_gl2 *r, const char **reason);
+/* v[0..ncommitted): f~_t(r) of the shape's committed tables. */
+void apex_zksc_prover_set_finals(apex_zksc_prover *p, const apex_gl2 *v);
 /* Verifier phase 1: absorb as the prover did and recover r. */
 int apex_zksc_verify_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 claim,
                             const apex_zksc_proof *pf, apex_gl2 *r, const char **reason);

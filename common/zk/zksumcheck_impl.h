@@ -23,6 +23,7 @@ struct apex_zksc_prover {
     apex_gl2 claim;                            /* the claimed sum's public part */
     apex_gl2 extras[APEX_ZKSC_MAX_EXTRA];      /* extra hidden values for C_eval row 0 */
     size_t nextra;                             /* how many */
+    int need_finals; /* rounds ran over another formulation: the caller sets the finals */
 };
 
 /* The constraint system of both sides, with its owned arrays. */
