@@ -371,13 +371,84 @@ static void test_encoding_and_swaps(void **state)
     apex_ligero_commitment_destroy(&fx.cs[1]);
 }
 
+/* Rounds over an equivalent formulation (apex_zksc_prove_rounds_alt): CASE_MULTI's four terms
+ * as eq Gg L + c' delta + eq7 with L = (3 + x) c + 5 delta, c' = 2x c, eq7 = (7 + 7x) eq. The
+ * round values equal the plain prover's under the same seed and the proof verifies; a
+ * formulation that is off (5 -> 4) is rejected; a missing set_finals and a formulation of
+ * another degree are refused. */
+static int prove_alt(fixture *fx, apex_rng *rng, apex_gl off, int set_finals, unsigned nf_eq7,
+                     apex_zksc_proof *pf)
+{
+    apex_gl2 gamma[LOG_N], beta[LOG_B], tab[MAX_TAB][B], r[LOG_B], alt[6][B];
+    apex_transcript *t = statement(fx->roots, gamma, beta);
+    apex_gl2 claim = tables(CASE_MULTI, fx->g, fx->delta, gamma, beta, tab);
+    const apex_gl2 x = apex_gl2_make(0, 1);
+    for (size_t j = 0; j < B; j++) { /* eq, Gg, L, c', delta, eq7 */
+        alt[0][j] = tab[2][j];
+        alt[1][j] = tab[0][j];
+        alt[2][j] = apex_gl2_add(apex_gl2_mul(apex_gl2_make(3, 1), tab[3][j]),
+                                 apex_gl2_mul_gl(tab[1][j], apex_gl_sub(5, off)));
+        alt[3][j] = apex_gl2_mul(apex_gl2_mul_gl(x, 2), tab[3][j]);
+        alt[4][j] = tab[1][j];
+        alt[5][j] = apex_gl2_mul(apex_gl2_make(7, 7), tab[2][j]);
+    }
+    const apex_sumcheck_term terms[3] = {
+        {{1, 0}, 3, {0, 1, 2, 0}}, {{1, 0}, 2, {3, 4, 0, 0}}, {{1, 0}, nf_eq7, {5, 5, 5, 5}}};
+    apex_zksc_shape sh = shape_of(CASE_MULTI);
+    apex_gl2 *f[6] = {alt[0], alt[1], alt[2], alt[3], alt[4], alt[5]};
+    apex_zksc_prover *p = NULL;
+    const char *why = NULL;
+    int rc = apex_zksc_prove_rounds_alt(t, &sh, f, 6, terms, 3, claim, rng, &p, r, &why);
+    if (rc == APEX_OK) {
+        apex_gl2 fin[2] = {alt[1][0], alt[4][0]}; /* Gg, delta at r (folded in place) */
+        if (set_finals)
+            apex_zksc_prover_set_finals(p, fin);
+        at_r a;
+        views_at(CASE_MULTI, gamma, beta, r, &a);
+        rc = apex_zksc_prove_finish(&p, t, fx->cs, 2, a.views, a.pubvals, pf, &why);
+    }
+    apex_zksc_prover_destroy(&p);
+    apex_transcript_destroy(&t);
+    return rc;
+}
+
+static void test_alt_formulation(void **state)
+{
+    (void)state;
+    apex_rng rng, r1, r2;
+    apex_rng_seed(&rng, 85);
+    fixture fx;
+    setup(&fx, &rng);
+    apex_zksc_proof plain, alt;
+    apex_rng_seed(&r1, 851);
+    prove(CASE_MULTI, &fx, fx.delta, &r1, &plain);
+    apex_rng_seed(&r2, 851);
+    assert_int_equal(prove_alt(&fx, &r2, 0, 1, 1, &alt), APEX_OK);
+    size_t nr = (size_t)LOG_B * 4; /* degree 3: four values per round */
+    assert_memory_equal(plain.rounds, alt.rounds, nr * sizeof *alt.rounds);
+    const char *why = NULL;
+    assert_int_equal(verify(CASE_MULTI, &fx, apex_gl2_from_gl(0), 0, &alt, &why), APEX_OK);
+    apex_zksc_proof_free(&plain);
+    apex_zksc_proof_free(&alt);
+    apex_ligero_commitment_destroy(&fx.cs[0]); /* two openings used: fresh commitments */
+    apex_ligero_commitment_destroy(&fx.cs[1]);
+    setup(&fx, &rng);
+    assert_int_equal(prove_alt(&fx, &rng, 1, 1, 1, &alt), APEX_OK); /* off by delta: rejected */
+    assert_int_equal(verify(CASE_MULTI, &fx, apex_gl2_from_gl(0), 0, &alt, &why),
+                     APEX_ERR_REJECTED);
+    apex_zksc_proof_free(&alt);
+    assert_int_equal(prove_alt(&fx, &rng, 0, 0, 1, &alt), APEX_ERR_INVALID); /* no finals */
+    assert_int_equal(prove_alt(&fx, &rng, 0, 1, 4, &alt), APEX_ERR_INVALID); /* degree 4 */
+    apex_ligero_commitment_destroy(&fx.cs[0]);
+    apex_ligero_commitment_destroy(&fx.cs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases_accepted),
-        cmocka_unit_test(test_cheating_rejected),
-        cmocka_unit_test(test_fresh_pads_and_shapes),
-        cmocka_unit_test(test_encoding_and_swaps),
+        cmocka_unit_test(test_cases_accepted),        cmocka_unit_test(test_cheating_rejected),
+        cmocka_unit_test(test_fresh_pads_and_shapes), cmocka_unit_test(test_encoding_and_swaps),
+        cmocka_unit_test(test_alt_formulation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
