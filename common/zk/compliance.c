@@ -175,14 +175,24 @@ apex_ligero_commitment *apex_comp_commit_g(const apex_comp_config *cfg, const in
     return c;
 }
 
+/* Rows of the caller's G~ (int8) or w~ (int32) as canonical field elements: a negative v is
+ * p + v. A tight loop per source type (every proof reads all of C_G's rows through it). */
 static int src_rows(void *ctx, size_t row, apex_gl *out)
 {
     const apex_comp_src *s = ctx;
-    size_t lo = row * s->wr;
-    for (size_t k = 0; k < s->wr; k++) {
-        size_t x = lo + k;
-        out[k] = x >= s->n ? 0 : apex_gl_from_i64(s->g ? (int64_t)s->g[x] : (int64_t)s->w[x]);
+    size_t lo = row * s->wr, n = lo < s->n ? s->n - lo : 0;
+    if (n > s->wr)
+        n = s->wr;
+    if (s->g) {
+        const int8_t *g = s->g + lo;
+        for (size_t k = 0; k < n; k++)
+            out[k] = g[k] < 0 ? APEX_GL_P - (apex_gl)(-(int)g[k]) : (apex_gl)g[k];
+    } else {
+        const int32_t *w = s->w + lo;
+        for (size_t k = 0; k < n; k++)
+            out[k] = w[k] < 0 ? APEX_GL_P - (apex_gl)(-(int64_t)w[k]) : (apex_gl)w[k];
     }
+    memset(out + n, 0, (s->wr - n) * sizeof *out);
     return APEX_OK;
 }
 
