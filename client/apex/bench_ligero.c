@@ -1,10 +1,11 @@
 /* `apex bench ligero`: the Ligero commitment of a gradient table (C_G of the compliance
  * proof) at F int8 values, one JSON object.
  *
- *   apex bench ligero [--log2f L (26)] [--log-block K (16)] [--nreq Q (148)] [--runs R (3)]
+ *   apex bench ligero [--log2f L (26)] [--log-block K (16)] [--nreq Q (152)] [--runs R (3)]
  *                     [--commit-runs C (1)] [--dir D (/tmp)] [--cached-only] [--json]
  *
- * Shape as in zk/compliance.c: BLOCK = 2^K, npad = BLOCK/2 (= wr), F / wr rows. The proof
+ * Shape as in zk/compliance.c: BLOCK = 2^K witness slots per row, (K_max + 1) * Q pads outside
+ * H_B, F / BLOCK rows. The proof
  * carries two tensor (evaluation) claims with random F_p2 weights, like C_G's in the joint
  * proof. Each commit runs in a forked child that writes the tableau cache to D and saves the
  * commitment; the parent loads it, so peak_rss_mb is the prover's high-water mark alone and
@@ -107,7 +108,7 @@ int bench_ligero_main(int argc, char **argv)
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: apex bench ligero [--log2f L (26)] [--log-block K (16)] [--nreq Q "
-                   "(148)]\n                         [--runs R (3)] [--commit-runs C (1)] [--dir "
+                   "(152)]\n                         [--runs R (3)] [--commit-runs C (1)] [--dir "
                    "D (/tmp)]\nCommits 2^L int8 values in rows of 2^K (half pads) with a tableau "
                    "cache in D,\nthen proves two evaluation claims with and without the cache; "
                    "one JSON object\n(medians). The cache (8 * 2^(L+3) bytes) is deleted at the "
@@ -139,9 +140,9 @@ int bench_ligero_main(int argc, char **argv)
             return APEX_EXIT_USAGE;
         i++;
     }
-    size_t wr = (size_t)1 << (log_block - 1), f = (size_t)1 << log2f;
+    size_t wr = (size_t)1 << log_block, f = (size_t)1 << log2f;
     size_t nrow = (f + wr - 1) / wr;
-    apex_ligero_params p = {log_block, wr, nreq, nrow};
+    apex_ligero_params p = {log_block, (APEX_LIGERO_KMAX + 1) * (size_t)nreq, nreq, nrow};
     apex_ligero_dims d;
     const char *why = NULL;
     if (apex_ligero_dims_of(&p, &d, &why) != APEX_OK || d.budget < runs * 2u + 1) {

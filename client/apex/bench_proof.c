@@ -10,7 +10,8 @@
  *   prove_peak_rss_mb  VmHWM over the prover alone (reset through /proc/self/clear_refs),
  *                      which includes the bench's resident witness arrays
  *   soundness_bits     -log2 of the sum of the error terms of docs/PROOF.md (Ligero
- *                      proximity at NREQ = 148, LogUp and its GKR layers, both sumchecks,
+ *                      proximity at NREQ = 152 and the rows' rate, LogUp and its GKR
+ *                      layers, both sumchecks,
  *                      ...), interactive
  *   baseline_hdelta_s  plain int64 u = G~ delta, rho = G~^T u + Lambda delta (the floor)
  * Witness: int8 G~ uniform in [-127, 127], w~ uniform in +-2^20, a random mask at the density,
@@ -35,7 +36,7 @@
 #define BP_DEF_DENSITY 0.04
 #define BP_DEF_RUNS    3
 #define BP_MAX_RUNS    15
-/* Ligero rows of 2^12 (2048 pads: hide 13 openings of 148 columns, K_max = 8 + 1). */
+/* Ligero rows of 2^12 (1368 pads outside H_B: K_max + 1 = 9 openings of 152 columns). */
 #define BP_LOG_BLOCK 12u
 
 /* -log2 of the sum of the unlearning proof's interactive error terms (docs/PROOF.md,
@@ -49,7 +50,10 @@ static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm
     double ncol = apex_ligero_dims_of(&dm->pg, &ld, &why) == APEX_OK ? (double)ld.ncol : 0;
     double ka = dm->za.k, kb = dm->zb.k, kmax = ka > kb ? ka : kb;
     double dd = ldexp(1.0, (int)(dm->log_b + dm->log_nb));
-    double e = pow(5.0 / 8.0, (double)c->nreq);
+    /* rows of degree < BLOCK + npad on 4 BLOCK points: rate rho; products 2 rho */
+    double rho = ((double)ld.block + (double)dm->pg.npad) / (double)ld.nq;
+    double perq = (1.0 + rho) / 2.0 > 2.0 * rho ? (1.0 + rho) / 2.0 : 2.0 * rho;
+    double e = pow(perq, (double)c->nreq);
     e += (ncol + 3.0) * f;                                   /* LDT, alpha/beta/v batching */
     e += (2.0 * ka + 3.0 * kb + 2.0 + 5.0 * kmax + 7.0) * f; /* sumchecks, alpha2, eq, alpha */
     e += (6.0 * dd + ldexp(1.0, (int)c->sp.limb_bits)) * f;  /* LogUp */

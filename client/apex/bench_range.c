@@ -2,13 +2,14 @@
  * [0, 2^bits)), LogUp-GKR (zk/lgkr.h) against plain LogUp with helper columns (zk/logup.h,
  * the baseline), on the same commitment in the same run. One JSON object.
  *
- *   apex bench range [--rows R (768)] [--log-block L (14)] [--bits B (16)] [--runs K (3)]
+ *   apex bench range [--rows R (384)] [--log-block L (14)] [--bits B (16)] [--runs K (3)]
  *                    [--no-baseline]
  *
  * The default shape is the compliance proof's C_l at d = 10^6 (six sections of 2^20 limbs,
- * BLOCK 2^14 with half the slots pads, 148 queries). Per method: prove_s, verify_s (medians
- * of K), proof_bytes (canonical encoding), prove_peak_rss_mb (VmHWM over the prover, which
- * includes the vector and its commitment). Ratios: lgkr / logup. Wiring: cmd_bench.c. */
+ * BLOCK 2^14, every slot of a row witness, APEX_LIGERO_NREQ_100 queries). Per method: prove_s,
+ * verify_s (medians of K), proof_bytes (canonical encoding), prove_peak_rss_mb (VmHWM over the
+ * prover, which includes the vector and its commitment). Ratios: lgkr / logup. Wiring: cmd_bench.c.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@
 #include "zk/logup.h"
 
 #define BR_MAX_RUNS 15
-#define BR_NREQ     148u
+#define BR_NREQ     APEX_LIGERO_NREQ_100
+#define BR_NPAD     ((APEX_LIGERO_KMAX + 1) * BR_NREQ)
 
 typedef struct br_result {
     double prove_s, verify_s, rss_mb;
@@ -115,7 +117,7 @@ static void print_result(const char *name, const br_result *r, int last)
 int bench_range(int argc, char **argv)
 {
     const char *me = "apex bench range";
-    uint64_t rows = 768;
+    uint64_t rows = 384;
     uint32_t lb = 14, bits = 16, runs = 3;
     int baseline = 1;
     for (int i = 1; i < argc; i++) {
@@ -127,10 +129,11 @@ int bench_range(int argc, char **argv)
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: apex bench range [--rows R (768)] [--log-block L (14)] [--bits B (16)]\n"
+            printf("usage: apex bench range [--rows R (384)] [--log-block L (14)] [--bits B (16)]\n"
                    "                        [--runs K (3)] [--no-baseline]\n"
-                   "Commits R rows of 2^(L-1) random values in [0, 2^B) (Ligero BLOCK 2^L, half\n"
-                   "pads, 148 queries) and proves that every value is in range, K times with\n"
+                   "Commits R rows of 2^L random values in [0, 2^B) (Ligero BLOCK 2^L, pads\n"
+                   "outside H_B, 152 queries) and proves that every value is in range, K times\n"
+                   "with\n"
                    "LogUp-GKR and K times with plain LogUp (helper columns, the baseline).\n"
                    "Prints one JSON object: per method prove_s, verify_s (medians),\n"
                    "proof_bytes, prove_peak_rss_mb, and the ratios lgkr / logup. The default\n"
@@ -158,12 +161,13 @@ int bench_range(int argc, char **argv)
             return APEX_EXIT_USAGE;
         i++;
     }
-    size_t wr = (size_t)1 << (lb - 1), n = (size_t)rows * wr, T = (size_t)1 << bits;
+    size_t wr = (size_t)1 << lb, n = (size_t)rows * wr, T = (size_t)1 << bits;
     size_t tr = (T + wr - 1) / wr;
     apex_lgkr_shape gs = {
-        bits, {lb, wr, BR_NREQ, rows}, {lb, wr, BR_NREQ, tr}, {lb, wr, BR_NREQ, 1}};
+        bits, {lb, BR_NPAD, BR_NREQ, rows}, {lb, BR_NPAD, BR_NREQ, tr}, {lb, BR_NPAD, BR_NREQ, 1}};
     gs.p_params.nwrow = apex_lgkr_pad_rows(&gs);
-    apex_logup_shape ls = {bits, gs.a_params, gs.m_params, {lb, wr, BR_NREQ, 4 * rows + 2 * tr}};
+    apex_logup_shape ls = {
+        bits, gs.a_params, gs.m_params, {lb, BR_NPAD, BR_NREQ, 4 * rows + 2 * tr}};
     if (!gs.p_params.nwrow) {
         fprintf(stderr, "%s: unsupported shape\n", me);
         return APEX_EXIT_USAGE;

@@ -27,13 +27,12 @@
 #define ZK_PATH_MAX           4096
 
 /* The Ligero row size that about minimises the unlearning proof for a C_G of f entries:
- * rows x NREQ x 8 bytes of opened columns against about 72 bytes per BLOCK of responses
- * (ldt, dot, quad in F_p2) with BLOCK/2 witness slots per row, i.e. BLOCK near
- * sqrt(2 f NREQ 8 / 72). Rounded down (the smaller BLOCK proves faster; measured at
- * d = 10^6, N = 64: 2^15 gives 8.2 MB, 2^16 8.0 MB). */
+ * f / BLOCK rows x NREQ x 8 bytes of opened columns against about 64 bytes per BLOCK of
+ * responses (ldt BLOCK, dot 2 BLOCK, quad BLOCK coefficients in F_p2), i.e. BLOCK near
+ * sqrt(f NREQ / 8). Rounded down (the smaller BLOCK proves faster). */
 static unsigned zk_auto_log_block(size_t f)
 {
-    double best = sqrt(2.0 * (double)f * APEX_LIGERO_NREQ_100 * 8.0 / 72.0);
+    double best = sqrt((double)f * APEX_LIGERO_NREQ_100 / 8.0);
     unsigned l = ZK_AUTO_LOG_BLOCK_MIN;
     while (l < ZK_AUTO_LOG_BLOCK_MAX && (double)((size_t)1 << (l + 1)) <= best)
         l++;

@@ -52,13 +52,15 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
         *reason = "compliance: bad Ligero shape or statement too large";
         return APEX_ERR_INVALID;
     }
-    size_t block = (size_t)1 << cfg->log_block, wr = block / 2;
-    if (wr / cfg->nreq < (size_t)cfg->kmax + 1) {
-        *reason = "compliance: pads hide fewer than K_max + 1 openings";
+    /* every slot of H_B is witness; npad pads outside H_B hide K_max + 1 openings */
+    size_t block = (size_t)1 << cfg->log_block, wr = block;
+    size_t npad = ((size_t)cfg->kmax + 1) * cfg->nreq;
+    if (npad > block / 2) {
+        *reason = "compliance: BLOCK too short for the pads of K_max + 1 openings";
         return APEX_ERR_INVALID;
     }
     size_t dd = (size_t)1 << (dm->log_b + dm->log_nb);
-    apex_ligero_params base = {cfg->log_block, wr, cfg->nreq, 1};
+    apex_ligero_params base = {cfg->log_block, npad, cfg->nreq, 1};
     dm->pg = base; /* only the real blocks: the padded ones are zero and not committed */
     dm->pg.nwrow = ceil_div((size_t)dm->nblk_real << (dm->log_n + dm->log_b), wr);
     dm->pw = base;
@@ -209,7 +211,7 @@ static int src_init(const apex_comp_config *cfg, const int8_t *g, const int32_t 
     s->w = w;
     s->n = g ? (size_t)dm.nblk_real * cfg->sp.n_samples * cfg->sp.block : (size_t)cfg->d;
     s->p = g ? dm.pg : dm.pw;
-    s->wr = ((size_t)1 << s->p.log_block) - s->p.npad;
+    s->wr = (size_t)1 << s->p.log_block; /* every slot of a row is witness */
     return APEX_OK;
 }
 
@@ -570,7 +572,7 @@ static apex_gl2 *view_store(const apex_comp_dims *dm, const size_t *ks, size_t n
     apex_ligero_params ps[COMP_NCOMMIT];
     comp_joint_params(dm, ps);
     size_t total = 0;
-    *wr = ps[0].npad;
+    *wr = (size_t)1 << ps[0].log_block;
     for (size_t v = 0; v < nv; v++)
         if (ks[v] != APEX_ZKSC_FREE)
             total += ps[ks[v]].nwrow + *wr;

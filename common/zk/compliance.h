@@ -1,5 +1,6 @@
-/* The compliance statement: the unlearning proof of shared PROOF.md section 1 (version 3:
- * two-stage sumcheck of errata 11, LogUp-GKR; docs/PROOF.md, "Compliance statement").
+/* The compliance statement: the unlearning proof of shared PROOF.md section 1 (version 4:
+ * two-stage sumcheck of errata 11, LogUp-GKR, Ligero rows with their pads outside H_B;
+ * docs/PROOF.md, "Compliance statement").
  *
  * Public: the configuration (apex_comp_config, digested by each side from its own copy), the
  * binding fields (apex_comp_public: fleet, model, layer table, client, epoch, request, nonce,
@@ -48,7 +49,8 @@
 typedef struct apex_comp_config {
     apex_stmt_params sp; /* N, B, b_G, b_w, Lambda~, t, limb bits (N and B powers of two) */
     uint64_t d;          /* targeted weights; padded to D = nb B with nb a power of two */
-    unsigned log_block;  /* Ligero BLOCK = 2^log_block; witness slots = pads = BLOCK / 2 */
+    unsigned log_block;  /* Ligero BLOCK = 2^log_block witness slots per row; (kmax + 1) *
+                            nreq pads outside H_B */
     size_t nreq;         /* Ligero columns opened per proof */
     uint32_t kmax;       /* openings of C_G allowed after registration (decision 5) */
 } apex_comp_config;

@@ -52,7 +52,7 @@ static int reg_shape_of(const apex_comp_config *cfg, reg_shape *rs, const char *
     }
     rs->dd = (size_t)1 << (rs->dm.log_b + rs->dm.log_nb);
     rs->f = rs->dd << rs->dm.log_n;
-    size_t wr = rs->dm.pw.npad;
+    size_t wr = (size_t)1 << rs->dm.pw.log_block;
     rs->lu = rs->dm.lu;
     rs->lu.a_params.nwrow = (2 * rs->f + 3 * rs->dd + wr - 1) / wr;
     rs->lu.h_params.nwrow =
@@ -118,7 +118,7 @@ static int reg_at(const apex_comp_config *cfg, const reg_shape *rs, const apex_g
                   const apex_gl2 *r, apex_zksc_view *views, apex_gl2 *pubv, apex_gl2 **store)
 {
     unsigned lb = rs->dm.log_b, ln = rs->dm.log_n, lnb = rs->dm.log_nb, njb = lb + lnb;
-    size_t wr = rs->dm.pw.npad;
+    size_t wr = (size_t)1 << rs->dm.pw.log_block;
     static const size_t commit_of[RT_NCOM] = {R_CG, R_CW, R_CR, R_CR, R_CR, R_CR, R_CR};
     const size_t off[RT_NCOM] = {
         0, 0, 0, rs->f, 2 * rs->f, 2 * rs->f + rs->dd, 2 * rs->f + 2 * rs->dd};
@@ -367,9 +367,10 @@ int apex_comp_register_verify(const apex_comp_config *cfg, const apex_comp_publi
     const apex_hash roots[R_N] = {pub->root_g,   pub->root_w0,    pf->root_r,      pf->lu.root_m,
                                   pf->lu.root_h, pf->zs.root_pad, pf->zs.root_eval};
     rc = apex_ligero_verify(rs.ps, roots, R_N, t, &cons, lin_b, tval, &pf->lig, &why);
-    if (rc == APEX_ERR_REJECTED)
+    if (rc == APEX_ERR_REJECTED) {
+        LOG_DEBUG("registration: %s", why ? why : "?");
         *reason = "compliance: registration range proof rejected";
-    else if (rc != APEX_OK)
+    } else if (rc != APEX_OK)
         *reason = "compliance: registration proof could not be checked";
 done:
     apex_cbuild_destroy(&bld);

@@ -563,7 +563,7 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
     for (size_t r = 0; r < na; r++) {
         if ((rc = ligero_row_values(ca, r, row)) != APEX_OK)
             goto done;
-        memcpy(a + r * wr, row + ca->p.npad, wr * sizeof *a);
+        memcpy(a + r * wr, row, wr * sizeof *a);
     }
     apex_gl bad = 0; /* LGKR_CHEAT_TABLE_Q: the (one) out-of-range value and its count */
     size_t nbad = 0;

@@ -45,9 +45,8 @@
 /* Public shape of one range check. */
 typedef struct apex_lgkr_shape {
     unsigned bits;               /* table [0, 2^bits), 1..APEX_LGKR_MAX_BITS */
-    apex_ligero_params a_params; /* C_a: every witness slot is checked; BLOCK - npad = 2^w */
-    apex_ligero_params m_params; /* C_m: multiplicities; BLOCK - npad = 2^w, capacity >=
-                                    2^bits */
+    apex_ligero_params a_params; /* C_a: every witness slot (BLOCK per row) is checked */
+    apex_ligero_params m_params; /* C_m: multiplicities, capacity >= 2^bits */
     apex_ligero_params p_params; /* C_p: pads and products; nwrow >= apex_lgkr_pad_rows */
 } apex_lgkr_shape;
 

@@ -113,6 +113,22 @@ void ligero_interp_b(const ligero_plans *pl, apex_gl2 *row, size_t block, apex_g
     }
 }
 
+void ligero_response_lengths(size_t block, size_t np, size_t *nld, size_t *ndot, size_t *nqd)
+{
+    *nld = block + np;          /* sum u_i p_i: degree < BLOCK + NP */
+    *ndot = 2 * block + np - 1; /* r_i (degree < BLOCK) times p_i */
+    *nqd = block + 2 * np - 1;  /* (degree < 2 BLOCK + 2 NP - 1) / Z_H */
+}
+
+void ligero_zh_on_q(unsigned log_block, apex_gl zh[4])
+{
+    size_t block = (size_t)1 << log_block;
+    apex_gl s = apex_gl_pow(APEX_GL_GENERATOR, block); /* 7^BLOCK */
+    apex_gl i4 = apex_gl_root_of_unity(2);             /* a primitive 4th root of unity */
+    for (int t = 0; t < 4; t++, s = apex_gl_mul(s, i4))
+        zh[t] = apex_gl_sub(s, 1);
+}
+
 /* ---------------------------------------------------------------- shapes */
 
 int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const char **reason)
@@ -124,8 +140,8 @@ int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const 
         why = "ligero: no column queries";
     else if (p->npad < p->nreq)
         why = "ligero: fewer pads than opened columns (not zero knowledge)";
-    else if (p->npad >= ((size_t)1 << p->log_block))
-        why = "ligero: pads leave no witness slot";
+    else if (p->npad > ((size_t)1 << p->log_block) / 2)
+        why = "ligero: more pads than BLOCK / 2 (the code's rate would exceed 3/8)";
     else if (p->nwrow < 1 || p->nwrow > APEX_LIGERO_MAX_ROWS)
         why = "ligero: row count outside [1, APEX_LIGERO_MAX_ROWS]";
     if (why) {
@@ -134,7 +150,7 @@ int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const 
         return APEX_ERR_INVALID;
     }
     d->block = (size_t)1 << p->log_block;
-    d->wr = d->block - p->npad;
+    d->wr = d->block; /* every slot of H_B is witness: the pads live outside H_B */
     d->dblock = 2 * d->block;
     d->nq = 4 * d->block;
     d->ncol = d->dblock + d->nq;
@@ -210,7 +226,8 @@ static void locate(const apex_ligero_params *ps, const apex_ligero_dims *dims,
         k++;
     size_t local = w - lay->w_off[k];
     *row = lay->r_off[k] + local / dims[k].wr;
-    *slot = ps[k].npad + local % dims[k].wr;
+    *slot = local % dims[k].wr;
+    (void)ps;
 }
 
 int ligero_contribs(const apex_ligero_params *ps, const apex_ligero_dims *dims, size_t n,
@@ -380,28 +397,23 @@ int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const
     return rc;
 }
 
-int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
-                      const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
-                      const char **reason)
+int ligero_quad_shape(const ligero_layout *lay, size_t n, const apex_ligero_quad *quads,
+                      size_t nquad, const char **reason)
 {
-    *qpad = ps[0].nreq;
     for (size_t i = 0; i < nquad; i++) {
-        const size_t rows[3] = {quads[i].x, quads[i].y, quads[i].z};
-        for (int j = 0; j < 3; j++) {
-            if (rows[j] >= lay->r_off[n]) {
-                *reason = "ligero: quadratic constraint row out of range";
-                return APEX_ERR_INVALID;
-            }
-            size_t k = 0;
-            while (rows[j] >= lay->r_off[k + 1])
-                k++;
-            if (i == 0 && j == 0)
-                *qpad = ps[k].npad;
-            else if (ps[k].npad != *qpad) {
-                *reason = "ligero: quadratic rows must share one pad count";
-                return APEX_ERR_INVALID;
-            }
+        if (quads[i].x >= lay->r_off[n] || quads[i].y >= lay->r_off[n] ||
+            quads[i].z >= lay->r_off[n]) {
+            *reason = "ligero: quadratic constraint row out of range";
+            return APEX_ERR_INVALID;
         }
     }
     return APEX_OK;
+}
+
+size_t ligero_max_npad(const apex_ligero_params *ps, size_t n)
+{
+    size_t np = 0;
+    for (size_t k = 0; k < n; k++)
+        np = ps[k].npad > np ? ps[k].npad : np;
+    return np;
 }

@@ -2,25 +2,27 @@
  * with zero-knowledge masking; every challenge is an F_p2 element.
  *
  * Domains (docs/PROOF.md, "Ligero"), all inside Goldilocks' 2-adic subgroups:
- *   H_B = <w_B>,  |H_B| = BLOCK = 2^log_block   message points; slot k is w_B^k
- *   H_D = <w_2B>, |H_D| = DBLOCK = 2 BLOCK      dot responses (H_B = its even slots)
- *   Q   = 7 <w_4B>, |Q| = 4 BLOCK               the Reed-Solomon query domain (rate 1/4);
- *                                               disjoint from H_D because 7 is no 2^k-th root
- * Column indices follow the one convention of the decisions: NCOL = DBLOCK + 4 BLOCK, and
- * index c in [DBLOCK, NCOL) names the point 7 w_4B^(c - DBLOCK). Only those columns are
- * committed (Merkle leaf c - DBLOCK); queries are drawn from [DBLOCK, NCOL) without
- * replacement, and one proof opens the same columns in every tree it touches.
+ *   H_B = <w_B>,  |H_B| = BLOCK = 2^log_block   witness points; slot k is w_B^k
+ *   Q   = 7 <w_4B>, |Q| = 4 BLOCK               the Reed-Solomon query domain; disjoint from
+ *                                               H_B because 7 is no 2^k-th root, so
+ *                                               Z_H(x) = x^BLOCK - 1 is never 0 on Q
+ * Column indices follow the one convention of the decisions: NCOL = DBLOCK + 4 BLOCK
+ * (DBLOCK = 2 BLOCK), and index c in [DBLOCK, NCOL) names the point 7 w_4B^(c - DBLOCK).
+ * Only those columns are committed (Merkle leaf c - DBLOCK); queries are drawn from
+ * [DBLOCK, NCOL) without replacement, and one proof opens the same columns in every tree.
  *
- * A commitment holds witness rows only: row i is one polynomial of degree < BLOCK whose
- * slots [0, npad) are random pads and [npad, BLOCK) witness values. Each opening reveals
- * nreq evaluations outside H_B, so npad pads hide floor(npad / nreq) openings: the
- * commitment counts them and refuses more (the budget; decision 5).
+ * A commitment holds witness rows only: row i is p_i = W_i + Z_H R_i, with W_i the
+ * interpolation on H_B of BLOCK witness values (every slot of H_B is witness) and R_i a
+ * uniform polynomial of degree < npad (the pads, outside H_B). p_i has degree < BLOCK + npad
+ * and equals the witness on H_B. Each opening reveals nreq evaluations outside H_B, where
+ * R_i's are uniform, so npad pads hide floor(npad / nreq) openings: the commitment counts
+ * them and refuses more (the budget; decision 5). npad <= BLOCK / 2.
  *
- * Each proof makes a fresh ephemeral commitment of masking rows, F_p2 rows stored as two
- * base rows (decision 3):
- *   0, 1  ILDT.c0, ILDT.c1  uniformly random, degree < BLOCK: masks the LDT response
- *   2, 3  IDOT.c0, IDOT.c1  random, degree < DBLOCK, each summing to 0 over H_B
- *   4, 5  IQD.c0, IQD.c1    random, degree < DBLOCK, zero on the quadratic witness slots
+ * With NP the largest npad of a proof's commitments, each proof makes a fresh ephemeral
+ * commitment of masking rows, F_p2 rows stored as two base rows (decision 3):
+ *   0, 1  ILDT.c0, ILDT.c1  uniform, degree < BLOCK + NP: masks the LDT response
+ *   2, 3  IDOT.c0, IDOT.c1  uniform, degree < 2 BLOCK + NP - 1, summing to 0 over H_B
+ *   4, 5  IQD.c0, IQD.c1    Z_H S with S uniform of degree < BLOCK + 2 NP - 1 (zero on H_B)
  * Fresh masks per proof are what allow a commitment to be opened again: two responses
  * with the same mask would reveal a combination of witness rows.
  *
@@ -29,19 +31,18 @@
  *   (and the tensor claims' values); u = one F_p2 per witness row (all commitments),
  *   alpha = one F_p2 per sparse constraint, beta = one F_p2 per tensor claim;
  *   v = one F_p2 per quadratic triple;
- *   prover sends ldt  = coefficients of ILDT + sum_i u_i p_i        (BLOCK F_p2)
- *               dot  = values on H_D of IDOT + sum_i r_i p_i        (DBLOCK F_p2)
- *               quad = values on H_D of IQD + sum_i v_i (p_z - p_x p_y), except on the
- *                      quadratic witness slots, where it is zero    (DBLOCK - wr F_p2)
- *     where r_i interpolates, on H_B, row i's slice of A^T alpha + (tensors)^T beta (zero on
- *     pad slots);
+ *   prover sends ldt  = coefficients of ILDT + sum_i u_i p_i          (BLOCK + NP F_p2)
+ *               dot  = coefficients of IDOT + sum_i r_i p_i          (2 BLOCK + NP - 1)
+ *               quad = coefficients of (IQD + sum_i v_i (p_z - p_x p_y)) / Z_H
+ *                                                                    (BLOCK + 2 NP - 1)
+ *     where r_i interpolates, on H_B, row i's slice of A^T alpha + (tensors)^T beta;
  *   absorb ldt, dot, quad; draw nreq column indices; open them in every tree.
- * Verifier: batched Merkle checks per tree; the sum of dot over H_B equals
- * alpha . b + beta . tval; at
- * every opened column, ldt, dot and quad extended to Q match the column combinations.
- * Quadratic constraints say row z = row x * row y slot by slot on the witness slots; a
- * caller proves W[a] * W[b] = W[c] by committing copy rows and tying them to W with
- * linear constraints (Longfellow's layout).
+ * Verifier: batched Merkle checks per tree; the sum of dot over H_B, BLOCK times the sum of
+ * its coefficients at multiples of BLOCK, equals alpha . b + beta . tval; at every opened
+ * column x, ldt(x), dot(x) and Z_H(x) quad(x) match the column combinations. The response
+ * lengths are the degree bounds. Quadratic constraints say row z = row x * row y on every
+ * slot of H_B (any commitments); a caller proves W[a] * W[b] = W[c] by committing copy rows
+ * and tying them to W with linear constraints (Longfellow's layout).
  */
 #ifndef APEX_ZK_LIGERO_H
 #define APEX_ZK_LIGERO_H
@@ -70,15 +71,16 @@ enum {
  * commitments in one proof share log_block and nreq (shared columns). */
 typedef struct apex_ligero_params {
     unsigned log_block; /* BLOCK = 2^log_block slots per row */
-    size_t npad;        /* random pad slots per row: hides floor(npad / nreq) openings */
+    size_t npad;        /* pads per row (R's degree bound, <= BLOCK / 2): hide floor(npad /
+                           nreq) openings */
     size_t nreq;        /* columns opened per proof */
-    size_t nwrow;       /* witness rows; witness capacity nwrow * (BLOCK - npad) */
+    size_t nwrow;       /* witness rows; witness capacity nwrow * BLOCK */
 } apex_ligero_params;
 
 /* Sizes derived from the parameters. */
 typedef struct apex_ligero_dims {
     size_t block;  /* BLOCK */
-    size_t wr;     /* witness slots per row, BLOCK - npad */
+    size_t wr;     /* witness slots per row: BLOCK (the pads are outside H_B) */
     size_t dblock; /* DBLOCK = 2 BLOCK */
     size_t nq;     /* committed columns, 4 BLOCK (rate 1/4) */
     size_t ncol;   /* DBLOCK + 4 BLOCK */
@@ -95,9 +97,8 @@ typedef struct apex_ligero_term {
     apex_gl coef; /* canonical coefficient */
 } apex_ligero_term;
 
-/* A quadratic constraint: on every witness slot, row z = row x * row y. Rows are indices
- * into the concatenated rows of the commitments (in proof order); all rows used by
- * quadratic constraints must come from commitments with the same npad. */
+/* A quadratic constraint: on every slot of H_B, row z = row x * row y. Rows are indices
+ * into the concatenated rows of the commitments (in proof order), of any commitments. */
 typedef struct apex_ligero_quad {
     size_t x; /* first factor row */
     size_t y; /* second factor row */
@@ -153,10 +154,10 @@ typedef struct apex_ligero_opening {
 typedef struct apex_ligero_proof {
     size_t ncommit;            /* commitments opened (not counting the ephemeral one) */
     apex_hash eph_root;        /* root of the ephemeral masking commitment */
-    apex_gl2 *ldt;             /* [BLOCK] coefficients of the LDT response polynomial */
-    apex_gl2 *dot;             /* [DBLOCK] values on H_D of the dot response polynomial */
-    apex_gl2 *quad;            /* [nquadv] the quadratic response off the witness slots */
-    size_t nquadv;             /* DBLOCK - wr when there are quadratic constraints, else 0 */
+    apex_gl2 *ldt;             /* [BLOCK + NP] coefficients of the LDT response */
+    apex_gl2 *dot;             /* [2 BLOCK + NP - 1] coefficients of the dot response */
+    apex_gl2 *quad;            /* [nquadv] coefficients of the quadratic quotient */
+    size_t nquadv;             /* BLOCK + 2 NP - 1 with quadratic constraints, else 0 */
     apex_ligero_opening *open; /* [ncommit + 1] openings; the last is the ephemeral tree */
 } apex_ligero_proof;
 
@@ -165,7 +166,7 @@ typedef struct apex_ligero_commitment apex_ligero_commitment;
 /* Validates the parameters (APEX_ERR_INVALID with *reason) and fills dims. */
 int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const char **reason);
 
-/* Source of witness rows: writes the BLOCK - npad witness values (canonical) of row i to out.
+/* Source of witness rows: writes the BLOCK witness values (canonical) of row i to out.
  * It is called again for every proof and must return the same values each time, and it may
  * be called from APEX_ZK_THREADS threads at once (for different rows). */
 typedef int (*apex_ligero_row_fn)(void *ctx, size_t row, apex_gl *out);

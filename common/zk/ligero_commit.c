@@ -123,26 +123,51 @@ static int row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out, siz
 int ligero_row_values(const apex_ligero_commitment *c, size_t i, apex_gl *out)
 {
     if (c->coef)
-        return APEX_ERR_STATE; /* in-memory (masking) rows have no witness slots */
-    int rc = row_pads(c, i, out, c->p.npad);
-    if (rc == APEX_OK)
-        rc = c->rows(c->rows_ctx, i, out + c->p.npad);
-    for (size_t k = c->p.npad; k < c->d.block && rc == APEX_OK; k++)
+        return APEX_ERR_STATE; /* in-memory (masking) rows have no witness */
+    int rc = c->rows(c->rows_ctx, i, out);
+    for (size_t k = 0; k < c->d.block && rc == APEX_OK; k++)
         if (out[k] >= APEX_GL_P)
             rc = APEX_ERR_RANGE; /* a row source must hand out canonical elements */
     return rc;
 }
 
+int ligero_row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out)
+{
+    return c->coef ? APEX_ERR_STATE : row_pads(c, i, out, c->p.npad);
+}
+
+void ligero_add_zh(apex_gl *coef, size_t block, const apex_gl *r, size_t nr)
+{
+    for (size_t k = 0; k < nr; k++) {
+        coef[k] = apex_gl_sub(coef[k], r[k]);
+        coef[block + k] = apex_gl_add(coef[block + k], r[k]);
+    }
+}
+
+void ligero_add_zh2(apex_gl2 *coef, size_t block, const apex_gl2 *r, size_t nr)
+{
+    for (size_t k = 0; k < nr; k++) {
+        coef[k] = apex_gl2_sub(coef[k], r[k]);
+        coef[block + k] = apex_gl2_add(coef[block + k], r[k]);
+    }
+}
+
 int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out)
 {
+    size_t nq = c->d.nq, block = c->d.block, npad = c->p.npad;
     if (c->coef) {
-        memcpy(out, c->coef + i * c->d.dblock, c->d.dblock * sizeof *out);
+        memcpy(out, c->coef + i * nq, nq * sizeof *out);
         return APEX_OK;
     }
-    memset(out + c->d.block, 0, c->d.block * sizeof *out);
+    memset(out + block, 0, (nq - block) * sizeof *out);
     int rc = ligero_row_values(c, i, out);
-    if (rc == APEX_OK)
-        apex_ntt_inverse(c->plans.b, out);
+    if (rc != APEX_OK)
+        return rc;
+    apex_ntt_inverse(c->plans.b, out); /* W: the witness interpolated on H_B */
+    rc = row_pads(c, i, out + nq - npad, npad);
+    if (rc == APEX_OK) /* p = W + Z_H R */
+        ligero_add_zh(out, block, out + nq - npad, npad);
+    memset(out + nq - npad, 0, npad * sizeof *out);
     return rc;
 }
 
@@ -167,10 +192,8 @@ int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out)
     int rc = ligero_row_coef(c, i, out);
     if (rc != APEX_OK)
         return rc;
-    /* a witness row has degree < BLOCK (its coefficients above are zero), a masking row
-     * < DBLOCK; the padded transform skips the zeros above that */
-    apex_ntt_coset_forward_padded(c->plans.q, out, c->coef ? c->d.dblock : c->d.block,
-                                  APEX_GL_GENERATOR);
+    /* a witness row has degree < BLOCK + npad <= 3 BLOCK / 2, a masking row < 3 BLOCK */
+    apex_ntt_coset_forward(c->plans.q, out, APEX_GL_GENERATOR);
     if (i == c->noise_row) /* tests only: a committed row that is no codeword */
         for (size_t q = 0; q < c->d.nq; q++)
             if (test_noise(i, q) % test_noise_mod == 0)
@@ -391,7 +414,7 @@ void apex_ligero_commitment_destroy(apex_ligero_commitment **pc)
     apex_ligero_commitment *c = *pc;
     ligero_plans_free(&c->plans);
     if (c->coef)
-        OPENSSL_cleanse(c->coef, c->d.nrow * c->d.dblock * sizeof *c->coef);
+        OPENSSL_cleanse(c->coef, c->d.nrow * c->d.nq * sizeof *c->coef);
     if (c->owned)
         OPENSSL_cleanse(c->owned, c->d.nw * sizeof *c->owned);
     OPENSSL_cleanse(c->seed, sizeof c->seed); /* the pads follow from it */
@@ -508,38 +531,44 @@ apex_ligero_commitment *apex_ligero_commit_rows(const apex_ligero_params *p, ape
     return ligero_commit_impl(p, fn, ctx, NULL, 0, test_rng, SIZE_MAX, root, reason);
 }
 
-apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t qpad,
+apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t np,
                                             ligero_rand *rs)
 {
     /* npad = nreq makes the budget exactly one opening */
     apex_ligero_params p = {log_block, nreq, nreq, APEX_LIGERO_NMASK};
     apex_ligero_dims d;
-    if (apex_ligero_dims_of(&p, &d, NULL) != APEX_OK)
+    if (apex_ligero_dims_of(&p, &d, NULL) != APEX_OK || np > d.block / 2)
         return NULL;
     apex_ligero_commitment *c = ligero_alloc(&p, &d);
     if (!c)
         return NULL;
-    size_t block = d.block, db = d.dblock;
-    int rc = (c->coef = apex_calloc_n(d.nrow * db, sizeof *c->coef)) ? APEX_OK : APEX_ERR_NOMEM;
+    size_t block = d.block, nq = d.nq, nld, ndot, nqd;
+    ligero_response_lengths(block, np, &nld, &ndot, &nqd);
+    int rc = (c->coef = apex_calloc_n(d.nrow * nq, sizeof *c->coef)) ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t r = 0; r < APEX_LIGERO_NMASK && rc == APEX_OK; r++) {
-        apex_gl *row = c->coef + r * db;
-        if (r < APEX_LIGERO_IDOT) { /* ILDT: BLOCK uniform coefficients */
-            rc = ligero_rand_gl(rs, row, block);
-            continue;
-        }
-        rc = ligero_rand_gl(rs, row, db);
-        if (r < APEX_LIGERO_IQD) {
-            /* IDOT: uniform values on H_D subject to summing to 0 over H_B (even slots) */
+        apex_gl *row = c->coef + r * nq;
+        if (r < APEX_LIGERO_IDOT) { /* ILDT: uniform, degree < BLOCK + NP */
+            rc = ligero_rand_gl(rs, row, nld);
+        } else if (r < APEX_LIGERO_IQD) {
+            /* IDOT: uniform of degree < 2 BLOCK + NP subject to summing to 0 over H_B, where
+             * the sum of x^k is BLOCK when BLOCK | k and 0 otherwise */
+            if ((rc = ligero_rand_gl(rs, row, ndot)) != APEX_OK)
+                break;
             apex_gl s = 0;
-            for (size_t k = 0; k + 1 < block; k++)
-                s = apex_gl_add(s, row[2 * k]);
-            row[2 * (block - 1)] = apex_gl_neg(s);
+            for (size_t k = block; k < ndot; k += block)
+                s = apex_gl_add(s, row[k]);
+            row[0] = apex_gl_neg(s);
         } else {
-            /* IQD: uniform values on H_D, zero on the quadratic witness slots */
-            for (size_t k = qpad; k < block; k++)
-                row[2 * k] = 0;
+            /* IQD = Z_H S, S uniform of degree < nqd: zero on H_B */
+            apex_gl *sv = row + nq - nqd; /* S, above IQD's degree 2 BLOCK + nqd - 1 */
+            if ((rc = ligero_rand_gl(rs, sv, nqd)) != APEX_OK)
+                break;
+            memmove(row + block, sv, nqd * sizeof *sv); /* X^B S (nqd <= 2 BLOCK - 1) */
+            for (size_t k = 0; k < nqd; k++)            /* reads ahead of the writes: in place */
+                row[k] = apex_gl_sub(row[k], row[block + k]);
+            for (size_t k = block + nqd; k < nq; k++)
+                row[k] = 0;
         }
-        apex_ntt_inverse(c->plans.d, row);
     }
     const char *why = NULL;
     if (rc == APEX_OK)

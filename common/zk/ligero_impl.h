@@ -98,7 +98,7 @@ int ligero_joint_shape(const apex_ligero_params *ps, size_t n, apex_ligero_dims 
 /* One sparse contribution to the constraint weights: weights[row][slot] += f. */
 typedef struct ligero_contrib {
     size_t row;  /* row among the concatenated rows */
-    size_t slot; /* slot on H_B (pads included, so >= that commitment's npad) */
+    size_t slot; /* slot on H_B (every slot is a witness slot) */
     apex_gl2 f;  /* alpha_c * coef for a linear term, beta_c * coef for a tensor's term */
 } ligero_contrib;
 
@@ -125,11 +125,25 @@ int ligero_leaf(const uint8_t *salt, const apex_gl *col, size_t nrow, apex_hash 
 int ligero_absorb_header(apex_transcript *t, const apex_ligero_params *ps, const apex_hash *roots,
                          size_t n, const apex_hash *eph_root, const apex_ligero_constraints *cons);
 
-/* Values of row i on H_B (pads regenerated, then the row source's witness values):
- * out[BLOCK]. APEX_ERR_RANGE when the source hands out a non-canonical element. */
+/* Values of row i on H_B, all witness (the row source's values): out[BLOCK].
+ * APEX_ERR_RANGE when the source hands out a non-canonical element. */
 int ligero_row_values(const apex_ligero_commitment *c, size_t i, apex_gl *out);
-/* Coefficients of row i: out[DBLOCK] (degree < BLOCK for witness rows). */
+/* Pads of row i (the coefficients of R_i, regenerated): out[npad]. */
+int ligero_row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* Coefficients of row i: out[4 BLOCK], zero above the degree (< BLOCK + npad for witness
+ * rows: p = W + Z_H R; < 3 BLOCK for masking rows). */
 int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out);
+/* coef += Z_H r = (X^BLOCK - 1) r for r of nr <= BLOCK coefficients (coef holds BLOCK + nr). */
+void ligero_add_zh(apex_gl *coef, size_t block, const apex_gl *r, size_t nr);
+void ligero_add_zh2(apex_gl2 *coef, size_t block, const apex_gl2 *r, size_t nr);
+/* Coefficient counts of the three responses for BLOCK and NP = the largest npad of a proof:
+ * ldt BLOCK + NP, dot 2 BLOCK + NP - 1, quad (the quotient by Z_H) BLOCK + 2 NP - 1. */
+void ligero_response_lengths(size_t block, size_t np, size_t *nld, size_t *ndot, size_t *nqd);
+/* Z_H(x) = x^BLOCK - 1 at the points of Q: it depends only on the index mod 4 (x^BLOCK =
+ * 7^BLOCK i^(index mod 4), i a primitive 4th root of unity). zh[t] for t < 4, never zero. */
+void ligero_zh_on_q(unsigned log_block, apex_gl zh[4]);
+/* The largest npad of ps[0..n). */
+size_t ligero_max_npad(const apex_ligero_params *ps, size_t n);
 /* Row i on Q: out[4 BLOCK]. */
 int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out);
 /* The columns qidx[0..nreq) of every row, re-encoded: cols[k * nrow + row]. */
@@ -154,26 +168,27 @@ apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
 void ligero_test_set_noise_mod(size_t mod);
 /* Allocate a commitment object of the given shape (rows zeroed). */
 apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
-/* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows); qpad is the pad
- * count of the rows under quadratic constraints (IQD vanishes on slots [qpad, BLOCK)). */
-apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t qpad,
+/* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows) for NP = np, the
+ * largest npad of the proof's commitments (coefficients kept in memory, [nrow][4 BLOCK]). */
+apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, size_t np,
                                             ligero_rand *rs);
 
-/* Check the quadratic triples against the layout: rows in range, one common npad. Writes
- * that npad to *qpad (nreq's value when there are none). APEX_ERR_INVALID otherwise. */
-int ligero_quad_shape(const apex_ligero_params *ps, size_t n, const ligero_layout *lay,
-                      const apex_ligero_quad *quads, size_t nquad, size_t *qpad,
-                      const char **reason);
+/* Check that the quadratic triples name rows of the layout. APEX_ERR_INVALID otherwise. */
+int ligero_quad_shape(const ligero_layout *lay, size_t n, const apex_ligero_quad *quads,
+                      size_t nquad, const char **reason);
 
-/* One F_p2 combination of one commitment's rows: out[s] = sum_i w[i] * (row i on H_B)[s]. */
+/* One F_p2 combination of one commitment's rows: out[s] = sum_i w[i] * (row i on H_B)[s]
+ * and pout[s] = sum_i w[i] * R_i[s], so that sum_i w[i] p_i = interp(out) + Z_H pout. */
 typedef struct ligero_comb {
     size_t k;          /* index of the commitment in the pass's list */
     const apex_gl2 *w; /* [nrow of that commitment] row coefficients (canonical) */
     apex_gl2 *out;     /* [BLOCK] the combination's values on H_B */
+    apex_gl2 *pout;    /* [npad of that commitment] the pads' combination, or NULL */
 } ligero_comb;
 
-/* Called by ligero_comb_pass for each flagged row with its values on H_B, from the thread
- * of slice `slice` (< APEX_ZK_THREADS); it must only write that slice's outputs. */
+/* Called by ligero_comb_pass for each flagged row with its values on H_B followed by its
+ * npad pads (vals[BLOCK + npad]), from the thread of slice `slice` (< APEX_ZK_THREADS); it
+ * must only write that slice's outputs. */
 typedef int (*ligero_hook)(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *vals);
 
 /* One streaming pass over the rows of cs[0..n) (ligero_pass.c): every combination at once,

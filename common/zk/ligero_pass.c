@@ -48,8 +48,8 @@ typedef unsigned __int128 u128;
 
 /* Accumulators of one F_p combination (one coordinate of one F_p2 combination). */
 typedef struct pass_acc {
-    u128 *gen;     /* [BLOCK] sum of c * v over general slots */
-    uint64_t *car; /* [BLOCK] carries out of gen (each one is 2^128) */
+    u128 *gen;     /* [BLOCK + NP] sum of c * v over general slots (pads at BLOCK..) */
+    uint64_t *car; /* [BLOCK + NP] carries out of gen (each one is 2^128) */
     uint64_t *lo;  /* [BLOCK] sum of (c mod 2^32) * (v + 128) over small witness slots */
     uint64_t *hi;  /* [BLOCK] sum of (c >> 32) * (v + 128) over small witness slots */
     apex_gl csum;  /* sum of c over the small rows folded into lo and hi */
@@ -67,7 +67,8 @@ typedef struct pass_arg {
     ligero_hook hook;                  /* per-row callback, or NULL */
     void *hctx;                        /* its context */
     size_t block;                      /* BLOCK */
-    apex_gl2 *part[APEX_ZK_THREADS];   /* [ncb][BLOCK] each slice's totals */
+    size_t np;                         /* largest npad of the commitments */
+    apex_gl2 *part[APEX_ZK_THREADS];   /* [ncb][BLOCK + np] each slice's totals */
 } pass_arg;
 
 /* Both coordinates of one F_p2 combination over slots [lo, hi) of the rows rr[0..nr) of a
@@ -191,12 +192,12 @@ static size_t pass_locate(const ligero_layout *lay, size_t g, size_t *i)
 static void pass_slice(par_job *j)
 {
     pass_arg *a = j->arg;
-    size_t B = a->block, ncb = a->ncb;
+    size_t B = a->block, ncb = a->ncb, S = B + a->np; /* a row: witness, then its pads */
     pass_acc *acc = apex_calloc_n(2 * (ncb ? ncb : 1), sizeof *acc);
     size_t crow = j->hi - j->lo < PASS_CHUNK ? j->hi - j->lo : PASS_CHUNK; /* buffered rows */
-    apex_gl *vals = apex_calloc_n((crow ? crow : 1) * B, sizeof *vals);
+    apex_gl *vals = apex_calloc_n((crow ? crow : 1) * S, sizeof *vals);
     uint8_t *bytes = apex_calloc_n((crow ? crow : 1) * B, 1);
-    apex_gl2 *out = apex_calloc_n((ncb ? ncb : 1) * B, sizeof *out);
+    apex_gl2 *out = apex_calloc_n((ncb ? ncb : 1) * S, sizeof *out);
     size_t rows[PASS_CHUNK];
     int small[PASS_CHUNK];
 #ifdef PASS_HAVE_AVX2_ROWS
@@ -204,8 +205,8 @@ static void pass_slice(par_job *j)
 #endif
     j->rc = acc && vals && bytes && out ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t m = 0; m < 2 * ncb && j->rc == APEX_OK; m++) {
-        acc[m].gen = apex_calloc_n(B, sizeof *acc[m].gen);
-        acc[m].car = apex_calloc_n(B, sizeof *acc[m].car);
+        acc[m].gen = apex_calloc_n(S, sizeof *acc[m].gen);
+        acc[m].car = apex_calloc_n(S, sizeof *acc[m].car);
         acc[m].lo = apex_calloc_n(B, sizeof *acc[m].lo);
         acc[m].hi = apex_calloc_n(B, sizeof *acc[m].hi);
         if (!acc[m].gen || !acc[m].car || !acc[m].lo || !acc[m].hi)
@@ -218,14 +219,15 @@ static void pass_slice(par_job *j)
         size_t npad = c->p.npad;
         for (; e < j->hi && nr < PASS_CHUNK && a->list[e] < a->lay->r_off[k + 1]; e++, nr++) {
             size_t g = a->list[e], i = g - a->lay->r_off[k];
-            apex_gl *v = vals + nr * B;
+            apex_gl *v = vals + nr * S;
             rows[nr] = i;
-            if ((j->rc = ligero_row_values(c, i, v)) != APEX_OK)
+            if ((j->rc = ligero_row_values(c, i, v)) != APEX_OK ||
+                (j->rc = ligero_row_pads(c, i, v + B)) != APEX_OK)
                 break;
             if (a->hook && a->hook_rows && a->hook_rows[g] &&
                 (j->rc = a->hook(a->hctx, j->slice, k, i, v)) != APEX_OK)
                 break;
-            small[nr] = to_small(v + npad, B - npad, bytes + nr * B + npad);
+            small[nr] = to_small(v, B, bytes + nr * B);
         }
         if (j->rc != APEX_OK)
             break;
@@ -248,8 +250,8 @@ static void pass_slice(par_job *j)
                 b0[q] = c0[big[q]];
                 b1[q] = c1[big[q]];
             }
-            fold_general(x0, x1, vals, B, all, nr, c0, c1, 0, npad); /* pads: every row */
-            fold_general(x0, x1, vals, B, big, nbig, b0, b1, npad, B);
+            fold_general(x0, x1, vals, S, all, nr, c0, c1, B, B + npad); /* pads: every row */
+            fold_general(x0, x1, vals, S, big, nbig, b0, b1, 0, B);
 #ifdef PASS_HAVE_AVX2_ROWS
             if (avx2) {
                 size_t sm[PASS_CHUNK], nsm = 0;
@@ -261,11 +263,11 @@ static void pass_slice(par_job *j)
                         sm[nsm++] = r;
                     }
                 if (nsm)
-                    fold_small_rows_avx2(x0, x1, bytes, B, sm, nsm, s0, s1, npad, B);
+                    fold_small_rows_avx2(x0, x1, bytes, B, sm, nsm, s0, s1, 0, B);
                 continue;
             }
 #endif
-            for (size_t t0 = npad; t0 < B; t0 += PASS_TILE) { /* tiles stay in cache */
+            for (size_t t0 = 0; t0 < B; t0 += PASS_TILE) { /* tiles stay in cache */
                 size_t t1 = t0 + PASS_TILE < B ? t0 + PASS_TILE : B;
                 for (size_t r = 0; r < nr; r++)
                     if (small[r])
@@ -287,15 +289,16 @@ static void pass_slice(par_job *j)
         for (int co = 0; co < 2; co++) {
             pass_acc *x = &acc[2 * m + (size_t)co];
             apex_gl off = apex_gl_mul(128, x->csum);
-            for (size_t s = 0; s < B; s++) {
+            for (size_t s = 0; s < B + npad; s++) {
                 apex_gl t = apex_gl_add(apex_gl_reduce128(x->gen[s]), apex_gl_mul(x->car[s], r128));
-                t = apex_gl_add(t, apex_gl_reduce128(x->lo[s] + ((u128)x->hi[s] << 32)));
-                if (s >= npad)
+                if (s < B) {
+                    t = apex_gl_add(t, apex_gl_reduce128(x->lo[s] + ((u128)x->hi[s] << 32)));
                     t = apex_gl_sub(t, off);
+                }
                 if (co)
-                    out[m * B + s].c1 = t;
+                    out[m * S + s].c1 = t;
                 else
-                    out[m * B + s].c0 = t;
+                    out[m * S + s].c0 = t;
             }
         }
     }
@@ -307,7 +310,7 @@ static void pass_slice(par_job *j)
     }
     free(acc);
     if (vals)
-        OPENSSL_cleanse(vals, (crow ? crow : 1) * B * sizeof *vals);
+        OPENSSL_cleanse(vals, (crow ? crow : 1) * S * sizeof *vals);
     if (bytes)
         OPENSSL_cleanse(bytes, (crow ? crow : 1) * B);
     free(vals);
@@ -319,10 +322,15 @@ int ligero_comb_pass(apex_ligero_commitment *const *cs, size_t n, const ligero_l
                      const ligero_comb *cb, size_t ncb, const uint8_t *hook_rows, ligero_hook hook,
                      void *hctx)
 {
-    size_t B = cs[0]->d.block, total = lay->r_off[n], nlist = 0;
-    for (size_t m = 0; m < ncb; m++)
+    size_t B = cs[0]->d.block, total = lay->r_off[n], nlist = 0, np = 0;
+    for (size_t k = 0; k < n; k++)
+        np = cs[k]->p.npad > np ? cs[k]->p.npad : np;
+    for (size_t m = 0; m < ncb; m++) {
         for (size_t s = 0; s < B; s++)
             cb[m].out[s] = apex_gl2_from_gl(0);
+        for (size_t s = 0; cb[m].pout && s < cs[cb[m].k]->p.npad; s++)
+            cb[m].pout[s] = apex_gl2_from_gl(0);
+    }
     size_t *list = apex_calloc_n(total ? total : 1, sizeof *list);
     if (!list)
         return APEX_ERR_NOMEM;
@@ -334,12 +342,16 @@ int ligero_comb_pass(apex_ligero_commitment *const *cs, size_t n, const ligero_l
             if (all || (hook && hook_rows && hook_rows[g]))
                 list[nlist++] = g;
     }
-    pass_arg a = {cs, cb, ncb, list, nlist, lay, hook_rows, hook, hctx, B, {NULL}};
+    pass_arg a = {cs, cb, ncb, list, nlist, lay, hook_rows, hook, hctx, B, np, {NULL}};
     int rc = nlist ? ligero_par_run(pass_slice, &a, nlist) : APEX_OK;
     for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
-        for (size_t m = 0; rc == APEX_OK && a.part[t] && m < ncb; m++)
+        for (size_t m = 0; rc == APEX_OK && a.part[t] && m < ncb; m++) {
+            const apex_gl2 *pt = a.part[t] + m * (B + np);
             for (size_t s = 0; s < B; s++)
-                cb[m].out[s] = apex_gl2_add(cb[m].out[s], a.part[t][m * B + s]);
+                cb[m].out[s] = apex_gl2_add(cb[m].out[s], pt[s]);
+            for (size_t s = 0; cb[m].pout && s < cs[cb[m].k]->p.npad; s++)
+                cb[m].pout[s] = apex_gl2_add(cb[m].pout[s], pt[B + s]);
+        }
         free(a.part[t]);
     }
     free(list);

@@ -13,17 +13,18 @@ typedef struct prove_scratch {
     apex_gl2 *tval;     /* [ntensor] tensor claim values */
     apex_gl2 *beta;     /* [ntensor] tensor claim challenges */
     apex_gl2 *v;        /* [nquad] quadratic constraint challenges */
-    apex_gl2 *acc;      /* [DBLOCK] the quadratic response on H_D */
-    apex_gl *z;         /* [DBLOCK] third base row on H_D */
+    apex_gl2 *acc;      /* [4 BLOCK] the quadratic response on Q */
+    apex_gl *z;         /* [4 BLOCK] third base row */
     apex_gl2 *row;      /* [BLOCK] one row of A^T alpha on H_B slots, then its r_i */
     ligero_contrib *cb; /* [ncb] sparse contributions, sorted by row */
     size_t ncb;         /* their count */
-    apex_gl *x;         /* [DBLOCK] one base row on H_D */
-    apex_gl *y;         /* [DBLOCK] second coordinate buffer */
-    apex_gl *tmp;       /* [DBLOCK] transform scratch */
+    apex_gl *x;         /* [4 BLOCK] one base row */
+    apex_gl *y;         /* [4 BLOCK] second coordinate buffer */
+    apex_gl *tmp;       /* [4 BLOCK] transform scratch */
     uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
     size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
     apex_gl2 *tcomb;    /* [ntensor][BLOCK] fast pass: sum_i row_w[i] row_i per tensor claim */
+    apex_gl2 *tpad;     /* [ntensor][NP] fast pass: sum_i row_w[i] R_i per tensor claim */
 } prove_scratch;
 
 static void scratch_free(prove_scratch *s)
@@ -43,15 +44,15 @@ static void scratch_free(prove_scratch *s)
     free(s->tmp);
     free(s->idx);
     free(s->qidx);
-    if (s->tcomb)
-        free(s->tcomb);
+    free(s->tcomb);
+    free(s->tpad);
 }
 
-/* Values on H_D of a row given by up to DBLOCK coefficients. */
-static void row_on_d(const apex_ligero_commitment *c, const apex_gl *coef, apex_gl *out)
+/* Values on Q of the polynomial with coefficients coef[0..4 BLOCK) (copied to out). */
+static void coef_on_q(const apex_ligero_commitment *c, const apex_gl *coef, apex_gl *out)
 {
-    memcpy(out, coef, c->d.dblock * sizeof *out);
-    apex_ntt_forward(c->plans.d, out);
+    memcpy(out, coef, c->d.nq * sizeof *out);
+    apex_ntt_coset_forward(c->plans.q, out, APEX_GL_GENERATOR);
 }
 
 /* A sparse term located by its witness index: kind 0 is a linear term (index t), kind 1
@@ -121,7 +122,6 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
     int rc = APEX_OK;
     for (size_t k = 0; k < n && rc == APEX_OK; k++) {
         const apex_ligero_commitment *c = cs[k];
-        size_t npad = c->p.npad;
         for (size_t i = 0; i < c->d.nrow && rc == APEX_OK; i++) {
             rc = ligero_row_values(c, i, tmp); /* one row of values live at a time */
             if (rc != APEX_OK)
@@ -131,7 +131,7 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
                 const term_ref *f = &refs[pos];
                 if (f->w < lo)
                     continue;
-                apex_gl v = tmp[npad + f->w - lo];
+                apex_gl v = tmp[f->w - lo];
                 if (f->kind == 0)
                     b[terms[f->q].c] =
                         apex_gl_add(b[terms[f->q].c], apex_gl_mul(terms[f->q].coef, v));
@@ -145,7 +145,7 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
                     continue;
                 apex_gl2 row = apex_gl2_from_gl(0);
                 for (size_t j = 0; j < c->d.wr; j++)
-                    row = apex_gl2_add(row, apex_gl2_mul_gl(tn->slot_w[j], tmp[npad + j]));
+                    row = apex_gl2_add(row, apex_gl2_mul_gl(tn->slot_w[j], tmp[j]));
                 tval[x] = apex_gl2_add(tval[x], apex_gl2_mul(tn->row_w[i], row));
             }
         }
@@ -154,7 +154,7 @@ static int claimed_values(apex_ligero_commitment *const *cs, size_t n, const lig
     return rc;
 }
 
-/* Row i of commitment k's tensor weights: row[npad + s] += beta_c row_w[i] slot_w[s]. */
+/* Row i of commitment k's tensor weights: row[s] += beta_c row_w[i] slot_w[s]. */
 static int tensor_row(const apex_ligero_commitment *ck, size_t k, size_t i,
                       const apex_ligero_constraints *cons, const apex_gl2 *beta, apex_gl2 *row)
 {
@@ -165,13 +165,13 @@ static int tensor_row(const apex_ligero_commitment *ck, size_t k, size_t i,
             continue; /* sparse-only claim, or another commitment */
         apex_gl2 f = apex_gl2_mul(beta[c], tn->row_w[i]);
         for (size_t j = 0; j < ck->d.wr; j++)
-            row[ck->p.npad + j] = apex_gl2_add(row[ck->p.npad + j], apex_gl2_mul(f, tn->slot_w[j]));
+            row[j] = apex_gl2_add(row[j], apex_gl2_mul(f, tn->slot_w[j]));
         any = 1;
     }
     return any;
 }
 
-/* Shared context of the LDT/dot pass. */
+/* Shared context of the reference LDT/dot pass. */
 typedef struct ld_arg {
     apex_ligero_commitment *const *cs;   /* the commitments */
     const ligero_layout *lay;            /* their row offsets */
@@ -181,21 +181,23 @@ typedef struct ld_arg {
     const apex_gl2 *beta;                /* [ntensor] tensor challenges */
     const ligero_contrib *cb;            /* sparse contributions sorted by row */
     size_t ncb;                          /* their count */
-    apex_gl2 *ldt_part[APEX_ZK_THREADS]; /* [BLOCK] per-slice LDT sums */
-    apex_gl2 *dot_part[APEX_ZK_THREADS]; /* [DBLOCK] per-slice dot sums */
+    apex_gl2 *ldt_part[APEX_ZK_THREADS]; /* [4 BLOCK] per-slice LDT coefficient sums */
+    apex_gl2 *dot_part[APEX_ZK_THREADS]; /* [4 BLOCK] per-slice dot sums on <w_4B> */
 } ld_arg;
 
 /* Rows [lo, hi) of the concatenation: ldt += u_g p_g (coefficients) and dot += r_g p_g
- * (values on H_D), each r_g built when its row comes up and skipped when the row carries
- * no constraint weight. Partial sums per slice; field addition makes the total exact. */
+ * (values on the subgroup of order 4 BLOCK, which holds the product's degree < 2 BLOCK + NP),
+ * each r_g built when its row comes up and skipped when the row carries no constraint
+ * weight. Partial sums per slice; field addition makes the total exact. This is the plain
+ * per-row path the tests compare the fast one with. */
 static void ld_slice(par_job *j)
 {
     ld_arg *a = j->arg;
-    size_t db = a->eph->d.dblock, block = a->eph->d.block, pos = 0, k = 0;
-    apex_gl *tmp = apex_calloc_n(db, sizeof *tmp), *x = apex_calloc_n(db, sizeof *x);
-    apex_gl *y = apex_calloc_n(db, sizeof *y), *zz = apex_calloc_n(db, sizeof *zz);
+    size_t nq = a->eph->d.nq, block = a->eph->d.block, pos = 0, k = 0;
+    apex_gl *tmp = apex_calloc_n(nq, sizeof *tmp), *x = apex_calloc_n(nq, sizeof *x);
+    apex_gl *y = apex_calloc_n(nq, sizeof *y), *zz = apex_calloc_n(block, sizeof *zz);
     apex_gl2 *r = apex_calloc_n(block, sizeof *r);
-    apex_gl2 *ldt = apex_calloc_n(block, sizeof *ldt), *dot = apex_calloc_n(db, sizeof *dot);
+    apex_gl2 *ldt = apex_calloc_n(nq, sizeof *ldt), *dot = apex_calloc_n(nq, sizeof *dot);
     j->rc = tmp && x && y && zz && r && ldt && dot ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t g = j->lo; g < j->hi && j->rc == APEX_OK; g++) {
         while (g >= a->lay->r_off[k + 1])
@@ -203,27 +205,27 @@ static void ld_slice(par_job *j)
         size_t i = g - a->lay->r_off[k];
         if ((j->rc = ligero_row_coef(a->cs[k], i, tmp)) != APEX_OK) /* p_g's coefficients */
             break;
-        for (size_t q = 0; q < block; q++)
+        for (size_t q = 0; q < nq; q++)
             ldt[q] = apex_gl2_add(ldt[q], apex_gl2_mul_gl(a->u[g], tmp[q]));
         memset(r, 0, block * sizeof *r);
         int any = ligero_row_weights(a->cb, a->ncb, &pos, g, r);
         any |= tensor_row(a->cs[k], k, i, a->cons, a->beta, r);
         if (!any)
             continue;                           /* r_g = 0 */
-        apex_ntt_forward(a->eph->plans.d, tmp); /* p_g on H_D */
+        apex_ntt_forward(a->eph->plans.q, tmp); /* p_g on <w_4B> */
         ligero_interp_b(&a->eph->plans, r, block, zz);
         for (int c = 0; c < 2; c++) {
-            apex_gl *v = c ? y : x; /* coordinate c of r_g on H_D */
-            memset(v, 0, db * sizeof *v);
+            apex_gl *v = c ? y : x; /* coordinate c of r_g on <w_4B> */
+            memset(v, 0, nq * sizeof *v);
             for (size_t q = 0; q < block; q++)
                 v[q] = c ? r[q].c1 : r[q].c0;
-            apex_ntt_forward(a->eph->plans.d, v);
+            apex_ntt_forward(a->eph->plans.q, v);
         }
-        for (size_t h = 0; h < db; h++)
+        for (size_t h = 0; h < nq; h++)
             dot[h] = apex_gl2_add(dot[h], apex_gl2_mul_gl(apex_gl2_make(x[h], y[h]), tmp[h]));
     }
     if (tmp)
-        OPENSSL_cleanse(tmp, db * sizeof *tmp);
+        OPENSSL_cleanse(tmp, nq * sizeof *tmp);
     free(tmp);
     free(x);
     free(y);
@@ -233,31 +235,63 @@ static void ld_slice(par_job *j)
     a->dot_part[j->slice] = dot;
 }
 
+/* In-place inverse transform of an F_p2 vector of n = plan size entries (tmp[n] scratch). */
+static void inverse2(const apex_ntt *plan, apex_gl2 *v, apex_gl *tmp)
+{
+    size_t n = apex_ntt_size(plan);
+    for (int c = 0; c < 2; c++) {
+        for (size_t h = 0; h < n; h++)
+            tmp[h] = c ? v[h].c1 : v[h].c0;
+        apex_ntt_inverse(plan, tmp);
+        for (size_t h = 0; h < n; h++) {
+            if (c)
+                v[h].c1 = tmp[h];
+            else
+                v[h].c0 = tmp[h];
+        }
+    }
+}
+
+/* The responses' masks: ldt[0..nld) = ILDT, dot[0..ndot) = IDOT (coefficients). */
+static void mask_responses(const apex_ligero_commitment *eph, size_t nld, size_t ndot,
+                           apex_gl2 *ldt, apex_gl2 *dot)
+{
+    size_t nq = eph->d.nq;
+    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * nq, *l1 = l0 + nq;
+    const apex_gl *d0 = eph->coef + APEX_LIGERO_IDOT * nq, *d1 = d0 + nq;
+    for (size_t q = 0; q < nld; q++)
+        ldt[q] = apex_gl2_make(l0[q], l1[q]);
+    for (size_t q = 0; q < ndot; q++)
+        dot[q] = apex_gl2_make(d0[q], d1[q]);
+}
+
 /* ldt = ILDT + sum_g u_g p_g and dot = IDOT + sum_g r_g p_g over every row of every
- * commitment, the rows split over the threads. */
+ * commitment, the rows split over the threads (the reference path). */
 static int ldt_dot_pass(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t n,
                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
                         const apex_gl2 *u, const apex_gl2 *beta, const ligero_contrib *cb,
-                        size_t ncb, prove_scratch *s, apex_gl2 *ldt, apex_gl2 *dot)
+                        size_t ncb, size_t nld, size_t ndot, prove_scratch *s, apex_gl2 *ldt,
+                        apex_gl2 *dot)
 {
-    size_t db = eph->d.dblock, block = eph->d.block;
-    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
-    for (size_t j = 0; j < block; j++)
-        ldt[j] = apex_gl2_make(l0[j], l1[j]);
-    row_on_d(eph, eph->coef + APEX_LIGERO_IDOT * db, s->x);
-    row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
-    for (size_t h = 0; h < db; h++)
-        dot[h] = apex_gl2_make(s->x[h], s->y[h]);
+    size_t nq = eph->d.nq;
     ld_arg a = {cs, lay, eph, cons, u, beta, cb, ncb, {NULL}, {NULL}};
-    int rc = ligero_par_run(ld_slice, &a, lay->r_off[n]);
+    apex_gl2 *sum = apex_calloc_n(nq, sizeof *sum);
+    int rc = sum ? ligero_par_run(ld_slice, &a, lay->r_off[n]) : APEX_ERR_NOMEM;
+    mask_responses(eph, nld, ndot, ldt, dot);
     for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
-        for (size_t j = 0; rc == APEX_OK && a.ldt_part[t] && j < block; j++)
-            ldt[j] = apex_gl2_add(ldt[j], a.ldt_part[t][j]);
-        for (size_t h = 0; rc == APEX_OK && a.dot_part[t] && h < db; h++)
-            dot[h] = apex_gl2_add(dot[h], a.dot_part[t][h]);
+        for (size_t q = 0; rc == APEX_OK && a.ldt_part[t] && q < nld; q++)
+            ldt[q] = apex_gl2_add(ldt[q], a.ldt_part[t][q]);
+        for (size_t h = 0; rc == APEX_OK && a.dot_part[t] && h < nq; h++)
+            sum[h] = apex_gl2_add(sum[h], a.dot_part[t][h]);
         free(a.ldt_part[t]);
         free(a.dot_part[t]);
     }
+    if (rc == APEX_OK) {
+        inverse2(eph->plans.q, sum, s->tmp);
+        for (size_t q = 0; q < ndot; q++)
+            dot[q] = apex_gl2_add(dot[q], sum[q]);
+    }
+    free(sum);
     return rc;
 }
 
@@ -282,8 +316,9 @@ typedef struct fast_arg {
     const apex_ligero_commitment *eph;   /* plans and sizes */
     apex_gl *b[APEX_ZK_THREADS];         /* pass 1: [nlin] partial b */
     apex_gl2 *tv[APEX_ZK_THREADS];       /* pass 1: [ntensor] partial tval */
-    apex_gl2 *dot[APEX_ZK_THREADS];      /* pass 2: [DBLOCK] partial dot */
-    apex_gl *buf[APEX_ZK_THREADS][4];    /* pass 2: [DBLOCK] scratch per slice */
+    apex_gl2 *dotw[APEX_ZK_THREADS];     /* pass 2: [DBLOCK] partial sum of r_g W_g on H_D */
+    apex_gl2 *dotr[APEX_ZK_THREADS];     /* pass 2: [DBLOCK] partial sum of r_g R_g on H_D */
+    apex_gl *buf[APEX_ZK_THREADS][5];    /* pass 2: [DBLOCK] scratch per slice */
     apex_gl2 *r[APEX_ZK_THREADS];        /* pass 2: [BLOCK] weights per slice */
 } fast_arg;
 
@@ -302,7 +337,7 @@ static int sparse_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_g
     }
     for (size_t pos = l; pos < a->nref && a->refs[pos].w < hi; pos++) {
         const term_ref *f = &a->refs[pos];
-        apex_gl x = v[c->p.npad + f->w - lo];
+        apex_gl x = v[f->w - lo];
         if (f->kind == 0) {
             const apex_ligero_term *t = &a->cons->terms[f->q];
             a->b[slice][t->c] = apex_gl_add(a->b[slice][t->c], apex_gl_mul(t->coef, x));
@@ -328,7 +363,8 @@ static size_t row_of_w(apex_ligero_commitment *const *cs, const ligero_layout *l
  * from the rows that hold them. */
 static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
                                const ligero_layout *lay, const apex_ligero_constraints *cons,
-                               apex_gl *b, apex_gl2 *tval, apex_gl2 *tcomb)
+                               apex_gl *b, apex_gl2 *tval, apex_gl2 *tcomb, apex_gl2 *tpad,
+                               size_t np)
 {
     const apex_ligero_term *terms = cons->terms;
     size_t nterms = cons->nterms, nlin = cons->nlin, nref = 0, B = cs[0]->d.block;
@@ -354,8 +390,8 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
         a.refs = refs;
         for (size_t x = 0; x < cons->ntensor; x++)
             if (cons->tensors[x].row_w)
-                cb[ncomb++] =
-                    (ligero_comb){cons->tensors[x].commit, cons->tensors[x].row_w, tcomb + x * B};
+                cb[ncomb++] = (ligero_comb){cons->tensors[x].commit, cons->tensors[x].row_w,
+                                            tcomb + x * B, tpad + x * np};
         rc = ligero_comb_pass(cs, n, lay, cb, ncomb, flag, sparse_hook, &a);
     }
     for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
@@ -370,8 +406,7 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
             continue;
         const apex_ligero_commitment *c = cs[tn->commit];
         for (size_t j = 0; j < c->d.wr; j++)
-            tval[x] =
-                apex_gl2_add(tval[x], apex_gl2_mul(tn->slot_w[j], tcomb[x * B + c->p.npad + j]));
+            tval[x] = apex_gl2_add(tval[x], apex_gl2_mul(tn->slot_w[j], tcomb[x * B + j]));
     }
     for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
         free(a.b[t]);
@@ -383,15 +418,31 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
     return rc;
 }
 
-/* Pass 2: dot += r_g p_g on H_D for a row carrying sparse weights (the reference path's
- * per-row work, restricted to the sparse part of r_g). */
+/* F_p2 coefficients c[0..n) (n <= BLOCK, zero above) to values on H_D in x (c0), y (c1). */
+static void coef2_on_d(const apex_ligero_commitment *eph, const apex_gl2 *c, size_t n, apex_gl *x,
+                       apex_gl *y)
+{
+    size_t db = eph->d.dblock;
+    for (int co = 0; co < 2; co++) {
+        apex_gl *w = co ? y : x;
+        memset(w, 0, db * sizeof *w);
+        for (size_t q = 0; q < n; q++)
+            w[q] = co ? c[q].c1 : c[q].c0;
+        apex_ntt_forward(eph->plans.d, w);
+    }
+}
+
+/* Pass 2 for a row carrying sparse weights (the reference path's per-row work, restricted
+ * to the sparse part of r_g): with p_g = W_g + Z_H R_g, dotw += r_g W_g and dotr += r_g R_g
+ * on H_D (degrees < 2 BLOCK - 1 and < BLOCK + npad - 1: both fit). */
 static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *v)
 {
     fast_arg *a = ctx;
     const apex_ligero_commitment *eph = a->eph;
     size_t db = eph->d.dblock, block = eph->d.block, g = a->lay->r_off[k] + i, l = 0, h = a->ncb;
+    size_t npad = a->cs[k]->p.npad;
     apex_gl *p = a->buf[slice][0], *x = a->buf[slice][1], *y = a->buf[slice][2];
-    apex_gl *zz = a->buf[slice][3];
+    apex_gl *zz = a->buf[slice][3], *pr = a->buf[slice][4];
     apex_gl2 *r = a->r[slice];
     while (l < h) {
         size_t mid = l + (h - l) / 2;
@@ -407,59 +458,46 @@ static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *
     memset(p + block, 0, block * sizeof *p);
     apex_ntt_inverse(eph->plans.b, p);
     apex_ntt_forward(eph->plans.d, p);
+    memcpy(pr, v + block, npad * sizeof *pr);
+    memset(pr + npad, 0, (db - npad) * sizeof *pr);
+    apex_ntt_forward(eph->plans.d, pr);
     ligero_interp_b(&eph->plans, r, block, zz);
-    for (int c = 0; c < 2; c++) {
-        apex_gl *w = c ? y : x;
-        memset(w, 0, db * sizeof *w);
-        for (size_t q = 0; q < block; q++)
-            w[q] = c ? r[q].c1 : r[q].c0;
-        apex_ntt_forward(eph->plans.d, w);
+    coef2_on_d(eph, r, block, x, y);
+    apex_gl2 *dw = a->dotw[slice], *dr = a->dotr[slice];
+    for (size_t q = 0; q < db; q++) {
+        apex_gl2 rq = apex_gl2_make(x[q], y[q]);
+        dw[q] = apex_gl2_add(dw[q], apex_gl2_mul_gl(rq, p[q]));
+        dr[q] = apex_gl2_add(dr[q], apex_gl2_mul_gl(rq, pr[q]));
     }
-    apex_gl2 *dot = a->dot[slice];
-    for (size_t q = 0; q < db; q++)
-        dot[q] = apex_gl2_add(dot[q], apex_gl2_mul_gl(apex_gl2_make(x[q], y[q]), p[q]));
     OPENSSL_cleanse(p, db * sizeof *p);
+    OPENSSL_cleanse(pr, db * sizeof *pr);
     return APEX_OK;
 }
 
-/* Values on H_D of the polynomial given by F_p2 values on H_B (degree < BLOCK). */
-static void values_b_to_d(const apex_ligero_commitment *eph, const apex_gl2 *vb, apex_gl *x,
-                          apex_gl *y)
-{
-    size_t block = eph->d.block, db = eph->d.dblock;
-    for (int c = 0; c < 2; c++) {
-        apex_gl *w = c ? y : x;
-        memset(w + block, 0, block * sizeof *w);
-        for (size_t q = 0; q < block; q++)
-            w[q] = c ? vb[q].c1 : vb[q].c0;
-        apex_ntt_inverse(eph->plans.b, w);
-        apex_ntt_forward(eph->plans.d, w);
-    }
-    (void)db;
-}
-
-/* ldt_dot_pass by one pass: ldt = ILDT + interp(sum_g u_g row_g), dot = IDOT + the sparse
- * rows' r_g p_g + sum over tensor claims of (beta S) * P with S the slot weights and P =
- * tcomb (both on H_D). */
+/* ldt_dot_pass by one pass: ldt = ILDT + interp(sum_g u_g row_g) + Z_H sum_g u_g R_g, dot =
+ * IDOT + (sum over the sparse rows' and the tensor claims' r W) + Z_H (the same with R);
+ * a tensor claim contributes (beta S) * P_W and (beta S) * P_R with S its slot weights and
+ * P_W, P_R its row combination's values (tcomb) and pads (tpad), all on H_D. */
 static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t n,
                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
                         const apex_gl2 *u, const apex_gl2 *beta, const ligero_contrib *cbs,
-                        size_t ncbs, const apex_gl2 *tcomb, prove_scratch *s, apex_gl2 *ldt,
-                        apex_gl2 *dot)
+                        size_t ncbs, const apex_gl2 *tcomb, const apex_gl2 *tpad, size_t np,
+                        size_t nld, size_t ndot, prove_scratch *s, apex_gl2 *ldt, apex_gl2 *dot)
 {
     size_t db = eph->d.dblock, block = eph->d.block;
-    const apex_gl *l0 = eph->coef + APEX_LIGERO_ILDT * db, *l1 = l0 + db;
     fast_arg a = {.cs = cs, .lay = lay, .cons = cons, .cb = cbs, .ncb = ncbs, .eph = eph};
     ligero_comb cb[APEX_LIGERO_MAX_COMMITS];
-    apex_gl2 *vl = apex_calloc_n(n * block, sizeof *vl);
+    apex_gl2 *vl = apex_calloc_n(n * block, sizeof *vl), *pl = apex_calloc_n(n * np, sizeof *pl);
+    apex_gl2 *sw = apex_calloc_n(db, sizeof *sw);
     uint8_t *flag = apex_calloc_n(lay->r_off[n], 1);
-    int rc = vl && flag ? APEX_OK : APEX_ERR_NOMEM;
+    int rc = vl && pl && sw && flag ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
-        a.dot[t] = apex_calloc_n(db, sizeof *a.dot[t]);
+        a.dotw[t] = apex_calloc_n(db, sizeof *a.dotw[t]);
+        a.dotr[t] = apex_calloc_n(db, sizeof *a.dotr[t]);
         a.r[t] = apex_calloc_n(block, sizeof *a.r[t]);
-        if (!a.dot[t] || !a.r[t])
+        if (!a.dotw[t] || !a.dotr[t] || !a.r[t])
             rc = APEX_ERR_NOMEM;
-        for (int q = 0; q < 4 && rc == APEX_OK; q++)
+        for (int q = 0; q < 5 && rc == APEX_OK; q++)
             if (!(a.buf[t][q] = apex_calloc_n(db, sizeof *a.buf[t][q])))
                 rc = APEX_ERR_NOMEM;
     }
@@ -467,63 +505,72 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
         for (size_t q = 0; q < ncbs; q++)
             flag[cbs[q].row] = 1;
         for (size_t k = 0; k < n; k++)
-            cb[k] = (ligero_comb){k, u + lay->r_off[k], vl + k * block};
+            cb[k] = (ligero_comb){k, u + lay->r_off[k], vl + k * block, pl + k * np};
         rc = ligero_comb_pass(cs, n, lay, cb, n, flag, dot_hook, &a);
     }
     if (rc == APEX_OK) {
+        mask_responses(eph, nld, ndot, ldt, dot);
         for (size_t k = 1; k < n; k++)
             for (size_t q = 0; q < block; q++)
                 vl[q] = apex_gl2_add(vl[q], vl[k * block + q]);
         ligero_interp_b(&eph->plans, vl, block, s->tmp);
         for (size_t q = 0; q < block; q++)
-            ldt[q] = apex_gl2_add(apex_gl2_make(l0[q], l1[q]), vl[q]);
-        row_on_d(eph, eph->coef + APEX_LIGERO_IDOT * db, s->x);
-        row_on_d(eph, eph->coef + (APEX_LIGERO_IDOT + 1) * db, s->y);
-        for (size_t h = 0; h < db; h++)
-            dot[h] = apex_gl2_make(s->x[h], s->y[h]);
-        for (size_t t = 0; t < APEX_ZK_THREADS; t++)
-            for (size_t h = 0; h < db; h++)
-                dot[h] = apex_gl2_add(dot[h], a.dot[t][h]);
+            ldt[q] = apex_gl2_add(ldt[q], vl[q]);
+        for (size_t k = 0; k < n; k++)
+            ligero_add_zh2(ldt, block, pl + k * np, cs[k]->p.npad);
+        apex_gl2 *dw = a.dotw[0], *dr = a.dotr[0];
+        for (size_t t = 1; t < APEX_ZK_THREADS; t++)
+            for (size_t h = 0; h < db; h++) {
+                dw[h] = apex_gl2_add(dw[h], a.dotw[t][h]);
+                dr[h] = apex_gl2_add(dr[h], a.dotr[t][h]);
+            }
+        apex_gl *sx = a.buf[0][0], *sy = a.buf[0][1], *px = a.buf[0][2], *py = a.buf[0][3];
         for (size_t x = 0; x < cons->ntensor; x++) {
             const apex_ligero_tensor *tn = &cons->tensors[x];
             if (!tn->row_w)
                 continue;
             const apex_ligero_commitment *c = cs[tn->commit];
-            apex_gl2 *sw = vl; /* reuse: the beta-scaled slot weights on H_B */
-            memset(sw, 0, block * sizeof *sw);
-            for (size_t j = 0; j < c->d.wr; j++)
-                sw[c->p.npad + j] = apex_gl2_mul(beta[x], tn->slot_w[j]);
+            for (size_t j = 0; j < block; j++) /* the beta-scaled slot weights on H_B */
+                sw[j] = apex_gl2_mul(beta[x], tn->slot_w[j]);
             ligero_interp_b(&eph->plans, sw, block, s->tmp);
-            apex_gl *sx = a.buf[0][0], *sy = a.buf[0][1], *px = a.buf[0][2], *py = a.buf[0][3];
-            for (int co = 0; co < 2; co++) {
-                apex_gl *w = co ? sy : sx;
-                memset(w, 0, db * sizeof *w);
-                for (size_t q = 0; q < block; q++)
-                    w[q] = co ? sw[q].c1 : sw[q].c0;
-                apex_ntt_forward(eph->plans.d, w);
-            }
-            values_b_to_d(eph, tcomb + x * block, px, py);
+            coef2_on_d(eph, sw, block, sx, sy);
+            for (size_t q = 0; q < block; q++) /* P_W: the combination's values, interpolated */
+                sw[block + q] = tcomb[x * block + q];
+            ligero_interp_b(&eph->plans, sw + block, block, s->tmp);
+            coef2_on_d(eph, sw + block, block, px, py);
             for (size_t h = 0; h < db; h++)
-                dot[h] = apex_gl2_add(
-                    dot[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
+                dw[h] = apex_gl2_add(
+                    dw[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
+            coef2_on_d(eph, tpad + x * np, c->p.npad, px, py); /* P_R */
+            for (size_t h = 0; h < db; h++)
+                dr[h] = apex_gl2_add(
+                    dr[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
         }
+        inverse2(eph->plans.d, dw, s->tmp);
+        inverse2(eph->plans.d, dr, s->tmp);
+        for (size_t q = 0; q < db; q++) /* r W: degree < 2 BLOCK - 1 */
+            dot[q] = apex_gl2_add(dot[q], dw[q]);
+        ligero_add_zh2(dot, block, dr, block + np - 1); /* r R: degree < BLOCK + NP - 1 */
     }
     for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
-        free(a.dot[t]);
+        free(a.dotw[t]);
+        free(a.dotr[t]);
         free(a.r[t]);
-        for (int q = 0; q < 4; q++) {
+        for (int q = 0; q < 5; q++) {
             if (a.buf[t][q])
                 OPENSSL_cleanse(a.buf[t][q], db * sizeof *a.buf[t][q]);
             free(a.buf[t][q]);
         }
     }
     free(vl);
+    free(pl);
+    free(sw);
     free(flag);
     return rc;
 }
 
-/* Values on H_D of global row g of the concatenation, regenerated into out[DBLOCK]. */
-static int row_on_d_global(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t g,
+/* Values on Q of global row g of the concatenation (its true polynomial), into out[4 BLOCK]. */
+static int row_on_q_global(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t g,
                            apex_gl *out)
 {
     size_t k = 0;
@@ -531,19 +578,19 @@ static int row_on_d_global(apex_ligero_commitment *const *cs, const ligero_layou
         k++;
     int rc = ligero_row_coef(cs[k], g - lay->r_off[k], out);
     if (rc == APEX_OK)
-        apex_ntt_forward(cs[k]->plans.d, out);
+        apex_ntt_coset_forward(cs[k]->plans.q, out, APEX_GL_GENERATOR);
     return rc;
 }
 
-/* The quadratic terms of quads [q0, q1): acc[h] += v_i (z - x y)[h] on H_D. */
+/* The quadratic terms of quads [q0, q1): acc[h] += v_i (z - x y)[h] on Q. */
 typedef struct quad_arg {
     apex_ligero_commitment *const *cs;
     const ligero_layout *lay;
     const apex_ligero_constraints *cons;
     const apex_gl2 *v; /* [nquad] challenges */
-    size_t db;         /* DBLOCK */
+    size_t nq;         /* 4 BLOCK */
     size_t split;      /* slice 0 takes quads [0, split), slice 1 [split, nquad) */
-    apex_gl2 *acc[2];  /* [DBLOCK] per slice, zeroed */
+    apex_gl2 *acc[2];  /* [4 BLOCK] per slice, zeroed */
 } quad_arg;
 
 static void quad_slice(par_job *j)
@@ -552,29 +599,29 @@ static void quad_slice(par_job *j)
     j->rc = APEX_OK;
     if (j->lo >= j->hi) /* an empty slice (more threads than halves) */
         return;
-    size_t q0 = j->lo ? a->split : 0, q1 = j->lo ? a->cons->nquad : a->split, db = a->db;
-    apex_gl *x = apex_calloc_n(3 * db, sizeof *x);
+    size_t q0 = j->lo ? a->split : 0, q1 = j->lo ? a->cons->nquad : a->split, nq = a->nq;
+    apex_gl *x = apex_calloc_n(3 * nq, sizeof *x);
     if (!x) {
         j->rc = APEX_ERR_NOMEM;
         return;
     }
-    apex_gl *y = x + db, *z = y + db;
+    apex_gl *y = x + nq, *z = y + nq;
     apex_gl2 *acc = a->acc[j->lo];
     for (size_t i = q0; i < q1 && j->rc == APEX_OK; i++) {
         const apex_ligero_quad *q = &a->cons->quads[i];
         /* LogUp's quads come in pairs sharing x: encode it once for both */
         if (i == q0 || q->x != a->cons->quads[i - 1].x)
-            j->rc = row_on_d_global(a->cs, a->lay, q->x, x);
+            j->rc = row_on_q_global(a->cs, a->lay, q->x, x);
         if (j->rc == APEX_OK)
-            j->rc = row_on_d_global(a->cs, a->lay, q->y, y);
+            j->rc = row_on_q_global(a->cs, a->lay, q->y, y);
         if (j->rc == APEX_OK)
-            j->rc = row_on_d_global(a->cs, a->lay, q->z, z);
-        for (size_t h = 0; h < db && j->rc == APEX_OK; h++) {
+            j->rc = row_on_q_global(a->cs, a->lay, q->z, z);
+        for (size_t h = 0; h < nq && j->rc == APEX_OK; h++) {
             apex_gl e = apex_gl_sub(z[h], apex_gl_mul(x[h], y[h]));
             acc[h] = apex_gl2_add(acc[h], apex_gl2_mul_gl(a->v[i], e));
         }
     }
-    OPENSSL_cleanse(x, 3 * db * sizeof *x);
+    OPENSSL_cleanse(x, 3 * nq * sizeof *x);
     free(x);
 }
 
@@ -600,23 +647,24 @@ static size_t quad_split(const apex_ligero_constraints *cons, size_t nrows)
     return clash ? n : m;
 }
 
-/* quad = IQD + sum_i v_i (p_z - p_x p_y) on H_D; writes the values off the witness slots
- * [qpad, BLOCK) of H_B (where an honest response vanishes) to out, in slot order. The quads
- * run in two threads when they split into halves with disjoint rows; field sums are exact,
- * so the response does not depend on the split. */
+/* q = IQD + sum_i v_i (p_z - p_x p_y) on Q, which vanishes on H_B when every constraint
+ * holds; writes the first nqd coefficients of q / Z_H (the division on Q, where Z_H has
+ * four values and none is zero) to out. The quads run in two threads when they split into
+ * halves with disjoint rows; field sums are exact, so the response does not depend on the
+ * split. */
 static int quad_response(apex_ligero_commitment *const *cs, const ligero_layout *lay,
                          size_t ncommit, const apex_ligero_commitment *eph,
-                         const apex_ligero_constraints *cons, size_t qpad, prove_scratch *s,
+                         const apex_ligero_constraints *cons, size_t nqd, prove_scratch *s,
                          apex_gl2 *out)
 {
-    size_t db = eph->d.dblock;
-    row_on_d(eph, eph->coef + APEX_LIGERO_IQD * db, s->x);
-    row_on_d(eph, eph->coef + (APEX_LIGERO_IQD + 1) * db, s->y);
-    quad_arg a = {cs, lay, cons, s->v, db, quad_split(cons, lay->r_off[ncommit]), {NULL, NULL}};
-    a.acc[0] = apex_calloc_n(2 * db, sizeof *a.acc[0]);
+    size_t nq = eph->d.nq;
+    coef_on_q(eph, eph->coef + APEX_LIGERO_IQD * nq, s->x);
+    coef_on_q(eph, eph->coef + (APEX_LIGERO_IQD + 1) * nq, s->y);
+    quad_arg a = {cs, lay, cons, s->v, nq, quad_split(cons, lay->r_off[ncommit]), {NULL, NULL}};
+    a.acc[0] = apex_calloc_n(2 * nq, sizeof *a.acc[0]);
     if (!a.acc[0])
         return APEX_ERR_NOMEM;
-    a.acc[1] = a.acc[0] + db;
+    a.acc[1] = a.acc[0] + nq;
     int rc;
     if (a.split < cons->nquad) {
         rc = ligero_par_run(quad_slice, &a, 2);
@@ -625,16 +673,29 @@ static int quad_response(apex_ligero_commitment *const *cs, const ligero_layout 
         quad_slice(&one);
         rc = one.rc;
     }
-    for (size_t h = 0; h < db && rc == APEX_OK; h++)
-        s->acc[h] =
+    apex_gl zh[4], zi[4];
+    ligero_zh_on_q(eph->p.log_block, zh);
+    for (int t = 0; t < 4 && rc == APEX_OK; t++)
+        rc = apex_gl_inv(zh[t], &zi[t]) == APEX_OK ? APEX_OK : APEX_ERR_INVALID;
+    for (size_t h = 0; h < nq && rc == APEX_OK; h++) {
+        apex_gl2 q =
             apex_gl2_add(apex_gl2_make(s->x[h], s->y[h]), apex_gl2_add(a.acc[0][h], a.acc[1][h]));
+        s->acc[h] = apex_gl2_mul_gl(q, zi[h % 4]);
+    }
     free(a.acc[0]);
     if (rc != APEX_OK)
         return rc;
-    size_t o = 0;
-    for (size_t h = 0; h < db; h++)
-        if (h % 2 || h / 2 < qpad)
-            out[o++] = s->acc[h];
+    for (int c = 0; c < 2; c++) { /* values on Q -> coefficients of q / Z_H */
+        for (size_t h = 0; h < nq; h++)
+            s->tmp[h] = c ? s->acc[h].c1 : s->acc[h].c0;
+        apex_ntt_coset_inverse(eph->plans.q, s->tmp, APEX_GL_GENERATOR);
+        for (size_t h = 0; h < nqd; h++) {
+            if (c)
+                out[h].c1 = s->tmp[h];
+            else
+                out[h].c0 = s->tmp[h];
+        }
+    }
     return APEX_OK;
 }
 
@@ -681,7 +742,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
                           const apex_ligero_constraints *cons, const apex_gl *claim,
                           apex_rng *test_rng, apex_ligero_proof *out, const char **reason)
 {
-    size_t nlin = cons->nlin, nquad = cons->nquad, qpad;
+    size_t nlin = cons->nlin, nquad = cons->nquad;
     const char *dummy;
     if (!reason)
         reason = &dummy;
@@ -705,7 +766,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         }
     }
     if (ligero_joint_shape(ps, n, dims, &lay, reason) != APEX_OK ||
-        ligero_quad_shape(ps, n, &lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
+        ligero_quad_shape(&lay, n, cons->quads, nquad, reason) != APEX_OK ||
         ligero_tensor_shape(dims, n, &lay, cons, reason) != APEX_OK)
         return APEX_ERR_INVALID;
     for (size_t k = 0; k < n; k++) {
@@ -714,7 +775,9 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
             return APEX_ERR_STATE;
         }
     }
-    size_t block = dims[0].block, db = dims[0].dblock, nreq = ps[0].nreq, rows = lay.r_off[n];
+    size_t block = dims[0].block, db = dims[0].dblock, nq = dims[0].nq, nreq = ps[0].nreq;
+    size_t rows = lay.r_off[n], np = ligero_max_npad(ps, n), nld, ndot, nqd;
+    ligero_response_lengths(block, np, &nld, &ndot, &nqd);
     prove_scratch s = {0};
     ligero_rand *rs = calloc(1, sizeof *rs);
     apex_ligero_commitment *eph = NULL;
@@ -724,19 +787,19 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     s.tval = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.tval);
     s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
-    s.acc = apex_calloc_n(db, sizeof *s.acc);
-    s.z = apex_calloc_n(db, sizeof *s.z);
+    s.acc = apex_calloc_n(nq, sizeof *s.acc);
+    s.z = apex_calloc_n(nq, sizeof *s.z);
     s.row = apex_calloc_n(block, sizeof *s.row);
-    s.x = apex_calloc_n(db, sizeof *s.x);
-    s.y = apex_calloc_n(db, sizeof *s.y);
-    s.tmp = apex_calloc_n(db, sizeof *s.tmp);
+    s.x = apex_calloc_n(nq, sizeof *s.x);
+    s.y = apex_calloc_n(nq, sizeof *s.y);
+    s.tmp = apex_calloc_n(nq, sizeof *s.tmp);
     s.idx = apex_calloc_n(nreq, sizeof *s.idx);
     s.qidx = apex_calloc_n(nreq, sizeof *s.qidx);
-    out->ldt = apex_calloc_n(block, sizeof *out->ldt);
-    out->dot = apex_calloc_n(db, sizeof *out->dot);
+    out->ldt = apex_calloc_n(nld, sizeof *out->ldt);
+    out->dot = apex_calloc_n(ndot, sizeof *out->dot);
     out->open = apex_calloc_n(n + 1, sizeof *out->open);
     out->ncommit = n;
-    out->nquadv = nquad ? db - (block - qpad) : 0;
+    out->nquadv = nquad ? nqd : 0;
     out->quad = apex_calloc_n(out->nquadv ? out->nquadv : 1, sizeof *out->quad);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
@@ -746,18 +809,20 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         goto done;
     ligero_rand_init(rs, test_rng);
     *reason = "ligero: masking commitment failed";
-    if (!(eph = ligero_commit_masks(ps[0].log_block, nreq, qpad, rs)))
+    if (!(eph = ligero_commit_masks(ps[0].log_block, nreq, np, rs)))
         goto done;
     out->eph_root = eph->root;
 
     *reason = "ligero: constraint term outside the witness or constraint range";
-    if (!(s.tcomb = apex_calloc_n((cons->ntensor + 1) * block, sizeof *s.tcomb))) {
+    s.tcomb = apex_calloc_n((cons->ntensor + 1) * block, sizeof *s.tcomb);
+    s.tpad = apex_calloc_n((cons->ntensor + 1) * np, sizeof *s.tpad);
+    if (!s.tcomb || !s.tpad) {
         rc = APEX_ERR_NOMEM;
         *reason = "ligero: out of memory";
         goto done;
     }
     rc = reference_pass ? claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)
-                        : fast_claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tcomb);
+                        : fast_claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tcomb, s.tpad, np);
     if (rc != APEX_OK)
         goto done;
     if (claim) /* a cheating prover in the tests: claim values the witness does not give */
@@ -775,15 +840,16 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
     *reason = "ligero: row source failed";
     if (rc != APEX_OK ||
-        (rc = reference_pass ? ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, &s,
-                                            out->ldt, out->dot)
-                             : fast_ldt_dot(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb,
-                                            s.tcomb, &s, out->ldt, out->dot)) != APEX_OK ||
-        (nquad && (rc = quad_response(cs, &lay, n, eph, cons, qpad, &s, out->quad)) != APEX_OK))
+        (rc = reference_pass
+                  ? ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, nld, ndot, &s,
+                                 out->ldt, out->dot)
+                  : fast_ldt_dot(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, s.tcomb, s.tpad,
+                                 np, nld, ndot, &s, out->ldt, out->dot)) != APEX_OK ||
+        (nquad && (rc = quad_response(cs, &lay, n, eph, cons, nqd, &s, out->quad)) != APEX_OK))
         goto done;
     *reason = "ligero: transcript failure";
-    if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, block)) != APEX_OK ||
-        (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, db)) != APEX_OK ||
+    if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, nld)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, ndot)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.quad", out->quad, out->nquadv)) != APEX_OK ||
         (rc = apex_transcript_challenge_indices(t, db, dims[0].ncol, nreq, s.idx)) != APEX_OK)
         goto done;

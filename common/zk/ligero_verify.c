@@ -23,6 +23,8 @@ void apex_ligero_proof_free(apex_ligero_proof *pf)
 /* The shapes of a joint proof: the n commitments, then the ephemeral masking one. */
 typedef struct joint {
     size_t n;                                           /* commitments */
+    size_t np;                                          /* NP: the largest npad of them */
+    size_t nld, ndot, nqd;                              /* response lengths for NP */
     apex_ligero_params ps[APEX_LIGERO_MAX_COMMITS + 1]; /* their shapes, then the masks' */
     apex_ligero_dims dims[APEX_LIGERO_MAX_COMMITS + 1]; /* derived sizes, same order */
     ligero_layout lay;                                  /* witness and row offsets */
@@ -40,6 +42,8 @@ static int joint_of(const apex_ligero_params *ps, size_t n, joint *j, const char
         return APEX_ERR_INVALID;
     apex_ligero_params m = {ps[0].log_block, ps[0].nreq, ps[0].nreq, APEX_LIGERO_NMASK};
     j->ps[n] = m;
+    j->np = ligero_max_npad(ps, n);
+    ligero_response_lengths(j->dims[0].block, j->np, &j->nld, &j->ndot, &j->nqd);
     return apex_ligero_dims_of(&m, &j->dims[n], reason);
 }
 
@@ -54,7 +58,7 @@ typedef struct verify_scratch {
     size_t ncb;         /* their count */
     apex_gl2 *ext;      /* [4 BLOCK] one F_p2 polynomial on Q */
     apex_gl2 *want;     /* [nreq] check accumulators, one per opened column */
-    apex_gl2 *coef;     /* [DBLOCK] the dot response's coefficients */
+    apex_gl2 *coef;     /* [BLOCK] slot weights being interpolated */
     apex_gl *tmp;       /* [4 BLOCK] transform scratch */
     uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
     size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
@@ -90,7 +94,7 @@ static int check_ldt(const ligero_plans *pl, const joint *jt, const apex_ligero_
                      verify_scratch *s)
 {
     size_t nreq = jt->ps[0].nreq, n = jt->n;
-    ligero_extend_q(pl, pf->ldt, jt->dims[0].block, s->ext, s->tmp);
+    ligero_extend_q(pl, pf->ldt, jt->nld, s->ext, s->tmp);
     for (size_t j = 0; j < nreq; j++) {
         apex_gl2 got = mask_at(&pf->open[n], j, APEX_LIGERO_ILDT);
         for (size_t k = 0; k < n; k++) {
@@ -116,9 +120,8 @@ static void dot_tensors(const ligero_plans *pl, const joint *jt,
         const apex_ligero_tensor *tn = &cons->tensors[c];
         if (!tn->row_w)
             continue; /* sparse-only claim: all of it is in the sparse weights */
-        size_t k = tn->commit, npad = jt->ps[k].npad, nrow = jt->dims[k].nrow;
-        for (size_t h = 0; h < block; h++)
-            s->coef[h] = h < npad ? apex_gl2_from_gl(0) : tn->slot_w[h - npad];
+        size_t k = tn->commit, nrow = jt->dims[k].nrow;
+        memcpy(s->coef, tn->slot_w, block * sizeof *s->coef);
         ligero_interp_b(pl, s->coef, block, s->tmp);
         ligero_extend_q(pl, s->coef, block, s->ext, s->tmp);
         for (size_t j = 0; j < nreq; j++) {
@@ -138,7 +141,6 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
                      const apex_ligero_proof *pf, verify_scratch *s)
 {
     size_t nreq = jt->ps[0].nreq, n = jt->n, block = jt->dims[0].block;
-    size_t db = jt->dims[0].dblock;
     for (size_t j = 0; j < nreq; j++)
         s->want[j] = mask_at(&pf->open[n], j, APEX_LIGERO_IDOT);
     size_t pos = 0;
@@ -161,19 +163,7 @@ static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_
         }
     }
     dot_tensors(pl, jt, cons, pf, s);
-    /* the response: values on H_D -> coefficients -> values on Q */
-    for (int c = 0; c < 2; c++) {
-        for (size_t h = 0; h < db; h++)
-            s->tmp[h] = c ? pf->dot[h].c1 : pf->dot[h].c0;
-        apex_ntt_inverse(pl->d, s->tmp);
-        for (size_t h = 0; h < db; h++) {
-            if (c)
-                s->coef[h].c1 = s->tmp[h];
-            else
-                s->coef[h].c0 = s->tmp[h];
-        }
-    }
-    ligero_extend_q(pl, s->coef, db, s->ext, s->tmp);
+    ligero_extend_q(pl, pf->dot, jt->ndot, s->ext, s->tmp); /* the response on Q */
     for (size_t j = 0; j < nreq; j++)
         if (!apex_gl2_eq(s->want[j], s->ext[s->qidx[j]]))
             return APEX_ERR_REJECTED;
@@ -189,35 +179,15 @@ static apex_gl col_entry(const joint *jt, const apex_ligero_proof *pf, size_t g,
     return pf->open[k].cols[j * jt->dims[k].nrow + (g - jt->lay.r_off[k])];
 }
 
-/* Values on H_D (witness slots [qpad, BLOCK) of H_B set to zero) -> values on Q in s->ext. */
-static void quad_on_q(const ligero_plans *pl, const joint *jt, const apex_ligero_proof *pf,
-                      size_t qpad, verify_scratch *s)
-{
-    size_t db = jt->dims[0].dblock;
-    for (int c = 0; c < 2; c++) {
-        size_t o = 0;
-        for (size_t h = 0; h < db; h++) {
-            int off_witness = h % 2 || h / 2 < qpad;
-            apex_gl2 x = off_witness ? pf->quad[o++] : apex_gl2_from_gl(0);
-            s->tmp[h] = c ? x.c1 : x.c0;
-        }
-        apex_ntt_inverse(pl->d, s->tmp);
-        for (size_t h = 0; h < db; h++) {
-            if (c)
-                s->coef[h].c1 = s->tmp[h];
-            else
-                s->coef[h].c0 = s->tmp[h];
-        }
-    }
-    ligero_extend_q(pl, s->coef, db, s->ext, s->tmp);
-}
-
-/* Column checks of the quadratic test: quad(x_q) = IQD(x_q) + sum_i v_i (z - x y)(x_q). */
+/* Column checks of the quadratic test: IQD(x_q) + sum_i v_i (z - x y)(x_q) = Z_H(x_q) quad(x_q),
+ * quad being the quotient's coefficients: the left side vanishes on H_B. */
 static int check_quad(const ligero_plans *pl, const joint *jt, const apex_ligero_constraints *cons,
-                      size_t qpad, const apex_ligero_proof *pf, verify_scratch *s)
+                      const apex_ligero_proof *pf, verify_scratch *s)
 {
     size_t nreq = jt->ps[0].nreq;
-    quad_on_q(pl, jt, pf, qpad, s);
+    apex_gl zh[4];
+    ligero_zh_on_q(jt->ps[0].log_block, zh);
+    ligero_extend_q(pl, pf->quad, jt->nqd, s->ext, s->tmp);
     for (size_t j = 0; j < nreq; j++) {
         apex_gl2 got = mask_at(&pf->open[jt->n], j, APEX_LIGERO_IQD);
         for (size_t i = 0; i < cons->nquad; i++) {
@@ -226,7 +196,7 @@ static int check_quad(const ligero_plans *pl, const joint *jt, const apex_ligero
             apex_gl e = apex_gl_sub(col_entry(jt, pf, q->z, j), apex_gl_mul(x, y));
             got = apex_gl2_add(got, apex_gl2_mul_gl(s->v[i], e));
         }
-        if (!apex_gl2_eq(got, s->ext[s->qidx[j]]))
+        if (!apex_gl2_eq(got, apex_gl2_mul_gl(s->ext[s->qidx[j]], zh[s->qidx[j] % 4])))
             return APEX_ERR_REJECTED;
     }
     return APEX_OK;
@@ -267,15 +237,15 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     const char *dummy;
     if (!reason)
         reason = &dummy;
-    size_t nlin = cons->nlin, nquad = cons->nquad, qpad;
+    size_t nlin = cons->nlin, nquad = cons->nquad;
     joint jt;
     if (joint_of(ps, n, &jt, reason) != APEX_OK ||
-        ligero_quad_shape(ps, n, &jt.lay, cons->quads, nquad, &qpad, reason) != APEX_OK ||
+        ligero_quad_shape(&jt.lay, n, cons->quads, nquad, reason) != APEX_OK ||
         ligero_tensor_shape(jt.dims, n, &jt.lay, cons, reason) != APEX_OK)
         return APEX_ERR_REJECTED;
     size_t nreq = ps[0].nreq, rows = jt.lay.r_off[n], block = jt.dims[0].block;
     size_t db = jt.dims[0].dblock, nq = jt.dims[0].nq;
-    size_t nquadv = nquad ? db - (block - qpad) : 0;
+    size_t nquadv = nquad ? jt.nqd : 0;
     if (pf->ncommit != n || !pf->ldt || !pf->dot || !pf->open || pf->nquadv != nquadv ||
         (nquadv && !pf->quad)) {
         *reason = "ligero: malformed proof";
@@ -290,7 +260,7 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     s.row = apex_calloc_n(block, sizeof *s.row);
     s.ext = apex_calloc_n(nq, sizeof *s.ext);
     s.want = apex_calloc_n(nreq, sizeof *s.want);
-    s.coef = apex_calloc_n(db, sizeof *s.coef);
+    s.coef = apex_calloc_n(block, sizeof *s.coef);
     s.tmp = apex_calloc_n(nq, sizeof *s.tmp);
     s.idx = apex_calloc_n(nreq, sizeof *s.idx);
     s.qidx = apex_calloc_n(nreq, sizeof *s.qidx);
@@ -310,8 +280,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.beta, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK ||
-        (rc = apex_transcript_absorb_gl2(t, "ligero.ldt", pf->ldt, block)) != APEX_OK ||
-        (rc = apex_transcript_absorb_gl2(t, "ligero.dot", pf->dot, db)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.ldt", pf->ldt, jt.nld)) != APEX_OK ||
+        (rc = apex_transcript_absorb_gl2(t, "ligero.dot", pf->dot, jt.ndot)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.quad", pf->quad, nquadv)) != APEX_OK ||
         (rc = apex_transcript_challenge_indices(t, db, jt.dims[0].ncol, nreq, s.idx)) != APEX_OK) {
         rc = rc == APEX_ERR_RANGE ? APEX_ERR_REJECTED : rc;
@@ -328,11 +298,13 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
                              reason)) != APEX_OK)
             goto done;
 
-    /* the claimed values: the dot response sums to alpha . b + beta . tval over H_B (the even
-     * slots of H_D), because IDOT sums to zero there and each r_i vanishes on its pads */
+    /* the claimed values: the dot response sums to alpha . b + beta . tval over H_B, because
+     * IDOT sums to zero there and Z_H vanishes there; the sum over H_B of x^k is BLOCK when
+     * BLOCK divides k and 0 otherwise */
     apex_gl2 sum = apex_gl2_from_gl(0), claim = apex_gl2_from_gl(0);
-    for (size_t k = 0; k < block; k++)
-        sum = apex_gl2_add(sum, pf->dot[2 * k]);
+    for (size_t k = 0; k < jt.ndot; k += block)
+        sum = apex_gl2_add(sum, pf->dot[k]);
+    sum = apex_gl2_mul_gl(sum, (apex_gl)block);
     for (size_t c = 0; c < nlin; c++)
         claim = apex_gl2_add(claim, apex_gl2_mul_gl(s.alpha[c], b[c]));
     for (size_t c = 0; c < cons->ntensor; c++)
@@ -350,7 +322,7 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         *reason = "ligero: dot test failed at an opened column";
         goto done;
     }
-    if (nquad && (rc = check_quad(&pl, &jt, cons, qpad, pf, &s)) != APEX_OK) {
+    if (nquad && (rc = check_quad(&pl, &jt, cons, pf, &s)) != APEX_OK) {
         *reason = "ligero: quadratic test failed at an opened column";
         goto done;
     }
@@ -377,9 +349,9 @@ int apex_ligero_proof_encode(const apex_ligero_params *ps, size_t n, const apex_
     size_t nreq = ps[0].nreq;
     int rc = apex_enc_put_hash(w, &pf->eph_root);
     if (rc == APEX_OK)
-        rc = apex_enc_put_gl2_vec(w, pf->ldt, jt.dims[0].block);
+        rc = apex_enc_put_gl2_vec(w, pf->ldt, jt.nld);
     if (rc == APEX_OK)
-        rc = apex_enc_put_gl2_vec(w, pf->dot, jt.dims[0].dblock);
+        rc = apex_enc_put_gl2_vec(w, pf->dot, jt.ndot);
     if (rc == APEX_OK)
         rc = apex_enc_put_gl2_vec(w, pf->quad, pf->nquadv);
     for (size_t k = 0; k <= n && rc == APEX_OK; k++) {
@@ -433,16 +405,16 @@ int apex_ligero_proof_decode(const apex_ligero_params *ps, size_t n, apex_enc_re
     if (joint_of(ps, n, &jt, &why) != APEX_OK)
         return APEX_ERR_INVALID;
     pf->ncommit = n;
-    pf->ldt = apex_calloc_n(jt.dims[0].block, sizeof *pf->ldt);
-    pf->dot = apex_calloc_n(jt.dims[0].dblock, sizeof *pf->dot);
+    pf->ldt = apex_calloc_n(jt.nld, sizeof *pf->ldt);
+    pf->dot = apex_calloc_n(jt.ndot, sizeof *pf->dot);
     pf->open = apex_calloc_n(n + 1, sizeof *pf->open);
     int rc = APEX_ERR_NOMEM;
     if (!pf->ldt || !pf->dot || !pf->open)
         goto fail;
     if ((rc = apex_enc_get_hash(r, &pf->eph_root)) != APEX_OK ||
-        (rc = apex_enc_get_gl2_vec_exact(r, pf->ldt, jt.dims[0].block)) != APEX_OK ||
-        (rc = apex_enc_get_gl2_vec_exact(r, pf->dot, jt.dims[0].dblock)) != APEX_OK ||
-        (rc = apex_enc_get_gl2_vec(r, jt.dims[0].dblock, &pf->quad, &pf->nquadv)) != APEX_OK)
+        (rc = apex_enc_get_gl2_vec_exact(r, pf->ldt, jt.nld)) != APEX_OK ||
+        (rc = apex_enc_get_gl2_vec_exact(r, pf->dot, jt.ndot)) != APEX_OK ||
+        (rc = apex_enc_get_gl2_vec(r, jt.nqd, &pf->quad, &pf->nquadv)) != APEX_OK)
         goto fail;
     for (size_t k = 0; k <= n; k++)
         if ((rc = decode_opening(r, &jt.dims[k], ps[0].nreq, &pf->open[k])) != APEX_OK)

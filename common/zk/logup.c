@@ -278,7 +278,7 @@ static int commit_phase(apex_transcript *t, const apex_logup_shape *sh, apex_lig
         if ((rc = ligero_row_values(ca, r, row)) != APEX_OK)
             goto done;
         for (size_t s = 0; s < wr; s++) {
-            a[r * wr + s] = row[ca->p.npad + s];
+            a[r * wr + s] = row[s];
             if (a[r * wr + s] < c->T)
                 m[a[r * wr + s]]++; /* a value out of range is not counted: the sums differ */
         }

@@ -18,39 +18,39 @@ static void test_assembled_system(void **state)
     (void)state;
     apex_rng rng;
     apex_rng_seed(&rng, 111);
-    const apex_ligero_params ps[2] = {{5, 8, 6, 3}, {5, 8, 6, 2}}; /* 24 slots per row */
+    const apex_ligero_params ps[2] = {{5, 8, 6, 3}, {5, 8, 6, 2}}; /* 32 slots per row */
     size_t w_off[3], r_off[3];
     assert_int_equal(apex_cbuild_layout(ps, 2, w_off, r_off), APEX_OK);
-    assert_int_equal(w_off[1], 72);
-    assert_int_equal(w_off[2], 120);
+    assert_int_equal(w_off[1], 96);
+    assert_int_equal(w_off[2], 160);
     assert_int_equal(r_off[2], 5);
-    apex_gl w[120];
-    for (size_t i = 0; i < 120; i++)
+    apex_gl w[160];
+    for (size_t i = 0; i < 160; i++)
         w[i] = apex_rng_below(&rng, APEX_GL_P);
-    for (size_t s = 0; s < 24; s++) /* row 3 (commitment 1, row 0) = row 0 * row 1 */
-        w[72 + s] = apex_gl_mul(w[s], w[24 + s]);
+    for (size_t s = 0; s < 32; s++) /* row 3 (commitment 1, row 0) = row 0 * row 1 */
+        w[96 + s] = apex_gl_mul(w[s], w[32 + s]);
     apex_cbuild *b = apex_cbuild_new();
     assert_non_null(b);
     /* two linear constraints */
-    const size_t idx[3] = {5, 80, 119};
+    const size_t idx[3] = {5, 100, 159};
     const apex_gl coef[3] = {3, 1, APEX_GL_P - 2};
     apex_gl v = 0;
     for (int i = 0; i < 3; i++)
         v = apex_gl_add(v, apex_gl_mul(coef[i], w[idx[i]]));
     assert_int_equal(apex_cbuild_linear(b, idx, coef, 3, v), APEX_OK);
-    assert_int_equal(apex_cbuild_linear(b, idx + 1, coef + 1, 1, w[80]), APEX_OK);
+    assert_int_equal(apex_cbuild_linear(b, idx + 1, coef + 1, 1, w[100]), APEX_OK);
     assert_int_equal(apex_cbuild_quad(b, 0, 1, 3), APEX_OK);
     /* a tensor claim on commitment 1 with a sparse part on commitment 0 */
-    apex_gl2 row_w[2] = {{2, 3}, {4, 5}}, slot_w[24];
-    for (size_t s = 0; s < 24; s++)
+    apex_gl2 row_w[2] = {{2, 3}, {4, 5}}, slot_w[32];
+    for (size_t s = 0; s < 32; s++)
         slot_w[s] = apex_gl2_make(s + 1, 7);
     apex_ligero_xterm xt[1] = {{10, {9, 1}}};
     apex_gl2 tv = apex_gl2_mul_gl(xt[0].coef, w[10]);
     for (size_t i = 0; i < 2; i++)
-        for (size_t s = 0; s < 24; s++)
+        for (size_t s = 0; s < 32; s++)
             tv = apex_gl2_add(
-                tv, apex_gl2_mul_gl(apex_gl2_mul(row_w[i], slot_w[s]), w[72 + i * 24 + s]));
-    assert_int_equal(apex_cbuild_tensor(b, 1, row_w, 2, slot_w, 24, xt, 1, tv), APEX_OK);
+                tv, apex_gl2_mul_gl(apex_gl2_mul(row_w[i], slot_w[s]), w[96 + i * 32 + s]));
+    assert_int_equal(apex_cbuild_tensor(b, 1, row_w, 2, slot_w, 32, xt, 1, tv), APEX_OK);
     /* a sparse-only claim */
     apex_ligero_xterm only[2] = {{0, {1, 1}}, {100, {0, 3}}};
     apex_gl2 ov =
@@ -69,8 +69,8 @@ static void test_assembled_system(void **state)
     assert_int_equal(cons.nquad, 1);
     assert_int_equal(cons.ntensor, 2);
     apex_hash roots[2];
-    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w, 72, &rng, &roots[0], NULL),
-                                     apex_ligero_commit(&ps[1], w + 72, 48, &rng, &roots[1], NULL)};
+    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w, 96, &rng, &roots[0], NULL),
+                                     apex_ligero_commit(&ps[1], w + 96, 64, &rng, &roots[1], NULL)};
     apex_transcript *t = apex_transcript_new("cbuild");
     apex_ligero_proof pf;
     const char *why = NULL;

@@ -26,9 +26,9 @@
 #define N     (1u << LOG_N)
 #define B     (1u << LOG_B)
 
-/* BLOCK 64 with 32 pads: 32 witness slots = B; G has N rows, delta one. */
-static const apex_ligero_params pg = {6, 32, 12, N};
-static const apex_ligero_params pd = {6, 32, 12, 1};
+/* BLOCK 32, every slot witness (12 pads outside H_B): 32 slots = B; G has N rows, delta one. */
+static const apex_ligero_params pg = {5, 12, 12, N};
+static const apex_ligero_params pd = {5, 12, 12, 1};
 
 /* What travels from prover to verifier besides the Ligero proof. */
 typedef struct mv_proof {

@@ -17,9 +17,9 @@
 #include "zk/ligero.h"
 #include "zk/sumcheck.h"
 
-#define LIGERO_GOLDEN   "5336ce933d412629ef605489f0759b0991043279d02cc13a69165c6df26a7c0e"
+#define LIGERO_GOLDEN   "d1f8ab3c5d44dcd53751177f983f55d21a5d74b5cc7007936607b37f17e7ce4d"
 #define SUMCHECK_GOLDEN "dcfb575421c770ea569889d51daadb72de858353aa1f667d944649ad0d674f3b"
-#define LGKR_GOLDEN     "dafb3b58c930e55fad1e8ffd931a9e7a9d94e9b2b4bc3ff5c9f05b9856d5a524"
+#define LGKR_GOLDEN     "23edd0557c2e468f43849c620988484bf2e7dce1689279b07ceea8d0ff5814ad"
 
 static void digest_hex(const void *buf, size_t len, char hex[65])
 {
@@ -34,23 +34,23 @@ static void test_ligero_golden(void **state)
     const apex_ligero_params ps[2] = {{5, 8, 6, 3}, {5, 8, 6, 2}};
     apex_rng rng;
     apex_rng_seed(&rng, 20261128);
-    apex_gl w[3 * 24 + 2 * 24];
+    apex_gl w[3 * 32 + 2 * 32];
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
         w[i] = apex_rng_below(&rng, APEX_GL_P);
     /* row 0 of the second commitment = row 1 * row 2 of the first, slot by slot */
-    for (size_t k = 0; k < 24; k++)
-        w[72 + k] = apex_gl_mul(w[24 + k], w[48 + k]);
+    for (size_t k = 0; k < 32; k++)
+        w[96 + k] = apex_gl_mul(w[32 + k], w[64 + k]);
     apex_ligero_term terms[6];
     for (size_t t = 0; t < 6; t++) {
         terms[t].c = t % 3;
-        terms[t].w = (t * 19 + 5) % 120;
+        terms[t].w = (t * 19 + 5) % 160;
         terms[t].coef = t + 2;
     }
     const apex_ligero_quad quad = {1, 2, 3};
     apex_ligero_constraints cons = {terms, 6, 3, &quad, 1, NULL, 0};
     apex_hash roots[2];
-    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w, 72, &rng, &roots[0], NULL),
-                                     apex_ligero_commit(&ps[1], w + 72, 48, &rng, &roots[1], NULL)};
+    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w, 96, &rng, &roots[0], NULL),
+                                     apex_ligero_commit(&ps[1], w + 96, 64, &rng, &roots[1], NULL)};
     assert_non_null(cs[0]);
     assert_non_null(cs[1]);
     apex_transcript *t = apex_transcript_new("golden");
@@ -125,7 +125,7 @@ static void test_sumcheck_golden(void **state)
 static void test_lgkr_golden(void **state)
 {
     (void)state;
-    apex_lgkr_shape sh = {12, {11, 1024, 12, 10}, {11, 1024, 12, 4}, {11, 1024, 12, 1}};
+    apex_lgkr_shape sh = {12, {10, 108, 12, 10}, {10, 108, 12, 4}, {10, 108, 12, 1}};
     sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
     apex_rng rng;
     apex_rng_seed(&rng, 20261129);

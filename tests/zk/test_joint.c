@@ -21,12 +21,12 @@
 #define N     (1u << LOG_N)
 #define B     (1u << LOG_B)
 
-static const apex_ligero_params pg = {6, 32, 12, N}, pd = {6, 32, 12, 1};
+static const apex_ligero_params pg = {5, 12, 12, N}, pd = {5, 12, 12, 1};
 static const apex_sumcheck_term term = {{1, 0}, 2, {0, 1, 0, 0}};
 
 static apex_zksc_shape shape(void)
 {
-    apex_zksc_shape sh = {LOG_B, 2, 2, &term, 1, {6, 32, 12, 2}, {6, 32, 12, 4}};
+    apex_zksc_shape sh = {LOG_B, 2, 2, &term, 1, {5, 12, 12, 2}, {5, 12, 12, 4}};
     return sh;
 }
 
@@ -164,8 +164,8 @@ static int range_run(int bad_limb)
 {
     apex_rng rng;
     apex_rng_seed(&rng, 122);
-    const apex_ligero_params pl = {6, 32, 12, 2};
-    const apex_logup_shape sh = {8, pl, {6, 32, 12, 8}, {6, 32, 12, 4 * 2 + 2 * 8}};
+    const apex_ligero_params pl = {5, 12, 12, 2};
+    const apex_logup_shape sh = {8, pl, {5, 12, 12, 8}, {5, 12, 12, 4 * 2 + 2 * 8}};
     apex_gl delta[B], limbs[64];
     for (size_t j = 0; j < B; j++)
         delta[j] = apex_gl_from_i64((int64_t)apex_rng_below(&rng, 1u << 16) - (1 << 15));

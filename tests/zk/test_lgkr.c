@@ -15,12 +15,14 @@
 #include "zk/lgkr.h"
 #include "zk/lgkr_impl.h"
 
-/* C_a with BLOCK 2^lb, half of it pads; C_m and C_p sized for the shape. */
+/* C_a with 2^(lb - 1) values per row (BLOCK 2^(lb - 1), 12 pads outside H_B); C_m and C_p
+ * sized for the shape. */
 static apex_lgkr_shape shape_for(unsigned bits, unsigned lb, size_t nrow)
 {
-    size_t wr = (size_t)1 << (lb - 1), nreq = 12;
+    size_t wr = (size_t)1 << (lb - 1), nreq = 12, np = 12;
     size_t tr = (((size_t)1 << bits) + wr - 1) / wr;
-    apex_lgkr_shape sh = {bits, {lb, wr, nreq, nrow}, {lb, wr, nreq, tr}, {lb, wr, nreq, 1}};
+    apex_lgkr_shape sh = {
+        bits, {lb - 1, np, nreq, nrow}, {lb - 1, np, nreq, tr}, {lb - 1, np, nreq, 1}};
     sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
     assert_true(sh.p_params.nwrow > 0);
     return sh;
@@ -35,7 +37,7 @@ static apex_transcript *fresh(void)
 
 static size_t nvals(const apex_lgkr_shape *sh)
 {
-    return sh->a_params.nwrow * (((size_t)1 << sh->a_params.log_block) - sh->a_params.npad);
+    return sh->a_params.nwrow * ((size_t)1 << sh->a_params.log_block);
 }
 
 /* Commit v, prove (cheat mode), return the proof and C_a's root. */
@@ -184,22 +186,22 @@ static void test_product_forgeries(void **state)
     free(v);
 }
 
-/* Edge shapes: trees of depth 1 and 2 (two and four values, a one-bit table), and C_m with
- * another row width than C_a. */
+/* Edge shapes: trees of depth 2 and 3 (four and eight values, a one-bit table; a row holds
+ * BLOCK >= 4 values, so depth 1 cannot occur), and C_m with another pad count than C_a. */
 static void test_edge_shapes(void **state)
 {
     (void)state;
     apex_rng rng;
     apex_rng_seed(&rng, 210);
-    for (size_t wr = 2; wr <= 4; wr *= 2) {
-        apex_lgkr_shape sh = {1, {3, 8 - wr, 2, 1}, {3, 6, 2, 1}, {3, 4, 2, 1}};
+    for (size_t nr = 1; nr <= 2; nr++) {
+        apex_lgkr_shape sh = {1, {2, 2, 2, nr}, {2, 2, 2, 1}, {2, 2, 2, 1}};
         sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
-        apex_gl v[4] = {1, 0, 1, 1};
+        apex_gl v[8] = {1, 0, 1, 1, 0, 0, 1, 0};
         assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
         v[1] = 2;
         assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
     }
-    apex_lgkr_shape sh = {8, {6, 32, 12, 2}, {6, 48, 12, 16}, {6, 32, 12, 1}};
+    apex_lgkr_shape sh = {8, {5, 12, 12, 2}, {5, 16, 12, 8}, {5, 12, 12, 1}};
     sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
     apex_gl *v = random_values(&rng, nvals(&sh), 8);
     assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
@@ -270,7 +272,7 @@ static void test_binding(void **state)
     bad.bits = APEX_LGKR_MAX_BITS + 1;
     assert_int_equal(apex_lgkr_prove(t, &bad, c, &rng, &pf, &why), APEX_ERR_INVALID);
     bad = sh;
-    bad.a_params.npad = 20; /* 44 slots per row: not a power of two */
+    bad.a_params.npad = 20; /* more pads than BLOCK / 2 */
     assert_int_equal(apex_lgkr_pad_rows(&bad), 0);
     apex_transcript_destroy(&t);
     apex_ligero_commitment_destroy(&c);

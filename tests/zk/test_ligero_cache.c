@@ -18,7 +18,7 @@
 #include "zk/ligero.h"
 
 /* 70 rows: two full cache groups of 32 and a short one of 6. */
-static const apex_ligero_params shape = {6, 32, 4, 70};
+static const apex_ligero_params shape = {5, 16, 4, 70}; /* 32 slots, 16 pads outside H_B */
 #define WR 32u
 #define NW (70u * WR)
 

@@ -1,8 +1,9 @@
 /* The prover's fast row-combination pass (ligero_pass.c) against the reference per-row path:
  * with the same seeded randomness both must give byte-identical proofs, on int8 rows (the
  * lazy byte path, including -128 and 127), rows with large values (the general path),
- * commitments with different pad counts, sparse terms, tensor claims, sparse-only claims
- * and a quadratic constraint; and the proofs must verify. */
+ * commitments with different pad counts (pads outside H_B), sparse terms, tensor claims,
+ * sparse-only claims and a quadratic constraint across commitments; and the proofs must
+ * verify. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,9 +19,10 @@
 
 /* A (int8 rows from a source), B (field values, other npad), C (product rows of A). */
 static const apex_ligero_params ps[3] = {{6, 32, 12, 5}, {6, 20, 12, 3}, {6, 32, 12, 2}};
-#define WA    (5 * 32)
-#define WB    (3 * 44)
-#define WC    (2 * 32)
+#define BL    64 /* BLOCK: witness slots per row */
+#define WA    (5 * BL)
+#define WB    (3 * BL)
+#define WC    (2 * BL)
 #define NW    (WA + WB + WC)
 #define NTENS 4
 
@@ -31,7 +33,7 @@ typedef struct scenario {
     apex_ligero_term terms[8];
     apex_ligero_quad quad;
     apex_gl2 row_w[NTENS][5];
-    apex_gl2 slot_w[NTENS][44];
+    apex_gl2 slot_w[NTENS][BL];
     apex_ligero_xterm xt[NTENS][2];
     apex_ligero_tensor tens[NTENS];
     apex_ligero_constraints cons;
@@ -42,8 +44,8 @@ typedef struct scenario {
 static int a_rows(void *ctx, size_t row, apex_gl *out)
 {
     const scenario *s = ctx;
-    for (size_t j = 0; j < 32; j++)
-        out[j] = s->w[row * 32 + j];
+    for (size_t j = 0; j < BL; j++)
+        out[j] = s->w[row * BL + j];
     return APEX_OK;
 }
 
@@ -65,20 +67,20 @@ static void build(scenario *s, int big_row)
     s->w[0] = apex_gl_from_i64(-128);
     s->w[1] = apex_gl_from_i64(127);
     if (big_row >= 0)
-        s->w[(size_t)big_row * 32 + 7] = APEX_GL_P - 129; /* -129: just outside int8 */
+        s->w[(size_t)big_row * BL + 7] = APEX_GL_P - 129; /* -129: just outside int8 */
     for (size_t i = 0; i < WB; i++)
         s->w[WA + i] = apex_rng_below(&rng, APEX_GL_P);
-    for (size_t k = 0; k < 32; k++) /* C row 0 = A row 1 * A row 2; C row 1 random */
-        s->w[WA + WB + k] = apex_gl_mul(s->w[32 + k], s->w[64 + k]);
-    for (size_t k = 0; k < 32; k++)
-        s->w[WA + WB + 32 + k] = apex_rng_below(&rng, APEX_GL_P);
+    for (size_t k = 0; k < BL; k++) /* C row 0 = A row 1 * A row 2; C row 1 random */
+        s->w[WA + WB + k] = apex_gl_mul(s->w[BL + k], s->w[2 * BL + k]);
+    for (size_t k = 0; k < BL; k++)
+        s->w[WA + WB + BL + k] = apex_rng_below(&rng, APEX_GL_P);
     for (size_t t = 0; t < 8; t++)
         s->terms[t] =
             (apex_ligero_term){t % 4, (t * 53 + 11) % NW, apex_rng_below(&rng, APEX_GL_P)};
     s->quad = (apex_ligero_quad){1, 2, 8};
     const size_t commit[NTENS] = {0, 0, 1, 0};
     for (size_t x = 0; x < NTENS; x++) {
-        const apex_ligero_dims d = {64, x == 2 ? 44u : 32u, 0, 0, 0, x == 2 ? 3u : 5u, 0, 0};
+        const apex_ligero_dims d = {BL, BL, 0, 0, 0, x == 2 ? 3u : 5u, 0, 0};
         for (size_t i = 0; i < d.nrow; i++)
             s->row_w[x][i] = rnd2(&rng);
         for (size_t j = 0; j < d.wr; j++)
@@ -173,13 +175,13 @@ static void test_mixed_rows_identical(void **state)
 }
 
 /* A combination over many int8 rows against plain field arithmetic: the lazy lanes never
- * overflow at the largest coefficients; an odd witness width (npad 5: 11 slots) exercises the
- * vector loops' tails. */
+ * overflow at the largest coefficients, and the pads' combination (pout) is exact too (npad
+ * 4 and 5). */
 static void comb_extremes(size_t npad)
 {
     const apex_ligero_params p = {4, npad, 2, 300};
-    size_t wr = 16 - npad;
-    static apex_gl w[300 * 12];
+    size_t wr = 16;
+    static apex_gl w[300 * 16];
     for (size_t i = 0; i < 300 * wr; i++)
         w[i] = apex_gl_from_i64(i % 3 == 0 ? -128 : i % 3 == 1 ? 127 : (int64_t)(i % 256) - 128);
     apex_rng rng;
@@ -190,20 +192,26 @@ static void comb_extremes(size_t npad)
     static apex_gl2 coef[300];
     for (size_t i = 0; i < 300; i++)
         coef[i] = apex_gl2_make(APEX_GL_P - 1 - i, APEX_GL_P - 2);
-    apex_gl2 out[16];
+    apex_gl2 out[16], pout[8];
     ligero_layout lay = {{0, 300 * wr}, {0, 300}};
-    ligero_comb cb = {0, coef, out};
+    ligero_comb cb = {0, coef, out, pout};
     assert_int_equal(ligero_comb_pass(&c, 1, &lay, &cb, 1, NULL, NULL, NULL), APEX_OK);
-    apex_gl2 want[16];
-    apex_gl row[16];
+    apex_gl2 want[16], pwant[8];
+    apex_gl row[16], pads[8];
     for (size_t s = 0; s < 16; s++)
         want[s] = apex_gl2_from_gl(0);
+    for (size_t s = 0; s < npad; s++)
+        pwant[s] = apex_gl2_from_gl(0);
     for (size_t i = 0; i < 300; i++) {
         assert_int_equal(ligero_row_values(c, i, row), APEX_OK);
+        assert_int_equal(ligero_row_pads(c, i, pads), APEX_OK);
         for (size_t s = 0; s < 16; s++)
             want[s] = apex_gl2_add(want[s], apex_gl2_mul_gl(coef[i], row[s]));
+        for (size_t s = 0; s < npad; s++)
+            pwant[s] = apex_gl2_add(pwant[s], apex_gl2_mul_gl(coef[i], pads[s]));
     }
     assert_memory_equal(out, want, sizeof out);
+    assert_memory_equal(pout, pwant, npad * sizeof *pout);
     apex_ligero_commitment_destroy(&c);
 }
 
@@ -220,16 +228,16 @@ static void test_comb_pass_extremes(void **state)
 static void test_pads_stream(void **state)
 {
     (void)state;
-    const apex_ligero_params p = {12, 3000, 4, 3};
+    const apex_ligero_params p = {13, 3000, 4, 3};
     apex_rng rng;
     apex_rng_seed(&rng, 77);
     apex_hash root;
     apex_ligero_commitment *c = apex_ligero_commit(&p, NULL, 0, &rng, &root, NULL);
     assert_non_null(c);
-    static apex_gl row[4096], want[3000];
+    static apex_gl row[3000], want[3000];
     static uint8_t zero[8 * 4096], ks[8 * 4096];
     for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(ligero_row_values(c, i, row), APEX_OK);
+        assert_int_equal(ligero_row_pads(c, i, row), APEX_OK);
         uint8_t iv[16] = {0};
         iv[7] = (uint8_t)i;
         EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();

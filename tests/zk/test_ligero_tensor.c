@@ -14,8 +14,9 @@
 #include "zk/ligero.h"
 #include "zk/mle.h"
 
-/* BLOCK 64 with 32 pads: 32 witness slots (5 low variables) x 4 rows (2 high variables). */
-static const apex_ligero_params shape = {6, 32, 12, 4};
+/* BLOCK 32, every slot witness (12 pads outside H_B): 32 slots (5 low variables) x 4 rows
+ * (2 high variables). */
+static const apex_ligero_params shape = {5, 12, 12, 4};
 #define SLOT_VARS 5u
 #define ROW_VARS  2u
 #define NVARS     (SLOT_VARS + ROW_VARS)
@@ -119,20 +120,20 @@ static void test_joint_with_sparse_terms(void **state)
     apex_rng rng;
     apex_rng_seed(&rng, 52);
     /* commitment 0: sparse terms; commitment 1: the tensor claim */
-    const apex_ligero_params ps[2] = {{6, 20, 12, 3}, shape};
-    apex_gl w0[3 * 44], w1[NW];
-    for (size_t i = 0; i < 3 * 44; i++)
+    const apex_ligero_params ps[2] = {{5, 16, 12, 3}, shape}; /* other pad counts */
+    apex_gl w0[3 * 32], w1[NW];
+    for (size_t i = 0; i < 3 * 32; i++)
         w0[i] = apex_rng_below(&rng, APEX_GL_P);
     for (size_t i = 0; i < NW; i++)
         w1[i] = apex_rng_below(&rng, APEX_GL_P);
-    apex_ligero_term terms[3] = {{0, 5, 3}, {0, 131, 1}, {1, 132 + 7, 2}}; /* last: in W1 */
-    apex_gl b[2] = {apex_gl_add(apex_gl_mul(3, w0[5]), w0[131]), apex_gl_mul(2, w1[7])};
+    apex_ligero_term terms[3] = {{0, 5, 3}, {0, 95, 1}, {1, 96 + 7, 2}}; /* last: in W1 */
+    apex_gl b[2] = {apex_gl_add(apex_gl_mul(3, w0[5]), w0[95]), apex_gl_mul(2, w1[7])};
     eval_claim ec;
     make_claim(&ec, w1, &rng);
     const apex_ligero_tensor tens = {1, ec.row_w, ec.slot_w, NULL, 0};
     apex_ligero_constraints cons = {terms, 3, 2, NULL, 0, &tens, 1};
     apex_hash roots[2];
-    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w0, 3 * 44, &rng, &roots[0], NULL),
+    apex_ligero_commitment *cs[2] = {apex_ligero_commit(&ps[0], w0, 3 * 32, &rng, &roots[0], NULL),
                                      apex_ligero_commit(&ps[1], w1, NW, &rng, &roots[1], NULL)};
     apex_transcript *t = fresh();
     apex_ligero_proof pf;
@@ -170,7 +171,7 @@ static void test_hidden_value(void **state)
     (void)state;
     apex_rng rng;
     apex_rng_seed(&rng, 53);
-    const apex_ligero_params pv = {6, 32, 12, 1};
+    const apex_ligero_params pv = {5, 12, 12, 1};
     const apex_ligero_params ps[2] = {shape, pv};
     apex_gl w[NW], v[32];
     for (size_t i = 0; i < NW; i++)
@@ -209,7 +210,7 @@ static void test_hidden_value(void **state)
                 for (size_t j = 0; j < 12 * nrow; j++)
                     assert_true(pf.open[k].cols[j] != v[0] && pf.open[k].cols[j] != v[1]);
             }
-            for (size_t j = 0; j < 64; j++)
+            for (size_t j = 0; j < 32 + 12; j++) /* BLOCK + NP coefficients */
                 assert_true(pf.ldt[j].c0 != v[0] && pf.ldt[j].c1 != v[1]);
         } else {
             assert_int_equal(rc, APEX_ERR_REJECTED);

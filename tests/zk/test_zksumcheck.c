@@ -19,8 +19,8 @@
 #define N     (1u << LOG_N)
 #define B     (1u << LOG_B)
 
-static const apex_ligero_params pg = {6, 32, 12, N}; /* G: N rows of B witness slots */
-static const apex_ligero_params pd = {6, 32, 12, 1}; /* delta: one row */
+static const apex_ligero_params pg = {5, 16, 8, N}; /* G: N rows of B witness slots */
+static const apex_ligero_params pd = {5, 16, 8, 1}; /* delta: one row */
 
 /* Which sumcheck a case runs. Tables: CASE_GD [Gg, delta]; CASE_EQ_GD [Gg, delta, eq];
  * CASE_EQ_D [delta, eq]; CASE_EQ [eq]; CASE_MULTI [Gg, delta, eq, c] with four terms
@@ -58,7 +58,7 @@ static void setup(fixture *fx, apex_rng *rng)
 
 static apex_zksc_shape shape_of(zcase c)
 {
-    apex_zksc_shape sh = {LOG_B, 2, 2, t_gd, 1, {6, 32, 12, 2}, {6, 32, 12, 4}};
+    apex_zksc_shape sh = {LOG_B, 2, 2, t_gd, 1, {5, 16, 8, 2}, {5, 16, 8, 4}};
     switch (c) {
     case CASE_GD:
         break;
@@ -321,8 +321,7 @@ static void test_fresh_pads_and_shapes(void **state)
                      APEX_ERR_INVALID);
     assert_non_null(strstr(why, "more than two"));
     bad = shape_of(CASE_GD);
-    bad.pad_params.nwrow = 1; /* one row of 16 witness slots < 2 k (m+1) = 30 pad entries */
-    bad.pad_params.npad = 48;
+    bad.pad_params = (apex_ligero_params){4, 8, 8, 1}; /* 16 slots < 2 k (m+1) = 30 pads */
     assert_int_equal(apex_zksc_prove_rounds(t, &bad, f, tab[0][0], NULL, &p, r, &why),
                      APEX_ERR_INVALID);
     assert_null(p);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int apex_fuzz_seed_input(uint8_t **out, size_t *len);
 
 /* The fixed statement: one small commitment, two constraints, built once per process. */
-static const apex_ligero_params fz_params = {4, 4, 4, 2}; /* BLOCK 16, 24 witness slots */
+static const apex_ligero_params fz_params = {4, 4, 4, 2}; /* BLOCK 16, 32 witness slots */
 static apex_hash fz_root;
 static apex_ligero_term fz_terms[4];
 static apex_gl fz_b[2];
@@ -40,16 +40,16 @@ static int fz_setup(void)
     fz_ready = -1;
     apex_rng rng;
     apex_rng_seed(&rng, 99);
-    apex_gl w[24];
-    for (size_t i = 0; i < 24; i++)
+    apex_gl w[32];
+    for (size_t i = 0; i < 32; i++)
         w[i] = apex_rng_below(&rng, APEX_GL_P);
     for (size_t t = 0; t < 4; t++) {
         fz_terms[t].c = t % 2;
-        fz_terms[t].w = (7 * t + 3) % 24;
+        fz_terms[t].w = (7 * t + 3) % 32;
         fz_terms[t].coef = t + 1;
         fz_b[t % 2] = apex_gl_add(fz_b[t % 2], apex_gl_mul(t + 1, w[fz_terms[t].w]));
     }
-    apex_ligero_commitment *c = apex_ligero_commit(&fz_params, w, 24, &rng, &fz_root, NULL);
+    apex_ligero_commitment *c = apex_ligero_commit(&fz_params, w, 32, &rng, &fz_root, NULL);
     apex_transcript *t = fz_transcript();
     apex_ligero_proof pf;
     apex_ligero_constraints cons = {fz_terms, 4, 2, NULL, 0, NULL, 0};

@@ -17,7 +17,7 @@ int apex_fuzz_seed_input(uint8_t **out, size_t *len);
 #define FZ_K 4u           /* variables */
 #define FZ_N (1u << FZ_K) /* table length = witness slots of the data row */
 
-static const apex_ligero_params fz_data = {5, 16, 4, 1}; /* one row of 16 witness slots */
+static const apex_ligero_params fz_data = {4, 4, 4, 1}; /* one row of 16 witness slots */
 static const apex_sumcheck_term fz_term = {{1, 0}, 2, {0, 1, 0, 0}};
 static apex_zksc_shape fz_shape;
 static apex_hash fz_root;
@@ -48,7 +48,7 @@ static int fz_setup(void)
     if (fz_ready)
         return fz_ready > 0 ? 0 : -1;
     fz_ready = -1;
-    fz_shape = (apex_zksc_shape){FZ_K, 2, 1, &fz_term, 1, {5, 4, 4, 1}, {5, 4, 4, 4}};
+    fz_shape = (apex_zksc_shape){FZ_K, 2, 1, &fz_term, 1, {4, 4, 4, 2}, {4, 4, 4, 4}};
     apex_rng rng;
     apex_rng_seed(&rng, 7);
     apex_gl w[FZ_N];
