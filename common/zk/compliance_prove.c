@@ -297,6 +297,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         !(cl = apex_ligero_commit(&dm.lg.a_params, m.lv, COMP_L_NSEC * dd, test_rng, &out->root_l,
                                   reason)))
         goto done;
+    tph = phase_done("C_u, C_l committed", tph);
     rc = APEX_ERR_NOMEM;
     if (!(t = comp_transcript(&dm, pub)))
         goto done;
@@ -307,7 +308,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         (rc = comp_chal_draw(t, &dm, &ch_)) != APEX_OK)
         goto done;
 
-    tph = phase_done("C_u, C_l committed, LogUp-GKR proven", tph);
+    tph = phase_done("LogUp-GKR proven (C_m, C_p committed)", tph);
     /* c(b, j) = eq(beta, (b, j)) (1 - z) over D; both stages use it */
     unsigned njb = dm.log_b + dm.log_nb, nib = dm.log_n + dm.log_nb;
     rc = APEX_ERR_NOMEM;

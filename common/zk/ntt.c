@@ -1,8 +1,9 @@
 /* Iterative radix-2 NTT: bit-reversal permutation, then Cooley-Tukey butterflies with
  * per-stage contiguous twiddle tables. The inverse reuses the forward twiddles through
  * the identity INTT(a)[i] = (1/n) * NTT(a)[-i mod n]. Stages with h >= 8 and the coset
- * and 1/n scalings run eight lanes at a time on AVX-512 CPUs (zk/ntt_simd.c, bit-identical
- * to the scalar loops); apex_ntt_set_simd() turns that off per plan, for tests. */
+ * and 1/n scalings run eight lanes at a time on AVX-512 CPUs, and stages with h >= 4 and
+ * the scalings four lanes at a time on AVX2 CPUs (zk/ntt_simd.c, bit-identical to the
+ * scalar loops); apex_ntt_set_simd() turns that off per plan, for tests. */
 #include "zk/ntt.h"
 
 #include <stdlib.h>
@@ -14,7 +15,7 @@ struct apex_ntt {
     unsigned log_n; /* log2 of the transform length */
     size_t n;       /* transform length, 2^log_n */
     apex_gl n_inv;  /* 1/n mod p, the inverse transform's scale */
-    int simd;       /* run the AVX-512 kernels (the CPU has them and no one turned them off) */
+    int simd;       /* vector kernels: APEX_NTT_SIMD_AVX512, _AVX2 or 0 (scalar loops) */
     apex_gl *tw;    /* [n] twiddles: tw[h + k] = w_{2h}^k for h = 1, 2, 4, ..., n/2 and k < h;
                        tw[0] is unused. w_{2h} is the primitive 2h-th root of unity. */
 };
@@ -28,7 +29,7 @@ apex_ntt *apex_ntt_new(unsigned log_n)
         return NULL;
     p->log_n = log_n;
     p->n = (size_t)1 << log_n;
-    p->simd = apex_ntt_cpu_has_avx512();
+    p->simd = apex_ntt_simd_level();
     p->tw = apex_calloc_n(p->n, sizeof *p->tw);
     if (!p->tw) {
         free(p);
@@ -64,9 +65,16 @@ size_t apex_ntt_size(const apex_ntt *plan)
     return plan->n;
 }
 
+int apex_ntt_simd_level(void)
+{
+    return apex_ntt_cpu_has_avx512() ? APEX_NTT_SIMD_AVX512
+           : apex_ntt_cpu_has_avx2() ? APEX_NTT_SIMD_AVX2
+                                     : 0;
+}
+
 int apex_ntt_set_simd(apex_ntt *plan, int on)
 {
-    plan->simd = on && apex_ntt_cpu_has_avx512();
+    plan->simd = on ? apex_ntt_simd_level() : 0;
     return plan->simd;
 }
 
@@ -86,21 +94,31 @@ static void bit_reverse(apex_gl *a, size_t n)
     }
 }
 
-/* The butterfly stages h = h0, 2 h0, ..., n/2 (the input already permuted). */
-static void stages_from(const apex_ntt *plan, apex_gl *a, size_t h0)
+/* Elements per tile of the first stages: the stages with h < NTT_TILE only mix elements
+ * inside aligned blocks of NTT_TILE, so they run block by block while the block stays in
+ * the L1/L2 cache, instead of one pass over the whole array per stage. The butterflies and
+ * their order per element are unchanged: the results are identical. */
+#define NTT_TILE 16384u
+
+/* The butterfly stages h = h0, 2 h0, ..., < hend on a[0..n) (the input already permuted). */
+static void stages_range(const apex_ntt *plan, apex_gl *a, size_t n, size_t h0, size_t hend)
 {
-    size_t n = plan->n;
-    if (plan->simd && n >= 8 && h0 == 1) {
+    int v512 = plan->simd == APEX_NTT_SIMD_AVX512, v256 = plan->simd == APEX_NTT_SIMD_AVX2;
+    if (v512 && n >= 8 && h0 == 1 && hend >= 8) {
         apex_ntt_first3_avx512(a, n, plan->tw);
         h0 = 8;
-    } else if (plan->simd && n >= 8 && h0 == 4) {
+    } else if (v512 && n >= 8 && h0 == 4 && hend >= 8) {
         apex_ntt_stage4_avx512(a, n, plan->tw);
         h0 = 8;
     }
-    for (size_t h = h0; h < n; h <<= 1) {
+    for (size_t h = h0; h < hend; h <<= 1) {
         const apex_gl *w = plan->tw + h;
-        if (plan->simd && h >= 8) {
+        if (v512 && h >= 8) {
             apex_ntt_stage_avx512(a, n, h, w);
+            continue;
+        }
+        if (v256 && h >= 4) {
+            apex_ntt_stage_avx2(a, n, h, w);
             continue;
         }
         for (size_t blk = 0; blk < n; blk += 2 * h) {
@@ -115,6 +133,19 @@ static void stages_from(const apex_ntt *plan, apex_gl *a, size_t h0)
             }
         }
     }
+}
+
+/* The butterfly stages h = h0, 2 h0, ..., n/2 (the input already permuted): the ones below
+ * NTT_TILE tile by tile, then the rest over the whole array. */
+static void stages_from(const apex_ntt *plan, apex_gl *a, size_t h0)
+{
+    size_t n = plan->n;
+    if (n > NTT_TILE && h0 < NTT_TILE) {
+        for (size_t base = 0; base < n; base += NTT_TILE)
+            stages_range(plan, a + base, NTT_TILE, h0, NTT_TILE);
+        h0 = NTT_TILE;
+    }
+    stages_range(plan, a, n, h0, n);
 }
 
 void apex_ntt_forward(const apex_ntt *plan, apex_gl *a)
@@ -133,8 +164,12 @@ void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a)
         a[i] = a[j];
         a[j] = t;
     }
-    if (plan->simd) {
+    if (plan->simd == APEX_NTT_SIMD_AVX512) {
         apex_gl_scale_avx512(a, n, plan->n_inv);
+        return;
+    }
+    if (plan->simd == APEX_NTT_SIMD_AVX2) {
+        apex_gl_scale_avx2(a, n, plan->n_inv);
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -144,8 +179,12 @@ void apex_ntt_inverse(const apex_ntt *plan, apex_gl *a)
 /* a[j] *= s^j for j < n */
 static void scale_powers(const apex_ntt *plan, apex_gl *a, size_t n, apex_gl s)
 {
-    if (plan->simd) {
+    if (plan->simd == APEX_NTT_SIMD_AVX512) {
         apex_gl_scale_powers_avx512(a, n, s);
+        return;
+    }
+    if (plan->simd == APEX_NTT_SIMD_AVX2) {
+        apex_gl_scale_powers_avx2(a, n, s);
         return;
     }
     apex_gl x = 1;

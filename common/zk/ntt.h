@@ -27,9 +27,14 @@ apex_ntt *apex_ntt_new(unsigned log_n);
 void apex_ntt_destroy(apex_ntt **plan);
 /* Length n of the plan. */
 size_t apex_ntt_size(const apex_ntt *plan);
-/* Use the AVX-512 kernels (the default where the CPU has them) or the scalar loops; the
- * results are identical either way. Returns whether the plan now uses them. Not thread-safe
- * against transforms running on the same plan. */
+/* Vector kernel levels. */
+#define APEX_NTT_SIMD_AVX2   1
+#define APEX_NTT_SIMD_AVX512 2
+/* The best level this CPU runs (0: scalar loops only). */
+int apex_ntt_simd_level(void);
+/* Use the widest vector kernels the CPU has (the default) or the scalar loops; the results
+ * are identical either way. Returns the level the plan now uses (0 when off or when the CPU
+ * has none). Not thread-safe against transforms running on the same plan. */
 int apex_ntt_set_simd(apex_ntt *plan, int on);
 
 /* In-place transforms of a[0..n); a must hold canonical elements. */

@@ -1,4 +1,6 @@
-/* AVX-512 kernels for the NTT (zk/ntt.c): eight Goldilocks lanes per 512-bit register.
+/* AVX-512 kernels for the NTT (zk/ntt.c): eight Goldilocks lanes per 512-bit register; and
+ * AVX2 kernels with four lanes for CPUs without AVX-512 (unsigned compares emulated with a
+ * sign flip, masks as all-ones lanes).
  *
  * Each lane operation mirrors the scalar code of zk/field.h step for step (the same
  * carries, borrows and final conditional subtraction, with compare masks in place of the
@@ -7,8 +9,8 @@
  * Stages with half-width h >= 8 take eight contiguous butterflies per step; the first
  * three stages (h = 1, 2, 4) run inside each register with permutations.
  *
- * Compiled with a per-function target attribute, so the rest of the build stays portable;
- * ntt.c calls in only when the CPU reports AVX-512F. */
+ * Compiled with per-function target attributes, so the rest of the build stays portable;
+ * ntt.c calls in only when the CPU reports AVX-512F (or AVX2 for the four-lane kernels). */
 #include "zk/ntt_simd.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -154,6 +156,115 @@ SIMD void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s)
     }
 }
 
+/* ---------------------------------------------------------------- AVX2 (four lanes) */
+
+#define SIMD2 __attribute__((target("avx2")))
+
+/* All ones in the lanes where a < b as unsigned 64-bit integers (AVX2 compares signed). */
+SIMD2 static inline __m256i u_lt(__m256i a, __m256i b)
+{
+    const __m256i sign = _mm256_set1_epi64x((long long)0x8000000000000000ULL);
+    return _mm256_cmpgt_epi64(_mm256_xor_si256(b, sign), _mm256_xor_si256(a, sign));
+}
+
+SIMD2 static inline __m256i w_add(__m256i a, __m256i b)
+{
+    const __m256i eps = _mm256_set1_epi64x((long long)APEX_GL_EPS);
+    const __m256i p = _mm256_set1_epi64x((long long)APEX_GL_P);
+    __m256i s = _mm256_add_epi64(a, b);
+    s = _mm256_add_epi64(s, _mm256_and_si256(u_lt(s, a), eps)); /* 2^64 = eps (mod p) */
+    return _mm256_sub_epi64(s, _mm256_andnot_si256(u_lt(s, p), p));
+}
+
+SIMD2 static inline __m256i w_sub(__m256i a, __m256i b)
+{
+    const __m256i eps = _mm256_set1_epi64x((long long)APEX_GL_EPS);
+    __m256i d = _mm256_sub_epi64(a, b); /* a - b + p = d - eps (mod 2^64) on a borrow */
+    return _mm256_sub_epi64(d, _mm256_and_si256(u_lt(a, b), eps));
+}
+
+/* a * b as v_mul: four 32x32 products, then apex_gl_reduce128's steps with compare masks. */
+SIMD2 static inline __m256i w_mul(__m256i a, __m256i b)
+{
+    const __m256i eps = _mm256_set1_epi64x((long long)APEX_GL_EPS);
+    const __m256i p = _mm256_set1_epi64x((long long)APEX_GL_P);
+    const __m256i two32 = _mm256_set1_epi64x(1LL << 32);
+    __m256i ah = _mm256_srli_epi64(a, 32), bh = _mm256_srli_epi64(b, 32);
+    __m256i ll = _mm256_mul_epu32(a, b), lh = _mm256_mul_epu32(a, bh);
+    __m256i hl = _mm256_mul_epu32(ah, b), hh = _mm256_mul_epu32(ah, bh);
+    __m256i mid = _mm256_add_epi64(lh, hl);
+    __m256i cmid = u_lt(mid, lh); /* worth 2^96 = 2^32 in hi */
+    __m256i lo = _mm256_add_epi64(ll, _mm256_slli_epi64(mid, 32));
+    __m256i clo = u_lt(lo, ll); /* all ones: subtracting it adds 1 */
+    __m256i hi = _mm256_add_epi64(hh, _mm256_srli_epi64(mid, 32));
+    hi = _mm256_sub_epi64(hi, clo);
+    hi = _mm256_add_epi64(hi, _mm256_and_si256(cmid, two32));
+    /* reduce lo + 2^64 hi exactly as apex_gl_reduce128 */
+    __m256i hhi = _mm256_srli_epi64(hi, 32), hlo = _mm256_and_si256(hi, eps);
+    __m256i t0 = _mm256_sub_epi64(lo, hhi);
+    t0 = _mm256_sub_epi64(t0, _mm256_and_si256(u_lt(lo, hhi), eps));
+    __m256i t1 = _mm256_sub_epi64(_mm256_slli_epi64(hlo, 32), hlo); /* hlo * eps */
+    __m256i t2 = _mm256_add_epi64(t0, t1);
+    t2 = _mm256_add_epi64(t2, _mm256_and_si256(u_lt(t2, t1), eps));
+    return _mm256_sub_epi64(t2, _mm256_andnot_si256(u_lt(t2, p), p));
+}
+
+SIMD2 void apex_ntt_stage_avx2(apex_gl *a, size_t n, size_t h, const apex_gl *w)
+{
+    for (size_t blk = 0; blk < n; blk += 2 * h) {
+        apex_gl *x = a + blk, *y = a + blk + h;
+        for (size_t k = 0; k < h; k += 4) {
+            __m256i vx = _mm256_loadu_si256((const __m256i *)(x + k));
+            __m256i vy = _mm256_loadu_si256((const __m256i *)(y + k));
+            __m256i t = w_mul(vy, _mm256_loadu_si256((const __m256i *)(w + k)));
+            _mm256_storeu_si256((__m256i *)(y + k), w_sub(vx, t));
+            _mm256_storeu_si256((__m256i *)(x + k), w_add(vx, t));
+        }
+    }
+}
+
+SIMD2 void apex_gl_scale_avx2(apex_gl *a, size_t n, apex_gl c)
+{
+    const __m256i vc = _mm256_set1_epi64x((long long)c);
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        __m256i *q = (__m256i *)(a + k);
+        _mm256_storeu_si256(q, w_mul(_mm256_loadu_si256(q), vc));
+    }
+    for (; k < n; k++)
+        a[k] = apex_gl_mul(a[k], c);
+}
+
+/* Four independent chains of lane powers (s^k .. s^(k+15) per step of 16). */
+SIMD2 void apex_gl_scale_powers_avx2(apex_gl *a, size_t n, apex_gl s)
+{
+    apex_gl pw[16], x = 1;
+    for (int i = 0; i < 16; i++, x = apex_gl_mul(x, s))
+        pw[i] = x;
+    /* x = s^16 now */
+    __m256i vp[4], step = _mm256_set1_epi64x((long long)x);
+    for (int c = 0; c < 4; c++)
+        vp[c] = _mm256_loadu_si256((const __m256i *)(pw + 4 * c));
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (int c = 0; c < 4; c++) {
+            __m256i *q = (__m256i *)(a + k + 4 * c);
+            _mm256_storeu_si256(q, w_mul(_mm256_loadu_si256(q), vp[c]));
+            vp[c] = w_mul(vp[c], step);
+        }
+    if (k < n) {
+        for (int c = 0; c < 4; c++)
+            _mm256_storeu_si256((__m256i *)(pw + 4 * c), vp[c]);
+        for (size_t i = 0; k < n; k++, i++)
+            a[k] = apex_gl_mul(a[k], pw[i]);
+    }
+}
+
+int apex_ntt_cpu_has_avx2(void)
+{
+    return __builtin_cpu_supports("avx2");
+}
+
 int apex_ntt_cpu_has_avx512(void)
 {
     return __builtin_cpu_supports("avx512f");
@@ -184,6 +295,26 @@ void apex_gl_scale_avx512(apex_gl *a, size_t n, apex_gl c)
 void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s)
 {
     (void)a, (void)n, (void)s;
+}
+
+void apex_ntt_stage_avx2(apex_gl *a, size_t n, size_t h, const apex_gl *w)
+{
+    (void)a, (void)n, (void)h, (void)w;
+}
+
+void apex_gl_scale_avx2(apex_gl *a, size_t n, apex_gl c)
+{
+    (void)a, (void)n, (void)c;
+}
+
+void apex_gl_scale_powers_avx2(apex_gl *a, size_t n, apex_gl s)
+{
+    (void)a, (void)n, (void)s;
+}
+
+int apex_ntt_cpu_has_avx2(void)
+{
+    return 0;
 }
 
 int apex_ntt_cpu_has_avx512(void)

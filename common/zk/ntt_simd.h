@@ -1,5 +1,6 @@
-/* Vector kernels behind zk/ntt.c (internal). Call them only when
- * apex_ntt_cpu_has_avx512() is true; elsewhere they are empty stubs. */
+/* Vector kernels behind zk/ntt.c (internal). Call the *_avx512 ones only when
+ * apex_ntt_cpu_has_avx512() is true and the *_avx2 ones only when apex_ntt_cpu_has_avx2()
+ * is; elsewhere they are empty stubs. */
 #ifndef APEX_ZK_NTT_SIMD_H
 #define APEX_ZK_NTT_SIMD_H
 
@@ -19,5 +20,14 @@ void apex_ntt_stage4_avx512(apex_gl *a, size_t n, const apex_gl *tw);
 void apex_gl_scale_avx512(apex_gl *a, size_t n, apex_gl c);
 /* a[k] = a[k] * s^k for k < n. */
 void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s);
+
+/* 1 when this CPU runs AVX2 (checked at run time). */
+int apex_ntt_cpu_has_avx2(void);
+/* One radix-2 stage of half-width h (a multiple of 4) over a[0..n), four lanes. */
+void apex_ntt_stage_avx2(apex_gl *a, size_t n, size_t h, const apex_gl *w);
+/* a[k] = a[k] * c for k < n, four lanes. */
+void apex_gl_scale_avx2(apex_gl *a, size_t n, apex_gl c);
+/* a[k] = a[k] * s^k for k < n, four lanes. */
+void apex_gl_scale_powers_avx2(apex_gl *a, size_t n, apex_gl s);
 
 #endif /* APEX_ZK_NTT_SIMD_H */

@@ -473,13 +473,15 @@ static void free_plan_and_pair(apex_ntt *plan, apex_gl *a, apex_gl *b)
     apex_ntt_destroy(&plan);
 }
 
-/* The AVX-512 kernels are bit-identical to the scalar loops: every product of two edge
- * values through the vector multiply, then whole transforms with the kernels on and off. */
+/* The vector kernels (AVX-512 and AVX2, whichever the CPU has) are bit-identical to the
+ * scalar loops: every product of two edge values through each vector multiply, then whole
+ * transforms with the kernels on (the widest level) and off. */
 static void test_ntt_simd_matches_scalar(void **state)
 {
     (void)state;
-    if (!apex_ntt_cpu_has_avx512()) {
-        print_message("no AVX-512 on this CPU: the scalar path is the only path\n");
+    int level = apex_ntt_simd_level();
+    if (!level) {
+        print_message("no AVX2 or AVX-512 on this CPU: the scalar path is the only path\n");
         return;
     }
     apex_rng r;
@@ -488,11 +490,26 @@ static void test_ntt_simd_matches_scalar(void **state)
     for (size_t i = 0; i < NEDGE; i++) {
         for (size_t k = 0; k < NEDGE * 8; k++)
             v[k] = k < NEDGE ? edge[k] : rand_gl(&r);
-        apex_gl want[NEDGE * 8];
-        for (size_t k = 0; k < NEDGE * 8; k++)
+        apex_gl want[NEDGE * 8], v2[NEDGE * 8], pw[NEDGE * 8], x = 1;
+        for (size_t k = 0; k < NEDGE * 8; k++, x = apex_gl_mul(x, edge[i])) {
             want[k] = apex_gl_mul(v[k], edge[i]);
-        apex_gl_scale_avx512(v, NEDGE * 8, edge[i]);
-        assert_memory_equal(v, want, sizeof want);
+            pw[k] = apex_gl_mul(v[k], x);
+        }
+        memcpy(v2, v, sizeof v2);
+        if (apex_ntt_cpu_has_avx2()) { /* the four-lane kernels, also on AVX-512 CPUs */
+            apex_gl v3[NEDGE * 8];
+            memcpy(v3, v, sizeof v3);
+            apex_gl_scale_avx2(v3, NEDGE * 8 - 1, edge[i]); /* and a scalar tail */
+            v3[NEDGE * 8 - 1] = want[NEDGE * 8 - 1];
+            assert_memory_equal(v3, want, sizeof want);
+            memcpy(v3, v, sizeof v3);
+            apex_gl_scale_powers_avx2(v3, NEDGE * 8, edge[i]);
+            assert_memory_equal(v3, pw, sizeof pw);
+        }
+        if (level == APEX_NTT_SIMD_AVX512) {
+            apex_gl_scale_avx512(v2, NEDGE * 8, edge[i]);
+            assert_memory_equal(v2, want, sizeof want);
+        }
     }
     for (unsigned log_n = 0; log_n <= 16; log_n++) {
         size_t n = (size_t)1 << log_n;
@@ -500,7 +517,7 @@ static void test_ntt_simd_matches_scalar(void **state)
         apex_ntt *plan = plan_and_pair(log_n, &a, &b);
         for (size_t j = 0; j < n; j++)
             a[j] = b[j] = j < NEDGE ? edge[NEDGE - 1 - j] : rand_gl(&r);
-        assert_int_equal(apex_ntt_set_simd(plan, 1), 1);
+        assert_int_equal(apex_ntt_set_simd(plan, 1), level);
         apex_ntt_forward(plan, a);
         assert_int_equal(apex_ntt_coset_forward(plan, a, APEX_GL_GENERATOR), APEX_OK);
         apex_ntt_inverse(plan, a);
