@@ -151,10 +151,33 @@ typedef struct lg_up {
     apex_gl2 *p, *q; /* the parent layer */
 } lg_up;
 
+/* The leaves 2 y, 2 y + 1 .. (count n from i) are real and no test cheat is on: p = 1 and
+ * q = X - a, whose second coordinate is X.c1 for every leaf. */
+static inline int src_plain(const lg_src *s, size_t i, size_t n)
+{
+    return s->a && !s->drop && !s->delta && i + n <= s->M;
+}
+
+/* (c0 + c x)(c0' + c x) = (c0 c0' + 7 c^2, c (c0 + c0')) with x^2 = 7: two base products
+ * instead of the three of a general product; k7 = 7 c^2. */
+static inline apex_gl2 q_prod(apex_gl a, apex_gl b, apex_gl c, apex_gl k7)
+{
+    return apex_gl2_make(apex_gl_add(apex_gl_mul(a, b), k7), apex_gl_mul(c, apex_gl_add(a, b)));
+}
+
 static void up_slice(par_job *j)
 {
     const lg_up *u = j->arg;
+    const lg_src *s = u->src;
+    apex_gl c = s->X.c1, k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
     for (size_t y = j->lo; y < j->hi; y++) {
+        if (src_plain(s, 2 * y, 2)) { /* p0 q1 + p1 q0 = q0 + q1 */
+            apex_gl q0 = apex_gl_sub(s->X.c0, s->a[2 * y]),
+                    q1 = apex_gl_sub(s->X.c0, s->a[2 * y + 1]);
+            u->p[y] = apex_gl2_make(apex_gl_add(q0, q1), apex_gl_add(c, c));
+            u->q[y] = q_prod(q0, q1, c, k7);
+            continue;
+        }
         apex_gl2 p0, q0, p1, q1;
         src_get(u->src, 2 * y, &p0, &q0);
         src_get(u->src, 2 * y + 1, &p1, &q1);
@@ -251,7 +274,27 @@ static void sums_slice(par_job *j)
 {
     lg_round *g = j->arg;
     apex_gl2 s1[3] = {{0, 0}, {0, 0}, {0, 0}}, s2[3] = {{0, 0}, {0, 0}, {0, 0}};
+    const lg_src *src = g->src;
+    apex_gl c = src ? src->X.c1 : 0, k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
     for (size_t b = j->lo; b < j->hi; b++) {
+        if (src && src_plain(src, 4 * b, 4)) {
+            /* four real leaves: P = 1 at z = 0, 1 and P's differences vanish, so u = Q0 + Q1
+             * there and u = 0 at the leading coefficient, where the Q's differ by base
+             * elements; the same sums as the general loop below */
+            const apex_gl *a = src->a + 4 * b;
+            apex_gl q00 = apex_gl_sub(src->X.c0, a[0]), q01 = apex_gl_sub(src->X.c0, a[1]);
+            apex_gl q10 = apex_gl_sub(src->X.c0, a[2]), q11 = apex_gl_sub(src->X.c0, a[3]);
+            apex_gl2 e = g->e[b];
+            apex_gl2 u0 = apex_gl2_make(apex_gl_add(q00, q01), apex_gl_add(c, c));
+            apex_gl2 u1 = apex_gl2_make(apex_gl_add(q10, q11), apex_gl_add(c, c));
+            s1[0] = apex_gl2_add(s1[0], apex_gl2_mul(e, u0));
+            s1[1] = apex_gl2_add(s1[1], apex_gl2_mul(e, u1));
+            s2[0] = apex_gl2_add(s2[0], apex_gl2_mul(e, q_prod(q00, q01, c, k7)));
+            s2[1] = apex_gl2_add(s2[1], apex_gl2_mul(e, q_prod(q10, q11, c, k7)));
+            apex_gl w2 = apex_gl_mul(apex_gl_sub(q10, q00), apex_gl_sub(q11, q01));
+            s2[2] = apex_gl2_add(s2[2], apex_gl2_mul_gl(e, w2));
+            continue;
+        }
         apex_gl2 v[3][4];
         pair_values(g, b, v[0], v[1]);
         for (int i = 0; i < 4; i++)
@@ -274,7 +317,18 @@ static void sums_slice(par_job *j)
 static void fold_slice(par_job *j)
 {
     lg_round *g = j->arg;
+    const lg_src *src = g->src;
     for (size_t b = j->lo; b < j->hi; b++) {
+        if (src && src_plain(src, 4 * b, 4)) { /* P stays 1; Q moves by a base difference */
+            const apex_gl *a = src->a + 4 * b;
+            for (int i = 0; i < 2; i++) {
+                apex_gl q0 = apex_gl_sub(src->X.c0, a[i]), d = apex_gl_sub(a[i], a[2 + i]);
+                g->out[i][b] = apex_gl2_from_gl(1);
+                g->out[2 + i][b] =
+                    apex_gl2_add(apex_gl2_make(q0, src->X.c1), apex_gl2_mul_gl(g->r, d));
+            }
+            continue;
+        }
         apex_gl2 v0[4], v1[4];
         pair_values(g, b, v0, v1);
         for (int i = 0; i < 4; i++)

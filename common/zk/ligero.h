@@ -27,10 +27,11 @@
  * with the same mask would reveal a combination of witness rows.
  *
  * Protocol (Fiat-Shamir, transcript t, after the caller absorbed the statement):
- *   absorb every commitment's shape and root, the ephemeral root and the claims b;
- *   (and the tensor claims' values); u = one F_p2 per witness row (all commitments),
- *   alpha = one F_p2 per sparse constraint, beta = one F_p2 per tensor claim;
- *   v = one F_p2 per quadratic triple;
+ *   absorb every commitment's shape and root, the ephemeral root and a digest of the
+ *   constraint system; u = one F_p2 per witness row (all commitments): it only needs the
+ *   rows fixed, so the prover computes the claims and sum u_i p_i in one pass; absorb the
+ *   claims b and the tensor claims' values; alpha = one F_p2 per sparse constraint, beta =
+ *   one F_p2 per tensor claim, v = one F_p2 per quadratic triple;
  *   prover sends ldt  = coefficients of ILDT + sum_i u_i p_i          (BLOCK + NP F_p2)
  *               dot  = coefficients of IDOT + sum_i r_i p_i          (2 BLOCK + NP - 1)
  *               quad = coefficients of (IQD + sum_i v_i (p_z - p_x p_y)) / Z_H

@@ -25,6 +25,8 @@ typedef struct prove_scratch {
     size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
     apex_gl2 *tcomb;    /* [ntensor][BLOCK] fast pass: sum_i row_w[i] row_i per tensor claim */
     apex_gl2 *tpad;     /* [ntensor][NP] fast pass: sum_i row_w[i] R_i per tensor claim */
+    apex_gl2 *vl;       /* [n][BLOCK] fast pass: sum_i u_i row_i per commitment, on H_B */
+    apex_gl2 *pl;       /* [n][NP] fast pass: sum_i u_i R_i per commitment */
 } prove_scratch;
 
 static void scratch_free(prove_scratch *s)
@@ -46,6 +48,8 @@ static void scratch_free(prove_scratch *s)
     free(s->qidx);
     free(s->tcomb);
     free(s->tpad);
+    free(s->vl);
+    free(s->pl);
 }
 
 /* Values on Q of the polynomial with coefficients coef[0..4 BLOCK) (copied to out). */
@@ -363,8 +367,8 @@ static size_t row_of_w(apex_ligero_commitment *const *cs, const ligero_layout *l
  * from the rows that hold them. */
 static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
                                const ligero_layout *lay, const apex_ligero_constraints *cons,
-                               apex_gl *b, apex_gl2 *tval, apex_gl2 *tcomb, apex_gl2 *tpad,
-                               size_t np)
+                               const apex_gl2 *u, apex_gl2 *vl, apex_gl2 *pl, apex_gl *b,
+                               apex_gl2 *tval, apex_gl2 *tcomb, apex_gl2 *tpad, size_t np)
 {
     const apex_ligero_term *terms = cons->terms;
     size_t nterms = cons->nterms, nlin = cons->nlin, nref = 0, B = cs[0]->d.block;
@@ -374,7 +378,7 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
     fast_arg a = {.cs = cs, .lay = lay, .cons = cons, .nref = nref};
     term_ref *refs = apex_calloc_n(nref + 1, sizeof *refs);
     uint8_t *flag = apex_calloc_n(lay->r_off[n], 1);
-    ligero_comb *cb = apex_calloc_n(cons->ntensor + 1, sizeof *cb);
+    ligero_comb *cb = apex_calloc_n(cons->ntensor + n, sizeof *cb);
     int rc = refs && flag && cb ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
         a.b[t] = apex_calloc_n(nlin + 1, sizeof *a.b[t]);
@@ -392,6 +396,8 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
             if (cons->tensors[x].row_w)
                 cb[ncomb++] = (ligero_comb){cons->tensors[x].commit, cons->tensors[x].row_w,
                                             tcomb + x * B, tpad + x * np};
+        for (size_t k = 0; k < n; k++) /* the LDT's combination, in the same pass */
+            cb[ncomb++] = (ligero_comb){k, u + lay->r_off[k], vl + k * B, pl + k * np};
         rc = ligero_comb_pass(cs, n, lay, cb, ncomb, flag, sparse_hook, &a);
     }
     for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
@@ -474,23 +480,23 @@ static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *
     return APEX_OK;
 }
 
-/* ldt_dot_pass by one pass: ldt = ILDT + interp(sum_g u_g row_g) + Z_H sum_g u_g R_g, dot =
- * IDOT + (sum over the sparse rows' and the tensor claims' r W) + Z_H (the same with R);
- * a tensor claim contributes (beta S) * P_W and (beta S) * P_R with S its slot weights and
- * P_W, P_R its row combination's values (tcomb) and pads (tpad), all on H_D. */
+/* ldt_dot_pass from the first pass's combinations: ldt = ILDT + interp(sum_g u_g row_g) + Z_H
+ * sum_g u_g R_g (vl, pl: per commitment), dot = IDOT + (sum over the sparse rows' and the
+ * tensor claims' r W) + Z_H (the same with R); the rows with sparse weights are read again
+ * (only they), and a tensor claim contributes (beta S) * P_W and (beta S) * P_R with S its
+ * slot weights and P_W, P_R its row combination's values (tcomb) and pads (tpad), on H_D. */
 static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t n,
                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
-                        const apex_gl2 *u, const apex_gl2 *beta, const ligero_contrib *cbs,
-                        size_t ncbs, const apex_gl2 *tcomb, const apex_gl2 *tpad, size_t np,
-                        size_t nld, size_t ndot, prove_scratch *s, apex_gl2 *ldt, apex_gl2 *dot)
+                        apex_gl2 *vl, const apex_gl2 *pl, const apex_gl2 *beta,
+                        const ligero_contrib *cbs, size_t ncbs, const apex_gl2 *tcomb,
+                        const apex_gl2 *tpad, size_t np, size_t nld, size_t ndot, prove_scratch *s,
+                        apex_gl2 *ldt, apex_gl2 *dot)
 {
     size_t db = eph->d.dblock, block = eph->d.block;
     fast_arg a = {.cs = cs, .lay = lay, .cons = cons, .cb = cbs, .ncb = ncbs, .eph = eph};
-    ligero_comb cb[APEX_LIGERO_MAX_COMMITS];
-    apex_gl2 *vl = apex_calloc_n(n * block, sizeof *vl), *pl = apex_calloc_n(n * np, sizeof *pl);
     apex_gl2 *sw = apex_calloc_n(db, sizeof *sw);
     uint8_t *flag = apex_calloc_n(lay->r_off[n], 1);
-    int rc = vl && pl && sw && flag ? APEX_OK : APEX_ERR_NOMEM;
+    int rc = sw && flag ? APEX_OK : APEX_ERR_NOMEM;
     for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
         a.dotw[t] = apex_calloc_n(db, sizeof *a.dotw[t]);
         a.dotr[t] = apex_calloc_n(db, sizeof *a.dotr[t]);
@@ -504,9 +510,7 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
     if (rc == APEX_OK) {
         for (size_t q = 0; q < ncbs; q++)
             flag[cbs[q].row] = 1;
-        for (size_t k = 0; k < n; k++)
-            cb[k] = (ligero_comb){k, u + lay->r_off[k], vl + k * block, pl + k * np};
-        rc = ligero_comb_pass(cs, n, lay, cb, n, flag, dot_hook, &a);
+        rc = ligero_comb_pass(cs, n, lay, NULL, 0, flag, dot_hook, &a); /* flagged rows only */
     }
     if (rc == APEX_OK) {
         mask_responses(eph, nld, ndot, ldt, dot);
@@ -562,8 +566,6 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
             free(a.buf[t][q]);
         }
     }
-    free(vl);
-    free(pl);
     free(sw);
     free(flag);
     return rc;
@@ -816,37 +818,50 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     *reason = "ligero: constraint term outside the witness or constraint range";
     s.tcomb = apex_calloc_n((cons->ntensor + 1) * block, sizeof *s.tcomb);
     s.tpad = apex_calloc_n((cons->ntensor + 1) * np, sizeof *s.tpad);
-    if (!s.tcomb || !s.tpad) {
+    s.vl = apex_calloc_n(n * block, sizeof *s.vl);
+    s.pl = apex_calloc_n(n * np, sizeof *s.pl);
+    if (!s.tcomb || !s.tpad || !s.vl || !s.pl) {
         rc = APEX_ERR_NOMEM;
         *reason = "ligero: out of memory";
         goto done;
     }
+    /* u first: it only needs the commitments (roots, masks) fixed; then one pass over the
+     * rows gives the claimed values and the LDT's combination at once */
+    *reason = "ligero: transcript failure";
+    if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root, cons)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK)
+        goto done;
+    *reason = "ligero: constraint term outside the witness or constraint range";
+    double t0 = apex_now_s();
     rc = reference_pass ? claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)
-                        : fast_claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tcomb, s.tpad, np);
+                        : fast_claimed_values(cs, n, &lay, cons, s.u, s.vl, s.pl, s.b, s.tval,
+                                              s.tcomb, s.tpad, np);
     if (rc != APEX_OK)
         goto done;
     if (claim) /* a cheating prover in the tests: claim values the witness does not give */
         memcpy(s.b, claim, nlin * sizeof *s.b);
     *reason = "ligero: transcript failure";
-    if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root, cons)) != APEX_OK ||
-        (rc = apex_transcript_absorb_gl(t, "ligero.b", s.b, nlin)) != APEX_OK ||
+    if ((rc = apex_transcript_absorb_gl(t, "ligero.b", s.b, nlin)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.tval", s.tval, cons->ntensor)) != APEX_OK ||
-        (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.beta, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK)
         goto done;
 
+    LOG_DEBUG("ligero prove: claimed values in %.3f s", apex_now_s() - t0);
+    t0 = apex_now_s();
     rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
     *reason = "ligero: row source failed";
     if (rc != APEX_OK ||
         (rc = reference_pass
                   ? ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, nld, ndot, &s,
                                  out->ldt, out->dot)
-                  : fast_ldt_dot(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, s.tcomb, s.tpad,
-                                 np, nld, ndot, &s, out->ldt, out->dot)) != APEX_OK ||
+                  : fast_ldt_dot(cs, &lay, n, eph, cons, s.vl, s.pl, s.beta, s.cb, s.ncb, s.tcomb,
+                                 s.tpad, np, nld, ndot, &s, out->ldt, out->dot)) != APEX_OK ||
         (nquad && (rc = quad_response(cs, &lay, n, eph, cons, nqd, &s, out->quad)) != APEX_OK))
         goto done;
+    LOG_DEBUG("ligero prove: responses in %.3f s", apex_now_s() - t0);
+    t0 = apex_now_s();
     *reason = "ligero: transcript failure";
     if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, nld)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, ndot)) != APEX_OK ||
@@ -862,6 +877,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     *reason = "ligero: Merkle opening failed";
     for (size_t k = 0; k <= n && rc == APEX_OK; k++)
         rc = open_tree(k < n ? cs[k] : eph, s.qidx, nreq, &out->open[k], reason);
+    LOG_DEBUG("ligero prove: columns opened in %.3f s", apex_now_s() - t0);
     if (rc == APEX_OK)
         *reason = NULL;
 done:

@@ -274,9 +274,9 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     /* replay the transcript exactly as the prover ran it */
     *reason = "ligero: non-canonical claimed value or response";
     if ((rc = ligero_absorb_header(t, ps, roots, n, &pf->eph_root, cons)) != APEX_OK ||
+        (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl(t, "ligero.b", b, nlin)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.tval", tval, cons->ntensor)) != APEX_OK ||
-        (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.alpha, nlin)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.beta, cons->ntensor)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK ||

@@ -17,9 +17,9 @@
 #include "zk/ligero.h"
 #include "zk/sumcheck.h"
 
-#define LIGERO_GOLDEN   "d1f8ab3c5d44dcd53751177f983f55d21a5d74b5cc7007936607b37f17e7ce4d"
+#define LIGERO_GOLDEN   "d3721407d612d675e1c0273c775304476d90624274b3f185a41631d9d55328f6"
 #define SUMCHECK_GOLDEN "dcfb575421c770ea569889d51daadb72de858353aa1f667d944649ad0d674f3b"
-#define LGKR_GOLDEN     "23edd0557c2e468f43849c620988484bf2e7dce1689279b07ceea8d0ff5814ad"
+#define LGKR_GOLDEN     "82b5ee0a9e876979e336954617e30cd63125f68121ab7b52808215650215aa21"
 
 static void digest_hex(const void *buf, size_t len, char hex[65])
 {
