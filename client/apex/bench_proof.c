@@ -10,7 +10,7 @@
  *   prove_peak_rss_mb  VmHWM over the prover alone (reset through /proc/self/clear_refs),
  *                      which includes the bench's resident witness arrays
  *   soundness_bits     -log2 of the sum of the error terms of docs/PROOF.md (Ligero
- *                      proximity at NREQ = 152 and the rows' rate, LogUp and its GKR
+ *                      proximity at the NREQ chosen for BLOCK, LogUp and its GKR
  *                      layers, both sumchecks,
  *                      ...), interactive
  *   baseline_hdelta_s  plain int64 u = G~ delta, rho = G~^T u + Lambda delta (the floor)
@@ -36,8 +36,8 @@
 #define BP_DEF_DENSITY 0.04
 #define BP_DEF_RUNS    3
 #define BP_MAX_RUNS    15
-/* Ligero rows of 2^12 (1368 pads outside H_B: K_max + 1 = 9 openings of 152 columns). */
-#define BP_LOG_BLOCK 12u
+/* Ligero rows of 2^13 (the shortest that reaches 100 bits with K_max + 1 = 9 openings). */
+#define BP_LOG_BLOCK 13u
 
 /* -log2 of the sum of the unlearning proof's interactive error terms (docs/PROOF.md,
  * "Soundness"): Ligero proximity, LDT and alpha/beta/v batching, both sumchecks, alpha2,
@@ -50,10 +50,8 @@ static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm
     double ncol = apex_ligero_dims_of(&dm->pg, &ld, &why) == APEX_OK ? (double)ld.ncol : 0;
     double ka = dm->za.k, kb = dm->zb.k, kmax = ka > kb ? ka : kb;
     double dd = ldexp(1.0, (int)(dm->log_b + dm->log_nb));
-    /* rows of degree < BLOCK + npad on 4 BLOCK points: rate rho; products 2 rho */
-    double rho = ((double)ld.block + (double)dm->pg.npad) / (double)ld.nq;
-    double perq = (1.0 + rho) / 2.0 > 2.0 * rho ? (1.0 + rho) / 2.0 : 2.0 * rho;
-    double e = pow(perq, (double)c->nreq);
+    /* rows of degree < BLOCK + npad on 4 BLOCK points */
+    double e = exp2(-apex_ligero_soundness_bits(c->log_block, dm->pg.npad, c->nreq));
     e += (ncol + 3.0) * f;                                   /* LDT, alpha/beta/v batching */
     e += (2.0 * ka + 3.0 * kb + 2.0 + 5.0 * kmax + 7.0) * f; /* sumchecks, alpha2, eq, alpha */
     e += (6.0 * dd + ldexp(1.0, (int)c->sp.limb_bits)) * f;  /* LogUp */
@@ -131,10 +129,18 @@ int bench_proof(int argc, char **argv)
         fprintf(stderr, "apex bench proof: bad --runs, --density or --d\n");
         return 2;
     }
+    /* NREQ for this BLOCK, as apex commit chooses it */
+    size_t nreq =
+        apex_ligero_nreq_for_bits(lb32, APEX_LIGERO_KMAX + 1, APEX_COMP_LIGERO_BITS_TARGET);
+    if (!nreq) {
+        fprintf(stderr, "apex bench proof: --log-block %u cannot reach %.1f Ligero bits\n", lb32,
+                APEX_COMP_LIGERO_BITS_TARGET);
+        return 2;
+    }
     apex_comp_config cfg = {{n, b, 8, 24, (uint64_t)apex_obsq_lambda_for(n), tau32, 16},
                             d,
                             lb32,
-                            APEX_LIGERO_NREQ_100,
+                            nreq,
                             APEX_LIGERO_KMAX};
     apex_comp_dims dm;
     const char *why = NULL;

@@ -22,7 +22,7 @@
 
 #define ZK_DEF_SAMPLES 64
 /* --log-block when not given: chosen from C_G's size (zk_auto_log_block), within these. */
-#define ZK_AUTO_LOG_BLOCK_MIN 12u
+#define ZK_AUTO_LOG_BLOCK_MIN 13u /* 2^12 cannot reach 100 bits with K_max + 1 openings */
 #define ZK_AUTO_LOG_BLOCK_MAX 18u
 #define ZK_PATH_MAX           4096
 
@@ -32,7 +32,7 @@
  * sqrt(f NREQ / 8). Rounded down (the smaller BLOCK proves faster). */
 static unsigned zk_auto_log_block(size_t f)
 {
-    double best = sqrt((double)f * APEX_LIGERO_NREQ_100 / 8.0);
+    double best = sqrt((double)f * APEX_LIGERO_NREQ_100 / 8.0); /* NREQ varies little */
     unsigned l = ZK_AUTO_LOG_BLOCK_MIN;
     while (l < ZK_AUTO_LOG_BLOCK_MAX && (double)((size_t)1 << (l + 1)) <= best)
         l++;
@@ -376,11 +376,22 @@ int cmd_commit(int argc, char **argv)
     if (!o.log_block)
         o.log_block = (long)zk_auto_log_block((d + (size_t)o.block - 1) / (size_t)o.block * np *
                                               (size_t)o.block);
+    /* NREQ for this BLOCK: the rows' rate, and so the bits per query, depend on it */
+    size_t nreq = apex_ligero_nreq_for_bits((unsigned)o.log_block, APEX_LIGERO_KMAX + 1,
+                                            APEX_COMP_LIGERO_BITS_TARGET);
+    if (!nreq) {
+        fprintf(stderr,
+                "apex commit: --log-block %ld cannot reach %.1f bits of Ligero soundness with "
+                "%u openings; use 13 or more\n",
+                o.log_block, APEX_COMP_LIGERO_BITS_TARGET, APEX_LIGERO_KMAX + 1);
+        rc = APEX_ERR_INVALID;
+        goto done;
+    }
     rec.cfg = (apex_comp_config){{np, (uint64_t)o.block, 8, APEX_ML_FIXED_BITS,
                                   (uint64_t)apex_obsq_lambda_for(np), (uint32_t)o.tau, 16},
                                  d,
                                  (unsigned)o.log_block,
-                                 APEX_LIGERO_NREQ_100,
+                                 nreq,
                                  APEX_LIGERO_KMAX};
     apex_mask_layer layers[APEX_ML_MAX_DEPTH];
     size_t nl = 0;
@@ -758,6 +769,16 @@ int cmd_verify(int argc, char **argv)
     if ((rc = zk_mask_to_stmt(req, &sreq, &nsreq)) != APEX_OK ||
         (rc = apex_mask_union(rec.mask, rec.nmask, sreq, nsreq, &cum, &ncum)) != APEX_OK)
         goto done;
+    /* a commitment made with too few queries for its BLOCK is refused, whatever it proves */
+    double lbits = apex_comp_ligero_bits(&rec.cfg);
+    if (!(lbits >= APEX_COMP_LIGERO_BITS_MIN)) {
+        snprintf(why, sizeof why,
+                 "the commitment's parameters give %.1f bits of Ligero soundness, below the "
+                 "%.0f-bit floor",
+                 lbits, APEX_COMP_LIGERO_BITS_MIN);
+        exit_code = verify_out(json, 0, why, apex_now_s() - t0);
+        goto done;
+    }
     /* the registration proof of the stored roots, then the unlearning proof */
     apex_comp_public pub;
     apex_commit_record_public(&rec, NULL, NULL, 0, &pub);

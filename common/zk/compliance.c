@@ -129,6 +129,14 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
     return rc;
 }
 
+double apex_comp_ligero_bits(const apex_comp_config *cfg)
+{
+    if (cfg->log_block > APEX_LIGERO_MAX_LOG_BLOCK || cfg->nreq == 0)
+        return 0.0;
+    return apex_ligero_soundness_bits(cfg->log_block, ((size_t)cfg->kmax + 1) * cfg->nreq,
+                                      cfg->nreq);
+}
+
 void comp_joint_params(const apex_comp_dims *dm, apex_ligero_params *ps)
 {
     ps[COMP_CG] = dm->pg;

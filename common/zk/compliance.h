@@ -151,6 +151,10 @@ int apex_comp_prove(const apex_comp_config *cfg, const apex_comp_public *pub, co
                     apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
                     apex_rng *test_rng, apex_comp_proof *out, const char **reason);
 
+/* Bits of Ligero proximity soundness of the configuration: NREQ queries on rows of degree
+ * < BLOCK + (K_max + 1) NREQ (apex_ligero_soundness_bits). */
+double apex_comp_ligero_bits(const apex_comp_config *cfg);
+
 /* Verify with the verifier's own configuration and stored roots (in pub). APEX_OK, or
  * APEX_ERR_REJECTED with *reason ("compliance: ..."). */
 int apex_comp_verify(const apex_comp_config *cfg, const apex_comp_public *pub,

@@ -1,6 +1,7 @@
 /* Ligero commitments and the helpers the prover and verifier share (protocol in ligero.h). */
 #include "zk/ligero_impl.h"
 
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,22 @@ void ligero_zh_on_q(unsigned log_block, apex_gl zh[4])
     apex_gl i4 = apex_gl_root_of_unity(2);             /* a primitive 4th root of unity */
     for (int t = 0; t < 4; t++, s = apex_gl_mul(s, i4))
         zh[t] = apex_gl_sub(s, 1);
+}
+
+double apex_ligero_soundness_bits(unsigned log_block, size_t np, size_t nreq)
+{
+    double block = ldexp(1.0, (int)log_block), rho = (block + (double)np) / (4.0 * block);
+    double e = (1.0 + rho) / 2.0 > 2.0 * rho ? (1.0 + rho) / 2.0 : 2.0 * rho;
+    return e < 1.0 ? (double)nreq * -log2(e) : 0.0;
+}
+
+size_t apex_ligero_nreq_for_bits(unsigned log_block, size_t pads_per_query, double bits)
+{
+    size_t half = ((size_t)1 << log_block) / 2;
+    for (size_t q = 1; pads_per_query && q * pads_per_query <= half; q++)
+        if (apex_ligero_soundness_bits(log_block, q * pads_per_query, q) >= bits)
+            return q;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- shapes */

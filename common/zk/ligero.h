@@ -164,6 +164,15 @@ typedef struct apex_ligero_proof {
 
 typedef struct apex_ligero_commitment apex_ligero_commitment;
 
+/* Bits of proximity soundness of NREQ column queries when the proof's largest npad is np:
+ * nreq * -log2(max((1 + rho) / 2, 2 rho)) with rho = (BLOCK + np) / (4 BLOCK), the rate of
+ * the rows' code (docs/PROOF.md, "Soundness"). 0 for rho >= 1/2. */
+double apex_ligero_soundness_bits(unsigned log_block, size_t np, size_t nreq);
+/* The smallest NREQ that reaches `bits` when every commitment has pads_per_query * NREQ pads
+ * (e.g. K_max + 1 openings), or 0 when none does with npad <= BLOCK / 2: v4's rate grows with
+ * the pads, so a short BLOCK cannot reach 100 bits with 9 openings (2^12 tops out at 88). */
+size_t apex_ligero_nreq_for_bits(unsigned log_block, size_t pads_per_query, double bits);
+
 /* Validates the parameters (APEX_ERR_INVALID with *reason) and fills dims. */
 int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const char **reason);
 

@@ -22,8 +22,8 @@
 
 static const uint8_t cache_magic[8] = {'A', 'P', 'X', 'L', 'C', 'T', '0', '1'};
 static const uint8_t save_magic[8] = {'A', 'P', 'X', 'L', 'C', 'S', '0', '1'};
-#define CACHE_VERSION 1u
-#define SAVE_VERSION  1u
+#define CACHE_VERSION 2u /* 2: Ligero v4 rows (pads outside H_B) */
+#define SAVE_VERSION  2u /* 2: the pad seed draws R's coefficients (Ligero v4) */
 /* Longest cache path stored in a saved commitment. */
 #define SAVE_MAX_PATH 4096u
 

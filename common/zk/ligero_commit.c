@@ -152,6 +152,14 @@ void ligero_add_zh2(apex_gl2 *coef, size_t block, const apex_gl2 *r, size_t nr)
     }
 }
 
+/* Tests only: the noise row gets Z_H X^k added to its polynomial instead of noise on Q. */
+static size_t test_extra_pad = SIZE_MAX;
+
+void ligero_test_set_extra_pad(size_t k)
+{
+    test_extra_pad = k;
+}
+
 int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out)
 {
     size_t nq = c->d.nq, block = c->d.block, npad = c->p.npad;
@@ -168,6 +176,10 @@ int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out)
     if (rc == APEX_OK) /* p = W + Z_H R */
         ligero_add_zh(out, block, out + nq - npad, npad);
     memset(out + nq - npad, 0, npad * sizeof *out);
+    if (i == c->noise_row && test_extra_pad < block) { /* tests only: one more pad, X^k */
+        out[test_extra_pad] = apex_gl_sub(out[test_extra_pad], 1);
+        out[block + test_extra_pad] = apex_gl_add(out[block + test_extra_pad], 1);
+    }
     return rc;
 }
 
@@ -194,7 +206,7 @@ int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out)
         return rc;
     /* a witness row has degree < BLOCK + npad <= 3 BLOCK / 2, a masking row < 3 BLOCK */
     apex_ntt_coset_forward(c->plans.q, out, APEX_GL_GENERATOR);
-    if (i == c->noise_row) /* tests only: a committed row that is no codeword */
+    if (i == c->noise_row && test_extra_pad == SIZE_MAX) /* tests only: no codeword */
         for (size_t q = 0; q < c->d.nq; q++)
             if (test_noise(i, q) % test_noise_mod == 0)
                 out[q] = apex_gl_add(out[q], test_noise(i, q));
@@ -550,7 +562,7 @@ apex_ligero_commitment *ligero_commit_masks(unsigned log_block, size_t nreq, siz
         if (r < APEX_LIGERO_IDOT) { /* ILDT: uniform, degree < BLOCK + NP */
             rc = ligero_rand_gl(rs, row, nld);
         } else if (r < APEX_LIGERO_IQD) {
-            /* IDOT: uniform of degree < 2 BLOCK + NP subject to summing to 0 over H_B, where
+            /* IDOT: uniform of degree < 2 BLOCK + NP - 1 subject to summing to 0 over H_B, where
              * the sum of x^k is BLOCK when BLOCK | k and 0 otherwise */
             if ((rc = ligero_rand_gl(rs, row, ndot)) != APEX_OK)
                 break;

@@ -29,8 +29,8 @@ struct apex_ligero_commitment {
     void *rows_ctx;          /* its context */
     apex_gl *owned;          /* [nw] witness copy behind apex_ligero_commit, else NULL */
     uint8_t seed[32];        /* secret AES-256 key of the pads (IV = row index) */
-    apex_gl *coef;           /* [nrow][dblock] coefficients kept in memory: masking
-                                commitments only (IDOT/IQD have degree < DBLOCK), else NULL */
+    apex_gl *coef;           /* [nrow][4 BLOCK] coefficients kept in memory: masking
+                                commitments only (degrees up to 3 BLOCK - 2), else NULL */
     uint8_t *salts;          /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
     apex_merkle *tree;       /* Merkle tree over the nq columns */
     apex_hash root;          /* its root */
@@ -133,7 +133,8 @@ int ligero_row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out);
 /* Coefficients of row i: out[4 BLOCK], zero above the degree (< BLOCK + npad for witness
  * rows: p = W + Z_H R; < 3 BLOCK for masking rows). */
 int ligero_row_coef(const apex_ligero_commitment *c, size_t i, apex_gl *out);
-/* coef += Z_H r = (X^BLOCK - 1) r for r of nr <= BLOCK coefficients (coef holds BLOCK + nr). */
+/* coef += Z_H r = (X^BLOCK - 1) r for r of nr coefficients (coef holds BLOCK + nr; r may
+ * overlap nothing of coef). */
 void ligero_add_zh(apex_gl *coef, size_t block, const apex_gl *r, size_t nr);
 void ligero_add_zh2(apex_gl2 *coef, size_t block, const apex_gl2 *r, size_t nr);
 /* Coefficient counts of the three responses for BLOCK and NP = the largest npad of a proof:
@@ -162,6 +163,11 @@ apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
                                                   size_t noise_row, const char *cache_path,
                                                   unsigned flags, apex_hash *root,
                                                   const char **reason);
+/* Tests only: from now on the noise row of a commitment is a codeword with one more pad,
+ * p + Z_H X^k (same values on H_B, degree BLOCK + k), instead of a noisy row; SIZE_MAX turns
+ * that off. Used with the reference pass (which builds everything from the coefficients) to
+ * pin the degree bound: k = NP - 1 must be accepted, k = NP rejected. Not thread-safe. */
+void ligero_test_set_extra_pad(size_t k);
 /* Tests only: perturb the noise row at about 1/mod of the columns instead of all of them, so
  * that a verifier checking only some opened columns is caught (review finding 2). Not
  * thread-safe against concurrent commits; set it, commit, reset it to 1. */

@@ -49,13 +49,18 @@
 #define APEX_LIGERO_RATE_INV 4u
 /* Column queries for ~128-bit proximity soundness under the joint-query argument. A row has
  * degree < BLOCK + NP (NP pads outside H_B), so the code's rate is rho = (BLOCK + NP) /
- * (4 BLOCK) and the per-query error max((1 + rho) / 2, 2 rho). With NP = (K_max + 1) NREQ
- * and BLOCK >= 2^15 (the compliance proof at d = 10^6), rho <= 0.2606 and the error 0.6303:
- * NREQ * log2(1 / 0.6303) >= 128 gives 193. */
-#define APEX_LIGERO_NREQ 193u
-/* The same number for a 100-bit target (152 queries: 101.2 bits at BLOCK 2^15, 102.2 at
- * 2^16; apex bench proof reports the figure of its own shape). */
+ * (4 BLOCK) and the per-query error max((1 + rho) / 2, 2 rho): the figure depends on BLOCK
+ * (apex_ligero_soundness_bits, apex_ligero_nreq_for_bits). With NP = (K_max + 1) NREQ at
+ * BLOCK 2^15: 194 queries give 128.6 bits (rho = 0.2633). */
+#define APEX_LIGERO_NREQ 194u
+/* The same for about 100 bits at BLOCK 2^15 (152 queries: 101.2 bits; 99.4 at 2^14 and 95.9
+ * at 2^13). The compliance CLI and bench choose NREQ per BLOCK instead (below). */
 #define APEX_LIGERO_NREQ_100 152u
+/* Ligero proximity bits the compliance CLI and bench aim at when they choose NREQ for their
+ * BLOCK (the other error terms of docs/PROOF.md cost about 0.05 bits at d = 10^6). */
+#define APEX_COMP_LIGERO_BITS_TARGET 100.5
+/* apex verify refuses a commitment whose configuration gives fewer Ligero bits than this. */
+#define APEX_COMP_LIGERO_BITS_MIN 100.0
 /* Default number of proofs a commitment may be opened in after registration (errata 5). */
 #define APEX_LIGERO_KMAX 8u
 

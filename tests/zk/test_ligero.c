@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -644,6 +646,195 @@ static void test_parameters(void **state)
     assert_non_null(strstr(why, "non-canonical"));
 }
 
+/* The soundness figure of the v4 code (rate (BLOCK + NP) / 4 BLOCK) and the NREQ chosen per
+ * BLOCK: the constants reach their targets at the compliance shape (NP = 9 NREQ), the chosen
+ * NREQ is the smallest that does, 2^12 cannot reach 100 bits, and both terms of the
+ * per-query error show up where they should. */
+static void test_soundness_bits(void **state)
+{
+    (void)state;
+    assert_true(fabs(apex_ligero_soundness_bits(15, 9 * 152, 152) - 101.24) < 0.01);
+    assert_true(apex_ligero_soundness_bits(15, 9 * APEX_LIGERO_NREQ, APEX_LIGERO_NREQ) >= 128.0);
+    assert_true(apex_ligero_soundness_bits(15, 9 * APEX_LIGERO_NREQ_100, APEX_LIGERO_NREQ_100) >=
+                100.0);
+    for (unsigned lb = 13; lb <= 18; lb++) {
+        size_t q = apex_ligero_nreq_for_bits(lb, 9, APEX_COMP_LIGERO_BITS_TARGET);
+        assert_true(q > 1);
+        assert_true(apex_ligero_soundness_bits(lb, 9 * q, q) >= APEX_COMP_LIGERO_BITS_TARGET);
+        assert_true(apex_ligero_soundness_bits(lb, 9 * (q - 1), q - 1) <
+                    APEX_COMP_LIGERO_BITS_TARGET);
+        assert_true(9 * q <= ((size_t)1 << lb) / 2);
+    }
+    assert_int_equal(apex_ligero_nreq_for_bits(12, 9, 100.0), 0); /* tops out near 88.8 */
+    assert_int_equal(apex_ligero_nreq_for_bits(15, 0, 100.0), 0);
+    /* no pads: rate 1/4, (5/8)^n; rho = 3/8 > 1/3: the 2 rho term */
+    assert_true(fabs(apex_ligero_soundness_bits(20, 0, 100) - 100 * log2(8.0 / 5.0)) < 1e-9);
+    assert_true(fabs(apex_ligero_soundness_bits(4, 8, 10) + 10 * log2(0.75)) < 1e-9);
+    assert_true(apex_ligero_soundness_bits(2, 4, 10) == 0.0); /* rho = 1/2: nothing */
+}
+
+/* Z_H on Q is x^BLOCK - 1 at every point 7 w_4B^q and never 0; the masking rows have exactly
+ * their degrees (zero above, top coefficient nonzero over a few seeds, so a shorter uniform
+ * draw is caught), IDOT sums to 0 over H_B and IQD vanishes on H_B: its coefficients folded
+ * mod X^BLOCK - 1 are zero, which with its degree means IQD = Z_H S, deg S < nqd. */
+static void test_zh_and_masks(void **state)
+{
+    (void)state;
+    for (unsigned lb = 1; lb <= 8; lb++) {
+        size_t block = (size_t)1 << lb;
+        apex_gl zh[4], x = APEX_GL_GENERATOR, w = apex_gl_root_of_unity(lb + 2);
+        ligero_zh_on_q(lb, zh);
+        for (size_t q = 0; q < 4 * block; q++, x = apex_gl_mul(x, w)) {
+            assert_int_equal(zh[q % 4], apex_gl_sub(apex_gl_pow(x, block), 1));
+            assert_int_not_equal(zh[q % 4], 0);
+        }
+    }
+    const unsigned lbs[2] = {2, 6};
+    for (int li = 0; li < 2; li++) {
+        size_t block = (size_t)1 << lbs[li], nq = 4 * block;
+        const size_t nps[3] = {1, 2, block / 2};
+        for (int pi = 0; pi < 3; pi++) {
+            size_t np = nps[pi], nld, ndot, nqd;
+            ligero_response_lengths(block, np, &nld, &ndot, &nqd);
+            const size_t len[3] = {nld, ndot, block + nqd};
+            int top[3] = {0, 0, 0};
+            for (uint64_t seed = 1; seed <= 4; seed++) {
+                apex_rng rng;
+                apex_rng_seed(&rng, seed);
+                ligero_rand rs;
+                ligero_rand_init(&rs, &rng);
+                apex_ligero_commitment *m = ligero_commit_masks(lbs[li], 1, np, &rs);
+                assert_non_null(m);
+                for (size_t r = 0; r < APEX_LIGERO_NMASK; r++) {
+                    const apex_gl *c = m->coef + r * nq;
+                    size_t kind = r / 2;
+                    for (size_t k = len[kind]; k < nq; k++)
+                        assert_int_equal(c[k], 0);
+                    top[kind] |= c[len[kind] - 1] != 0;
+                    for (size_t k = 0; kind > 0 && k < (kind == 1 ? 1 : block); k++) {
+                        apex_gl f = 0; /* coefficient k of IDOT / IQD mod X^BLOCK - 1 */
+                        for (size_t j = k; j < nq; j += block)
+                            f = apex_gl_add(f, c[j]);
+                        assert_int_equal(f, 0);
+                    }
+                }
+                apex_ligero_commitment_destroy(&m);
+            }
+            assert_true(top[0] && top[1] && top[2]);
+        }
+    }
+    ligero_rand rs;
+    ligero_rand_init(&rs, NULL);
+    assert_null(ligero_commit_masks(6, 1, 33, &rs)); /* NP > BLOCK / 2 */
+}
+
+/* The degree bound of a row is BLOCK + NP: a row given one more pad of degree exactly at the
+ * bound (Z_H X^NP: the same values on H_B, so every claim still holds) is rejected by the
+ * low-degree test, and one just below it (Z_H X^(NP-1)) is accepted. The reference pass
+ * builds every response from the coefficients, so the prover is consistent either way. */
+static void test_degree_bound(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 41);
+    apex_ligero_dims d;
+    apex_ligero_dims_of(&small, &d, NULL);
+    statement st;
+    make_statement(&st, d.nw, 3, 9, &rng);
+    ligero_test_set_reference_pass(1);
+    for (size_t over = 0; over <= 1; over++) {
+        ligero_test_set_extra_pad(small.npad - 1 + over);
+        apex_hash root;
+        apex_ligero_commitment *c =
+            ligero_commit_impl(&small, NULL, NULL, st.w, st.nw, &rng, 2, &root, NULL);
+        assert_non_null(c);
+        apex_transcript *t = fresh_transcript();
+        apex_ligero_proof pf;
+        apex_ligero_constraints cons = cons_of(&st);
+        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, NULL), APEX_OK);
+        apex_transcript_destroy(&t);
+        ligero_test_set_extra_pad(SIZE_MAX);
+        if (over)
+            expect_reject(&small, &root, &st, st.b, &pf, "low-degree");
+        else
+            assert_int_equal(verify_n(&small, &root, 1, &st, st.b, &pf, NULL), APEX_OK);
+        apex_ligero_proof_free(&pf);
+        apex_ligero_commitment_destroy(&c);
+    }
+    ligero_test_set_reference_pass(0);
+    free_statement(&st);
+}
+
+/* A quadratic constraint across three commitments with different pad counts, on random
+ * nonzero rows: accepted (fast and reference prover, identical bytes), and rejected when one
+ * slot of the product row is off by one; a quad response one coefficient short or long is
+ * malformed. */
+static void test_quadratic_across_pads(void **state)
+{
+    (void)state;
+    const apex_ligero_params ps[3] = {{6, 12, 12, 2}, {6, 24, 12, 1}, {6, 32, 12, 1}};
+    const apex_ligero_quad q[1] = {{1, 2, 3}}; /* row 1 of A, B's row, C's row */
+    apex_ligero_constraints cons = {NULL, 0, 0, q, 1, NULL, 0};
+    for (int bad = 0; bad <= 1; bad++) {
+        uint8_t *bytes[2] = {NULL, NULL};
+        size_t len[2] = {0, 0};
+        for (int ref = 0; ref <= 1; ref++) {
+            apex_rng rng;
+            apex_rng_seed(&rng, 77);
+            apex_gl a[128], b[64], c[64];
+            for (size_t k = 0; k < 128; k++)
+                a[k] = apex_rng_below(&rng, APEX_GL_P);
+            for (size_t k = 0; k < 64; k++) {
+                b[k] = apex_rng_below(&rng, APEX_GL_P);
+                c[k] = apex_gl_mul(a[64 + k], b[k]);
+            }
+            if (bad)
+                c[17] = apex_gl_add(c[17], 1);
+            apex_hash roots[3];
+            apex_ligero_commitment *cs[3] = {
+                apex_ligero_commit(&ps[0], a, 128, &rng, &roots[0], NULL),
+                apex_ligero_commit(&ps[1], b, 64, &rng, &roots[1], NULL),
+                apex_ligero_commit(&ps[2], c, 64, &rng, &roots[2], NULL)};
+            ligero_test_set_reference_pass(ref);
+            apex_transcript *t = fresh_transcript();
+            apex_ligero_proof pf;
+            assert_int_equal(apex_ligero_prove(cs, 3, t, &cons, &rng, &pf, NULL), APEX_OK);
+            ligero_test_set_reference_pass(0);
+            apex_transcript_destroy(&t);
+            const char *why = NULL;
+            t = fresh_transcript();
+            int rc = apex_ligero_verify(ps, roots, 3, t, &cons, NULL, NULL, &pf, &why);
+            apex_transcript_destroy(&t);
+            if (bad) {
+                assert_int_equal(rc, APEX_ERR_REJECTED);
+                assert_non_null(strstr(why, "quadratic test"));
+            } else {
+                assert_int_equal(rc, APEX_OK);
+            }
+            apex_enc_writer wr;
+            apex_enc_writer_init(&wr, 1 << 22);
+            assert_int_equal(apex_ligero_proof_encode(ps, 3, &pf, &wr), APEX_OK);
+            assert_int_equal(apex_enc_writer_take(&wr, &bytes[ref], &len[ref]), APEX_OK);
+            for (int off = -1; off <= 1 && !bad && !ref; off += 2) {
+                pf.nquadv = (size_t)((long)pf.nquadv + off);
+                t = fresh_transcript();
+                assert_int_equal(apex_ligero_verify(ps, roots, 3, t, &cons, NULL, NULL, &pf, &why),
+                                 APEX_ERR_REJECTED);
+                assert_non_null(strstr(why, "malformed"));
+                apex_transcript_destroy(&t);
+                pf.nquadv = (size_t)((long)pf.nquadv - off);
+            }
+            apex_ligero_proof_free(&pf);
+            for (int k = 0; k < 3; k++)
+                apex_ligero_commitment_destroy(&cs[k]);
+        }
+        assert_int_equal(len[0], len[1]);
+        assert_memory_equal(bytes[0], bytes[1], len[0]);
+        free(bytes[0]);
+        free(bytes[1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -656,6 +847,10 @@ int main(void)
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_zk_smoke_and_budget),
         cmocka_unit_test(test_quadratic),
+        cmocka_unit_test(test_soundness_bits),
+        cmocka_unit_test(test_zh_and_masks),
+        cmocka_unit_test(test_degree_bound),
+        cmocka_unit_test(test_quadratic_across_pads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

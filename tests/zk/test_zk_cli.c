@@ -104,6 +104,11 @@ static void test_commit(void **state)
     expect(0, "usage: apex verify", "--log-level debug verify --help", g_dir, g_dir);
     expect(0, "usage: apex commit", "commit --log-json --help", g_dir, g_dir);
     expect(2, NULL, "verify --help --log-level loud", g_dir, g_dir);
+    /* BLOCK 2^12 cannot reach 100 bits of Ligero soundness with K_max + 1 openings */
+    expect(2, NULL,
+           "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --log-block 12 "
+           "--out %s/x.commit",
+           g_dir, g_dir);
     expect(0, "\"event\":\"committed\"",
            "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --out %s/c.commit "
            "--json --tableau",
