@@ -168,6 +168,10 @@ apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
  * that off. Used with the reference pass (which builds everything from the coefficients) to
  * pin the degree bound: k = NP - 1 must be accepted, k = NP rejected. Not thread-safe. */
 void ligero_test_set_extra_pad(size_t k);
+/* Tests only: the verifier evaluates a row's sparse weights at the opened points by the
+ * barycentric formula when contributions x NREQ <= max (default 2^19), else by interpolating
+ * and extending to Q; 0 forces the second path. Both give the same field elements. */
+void ligero_test_set_dot_sparse_max(size_t max);
 /* Tests only: perturb the noise row at about 1/mod of the columns instead of all of them, so
  * that a verifier checking only some opened columns is caught (review finding 2). Not
  * thread-safe against concurrent commits; set it, commit, reset it to 1. */

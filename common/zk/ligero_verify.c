@@ -53,12 +53,10 @@ typedef struct verify_scratch {
     apex_gl2 *u;        /* [rows] LDT row challenges */
     apex_gl2 *v;        /* [nquad] quadratic constraint challenges */
     apex_gl2 *beta;     /* [ntensor] tensor claim challenges */
-    apex_gl2 *row;      /* [BLOCK] one row of A^T alpha on H_B slots */
     ligero_contrib *cb; /* [ncb] sparse contributions, sorted by row */
     size_t ncb;         /* their count */
     apex_gl2 *ext;      /* [4 BLOCK] one F_p2 polynomial on Q */
     apex_gl2 *want;     /* [nreq] check accumulators, one per opened column */
-    apex_gl2 *coef;     /* [BLOCK] slot weights being interpolated */
     apex_gl *tmp;       /* [4 BLOCK] transform scratch */
     uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
     size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
@@ -71,11 +69,9 @@ static void vscratch_free(verify_scratch *s)
     free(s->u);
     free(s->v);
     free(s->beta);
-    free(s->row);
     free(s->cb);
     free(s->ext);
     free(s->want);
-    free(s->coef);
     free(s->tmp);
     free(s->idx);
     free(s->qidx);
@@ -109,65 +105,172 @@ static int check_ldt(const ligero_plans *pl, const joint *jt, const apex_ligero_
     return APEX_OK;
 }
 
-/* Tensor claims' share of the dot check: beta_c r_c(x_q) sum_i row_w[i] p_i(x_q), with one
- * interpolation and one extension per claim. Uses s->coef as the slot vector. */
-static void dot_tensors(const ligero_plans *pl, const joint *jt,
-                        const apex_ligero_constraints *cons, const apex_ligero_proof *pf,
-                        verify_scratch *s)
+/* The dot check's per-row and per-claim work: one interpolation and one extension to Q for
+ * every row that carries sparse weights and every dense tensor claim, split over the threads
+ * (each slice sums into its own want; field sums are exact, so the split does not matter). */
+typedef struct dot_work {
+    const ligero_plans *pl;              /* shared transforms (read only) */
+    const joint *jt;                     /* shapes */
+    const apex_ligero_constraints *cons; /* the tensor claims */
+    const apex_ligero_proof *pf;         /* the opened columns */
+    const verify_scratch *s;             /* beta, qidx, sparse contributions */
+    const size_t *jobs;                  /* [njob] global rows, then SIZE_MAX - claim index */
+    size_t njob;                         /* slice t takes jobs t, t + T, ... (T threads): the
+                                            costly ones (claims) are not all in one slice */
+    const apex_gl *xq;                   /* [nreq] the opened points 7 w_4B^q */
+    const apex_gl *zq;                   /* [nreq] Z_H(x_q) / BLOCK */
+    apex_gl2 *want[APEX_ZK_THREADS];     /* [nreq] per slice */
+} dot_work;
+
+/* r_g(x_q) for a row whose weights have few nonzero slots (contributions c[0..cnt), possibly
+ * several per slot), by the barycentric formula on H_B: the Lagrange basis polynomial of slot
+ * s is w^s Z_H(x) / (BLOCK (x - w^s)), so r(x) = Z_H(x) / BLOCK sum_t f_t w^s_t / (x - w^s_t).
+ * x is outside H_B, so no denominator vanishes. den and inv hold cnt elements each. Exact:
+ * the same field elements as interpolating and extending. */
+static int sparse_row_at(const dot_work *a, const ligero_contrib *c, size_t cnt, apex_gl2 *out,
+                         apex_gl *ws, apex_gl *den, apex_gl *inv)
 {
-    size_t nreq = jt->ps[0].nreq, block = jt->dims[0].block;
-    for (size_t c = 0; c < cons->ntensor; c++) {
-        const apex_ligero_tensor *tn = &cons->tensors[c];
-        if (!tn->row_w)
-            continue; /* sparse-only claim: all of it is in the sparse weights */
+    size_t nreq = a->jt->ps[0].nreq;
+    apex_gl w = apex_gl_root_of_unity(a->jt->ps[0].log_block);
+    for (size_t t = 0; t < cnt; t++)
+        ws[t] = apex_gl_pow(w, c[t].slot);
+    for (size_t q = 0; q < nreq; q++) {
+        for (size_t t = 0; t < cnt; t++)
+            den[t] = apex_gl_sub(a->xq[q], ws[t]);
+        int rc = apex_gl_batch_inv(inv, den, cnt);
+        if (rc != APEX_OK)
+            return rc;
+        apex_gl2 acc = apex_gl2_from_gl(0);
+        for (size_t t = 0; t < cnt; t++)
+            acc = apex_gl2_add(acc, apex_gl2_mul_gl(c[t].f, apex_gl_mul(ws[t], inv[t])));
+        out[q] = apex_gl2_mul_gl(acc, a->zq[q]);
+    }
+    return APEX_OK;
+}
+
+/* A sparse row goes through the barycentric formula when its contributions times the opened
+ * points stay below this (about the work of one interpolation and extension at BLOCK 2^15). */
+#define DOT_SPARSE_MAX ((size_t)1 << 19)
+static size_t dot_sparse_max = DOT_SPARSE_MAX;
+
+void ligero_test_set_dot_sparse_max(size_t max)
+{
+    dot_sparse_max = max;
+}
+
+static void dot_slice(par_job *j)
+{
+    dot_work *a = j->arg;
+    const joint *jt = a->jt;
+    const verify_scratch *s = a->s;
+    size_t nreq = jt->ps[0].nreq, block = jt->dims[0].block, nq = jt->dims[0].nq;
+    apex_gl2 *r = apex_calloc_n(block, sizeof *r), *ext = apex_calloc_n(nq, sizeof *ext);
+    apex_gl *tmp = apex_calloc_n(nq, sizeof *tmp);
+    apex_gl2 *want = a->want[j->slice];
+    j->rc = r && ext && tmp && want ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t q = j->slice; q < a->njob && j->rc == APEX_OK; q += APEX_ZK_THREADS) {
+        size_t g = a->jobs[q];
+        if (g < jt->lay.r_off[jt->n]) { /* a row with sparse weights: r_g */
+            size_t k = 0, lo = 0, hi = s->ncb;
+            while (g >= jt->lay.r_off[k + 1])
+                k++;
+            while (lo < hi) { /* its first contribution */
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->cb[mid].row < g)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            size_t cnt = 0;
+            while (lo + cnt < s->ncb && s->cb[lo + cnt].row == g)
+                cnt++;
+            size_t nrow = jt->dims[k].nrow, i = g - jt->lay.r_off[k];
+            if (cnt <= 2 * block && cnt * nreq <= dot_sparse_max) { /* r_g at the points only */
+                j->rc = sparse_row_at(a, s->cb + lo, cnt, ext, (apex_gl *)r, tmp, tmp + nq / 2);
+                for (size_t c = 0; c < nreq && j->rc == APEX_OK; c++) {
+                    apex_gl p = a->pf->open[k].cols[c * nrow + i];
+                    want[c] = apex_gl2_add(want[c], apex_gl2_mul_gl(ext[c], p));
+                }
+                continue;
+            }
+            memset(r, 0, block * sizeof *r);
+            ligero_row_weights(s->cb, s->ncb, &lo, g, r);
+            ligero_interp_b(a->pl, r, block, tmp);
+            ligero_extend_q(a->pl, r, block, ext, tmp);
+            for (size_t c = 0; c < nreq; c++) {
+                apex_gl p = a->pf->open[k].cols[c * nrow + i];
+                want[c] = apex_gl2_add(want[c], apex_gl2_mul_gl(ext[s->qidx[c]], p));
+            }
+            continue;
+        }
+        /* a dense tensor claim: beta_c r_c(x_q) sum_i row_w[i] p_i(x_q) */
+        size_t c = SIZE_MAX - g;
+        const apex_ligero_tensor *tn = &a->cons->tensors[c];
         size_t k = tn->commit, nrow = jt->dims[k].nrow;
-        memcpy(s->coef, tn->slot_w, block * sizeof *s->coef);
-        ligero_interp_b(pl, s->coef, block, s->tmp);
-        ligero_extend_q(pl, s->coef, block, s->ext, s->tmp);
-        for (size_t j = 0; j < nreq; j++) {
-            const apex_gl *col = pf->open[k].cols + j * nrow;
+        memcpy(r, tn->slot_w, block * sizeof *r);
+        ligero_interp_b(a->pl, r, block, tmp);
+        ligero_extend_q(a->pl, r, block, ext, tmp);
+        for (size_t x = 0; x < nreq; x++) {
+            const apex_gl *col = a->pf->open[k].cols + x * nrow;
             apex_gl2 rows = apex_gl2_from_gl(0);
             for (size_t i = 0; i < nrow; i++)
                 rows = apex_gl2_add(rows, apex_gl2_mul_gl(tn->row_w[i], col[i]));
-            apex_gl2 term = apex_gl2_mul(apex_gl2_mul(s->beta[c], s->ext[s->qidx[j]]), rows);
-            s->want[j] = apex_gl2_add(s->want[j], term);
+            apex_gl2 term = apex_gl2_mul(apex_gl2_mul(s->beta[c], ext[s->qidx[x]]), rows);
+            want[x] = apex_gl2_add(want[x], term);
         }
     }
+    free(r);
+    free(ext);
+    free(tmp);
 }
 
 /* Column checks of the dot test: dot(x_q) = IDOT(x_q) + sum_i r_i(x_q) p_i(x_q). Rows
- * without sparse terms cost nothing; tensor claims cost one extension each. */
+ * without sparse terms cost nothing; every row with sparse terms and every tensor claim
+ * costs one interpolation and one extension, over the threads. */
 static int check_dot(const ligero_plans *pl, const joint *jt, const apex_ligero_constraints *cons,
                      const apex_ligero_proof *pf, verify_scratch *s)
 {
-    size_t nreq = jt->ps[0].nreq, n = jt->n, block = jt->dims[0].block;
-    for (size_t j = 0; j < nreq; j++)
-        s->want[j] = mask_at(&pf->open[n], j, APEX_LIGERO_IDOT);
-    size_t pos = 0;
-    /* built only for rows with sparse terms: O(BLOCK) memory, zero between such rows (a row
-     * without terms leaves it untouched, so it is cleared only after one is used) */
-    apex_gl2 *r = s->row;
-    memset(r, 0, block * sizeof *r);
-    for (size_t k = 0; k < n; k++) {
-        size_t nrow = jt->dims[k].nrow;
-        for (size_t i = 0; i < nrow; i++) {
-            if (!ligero_row_weights(s->cb, s->ncb, &pos, jt->lay.r_off[k] + i, r))
-                continue;
-            ligero_interp_b(pl, r, block, s->tmp);
-            ligero_extend_q(pl, r, block, s->ext, s->tmp);
-            for (size_t j = 0; j < nreq; j++) {
-                apex_gl p = pf->open[k].cols[j * nrow + i];
-                s->want[j] = apex_gl2_add(s->want[j], apex_gl2_mul_gl(s->ext[s->qidx[j]], p));
-            }
-            memset(r, 0, block * sizeof *r);
-        }
+    size_t nreq = jt->ps[0].nreq, n = jt->n, njob = 0, block = jt->dims[0].block;
+    size_t *jobs = apex_calloc_n(s->ncb + cons->ntensor + 1, sizeof *jobs);
+    apex_gl *xq = apex_calloc_n(2 * nreq, sizeof *xq), *zq = xq ? xq + nreq : NULL;
+    dot_work a = {pl, jt, cons, pf, s, jobs, 0, xq, zq, {NULL}};
+    int rc = jobs && xq ? APEX_OK : APEX_ERR_NOMEM;
+    apex_gl zh[4], binv = 0, w4 = apex_gl_root_of_unity(jt->ps[0].log_block + 2);
+    ligero_zh_on_q(jt->ps[0].log_block, zh);
+    if (rc == APEX_OK && apex_gl_inv((apex_gl)block, &binv) != APEX_OK)
+        rc = APEX_ERR_INVALID;
+    for (size_t q = 0; rc == APEX_OK && q < nreq; q++) { /* x_q = 7 w_4B^qidx */
+        xq[q] = apex_gl_mul(APEX_GL_GENERATOR, apex_gl_pow(w4, s->qidx[q]));
+        zq[q] = apex_gl_mul(zh[s->qidx[q] % 4], binv);
     }
-    dot_tensors(pl, jt, cons, pf, s);
-    ligero_extend_q(pl, pf->dot, jt->ndot, s->ext, s->tmp); /* the response on Q */
-    for (size_t j = 0; j < nreq; j++)
-        if (!apex_gl2_eq(s->want[j], s->ext[s->qidx[j]]))
-            return APEX_ERR_REJECTED;
-    return APEX_OK;
+    for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++)
+        if (!(a.want[t] = apex_calloc_n(nreq, sizeof *a.want[t])))
+            rc = APEX_ERR_NOMEM;
+    for (size_t q = 0; rc == APEX_OK && q < s->ncb; q++) /* cb is sorted by row */
+        if (q == 0 || s->cb[q].row != s->cb[q - 1].row)
+            jobs[njob++] = s->cb[q].row;
+    for (size_t c = 0; rc == APEX_OK && c < cons->ntensor; c++)
+        if (cons->tensors[c].row_w) /* sparse-only claims are all in the sparse weights */
+            jobs[njob++] = SIZE_MAX - c;
+    a.njob = njob;
+    if (rc == APEX_OK && njob)
+        rc = ligero_par_run(dot_slice, &a, APEX_ZK_THREADS); /* one slice per thread */
+    if (rc == APEX_OK) {
+        for (size_t j = 0; j < nreq; j++) {
+            s->want[j] = mask_at(&pf->open[n], j, APEX_LIGERO_IDOT);
+            for (size_t t = 0; t < APEX_ZK_THREADS; t++)
+                s->want[j] = apex_gl2_add(s->want[j], a.want[t][j]);
+        }
+        ligero_extend_q(pl, pf->dot, jt->ndot, s->ext, s->tmp); /* the response on Q */
+        for (size_t j = 0; j < nreq && rc == APEX_OK; j++)
+            if (!apex_gl2_eq(s->want[j], s->ext[s->qidx[j]]))
+                rc = APEX_ERR_REJECTED;
+    }
+    for (size_t t = 0; t < APEX_ZK_THREADS; t++)
+        free(a.want[t]);
+    free(jobs);
+    free(xq);
+    return rc;
 }
 
 /* Entry of global row g at opened column j. */
@@ -257,18 +360,16 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     s.u = apex_calloc_n(rows, sizeof *s.u);
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
     s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
-    s.row = apex_calloc_n(block, sizeof *s.row);
     s.ext = apex_calloc_n(nq, sizeof *s.ext);
     s.want = apex_calloc_n(nreq, sizeof *s.want);
-    s.coef = apex_calloc_n(block, sizeof *s.coef);
     s.tmp = apex_calloc_n(nq, sizeof *s.tmp);
     s.idx = apex_calloc_n(nreq, sizeof *s.idx);
     s.qidx = apex_calloc_n(nreq, sizeof *s.qidx);
     s.leaves = apex_calloc_n(nreq, sizeof *s.leaves);
     int rc = APEX_ERR_NOMEM;
     *reason = "ligero: out of memory";
-    if (!s.alpha || !s.u || !s.v || !s.beta || !s.row || !s.ext || !s.want || !s.coef || !s.tmp ||
-        !s.idx || !s.qidx || !s.leaves || ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
+    if (!s.alpha || !s.u || !s.v || !s.beta || !s.ext || !s.want || !s.tmp || !s.idx || !s.qidx ||
+        !s.leaves || ligero_plans_init(&pl, ps[0].log_block) != APEX_OK)
         goto done;
 
     /* replay the transcript exactly as the prover ran it */
@@ -319,7 +420,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
         goto done;
     }
     if ((rc = check_dot(&pl, &jt, cons, pf, &s)) != APEX_OK) {
-        *reason = "ligero: dot test failed at an opened column";
+        *reason = rc == APEX_ERR_REJECTED ? "ligero: dot test failed at an opened column"
+                                          : "ligero: out of memory";
         goto done;
     }
     if (nquad && (rc = check_quad(&pl, &jt, cons, pf, &s)) != APEX_OK) {

@@ -98,6 +98,19 @@ static void expect_reject_n(const apex_ligero_params *ps, const apex_hash *roots
 
 #define expect_reject(p, root, st, b, pf, part) expect_reject_n(p, root, 1, st, b, pf, part)
 
+/* The verifier's two ways to evaluate a row's sparse weights at the opened points
+ * (barycentric, and interpolation + extension) must agree: the same verdict on both. */
+static void expect_both_paths(const apex_ligero_params *ps, const apex_hash *roots, size_t n,
+                              const statement *st, const apex_gl *b, const apex_ligero_proof *pf,
+                              int want)
+{
+    for (int path = 0; path < 2; path++) {
+        ligero_test_set_dot_sparse_max(path ? 0 : (size_t)1 << 19);
+        assert_int_equal(verify_n(ps, roots, n, st, b, pf, NULL), want);
+    }
+    ligero_test_set_dot_sparse_max((size_t)1 << 19);
+}
+
 /* Commit the statement's witness, split across n commitments, and prove. */
 static void prove_n(const apex_ligero_params *ps, size_t n, const statement *st, apex_rng *rng,
                     apex_hash *roots, apex_ligero_proof *pf)
@@ -148,6 +161,12 @@ static void test_honest_accepted(void **state)
             if (rc != APEX_OK)
                 fail_msg("shape %zu nlin %zu rejected: %s", s, nlin, why);
             assert_null(why);
+            expect_both_paths(&shapes[s], &root, 1, &st, st.b, &pf, APEX_OK);
+            if (nlin) { /* a wrong claim: the dot sum fails on both paths */
+                st.b[0] = apex_gl_add(st.b[0], 1);
+                expect_both_paths(&shapes[s], &root, 1, &st, st.b, &pf, APEX_ERR_REJECTED);
+                st.b[0] = apex_gl_sub(st.b[0], 1);
+            }
             apex_ligero_proof_free(&pf);
             free_statement(&st);
         }
@@ -174,6 +193,7 @@ static void test_joint_proof(void **state)
     prove_n(ps, 3, &st, &rng, roots, &pf);
     const char *why = "unset";
     assert_int_equal(verify_n(ps, roots, 3, &st, st.b, &pf, &why), APEX_OK);
+    expect_both_paths(ps, roots, 3, &st, st.b, &pf, APEX_OK);
     /* commitments swapped, one root from elsewhere, a different count: rejected */
     apex_hash swapped[3] = {roots[1], roots[0], roots[2]};
     expect_reject_n(ps, swapped, 3, &st, st.b, &pf, "merkle");
