@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zk/ligero_impl.h"
 #include "zk/mle.h"
@@ -76,6 +77,41 @@ typedef struct prove_mem {
     uint8_t *untouched; /* [nb] 1 for blocks without a mask coordinate */
     size_t nlv;         /* entries of lv */
 } prove_mem;
+
+/* Rows of the limbs vector lv (wr values per row, zeros past n) for C_l's row source. */
+typedef struct lv_rows {
+    const apex_gl *v; /* [n] */
+    size_t n;         /* entries */
+    size_t wr;        /* values per row (BLOCK) */
+} lv_rows;
+
+static int lv_row(void *ctx, size_t row, apex_gl *out)
+{
+    const lv_rows *s = ctx;
+    size_t lo = row * s->wr, k = lo < s->n ? s->n - lo : 0;
+    k = k < s->wr ? k : s->wr;
+    memcpy(out, s->v + lo, k * sizeof *out);
+    memset(out + k, 0, (s->wr - k) * sizeof *out);
+    return APEX_OK;
+}
+
+/* C_l. When C_G has a tableau cache at P, C_l's tableau goes to the scratch file P.cl for the
+ * proof's duration (no fsync; deleted at the end), so that opening its columns reads NREQ
+ * columns instead of re-encoding its rows; else it is an array commitment. path[] receives
+ * the scratch path ("" for none). */
+static apex_ligero_commitment *commit_cl(const apex_comp_dims *dm, const apex_ligero_commitment *cg,
+                                         const lv_rows *src, apex_rng *test_rng, apex_hash *root,
+                                         char *path, size_t cap, const char **reason)
+{
+    const char *base = apex_ligero_cache_path(cg);
+    path[0] = 0;
+    if (base && (size_t)snprintf(path, cap, "%s.cl", base) < cap)
+        return apex_ligero_commit_rows_cached_flags(&dm->lg.a_params, lv_row, (void *)src, path,
+                                                    APEX_LIGERO_CACHE_NOSYNC, test_rng, root,
+                                                    reason);
+    path[0] = 0;
+    return apex_ligero_commit(&dm->lg.a_params, src->v, src->n, test_rng, root, reason);
+}
 
 static void mem_free(prove_mem *m, size_t ntab)
 {
@@ -251,6 +287,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     m.rb = apex_calloc_n(dm.zb.k + 1, sizeof *m.rb);
     apex_ligero_commitment *cu = NULL, *cl = NULL, *cm = NULL, *cp = NULL, *cpada = NULL,
                            *cevala = NULL, *cpadb = NULL, *cevalb = NULL;
+    lv_rows lv_src = {NULL, 0, 1};
+    char cl_path[4096] = "";
     apex_gl2 *ctab = NULL;
     apex_lgkr_state *lst = NULL;
     apex_zksc_prover *zp = NULL;
@@ -293,9 +331,10 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         for (int q = 0; q < 3; q++)
             m.lv[(COMP_L_RLO + (size_t)q) * dd + cheat->rho_j] = cheat->limbs[q];
     *reason = "compliance: commitment failed";
+    lv_src = (lv_rows){m.lv, COMP_L_NSEC * dd, (size_t)1 << dm.lg.a_params.log_block};
     if (!(cu = apex_ligero_commit(&dm.pu, m.uv, nbn, test_rng, &out->root_u, reason)) ||
-        !(cl = apex_ligero_commit(&dm.lg.a_params, m.lv, COMP_L_NSEC * dd, test_rng, &out->root_l,
-                                  reason)))
+        !(cl =
+              commit_cl(&dm, cg, &lv_src, test_rng, &out->root_l, cl_path, sizeof cl_path, reason)))
         goto done;
     tph = phase_done("C_u, C_l committed", tph);
     rc = APEX_ERR_NOMEM;
@@ -491,6 +530,8 @@ done:
     comp_chal_free(&ch_);
     apex_ligero_commitment_destroy(&cu);
     apex_ligero_commitment_destroy(&cl);
+    if (cl_path[0]) /* the scratch tableau holds functions of the witness: gone with the proof */
+        unlink(cl_path);
     apex_ligero_commitment_destroy(&cm);
     apex_ligero_commitment_destroy(&cp);
     apex_ligero_commitment_destroy(&cpada);

@@ -213,6 +213,8 @@ apex_ligero_commitment *apex_ligero_commit_rows_cached_flags(const apex_ligero_p
  * file is only opened by a proof, and checked there. */
 int apex_ligero_commitment_set_cache(apex_ligero_commitment *c, const char *path,
                                      const char **reason);
+/* The tableau cache file this commitment uses, or NULL. */
+const char *apex_ligero_cache_path(const apex_ligero_commitment *c);
 /* NULL when the last proof opened this commitment's columns from its cache file, else why
  * it re-encoded the rows instead ("no cache file configured", "cache file missing: ..."). */
 const char *apex_ligero_cache_status(const apex_ligero_commitment *c);

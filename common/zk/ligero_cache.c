@@ -147,6 +147,11 @@ int apex_ligero_commitment_set_cache(apex_ligero_commitment *c, const char *path
     return APEX_OK;
 }
 
+const char *apex_ligero_cache_path(const apex_ligero_commitment *c)
+{
+    return c->cache_path;
+}
+
 const char *apex_ligero_cache_status(const apex_ligero_commitment *c)
 {
     return c->cache_note;

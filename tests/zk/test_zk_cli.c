@@ -134,6 +134,8 @@ static void test_round_one(void **state)
              "%%s/c.commit --key %%s/c.commit.key --proof %%s/p1.bin --nonce %s --json",
              nonce);
     expect(0, "\"tableau_cache\":true", args, g_dir, g_dir); /* proved, C_G read from KEY.tab */
+    struct stat st; /* C_l's scratch tableau (KEY.tab.cl) is gone with the proof */
+    assert_int_not_equal(stat(path("c.commit.key.tab.cl"), &st), 0);
     expect(0, "accepted", "verify --commit %s/c.commit --mask %s/m1.bin --proof %s/p1.bin", g_dir,
            g_dir);
     snprintf(args, sizeof args,
