@@ -130,6 +130,7 @@ typedef struct lg_src {
     apex_gl drop;          /* tests only (LGKR_CHEAT_DROP): p = 0 where a >= drop; 0: off */
     apex_gl delta;         /* tests only (LGKR_CHEAT_PROD, _COPY): added to q0 q1 of every
                               leaf pair; 0: off */
+    size_t cfrom;          /* entries i >= cfrom are (p, q) = (0, 1): the padding */
 } lg_src;
 
 static inline void src_get(const lg_src *s, size_t i, apex_gl2 *p, apex_gl2 *q)
@@ -171,6 +172,11 @@ static void up_slice(par_job *j)
     const lg_src *s = u->src;
     apex_gl c = s->X.c1, k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
     for (size_t y = j->lo; y < j->hi; y++) {
+        if (2 * y >= s->cfrom && !s->delta) { /* two padding children: padding */
+            u->p[y] = apex_gl2_from_gl(0);
+            u->q[y] = apex_gl2_from_gl(1);
+            continue;
+        }
         if (src_plain(s, 2 * y, 2)) { /* p0 q1 + p1 q0 = q0 + q1 */
             apex_gl q0 = apex_gl_sub(s->X.c0, s->a[2 * y]),
                     q1 = apex_gl_sub(s->X.c0, s->a[2 * y + 1]);
@@ -200,6 +206,7 @@ typedef struct lg_layers {
     unsigned K;
     apex_gl2 *p[APEX_LGKR_MAX_DEPTH + 1];
     apex_gl2 *q[APEX_LGKR_MAX_DEPTH + 1];
+    size_t cfrom[APEX_LGKR_MAX_DEPTH + 1]; /* layer k is (0, 1) from this entry on */
 } lg_layers;
 
 /* The layers are functions of the witness: wiped before they are freed. */
@@ -221,12 +228,17 @@ static lg_src layer_src(const lg_layers *L, unsigned k, const lg_src *leaves)
 {
     if (k == L->K && leaves)
         return *leaves;
-    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0};
+    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0, L->cfrom[k]};
 }
 
 /* Build layers K-1 .. 0 from the leaves (leaves->a set, or L->p[K], L->q[K] explicit). */
 static int build_layers(lg_layers *L, const lg_src *leaves)
 {
+    /* padding leaves (0, 1) make (0 * 1 + 0 * 1, 1 * 1) = (0, 1) parents, unless a test's
+     * delta is added to every q */
+    L->cfrom[L->K] = leaves ? leaves->cfrom : (size_t)1 << L->K;
+    for (unsigned k = L->K; k-- > 0;)
+        L->cfrom[k] = leaves && !leaves->delta ? (L->cfrom[k + 1] + 1) / 2 : (size_t)1 << k;
     for (unsigned k = L->K; k-- > 0;) {
         size_t n = (size_t)1 << k;
         if (!(L->p[k] = apex_calloc_n(n, sizeof(apex_gl2))) ||
@@ -251,6 +263,7 @@ typedef struct lg_round {
     apex_gl2 *out[4];  /* fold target (never tab: the slices run in parallel) */
     const apex_gl2 *e; /* eq table of the remaining variables */
     apex_gl2 r;        /* fold: the challenge */
+    size_t tail;       /* pairs b >= tail are all (P, Q) = (0, 1) at z = 0 and 1 */
     apex_gl2 s1[APEX_ZK_THREADS][3], s2[APEX_ZK_THREADS][3];
 } lg_round;
 
@@ -277,6 +290,11 @@ static void sums_slice(par_job *j)
     const lg_src *src = g->src;
     apex_gl c = src ? src->X.c1 : 0, k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
     for (size_t b = j->lo; b < j->hi; b++) {
+        if (b >= g->tail) { /* padding: u = 0, Q0 Q1 = 1 at z = 0, 1, and no slope */
+            s2[0] = apex_gl2_add(s2[0], g->e[b]);
+            s2[1] = apex_gl2_add(s2[1], g->e[b]);
+            continue;
+        }
         if (src && src_plain(src, 4 * b, 4)) {
             /* four real leaves: P = 1 at z = 0, 1 and P's differences vanish, so u = Q0 + Q1
              * there and u = 0 at the leading coefficient, where the Q's differ by base
@@ -319,6 +337,11 @@ static void fold_slice(par_job *j)
     lg_round *g = j->arg;
     const lg_src *src = g->src;
     for (size_t b = j->lo; b < j->hi; b++) {
+        if (b >= g->tail) { /* padding folds to padding */
+            g->out[0][b] = g->out[1][b] = apex_gl2_from_gl(0);
+            g->out[2][b] = g->out[3][b] = apex_gl2_from_gl(1);
+            continue;
+        }
         if (src && src_plain(src, 4 * b, 4)) { /* P stays 1; Q moves by a base difference */
             const apex_gl *a = src->a + 4 * b;
             for (int i = 0; i < 2; i++) {
@@ -368,7 +391,7 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
             !(buf[1][i] = apex_calloc_n(half > 4 ? half / 4 : 1, sizeof(apex_gl2))))
             rc = APEX_ERR_NOMEM;
     apex_gl2 cpre = apex_gl2_from_gl(1), lambda = ch[0];
-    size_t cur = half;
+    size_t cur = half, tail = (src->cfrom + 3) / 4; /* round 0's pairs cover 4 entries */
     for (unsigned j = 0; j < n && rc == APEX_OK; j++) {
         size_t npair = cur / 2;
         if ((rc = apex_mle_eq(e, rho + j + 1, n - 1 - j)) != APEX_OK)
@@ -379,6 +402,7 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
             g.out[i] = buf[j % 2][i];
         }
         g.e = e;
+        g.tail = tail;
         memset(g.s1, 0, sizeof g.s1);
         memset(g.s2, 0, sizeof g.s2);
         if ((rc = run(sums_slice, &g, npair)) != APEX_OK)
@@ -415,6 +439,7 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
         g.r = ch[1 + j];
         rc = run(fold_slice, &g, npair);
         cur = npair;
+        tail = (tail + 1) / 2; /* the next round's pairs cover 2 folded entries */
     }
     if (rc == APEX_OK)
         for (int i = 0; i < 4; i++)
@@ -651,7 +676,7 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
     if ((rc = lgkr_draw_x(t, sh, &ca->root, &out->root_m, &out->root_p, c)) != APEX_OK)
         goto done;
     /* witness tree: leaves from a; table tree: explicit leaves (-m_t, X - t) */
-    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP ? T : 0, delta};
+    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP ? T : 0, delta, M};
     L[0].K = c->tr[0].K;
     L[1].K = c->tr[1].K;
     rc = APEX_ERR_NOMEM;

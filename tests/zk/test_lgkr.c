@@ -91,9 +91,11 @@ static void test_in_range_accepted(void **state)
     apex_rng rng;
     apex_rng_seed(&rng, 201);
     const unsigned widths[] = {1, 4, 8};
-    const size_t rows[] = {1, 2, 3}; /* 3 rows: 96 leaves of a 128-leaf tree */
+    /* 3 rows: 96 leaves of a 128-leaf tree; 9 rows: 288 of 512, where a layer has 9 real
+     * entries, so the padding's start must round up (4.5 -> 5, not 4) two layers on */
+    const size_t rows[] = {1, 2, 3, 9};
     for (size_t i = 0; i < 3; i++)
-        for (size_t r = 0; r < 3; r++) {
+        for (size_t r = 0; r < 4; r++) {
             apex_lgkr_shape sh = shape_for(widths[i], 6, rows[r]);
             size_t n = nvals(&sh);
             apex_gl *v = random_values(&rng, n, widths[i]);
