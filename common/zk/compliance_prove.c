@@ -161,6 +161,66 @@ static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
     }
 }
 
+/* Stage B's tables over the grouped formulation (the order of tb[]). */
+enum { F_C, F_D, F_Z, F_P, F_T, F_EB, F_G, F_L1, F_DW, F_W1, F_W0, F_L4, F_L5, F_N };
+
+/* Inputs of stage B's table construction, split over the threads by x (disjoint writes). */
+typedef struct tabs_b_arg {
+    uint64_t d;                                 /* real weights */
+    unsigned lb;                                /* log B */
+    size_t dd;                                  /* D */
+    const uint8_t *inz;                         /* [D] 1 on the mask, 2 on padding */
+    const uint8_t *untouched;                   /* [nb] */
+    const int32_t *w0, *w1;                     /* [d] */
+    const apex_gl *lv;                          /* [6 D] limbs */
+    const apex_gl2 *ez, *ez2, *et, *eb2, *ctab; /* eq tables and c */
+    const comp_b_coef *kc;                      /* the challenges' coefficients */
+    apex_gl2 *const *tb; /* [F_N] outputs ([D] each; F_G is written elsewhere) */
+} tabs_b_arg;
+
+static void tabs_b_slice(par_job *j)
+{
+    const tabs_b_arg *a = j->arg;
+    const comp_b_coef *kc = a->kc;
+    apex_gl2 *const *tb = a->tb;
+    const apex_gl2 zero = apex_gl2_from_gl(0);
+    const apex_gl *lv = a->lv;
+    size_t dd = a->dd;
+    for (size_t x = j->lo; x < j->hi; x++) {
+        size_t b = x >> a->lb;
+        int real = x < a->d;
+        uint8_t zt = a->inz[x];
+        apex_gl w1v = real ? apex_gl_from_i64(a->w1[x]) : 0,
+                w0v = real ? apex_gl_from_i64(a->w0[x]) : 0;
+        apex_gl wlo = lv[COMP_L_WLO * dd + x], whi = lv[COMP_L_WHI * dd + x];
+        apex_gl whi2 = lv[COMP_L_WHI2 * dd + x], rlo = lv[COMP_L_RLO * dd + x];
+        apex_gl rhi = lv[COMP_L_RHI * dd + x], rhi2 = lv[COMP_L_RHI2 * dd + x];
+        apex_gl dw = apex_gl_sub(w1v, w0v);
+        /* alpha (rlo + 2^L rhi - Lambda delta) */
+        apex_gl l1 = apex_gl_add(apex_gl_add(rlo, apex_gl_mul(kc->two16, rhi)),
+                                 apex_gl_neg(apex_gl_mul(kc->lam, dw)));
+        /* alpha^4 (w' - lo - 2^L hi) + alpha^5 (hi2 - sw hi) + alpha^6 (rhi2 - sr rhi) */
+        apex_gl t4 = apex_gl_sub(apex_gl_sub(w1v, wlo), apex_gl_mul(kc->two16, whi));
+        apex_gl t5 = apex_gl_sub(whi2, apex_gl_mul(kc->sw, whi));
+        apex_gl t6 = apex_gl_sub(rhi2, apex_gl_mul(kc->sr, rhi));
+        tb[F_C][x] = a->ctab[x];
+        tb[F_D][x] = a->untouched[b] ? a->ez[x] : zero;
+        tb[F_Z][x] = zt ? apex_gl2_mul(kc->a[3], a->ez2[x]) : zero;
+        tb[F_P][x] = zt == 2 ? apex_gl2_mul(kc->a[7], a->ez2[x]) : zero;
+        tb[F_T][x] = a->et[x];
+        tb[F_EB][x] = a->eb2[b];
+        tb[F_L1][x] = apex_gl2_mul_gl(kc->a[1], l1);
+        tb[F_DW][x] = apex_gl2_mul_gl(kc->a[2], dw);
+        tb[F_W1][x] = apex_gl2_from_gl(w1v);
+        tb[F_W0][x] = apex_gl2_from_gl(w0v);
+        tb[F_L4][x] =
+            apex_gl2_add(apex_gl2_add(apex_gl2_mul_gl(kc->a[4], t4), apex_gl2_mul_gl(kc->a[5], t5)),
+                         apex_gl2_mul_gl(kc->a[6], t6));
+        tb[F_L5][x] = apex_gl2_add(apex_gl2_mul_gl(kc->a2, dw), apex_gl2_mul(kc->a22, a->ctab[x]));
+    }
+    j->rc = APEX_OK;
+}
+
 /* The two passes over G~ ([nblk_real][N][B] int8). An int8 times a canonical element summed
  * over at most 2^16 terms fits in 128 bits when the int8 is shifted to [0, 256): so each
  * coordinate accumulates sum (g + 128) x exactly and subtracts 128 sum x once. */
@@ -400,8 +460,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     apex_zksc_shape shb = dm.zb;
     shb.terms = termsb;
     {
-        enum { F_C, F_D, F_Z, F_P, F_T, F_EB, F_G, F_L1, F_DW, F_W1, F_W0, F_L4, F_L5, F_N };
-        const apex_gl2 one = apex_gl2_from_gl(1), zero = apex_gl2_from_gl(0);
+        const apex_gl2 one = apex_gl2_from_gl(1);
         const apex_sumcheck_term fast[] = {{one, 2, {F_C, F_L1, 0}}, {one, 2, {F_D, F_DW, 0}},
                                            {one, 2, {F_Z, F_W1, 0}}, {one, 2, {F_P, F_W0, 0}},
                                            {one, 2, {F_T, F_L4, 0}}, {one, 3, {F_EB, F_G, F_L5}}};
@@ -429,42 +488,13 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         apex_mle_eq(ez, ch_.zeta, njb);
         apex_mle_eq(ez2, ch_.zeta2, njb);
         apex_mle_eq(et, ch_.eta, njb);
-        const apex_gl *lv = m.lv;
-        for (size_t x = 0; x < dd; x++) {
-            size_t b = x >> lb;
-            int real = x < cfg->d;
-            uint8_t zt = m.inz[x];
-            apex_gl w1v = real ? apex_gl_from_i64(w1[x]) : 0,
-                    w0v = real ? apex_gl_from_i64(w0[x]) : 0;
-            apex_gl wlo = lv[COMP_L_WLO * dd + x], whi = lv[COMP_L_WHI * dd + x];
-            apex_gl whi2 = lv[COMP_L_WHI2 * dd + x], rlo = lv[COMP_L_RLO * dd + x];
-            apex_gl rhi = lv[COMP_L_RHI * dd + x], rhi2 = lv[COMP_L_RHI2 * dd + x];
-            apex_gl dw = apex_gl_sub(w1v, w0v);
-            /* alpha (rlo + 2^L rhi - Lambda delta) */
-            apex_gl l1 = apex_gl_add(apex_gl_add(rlo, apex_gl_mul(kc.two16, rhi)),
-                                     apex_gl_neg(apex_gl_mul(kc.lam, dw)));
-            /* alpha^4 (w' - lo - 2^L hi) + alpha^5 (hi2 - sw hi) + alpha^6 (rhi2 - sr rhi) */
-            apex_gl t4 = apex_gl_sub(apex_gl_sub(w1v, wlo), apex_gl_mul(kc.two16, whi));
-            apex_gl t5 = apex_gl_sub(whi2, apex_gl_mul(kc.sw, whi));
-            apex_gl t6 = apex_gl_sub(rhi2, apex_gl_mul(kc.sr, rhi));
-            tb[F_C][x] = ctab[x];
-            tb[F_D][x] = m.untouched[b] ? ez[x] : zero;
-            tb[F_Z][x] = zt ? apex_gl2_mul(kc.a[3], ez2[x]) : zero;
-            tb[F_P][x] = zt == 2 ? apex_gl2_mul(kc.a[7], ez2[x]) : zero;
-            tb[F_T][x] = et[x];
-            tb[F_EB][x] = eb2[b];
-            tb[F_L1][x] = apex_gl2_mul_gl(kc.a[1], l1);
-            tb[F_DW][x] = apex_gl2_mul_gl(kc.a[2], dw);
-            tb[F_W1][x] = apex_gl2_from_gl(w1v);
-            tb[F_W0][x] = apex_gl2_from_gl(w0v);
-            tb[F_L4][x] = apex_gl2_add(
-                apex_gl2_add(apex_gl2_mul_gl(kc.a[4], t4), apex_gl2_mul_gl(kc.a[5], t5)),
-                apex_gl2_mul_gl(kc.a[6], t6));
-            tb[F_L5][x] = apex_gl2_add(apex_gl2_mul_gl(kc.a2, dw), apex_gl2_mul(kc.a22, ctab[x]));
-        }
+        const tabs_b_arg ta = {cfg->d, lb,  dd, m.inz, m.untouched, w0,  w1, m.lv,
+                               ez,     ez2, et, eb2,   ctab,        &kc, tb};
+        rc = ligero_par_run(tabs_b_slice, (void *)&ta, dd);
         free(eqs);
         free(ei);
-        if ((rc = apex_zksc_prove_rounds_alt(t, &shb, tb, F_N, fast, sizeof fast / sizeof fast[0],
+        if (rc != APEX_OK ||
+            (rc = apex_zksc_prove_rounds_alt(t, &shb, tb, F_N, fast, sizeof fast / sizeof fast[0],
                                              claimb, test_rng, &zp, m.rb, reason)) != APEX_OK)
             goto done;
         apex_gl2 fin[COMP_B_NCOM]; /* the shape's committed tables at r_B */
@@ -472,7 +502,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         fin[COMP_B_W1] = tb[F_W1][0];
         fin[COMP_B_W0] = tb[F_W0][0];
         for (size_t q = 0; q < COMP_L_NSEC && rc == APEX_OK; q++)
-            rc = apex_mle_eval_gl(lv + q * dd, dm.zb.k, m.rb, &fin[COMP_B_WLO + q]);
+            rc = apex_mle_eval_gl(m.lv + q * dd, dm.zb.k, m.rb, &fin[COMP_B_WLO + q]);
         if (rc != APEX_OK)
             goto done;
         apex_zksc_prover_set_finals(zp, fin);
