@@ -90,25 +90,37 @@ static int lv_row(void *ctx, size_t row, apex_gl *out)
     const lv_rows *s = ctx;
     size_t lo = row * s->wr, k = lo < s->n ? s->n - lo : 0;
     k = k < s->wr ? k : s->wr;
-    memcpy(out, s->v + lo, k * sizeof *out);
+    if (k)
+        memcpy(out, s->v + lo, k * sizeof *out);
     memset(out + k, 0, (s->wr - k) * sizeof *out);
     return APEX_OK;
 }
 
-/* C_l. When C_G has a tableau cache at P, C_l's tableau goes to the scratch file P.cl for the
- * proof's duration (no fsync; deleted at the end), so that opening its columns reads NREQ
- * columns instead of re-encoding its rows; else it is an array commitment. path[] receives
- * the scratch path ("" for none). */
+/* C_l. When C_G has a tableau cache at P, C_l's tableau goes to a scratch file
+ * P.cl.<pid>.<random> for the proof's duration (mode 0600, no fsync, deleted at the end), so
+ * that opening its columns reads NREQ columns instead of re-encoding its rows. Without a C_G
+ * cache, or when the scratch file cannot be written (the directory, the disk, the name's
+ * length), C_l is an array commitment as before. path[] receives the scratch path ("" for
+ * none). */
 static apex_ligero_commitment *commit_cl(const apex_comp_dims *dm, const apex_ligero_commitment *cg,
                                          const lv_rows *src, apex_rng *test_rng, apex_hash *root,
                                          char *path, size_t cap, const char **reason)
 {
     const char *base = apex_ligero_cache_path(cg);
+    uint64_t tag = 0;
     path[0] = 0;
-    if (base && (size_t)snprintf(path, cap, "%s.cl", base) < cap)
-        return apex_ligero_commit_rows_cached_flags(&dm->lg.a_params, lv_row, (void *)src, path,
-                                                    APEX_LIGERO_CACHE_NOSYNC, test_rng, root,
-                                                    reason);
+    if (base && apex_os_random(&tag, sizeof tag) == APEX_OK &&
+        (size_t)snprintf(path, cap, "%s.cl.%ld.%016llx", base, (long)getpid(),
+                         (unsigned long long)tag) < cap) {
+        const char *why = NULL;
+        apex_ligero_commitment *c =
+            apex_ligero_commit_rows_cached_flags(&dm->lg.a_params, lv_row, (void *)src, path,
+                                                 APEX_LIGERO_CACHE_NOSYNC, test_rng, root, &why);
+        if (c)
+            return c;
+        LOG_WARN("compliance: C_l's scratch tableau %s not written (%s); encoding it twice", path,
+                 why ? why : "?");
+    }
     path[0] = 0;
     return apex_ligero_commit(&dm->lg.a_params, src->v, src->n, test_rng, root, reason);
 }

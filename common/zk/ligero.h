@@ -170,7 +170,8 @@ typedef struct apex_ligero_commitment apex_ligero_commitment;
 double apex_ligero_soundness_bits(unsigned log_block, size_t np, size_t nreq);
 /* The smallest NREQ that reaches `bits` when every commitment has pads_per_query * NREQ pads
  * (e.g. K_max + 1 openings), or 0 when none does with npad <= BLOCK / 2: v4's rate grows with
- * the pads, so a short BLOCK cannot reach 100 bits with 9 openings (2^12 tops out at 88). */
+ * the pads, so a short BLOCK cannot reach 100 bits with 9 openings (2^12 tops out near 95,
+ * at NREQ 209). */
 size_t apex_ligero_nreq_for_bits(unsigned log_block, size_t pads_per_query, double bits);
 
 /* Validates the parameters (APEX_ERR_INVALID with *reason) and fills dims. */

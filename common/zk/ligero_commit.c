@@ -304,7 +304,8 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
         snprintf(tmp, len, "%s.tmp", cache_path);
         rc = APEX_ERR_IO;
         *why = "ligero: cannot write the tableau cache file";
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        unlink(tmp); /* a stale one from a crash, or a planted link: never written through */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 || apex_file_write_fd(fd, zero, sizeof zero) != APEX_OK)
             goto done;
     }

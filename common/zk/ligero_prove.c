@@ -27,29 +27,38 @@ typedef struct prove_scratch {
     apex_gl2 *tpad;     /* [ntensor][NP] fast pass: sum_i row_w[i] R_i per tensor claim */
     apex_gl2 *vl;       /* [n][BLOCK] fast pass: sum_i u_i row_i per commitment, on H_B */
     apex_gl2 *pl;       /* [n][NP] fast pass: sum_i u_i R_i per commitment */
+    size_t nq, block, np, ntensor, n; /* sizes of the buffers above, for wiping them */
 } prove_scratch;
+
+/* Free a buffer after wiping it: it holds functions of the witness. */
+static void wipe_free(void *p, size_t bytes)
+{
+    if (p)
+        OPENSSL_cleanse(p, bytes);
+    free(p);
+}
 
 static void scratch_free(prove_scratch *s)
 {
+    wipe_free(s->acc, s->nq * sizeof *s->acc);
+    wipe_free(s->z, s->nq * sizeof *s->z);
+    wipe_free(s->x, s->nq * sizeof *s->x);
+    wipe_free(s->y, s->nq * sizeof *s->y);
+    wipe_free(s->tmp, s->nq * sizeof *s->tmp);
+    wipe_free(s->tcomb, (s->ntensor + 1) * s->block * sizeof *s->tcomb);
+    wipe_free(s->tpad, (s->ntensor + 1) * s->np * sizeof *s->tpad);
+    wipe_free(s->vl, s->n * s->block * sizeof *s->vl);
+    wipe_free(s->pl, s->n * s->np * sizeof *s->pl);
     free(s->b);
     free(s->u);
     free(s->alpha);
     free(s->tval);
     free(s->beta);
     free(s->v);
-    free(s->acc);
-    free(s->z);
     free(s->row);
     free(s->cb);
-    free(s->x);
-    free(s->y);
-    free(s->tmp);
     free(s->idx);
     free(s->qidx);
-    free(s->tcomb);
-    free(s->tpad);
-    free(s->vl);
-    free(s->pl);
 }
 
 /* Values on Q of the polynomial with coefficients coef[0..4 BLOCK) (copied to out). */
@@ -789,6 +798,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     s.tval = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.tval);
     s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
+    s.nq = nq, s.block = block, s.np = np, s.ntensor = cons->ntensor, s.n = n;
     s.acc = apex_calloc_n(nq, sizeof *s.acc);
     s.z = apex_calloc_n(nq, sizeof *s.z);
     s.row = apex_calloc_n(block, sizeof *s.row);

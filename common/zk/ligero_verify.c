@@ -421,7 +421,8 @@ int apex_ligero_verify(const apex_ligero_params *ps, const apex_hash *roots, siz
     }
     if ((rc = check_dot(&pl, &jt, cons, pf, &s)) != APEX_OK) {
         *reason = rc == APEX_ERR_REJECTED ? "ligero: dot test failed at an opened column"
-                                          : "ligero: out of memory";
+                  : rc == APEX_ERR_NOMEM  ? "ligero: out of memory"
+                                          : "ligero: dot test could not be computed";
         goto done;
     }
     if (nquad && (rc = check_quad(&pl, &jt, cons, pf, &s)) != APEX_OK) {

@@ -510,6 +510,21 @@ static void test_ntt_simd_matches_scalar(void **state)
             apex_gl_scale_avx512(v2, NEDGE * 8, edge[i]);
             assert_memory_equal(v2, want, sizeof want);
         }
+        if (apex_ntt_cpu_has_avx2()) { /* one AVX2 butterfly stage against the scalar one */
+            apex_gl st[NEDGE * 8], ref[NEDGE * 8], w[NEDGE * 4];
+            size_t n = NEDGE * 8 / 8 * 8, h = n / 2 / 4 * 4;
+            for (size_t k = 0; k < h; k++)
+                w[k] = k < NEDGE ? edge[(k + i) % NEDGE] : rand_gl(&r);
+            memcpy(st, v, sizeof st);
+            memcpy(ref, v, sizeof ref);
+            for (size_t k = 0; k < h; k++) {
+                apex_gl t = apex_gl_mul(ref[h + k], w[k]);
+                ref[h + k] = apex_gl_sub(ref[k], t);
+                ref[k] = apex_gl_add(ref[k], t);
+            }
+            apex_ntt_stage_avx2(st, 2 * h, h, w);
+            assert_memory_equal(st, ref, 2 * h * sizeof *st);
+        }
     }
     for (unsigned log_n = 0; log_n <= 16; log_n++) {
         size_t n = (size_t)1 << log_n;

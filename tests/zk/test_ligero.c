@@ -685,7 +685,7 @@ static void test_soundness_bits(void **state)
                     APEX_COMP_LIGERO_BITS_TARGET);
         assert_true(9 * q <= ((size_t)1 << lb) / 2);
     }
-    assert_int_equal(apex_ligero_nreq_for_bits(12, 9, 100.0), 0); /* tops out near 88.8 */
+    assert_int_equal(apex_ligero_nreq_for_bits(12, 9, 100.0), 0); /* tops out near 95 */
     assert_int_equal(apex_ligero_nreq_for_bits(15, 0, 100.0), 0);
     /* no pads: rate 1/4, (5/8)^n; rho = 3/8 > 1/3: the 2 rho term */
     assert_true(fabs(apex_ligero_soundness_bits(20, 0, 100) - 100 * log2(8.0 / 5.0)) < 1e-9);

@@ -180,6 +180,24 @@ static void test_forged(void **state)
     mutate(path("c.commit"), path("f.commit"), 60, 1, 0, 0);
     expect(3, NULL, "verify --commit %s/f.commit --mask %s/m1.bin --proof %s/p1.bin", g_dir, g_dir);
     expect(3, NULL, "verify --commit %s/absent --mask %s/m1.bin --proof %s/p1.bin", g_dir, g_dir);
+    /* a commitment whose configuration asks for too few queries (NREQ, the u64 at byte
+     * 8 + 4 + 9 * 8 of client.commit, set to 1 under a recomputed checksum) is refused for its
+     * parameters, before any proof is looked at */
+    {
+        uint8_t *b = NULL;
+        size_t n = 0, at = 8 + 4 + 9 * 8;
+        assert_int_equal(apex_file_read_all(path("c.commit"), (size_t)1 << 30, &b, &n), APEX_OK);
+        assert_true(n > at + 8 + 32);
+        for (size_t k = 1; k < 8; k++)
+            assert_int_equal(b[at + k], 0); /* NREQ < 256 */
+        assert_true(b[at] > 1);
+        b[at] = 1;
+        assert_int_equal(apex_sha256(b, n - 32, b + n - 32), APEX_OK);
+        assert_int_equal(apex_file_write_atomic(path("weak.commit"), b, n, 0644), APEX_OK);
+        free(b);
+        expect(1, "bits of Ligero soundness",
+               "verify --commit %s/weak.commit --mask %s/m1.bin --proof %s/p1.bin", g_dir, g_dir);
+    }
     /* swapped commitments: the proof checked against a record whose stored C_w(e) is
      * another one (a second registration of the same client) */
     expect(0, NULL,
