@@ -39,7 +39,7 @@ typedef struct apex_gl2 {
  * x = lo + 2^64*(hl + 2^32*hh) = lo - hh + hl*(2^32 - 1). The two wrap corrections cannot
  * overflow again (see docs/PROOF.md, "Field"), and one final conditional subtraction makes
  * the result canonical. Add and subtract take canonical inputs and give canonical outputs. */
-static inline apex_gl apex_gl_reduce128(unsigned __int128 x)
+static inline __attribute__((always_inline)) apex_gl apex_gl_reduce128(unsigned __int128 x)
 {
     uint64_t lo = (uint64_t)x, hi = (uint64_t)(x >> 64);
     uint64_t hh = hi >> 32, hl = hi & APEX_GL_EPS;
@@ -73,7 +73,7 @@ static inline apex_gl apex_gl_neg(apex_gl a)
     return a == 0 ? 0 : APEX_GL_P - a;
 }
 
-static inline apex_gl apex_gl_mul(apex_gl a, apex_gl b)
+static inline __attribute__((always_inline)) apex_gl apex_gl_mul(apex_gl a, apex_gl b)
 {
     return apex_gl_reduce128((unsigned __int128)a * b);
 }
@@ -124,7 +124,7 @@ static inline apex_gl2 apex_gl2_neg(apex_gl2 a)
 
 /* (a0 + a1 x)(b0 + b1 x) = a0 b0 + 7 a1 b1 + (a0 b1 + a1 b0) x, with Karatsuba for the x
  * coordinate: three base multiplications plus the cheap multiplication by 7. */
-static inline apex_gl2 apex_gl2_mul(apex_gl2 a, apex_gl2 b)
+static inline __attribute__((always_inline)) apex_gl2 apex_gl2_mul(apex_gl2 a, apex_gl2 b)
 {
     apex_gl m0 = apex_gl_mul(a.c0, b.c0);
     apex_gl m1 = apex_gl_mul(a.c1, b.c1);
