@@ -49,16 +49,20 @@ static double soundness_bits(const apex_comp_config *c, const apex_comp_dims *dm
     const char *why = NULL;
     double ncol = apex_ligero_dims_of(&dm->pg, &ld, &why) == APEX_OK ? (double)ld.ncol : 0;
     double ka = dm->za.k, kb = dm->zb.k, kmax = ka > kb ? ka : kb;
-    double dd = ldexp(1.0, (int)(dm->log_b + dm->log_nb));
+    /* the range check's slots (C_l) and table-tree leaves (at most C_m's capacity) */
+    double rowlen = ldexp(1.0, (int)c->log_block);
+    double ml = (double)dm->lg.a_params.nwrow * rowlen, tl = (double)dm->lg.m_params.nwrow * rowlen;
     /* rows of degree < BLOCK + npad on 4 BLOCK points */
     double e = exp2(-apex_ligero_soundness_bits(c->log_block, dm->pg.npad, c->nreq));
     e += (ncol + 3.0) * f;                                   /* LDT, alpha/beta/v batching */
     e += (2.0 * ka + 3.0 * kb + 2.0 + 5.0 * kmax + 7.0) * f; /* sumchecks, alpha2, eq, alpha */
-    e += (6.0 * dd + ldexp(1.0, (int)c->sp.limb_bits)) * f;  /* LogUp */
+    e += (ml + tl) * f;                                      /* LogUp (the tags cost nothing) */
     /* LogUp-GKR: per layer k of each tree, the sumcheck's 3 (k - 1) plus lambda_k and mu_k */
-    unsigned kw = 0, kt = c->sp.limb_bits;
-    while (ldexp(1.0, (int)kw) < 6.0 * dd)
+    unsigned kw = 0, kt = 0;
+    while (ldexp(1.0, (int)kw) < ml)
         kw++;
+    while (ldexp(1.0, (int)kt) < tl)
+        kt++;
     e += 1.5 * ((double)kw * (kw + 1) + (double)kt * (kt + 1)) * f;
     return -log2(e);
 }
@@ -85,8 +89,9 @@ int bench_proof(int argc, char **argv)
                    "--cache DIR: write C_G's tableau cache there at commit time, so a\n"
                    "proof reads its opened columns instead of re-encoding G~ (the file is\n"
                    "about 4 x 8 bytes per G~ entry; removed at the end).\n"
-                   "--log-block L: Ligero rows of 2^L (default 12; 16 keeps the proof\n"
-                   "small at d = 10^6). The unlearning proof only, not registration.\n"
+                   "--log-block L: Ligero rows of 2^L (default 13, the least that reaches\n"
+                   "100 bits; 15 is what apex commit picks at d = 10^6). NREQ follows L.\n"
+                   "The unlearning proof only, not registration.\n"
                    "--tau-log2 T: residual tolerance tau = 2^T (default 20; larger N and B\n"
                    "need more, e.g. 21 at N = B = 512). apex_comp_dims_of checks it.\n");
             return APEX_EXIT_OK;

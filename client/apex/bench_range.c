@@ -163,8 +163,11 @@ int bench_range(int argc, char **argv)
     }
     size_t wr = (size_t)1 << lb, n = (size_t)rows * wr, T = (size_t)1 << bits;
     size_t tr = (T + wr - 1) / wr;
-    apex_lgkr_shape gs = {
-        bits, {lb, BR_NPAD, BR_NREQ, rows}, {lb, BR_NPAD, BR_NREQ, tr}, {lb, BR_NPAD, BR_NREQ, 1}};
+    apex_lgkr_shape gs = {bits,
+                          {lb, BR_NPAD, BR_NREQ, rows},
+                          {lb, BR_NPAD, BR_NREQ, tr},
+                          {lb, BR_NPAD, BR_NREQ, 1},
+                          {0}};
     gs.p_params.nwrow = apex_lgkr_pad_rows(&gs);
     apex_logup_shape ls = {
         bits, gs.a_params, gs.m_params, {lb, BR_NPAD, BR_NREQ, 4 * rows + 2 * tr}};

@@ -74,9 +74,23 @@ int apex_comp_dims_of(const apex_comp_config *cfg, apex_comp_dims *dm, const cha
     dm->lu.m_params.nwrow = ceil_div((size_t)1 << lbits, wr);
     dm->lu.h_params = base;
     dm->lu.h_params.nwrow = 4 * dm->lu.a_params.nwrow + 2 * ceil_div((size_t)1 << lbits, wr);
+    /* C_l's sections: the low limbs in T16, each top limb in a table of its own width (widest
+     * first; both <= 16 by the check above) */
+    unsigned kw = s->bits_w - lbits, kr = s->tau_log2 + 1 - lbits, tw = kw >= kr ? 1 : 2;
+    size_t srow = ceil_div(dd, wr);
     dm->lg.bits = lbits;
     dm->lg.a_params = dm->lu.a_params;
+    dm->lg.a_params.nwrow = COMP_L_NSEC * srow;
+    dm->lg.tabs = (apex_lgkr_tables){3,
+                                     {lbits, kw >= kr ? kw : kr, kw >= kr ? kr : kw, 0},
+                                     COMP_L_NSEC,
+                                     {srow, srow, srow, srow},
+                                     {0, tw, 0, 3 - tw}};
+    size_t tsize = ((size_t)1 << lbits) + ((size_t)1 << kw) + ((size_t)1 << kr), tpow = 2;
+    while (tpow < tsize)
+        tpow *= 2;
     dm->lg.m_params = dm->lu.m_params;
+    dm->lg.m_params.nwrow = ceil_div(tpow, wr);
     dm->lg.p_params = base;
     dm->lg.p_params.nwrow = apex_lgkr_pad_rows(&dm->lg);
     dm->zs.k = dm->k;
@@ -431,8 +445,6 @@ void comp_b_coefs(const apex_comp_config *cfg, const comp_chal *c, comp_b_coef *
     const unsigned lbits = s->limb_bits;
     k->two16 = (apex_gl)1 << lbits;
     k->lam = apex_gl_from_i64((int64_t)s->lambda);
-    k->sw = (apex_gl)1 << (2 * lbits - s->bits_w);
-    k->sr = (apex_gl)1 << (2 * lbits - (s->tau_log2 + 1));
     k->a2 = c->alpha2;
     k->a22 = apex_gl2_mul(c->alpha2, c->alpha2);
 }
@@ -444,7 +456,7 @@ void comp_terms_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const c
     comp_b_coef k;
     comp_b_coefs(cfg, c, &k);
     const apex_gl2 *a = k.a;
-    const apex_gl two16 = k.two16, lam = k.lam, sw = k.sw, sr = k.sr;
+    const apex_gl two16 = k.two16, lam = k.lam;
     const apex_gl2 a2 = k.a2, a22 = k.a22;
     /* rho + tau = lo + 2^16 hi on the residual rows: alpha sum c (lo + 2^16 hi - Lambda delta);
      * its G~^T u part is stage A's alpha term (through S_A) */
@@ -457,18 +469,14 @@ void comp_terms_b(const apex_comp_config *cfg, const apex_comp_dims *dm, const c
     TERM(5, apex_gl2_neg(a[2]), 2, COMP_B_D, COMP_B_W0, 0);
     TERM(6, a[3], 2, COMP_B_Z, COMP_B_W1, 0);
     TERM(7, a[7], 2, COMP_B_P, COMP_B_W0, 0);
-    /* limb ties: w' + 2^(b_w-1) = lo + 2^16 hi, hi2 = sw hi, rhi2 = sr rhi */
+    /* limb tie: w' + 2^(b_w-1) = lo + 2^16 hi (the top limbs' own tables bound hi) */
     TERM(8, a[4], 2, COMP_B_T, COMP_B_W1, 0);
     TERM(9, apex_gl2_neg(a[4]), 2, COMP_B_T, COMP_B_WLO, 0);
     TERM(10, apex_gl2_neg(apex_gl2_mul_gl(a[4], two16)), 2, COMP_B_T, COMP_B_WHI, 0);
-    TERM(11, a[5], 2, COMP_B_T, COMP_B_WHI2, 0);
-    TERM(12, apex_gl2_neg(apex_gl2_mul_gl(a[5], sw)), 2, COMP_B_T, COMP_B_WHI, 0);
-    TERM(13, a[6], 2, COMP_B_T, COMP_B_RHI2, 0);
-    TERM(14, apex_gl2_neg(apex_gl2_mul_gl(a[6], sr)), 2, COMP_B_T, COMP_B_RHI, 0);
     /* ties to stage A at (i2, b2): sum_j G~(b2, i2, j) (delta + alpha2 c) */
-    TERM(15, a2, 3, COMP_B_EB, COMP_B_G, COMP_B_W1);
-    TERM(16, apex_gl2_neg(a2), 3, COMP_B_EB, COMP_B_G, COMP_B_W0);
-    TERM(17, a22, 3, COMP_B_EB, COMP_B_G, COMP_B_C);
+    TERM(11, a2, 3, COMP_B_EB, COMP_B_G, COMP_B_W1);
+    TERM(12, apex_gl2_neg(a2), 3, COMP_B_EB, COMP_B_G, COMP_B_W0);
+    TERM(13, a22, 3, COMP_B_EB, COMP_B_G, COMP_B_C);
     /* public part of the claim: alpha tau sum(c) - alpha^4 2^(b_w-1) (the limb tie's offset),
      * sum(c) = 1 - sum_z eq(beta, x) */
     apex_gl2 sc = apex_gl2_sub(apex_gl2_from_gl(1), sum_over_z(cfg, dm, pub, c->beta, NULL, 0));
@@ -606,8 +614,8 @@ int comp_views_a(const apex_comp_dims *dm, const apex_gl2 *ra, apex_zksc_view *v
 int comp_views_b(const apex_comp_dims *dm, const apex_gl2 *ra, const apex_gl2 *rb,
                  apex_zksc_view *views, apex_gl2 **store)
 {
-    static const size_t commit_of[COMP_B_NCOM] = {COMP_CG, COMP_CW1, COMP_CW0, COMP_CL, COMP_CL,
-                                                  COMP_CL, COMP_CL,  COMP_CL,  COMP_CL};
+    static const size_t commit_of[COMP_B_NCOM] = {COMP_CG, COMP_CW1, COMP_CW0, COMP_CL,
+                                                  COMP_CL, COMP_CL,  COMP_CL};
     apex_ligero_params ps[COMP_NCOMMIT];
     comp_joint_params(dm, ps);
     size_t wr;
@@ -620,7 +628,6 @@ int comp_views_b(const apex_comp_dims *dm, const apex_gl2 *ra, const apex_gl2 *r
     memcpy(pg, rb, lb * sizeof *rb);
     memcpy(pg + lb, ra, ln * sizeof *ra);
     memcpy(pg + lb + ln, rb + lb, lnb * sizeof *rb);
-    size_t dd = (size_t)1 << (lb + lnb);
     int rc = APEX_OK;
     for (size_t v = 0; v < COMP_B_NCOM && rc == APEX_OK; v++) {
         size_t k = commit_of[v], nrow = ps[k].nwrow;
@@ -632,7 +639,8 @@ int comp_views_b(const apex_comp_dims *dm, const apex_gl2 *ra, const apex_gl2 *r
         else if (v == COMP_B_W1 || v == COMP_B_W0)
             rc = comp_view_fill(0, rb, lb + lnb, wr, nrow, rw, sw);
         else
-            rc = comp_view_fill((v - COMP_B_WLO) * dd, rb, lb + lnb, wr, nrow, rw, sw);
+            rc = comp_view_fill((v - COMP_B_WLO) * comp_l_stride(dm), rb, lb + lnb, wr, nrow, rw,
+                                sw);
     }
     return rc;
 }

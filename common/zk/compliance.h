@@ -82,8 +82,8 @@ typedef struct apex_comp_dims {
                                         up to nb are zero and not committed) */
     apex_ligero_params pw;           /* C_w(e), C_w(e+1): D values */
     apex_ligero_params pu;           /* C_u: nb N values */
-    apex_lgkr_shape lg;              /* C_l (6 D limbs), C_m, C_p: LogUp-GKR of the unlearning
-                                        proof */
+    apex_lgkr_shape lg;              /* C_l (4 sections of limbs), C_m, C_p: LogUp-GKR of the
+                                        unlearning proof, the top limbs in their own tables */
     apex_logup_shape lu;             /* plain LogUp's C_l, C_m, C_h: the base shape of
                                         registration's range check (still v1) */
     apex_zksc_shape zs;              /* base shape of a padded sumcheck over k variables

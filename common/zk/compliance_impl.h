@@ -22,21 +22,27 @@ enum {
 
 /* Sections of C_l, D values each. */
 enum {
-    COMP_L_WLO = 0,  /* low 16 bits of w' + 2^(b_w-1) */
-    COMP_L_WHI = 1,  /* its top limb */
-    COMP_L_WHI2 = 2, /* the top limb times 2^(16 - (b_w - 16)) (top-limb rule) */
-    COMP_L_RLO = 3,  /* low 16 bits of rho + tau */
-    COMP_L_RHI = 4,  /* its top limb */
-    COMP_L_RHI2 = 5, /* the top limb times 2^(16 - (t + 1 - 16)) */
-    COMP_L_NSEC = 6
+    COMP_L_WLO = 0, /* low 16 bits of w' + 2^(b_w-1): T16 */
+    COMP_L_WHI = 1, /* its top limb, b_w - 16 bits: its own table */
+    COMP_L_RLO = 2, /* low 16 bits of rho + tau: T16 */
+    COMP_L_RHI = 3, /* its top limb, t + 1 - 16 bits: its own table */
+    COMP_L_NSEC = 4
 };
+
+/* C_l's section stride: D, or one row when D is shorter (each section starts a row, so the
+ * range check can give each its own table). */
+static inline size_t comp_l_stride(const apex_comp_dims *dm)
+{
+    size_t dd = (size_t)1 << (dm->log_b + dm->log_nb), wr = (size_t)1 << dm->lg.a_params.log_block;
+    return dd > wr ? dd : wr;
+}
 
 /* A dishonest prover for the attack tests (never used by a product). */
 typedef struct comp_cheat {
     int skip_checks;  /* prove whatever the witness is, without the prover's own checks */
     int forge_rho;    /* override the rho limbs of coordinate rho_j */
     uint64_t rho_j;   /* the coordinate */
-    apex_gl limbs[3]; /* lo, hi, hi2 as field elements */
+    apex_gl limbs[2]; /* lo, hi as field elements */
     int perturb_u;    /* commit u + 1 at (b, i) = (0, 0) (and rho, limbs consistent with it) */
     int perturb_gc;   /* stage A's derived table sum_j c G~ off by one at (0, 0) */
     int perturb_gd;   /* stage A's derived table G~ delta off by one at (0, 0) */
@@ -61,11 +67,9 @@ enum {
     COMP_B_W0,
     COMP_B_WLO,
     COMP_B_WHI,
-    COMP_B_WHI2,
     COMP_B_RLO,
     COMP_B_RHI,
-    COMP_B_RHI2,
-    COMP_B_NCOM,            /* = 9 */
+    COMP_B_NCOM,            /* = 7 */
     COMP_B_C = COMP_B_NCOM, /* eq(beta, (b, j)) (1 - z): the residual rows */
     COMP_B_D,               /* eq(zeta, (b, j)) [block untouched] */
     COMP_B_Z,               /* eq(zeta', (b, j)) [(b, j) in z] */
@@ -74,7 +78,7 @@ enum {
     COMP_B_EB,              /* eq(b2, b): stage A's block point */
     COMP_B_N
 };
-#define COMP_B_NTERMS 18u
+#define COMP_B_NTERMS 14u
 /* Degrees of the two stages. */
 #define COMP_A_DEG 2u
 #define COMP_B_DEG 3u
@@ -111,11 +115,11 @@ int comp_view_fill_g(const apex_gl2 *pt, unsigned n, size_t wr, size_t nrow, ape
 int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason);
 /* Stage A's terms (claimed sum: S_A, hidden in C_eval_A after the V_t). */
 void comp_terms_a(const comp_chal *c, apex_sumcheck_term *terms);
-/* Stage B's coefficients: a[i] = alpha^i, the limb factors 2^L, Lambda, sw, sr, and alpha2,
+/* Stage B's coefficients: a[i] = alpha^i, the limb factor 2^L, Lambda, and alpha2,
  * alpha2^2 (comp_terms_b's terms use them; so does the prover's faster formulation). */
 typedef struct comp_b_coef {
     apex_gl2 a[8];
-    apex_gl two16, lam, sw, sr;
+    apex_gl two16, lam;
     apex_gl2 a2, a22;
 } comp_b_coef;
 void comp_b_coefs(const apex_comp_config *cfg, const comp_chal *c, comp_b_coef *k);

@@ -51,16 +51,14 @@ static int check_witness(const apex_comp_config *cfg, const apex_comp_dims *dm,
     return APEX_OK;
 }
 
-/* lo, hi, hi2 of v + off with L-bit limbs and a top limb of k bits (values wrap into F_p as
- * they fall: an out-of-range value gives limbs outside the table). */
-static void limbs_of(int64_t v, int64_t off, unsigned lbits, unsigned k, apex_gl *lo, apex_gl *hi,
-                     apex_gl *hi2)
+/* lo, hi of v + off with L-bit limbs (values wrap into F_p as they fall: an out-of-range
+ * value gives a top limb outside its table). */
+static void limbs_of(int64_t v, int64_t off, unsigned lbits, apex_gl *lo, apex_gl *hi)
 {
     int64_t x = v + off, one = (int64_t)1 << lbits;
     int64_t l = x & (one - 1);
     *lo = (apex_gl)l;
     *hi = apex_gl_from_i64((x - l) / one);
-    *hi2 = apex_gl_mul(*hi, (apex_gl)1 << (lbits - k));
 }
 
 typedef struct prove_mem {
@@ -68,7 +66,7 @@ typedef struct prove_mem {
     int64_t *u;         /* [nb N] */
     int64_t *rho;       /* [D] */
     apex_gl *uv;        /* [nb N] u as field elements */
-    apex_gl *lv;        /* [6 D] limbs */
+    apex_gl *lv;        /* [COMP_L_NSEC] sections of limbs, comp_l_stride apart */
     apex_gl2 *tab;      /* [COMP_B_N][D] sumcheck tables (stage A uses [COMP_A_N][nb N]) */
     apex_gl2 *ra;       /* [log_n + log_nb] stage A's point (i2, b2) */
     apex_gl2 *rb;       /* [log_b + log_nb] stage B's point (j3, b3) */
@@ -181,10 +179,11 @@ typedef struct tabs_b_arg {
     uint64_t d;                                 /* real weights */
     unsigned lb;                                /* log B */
     size_t dd;                                  /* D */
+    size_t ls;                                  /* C_l's section stride */
     const uint8_t *inz;                         /* [D] 1 on the mask, 2 on padding */
     const uint8_t *untouched;                   /* [nb] */
     const int32_t *w0, *w1;                     /* [d] */
-    const apex_gl *lv;                          /* [6 D] limbs */
+    const apex_gl *lv;                          /* limbs, sections ls apart */
     const apex_gl2 *ez, *ez2, *et, *eb2, *ctab; /* eq tables and c */
     const comp_b_coef *kc;                      /* the challenges' coefficients */
     apex_gl2 *const *tb; /* [F_N] outputs ([D] each; F_G is written elsewhere) */
@@ -197,24 +196,21 @@ static void tabs_b_slice(par_job *j)
     apex_gl2 *const *tb = a->tb;
     const apex_gl2 zero = apex_gl2_from_gl(0);
     const apex_gl *lv = a->lv;
-    size_t dd = a->dd;
+    size_t ls = a->ls;
     for (size_t x = j->lo; x < j->hi; x++) {
         size_t b = x >> a->lb;
         int real = x < a->d;
         uint8_t zt = a->inz[x];
         apex_gl w1v = real ? apex_gl_from_i64(a->w1[x]) : 0,
                 w0v = real ? apex_gl_from_i64(a->w0[x]) : 0;
-        apex_gl wlo = lv[COMP_L_WLO * dd + x], whi = lv[COMP_L_WHI * dd + x];
-        apex_gl whi2 = lv[COMP_L_WHI2 * dd + x], rlo = lv[COMP_L_RLO * dd + x];
-        apex_gl rhi = lv[COMP_L_RHI * dd + x], rhi2 = lv[COMP_L_RHI2 * dd + x];
+        apex_gl wlo = lv[COMP_L_WLO * ls + x], whi = lv[COMP_L_WHI * ls + x];
+        apex_gl rlo = lv[COMP_L_RLO * ls + x], rhi = lv[COMP_L_RHI * ls + x];
         apex_gl dw = apex_gl_sub(w1v, w0v);
         /* alpha (rlo + 2^L rhi - Lambda delta) */
         apex_gl l1 = apex_gl_add(apex_gl_add(rlo, apex_gl_mul(kc->two16, rhi)),
                                  apex_gl_neg(apex_gl_mul(kc->lam, dw)));
-        /* alpha^4 (w' - lo - 2^L hi) + alpha^5 (hi2 - sw hi) + alpha^6 (rhi2 - sr rhi) */
+        /* alpha^4 (w' - lo - 2^L hi) */
         apex_gl t4 = apex_gl_sub(apex_gl_sub(w1v, wlo), apex_gl_mul(kc->two16, whi));
-        apex_gl t5 = apex_gl_sub(whi2, apex_gl_mul(kc->sw, whi));
-        apex_gl t6 = apex_gl_sub(rhi2, apex_gl_mul(kc->sr, rhi));
         tb[F_C][x] = a->ctab[x];
         tb[F_D][x] = a->untouched[b] ? a->ez[x] : zero;
         tb[F_Z][x] = zt ? apex_gl2_mul(kc->a[3], a->ez2[x]) : zero;
@@ -225,9 +221,7 @@ static void tabs_b_slice(par_job *j)
         tb[F_DW][x] = apex_gl2_mul_gl(kc->a[2], dw);
         tb[F_W1][x] = apex_gl2_from_gl(w1v);
         tb[F_W0][x] = apex_gl2_from_gl(w0v);
-        tb[F_L4][x] =
-            apex_gl2_add(apex_gl2_add(apex_gl2_mul_gl(kc->a[4], t4), apex_gl2_mul_gl(kc->a[5], t5)),
-                         apex_gl2_mul_gl(kc->a[6], t6));
+        tb[F_L4][x] = apex_gl2_mul_gl(kc->a[4], t4);
         tb[F_L5][x] = apex_gl2_add(apex_gl2_mul_gl(kc->a2, dw), apex_gl2_mul(kc->a22, a->ctab[x]));
     }
     j->rc = APEX_OK;
@@ -346,13 +340,14 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     size_t n = s->n_samples, bsz = s->block, lb = dm.log_b;
     size_t dd = (size_t)1 << (dm.log_b + dm.log_nb), nbn = dd >> lb << dm.log_n;
     size_t ntab = COMP_B_N * dd > COMP_A_N * nbn ? COMP_B_N * dd : COMP_A_N * nbn;
+    size_t ls = comp_l_stride(&dm);
     prove_mem m = {0};
     m.inz = apex_calloc_n(dd, 1);
     m.u = apex_calloc_n(nbn, sizeof *m.u);
     m.rho = apex_calloc_n(dd, sizeof *m.rho);
     m.uv = apex_calloc_n(nbn, sizeof *m.uv);
-    m.lv = apex_calloc_n(COMP_L_NSEC * dd, sizeof *m.lv);
-    m.nlv = COMP_L_NSEC * dd;
+    m.lv = apex_calloc_n(COMP_L_NSEC * ls, sizeof *m.lv);
+    m.nlv = COMP_L_NSEC * ls;
     m.untouched = apex_calloc_n(dd >> lb, 1);
     m.tab = apex_calloc_n(ntab, sizeof *m.tab);
     m.ra = apex_calloc_n(dm.za.k + 1, sizeof *m.ra);
@@ -394,16 +389,14 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         m.uv[x] = apex_gl_from_i64(m.u[x]);
     for (size_t j = 0; j < dd; j++) {
         int64_t wv = j < cfg->d ? w1[j] : 0, rv = j < cfg->d && !m.inz[j] ? m.rho[j] : 0;
-        limbs_of(wv, half, s->limb_bits, s->bits_w - s->limb_bits, &m.lv[COMP_L_WLO * dd + j],
-                 &m.lv[COMP_L_WHI * dd + j], &m.lv[COMP_L_WHI2 * dd + j]);
-        limbs_of(rv, tau, s->limb_bits, s->tau_log2 + 1 - s->limb_bits, &m.lv[COMP_L_RLO * dd + j],
-                 &m.lv[COMP_L_RHI * dd + j], &m.lv[COMP_L_RHI2 * dd + j]);
+        limbs_of(wv, half, s->limb_bits, &m.lv[COMP_L_WLO * ls + j], &m.lv[COMP_L_WHI * ls + j]);
+        limbs_of(rv, tau, s->limb_bits, &m.lv[COMP_L_RLO * ls + j], &m.lv[COMP_L_RHI * ls + j]);
     }
     if (cheat && cheat->forge_rho && cheat->rho_j < dd)
-        for (int q = 0; q < 3; q++)
-            m.lv[(COMP_L_RLO + (size_t)q) * dd + cheat->rho_j] = cheat->limbs[q];
+        for (int q = 0; q < 2; q++)
+            m.lv[(COMP_L_RLO + (size_t)q) * ls + cheat->rho_j] = cheat->limbs[q];
     *reason = "compliance: commitment failed";
-    lv_src = (lv_rows){m.lv, COMP_L_NSEC * dd, (size_t)1 << dm.lg.a_params.log_block};
+    lv_src = (lv_rows){m.lv, COMP_L_NSEC * ls, (size_t)1 << dm.lg.a_params.log_block};
     if (!(cu = apex_ligero_commit(&dm.pu, m.uv, nbn, test_rng, &out->root_u, reason)) ||
         !(cl =
               commit_cl(&dm, cg, &lv_src, test_rng, &out->root_l, cl_path, sizeof cl_path, reason)))
@@ -500,8 +493,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         apex_mle_eq(ez, ch_.zeta, njb);
         apex_mle_eq(ez2, ch_.zeta2, njb);
         apex_mle_eq(et, ch_.eta, njb);
-        const tabs_b_arg ta = {cfg->d, lb,  dd, m.inz, m.untouched, w0,  w1, m.lv,
-                               ez,     ez2, et, eb2,   ctab,        &kc, tb};
+        const tabs_b_arg ta = {cfg->d, lb, dd,  ls, m.inz, m.untouched, w0,  w1,
+                               m.lv,   ez, ez2, et, eb2,   ctab,        &kc, tb};
         rc = ligero_par_run(tabs_b_slice, (void *)&ta, dd);
         free(eqs);
         free(ei);
@@ -514,7 +507,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         fin[COMP_B_W1] = tb[F_W1][0];
         fin[COMP_B_W0] = tb[F_W0][0];
         for (size_t q = 0; q < COMP_L_NSEC && rc == APEX_OK; q++)
-            rc = apex_mle_eval_gl(m.lv + q * dd, dm.zb.k, m.rb, &fin[COMP_B_WLO + q]);
+            rc = apex_mle_eval_gl(m.lv + q * ls, dm.zb.k, m.rb, &fin[COMP_B_WLO + q]);
         if (rc != APEX_OK)
             goto done;
         apex_zksc_prover_set_finals(zp, fin);

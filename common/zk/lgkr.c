@@ -31,20 +31,59 @@ static int pow2_log(size_t n, unsigned *lg)
     return 1;
 }
 
+/* The tables and sections of a shape into c (C_a's dims already in c->da). */
+static int tables_chk(const apex_lgkr_shape *sh, lg_ctx *c)
+{
+    if (sh->tabs.ntab == 0) { /* one table, every row */
+        if (sh->bits < 1 || sh->bits > APEX_LGKR_MAX_BITS)
+            return APEX_ERR_INVALID;
+        c->ntab = c->nsec = 1;
+        c->tbits[0] = sh->bits;
+        c->sec_end[0] = c->da.nrow;
+        c->T = (size_t)1 << sh->bits;
+        return APEX_OK;
+    }
+    if (sh->tabs.ntab > APEX_LGKR_MAX_TABLES || sh->tabs.nsec < 1 ||
+        sh->tabs.nsec > APEX_LGKR_MAX_SECS)
+        return APEX_ERR_INVALID;
+    size_t at = 0; /* widest first: each table starts at a multiple of its size */
+    for (unsigned t = 0; t < sh->tabs.ntab; t++) {
+        unsigned b = sh->tabs.bits[t];
+        if (b < 1 || b > APEX_LGKR_MAX_BITS || (t > 0 && b > sh->tabs.bits[t - 1]))
+            return APEX_ERR_INVALID;
+        c->tbits[t] = b;
+        c->tstart[t] = at;
+        at += (size_t)1 << b;
+    }
+    c->ntab = sh->tabs.ntab;
+    for (c->T = 2; c->T < at;)
+        c->T *= 2;
+    size_t rows = 0;
+    for (unsigned s = 0; s < sh->tabs.nsec; s++) {
+        if (sh->tabs.tab[s] >= sh->tabs.ntab || sh->tabs.rows[s] == 0 ||
+            sh->tabs.rows[s] > c->da.nrow - rows)
+            return APEX_ERR_INVALID;
+        rows += sh->tabs.rows[s];
+        c->sec_end[s] = rows;
+        c->sec_tab[s] = sh->tabs.tab[s];
+    }
+    c->nsec = sh->tabs.nsec;
+    return rows == c->da.nrow ? APEX_OK : APEX_ERR_INVALID;
+}
+
 /* Shapes; with need_rows == 0 C_p's row count is not checked (only its block matters). */
 int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const char **reason)
 {
     memset(c, 0, sizeof *c);
-    if (sh->bits < 1 || sh->bits > APEX_LGKR_MAX_BITS) {
-        *reason = "lgkr: table width outside [1, APEX_LGKR_MAX_BITS]";
-        return APEX_ERR_INVALID;
-    }
     if (apex_ligero_dims_of(&sh->a_params, &c->da, reason) != APEX_OK ||
         apex_ligero_dims_of(&sh->m_params, &c->dm, reason) != APEX_OK ||
         apex_ligero_dims_of(&sh->p_params, &c->dp, reason) != APEX_OK)
         return APEX_ERR_INVALID;
+    if (tables_chk(sh, c) != APEX_OK) {
+        *reason = "lgkr: table widths or row sections outside the limits";
+        return APEX_ERR_INVALID;
+    }
     c->sh = *sh;
-    c->T = (size_t)1 << sh->bits;
     c->M = c->da.nrow * c->da.wr;
     unsigned K = 0;
     while (K <= APEX_LGKR_MAX_DEPTH && ((size_t)1 << K) < c->M)
@@ -54,7 +93,9 @@ int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const ch
         *reason = "lgkr: checked or multiplicity commitment has an unsupported shape";
         return APEX_ERR_INVALID;
     }
-    unsigned B = sh->bits;
+    unsigned B = 0;
+    while (((size_t)1 << B) < c->T)
+        B++;
     c->tr[0] = (lg_tree){K, 0, 0, 0};
     c->tr[1] = (lg_tree){B, 2 + 2 * (size_t)K * (K + 1), 3 * (size_t)K, (size_t)K * (K + 3) / 2};
     c->npads = c->tr[1].e0 + 2 + 2 * (size_t)B * (B + 1);
@@ -92,6 +133,18 @@ int lgkr_draw_x(apex_transcript *t, const apex_lgkr_shape *sh, const apex_hash *
 {
     const apex_ligero_params *ps[3] = {&sh->a_params, &sh->m_params, &sh->p_params};
     int rc = apex_transcript_absorb_u64(t, "lgkr.bits", sh->bits);
+    if (rc == APEX_OK && sh->tabs.ntab) { /* the tables and sections (a one-table shape: bits) */
+        rc = apex_transcript_absorb_u64(t, "lgkr.ntab", sh->tabs.ntab);
+        for (unsigned i = 0; i < sh->tabs.ntab && rc == APEX_OK; i++)
+            rc = apex_transcript_absorb_u64(t, "lgkr.tab_bits", sh->tabs.bits[i]);
+        if (rc == APEX_OK)
+            rc = apex_transcript_absorb_u64(t, "lgkr.nsec", sh->tabs.nsec);
+        for (unsigned i = 0; i < sh->tabs.nsec && rc == APEX_OK; i++) {
+            rc = apex_transcript_absorb_u64(t, "lgkr.sec_rows", sh->tabs.rows[i]);
+            if (rc == APEX_OK)
+                rc = apex_transcript_absorb_u64(t, "lgkr.sec_tab", sh->tabs.tab[i]);
+        }
+    }
     if (rc == APEX_OK)
         rc = apex_transcript_absorb_u64(t, "lgkr.depth", c->tr[0].K);
     for (int i = 0; i < 3 && rc == APEX_OK; i++) { /* the whole shape, before any challenge */
@@ -127,11 +180,24 @@ typedef struct lg_src {
     const apex_gl *a;      /* witness values (leaves), or NULL */
     size_t M;              /* real leaves */
     apex_gl2 X;            /* the LogUp point */
-    apex_gl drop;          /* tests only (LGKR_CHEAT_DROP): p = 0 where a >= drop; 0: off */
+    int drop;              /* tests only (LGKR_CHEAT_DROP): p = 0 where a is outside its table */
     apex_gl delta;         /* tests only (LGKR_CHEAT_PROD, _COPY): added to q0 q1 of every
                               leaf pair; 0: off */
     size_t cfrom;          /* entries i >= cfrom are (p, q) = (0, 1): the padding */
+    const lg_ctx *c;       /* leaves: the tables and row sections (tags) */
 } lg_src;
+
+/* The tag of leaf i (the table its row is checked against). */
+static inline unsigned src_tag(const lg_src *s, size_t i)
+{
+    return s->c->nsec == 1 ? s->c->sec_tab[0] : lgkr_row_tab(s->c, i >> s->c->wa);
+}
+
+/* X - (v + tag x): a leaf's or a table entry's q. */
+static inline apex_gl2 tagged_q(apex_gl2 X, apex_gl v, unsigned tag)
+{
+    return apex_gl2_make(apex_gl_sub(X.c0, v), apex_gl_sub(X.c1, (apex_gl)tag));
+}
 
 static inline void src_get(const lg_src *s, size_t i, apex_gl2 *p, apex_gl2 *q)
 {
@@ -139,8 +205,9 @@ static inline void src_get(const lg_src *s, size_t i, apex_gl2 *p, apex_gl2 *q)
         *p = s->p[i];
         *q = s->q[i];
     } else if (i < s->M) {
-        *p = apex_gl2_from_gl(!s->drop || s->a[i] < s->drop);
-        *q = apex_gl2_sub(s->X, apex_gl2_from_gl(s->a[i]));
+        unsigned tag = src_tag(s, i);
+        *p = apex_gl2_from_gl(!s->drop || s->a[i] >> s->c->tbits[tag] == 0);
+        *q = tagged_q(s->X, s->a[i], tag);
     } else {
         *p = apex_gl2_from_gl(0);
         *q = apex_gl2_from_gl(1);
@@ -170,14 +237,21 @@ static void up_slice(par_job *j)
 {
     const lg_up *u = j->arg;
     const lg_src *s = u->src;
-    apex_gl c = s->X.c1, k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
+    apex_gl c = 0, k7 = 0;
+    unsigned ctag = ~0u; /* the tag c and k7 are for */
     for (size_t y = j->lo; y < j->hi; y++) {
         if (2 * y >= s->cfrom && !s->delta) { /* two padding children: padding */
             u->p[y] = apex_gl2_from_gl(0);
             u->q[y] = apex_gl2_from_gl(1);
             continue;
         }
-        if (src_plain(s, 2 * y, 2)) { /* p0 q1 + p1 q0 = q0 + q1 */
+        if (src_plain(s, 2 * y, 2)) {         /* p0 q1 + p1 q0 = q0 + q1 */
+            unsigned tag = src_tag(s, 2 * y); /* one row: both leaves have it */
+            if (tag != ctag) {
+                ctag = tag;
+                c = apex_gl_sub(s->X.c1, (apex_gl)tag);
+                k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
+            }
             apex_gl q0 = apex_gl_sub(s->X.c0, s->a[2 * y]),
                     q1 = apex_gl_sub(s->X.c0, s->a[2 * y + 1]);
             u->p[y] = apex_gl2_make(apex_gl_add(q0, q1), apex_gl_add(c, c));
@@ -228,7 +302,7 @@ static lg_src layer_src(const lg_layers *L, unsigned k, const lg_src *leaves)
 {
     if (k == L->K && leaves)
         return *leaves;
-    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0, L->cfrom[k]};
+    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0, L->cfrom[k], NULL};
 }
 
 /* Build layers K-1 .. 0 from the leaves (leaves->a set, or L->p[K], L->q[K] explicit). */
@@ -288,7 +362,8 @@ static void sums_slice(par_job *j)
     lg_round *g = j->arg;
     apex_gl2 s1[3] = {{0, 0}, {0, 0}, {0, 0}}, s2[3] = {{0, 0}, {0, 0}, {0, 0}};
     const lg_src *src = g->src;
-    apex_gl c = src ? src->X.c1 : 0, k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
+    apex_gl c = 0, k7 = 0;
+    unsigned ctag = ~0u; /* the tag c and k7 are for */
     for (size_t b = j->lo; b < j->hi; b++) {
         if (b >= g->tail) { /* padding: u = 0, Q0 Q1 = 1 at z = 0, 1, and no slope */
             s2[0] = apex_gl2_add(s2[0], g->e[b]);
@@ -300,6 +375,12 @@ static void sums_slice(par_job *j)
              * there and u = 0 at the leading coefficient, where the Q's differ by base
              * elements; the same sums as the general loop below */
             const apex_gl *a = src->a + 4 * b;
+            unsigned tag = src_tag(src, 4 * b); /* rows hold >= 4 slots: one row */
+            if (tag != ctag) {
+                ctag = tag;
+                c = apex_gl_sub(src->X.c1, (apex_gl)tag);
+                k7 = apex_gl_mul(APEX_GL2_NONRESIDUE, apex_gl_mul(c, c));
+            }
             apex_gl q00 = apex_gl_sub(src->X.c0, a[0]), q01 = apex_gl_sub(src->X.c0, a[1]);
             apex_gl q10 = apex_gl_sub(src->X.c0, a[2]), q11 = apex_gl_sub(src->X.c0, a[3]);
             apex_gl2 e = g->e[b];
@@ -344,11 +425,12 @@ static void fold_slice(par_job *j)
         }
         if (src && src_plain(src, 4 * b, 4)) { /* P stays 1; Q moves by a base difference */
             const apex_gl *a = src->a + 4 * b;
+            unsigned tag = src_tag(src, 4 * b);
             for (int i = 0; i < 2; i++) {
-                apex_gl q0 = apex_gl_sub(src->X.c0, a[i]), d = apex_gl_sub(a[i], a[2 + i]);
+                apex_gl d = apex_gl_sub(a[i], a[2 + i]);
                 g->out[i][b] = apex_gl2_from_gl(1);
                 g->out[2 + i][b] =
-                    apex_gl2_add(apex_gl2_make(q0, src->X.c1), apex_gl2_mul_gl(g->r, d));
+                    apex_gl2_add(tagged_q(src->X, a[i], tag), apex_gl2_mul_gl(g->r, d));
             }
             continue;
         }
@@ -574,12 +656,27 @@ void apex_lgkr_proof_free(apex_lgkr_proof *pf)
     memset(pf, 0, sizeof *pf);
 }
 
-/* Count multiplicities of in-range values; a value out of range is not counted. */
-static void count(const apex_gl *a, size_t M, size_t T, apex_gl *m)
+/* Is slot i's value in its table? */
+static int in_table(const lg_ctx *c, const apex_gl *a, size_t i)
 {
-    for (size_t i = 0; i < M; i++)
-        if (a[i] < T)
-            m[a[i]]++;
+    return a[i] >> c->tbits[lgkr_row_tab(c, i >> c->wa)] == 0;
+}
+
+/* Count multiplicities of in-range values; a value out of range is not counted. */
+static void count(const lg_ctx *c, const apex_gl *a, apex_gl *m)
+{
+    for (size_t i = 0; i < c->M; i++)
+        if (in_table(c, a, i))
+            m[c->tstart[lgkr_row_tab(c, i >> c->wa)] + a[i]]++;
+}
+
+/* Table-tree leaf e's q = X - (value + tag x). */
+static apex_gl2 entry_q(const lg_ctx *c, size_t e)
+{
+    apex_gl v;
+    unsigned tag;
+    lgkr_entry(c, e, &v, &tag);
+    return tagged_q(c->X, v, tag);
 }
 
 /* Tests only: the table entry LGKR_CHEAT_FREE_M and LGKR_CHEAT_TABLE_Q forge. */
@@ -598,16 +695,16 @@ static void free_m(const lg_ctx *c, const apex_gl *a, const apex_gl *m, apex_gl2
     apex_gl2 s = apex_gl2_from_gl(0), inv;
     size_t e = cheat_entry % c->T;
     for (size_t i = 0; i < c->M; i++) {
-        apex_gl2_inv(apex_gl2_sub(c->X, apex_gl2_from_gl(a[i])), &inv);
+        apex_gl2_inv(tagged_q(c->X, a[i], lgkr_row_tab(c, i >> c->wa)), &inv);
         s = apex_gl2_add(s, inv);
     }
     for (size_t t = 0; t < c->T; t++) {
         if (t == e)
             continue;
-        apex_gl2_inv(apex_gl2_sub(c->X, apex_gl2_from_gl(t)), &inv);
+        apex_gl2_inv(entry_q(c, t), &inv);
         s = apex_gl2_sub(s, apex_gl2_mul_gl(inv, m[t]));
     }
-    p[e] = apex_gl2_neg(apex_gl2_mul(apex_gl2_sub(c->X, apex_gl2_from_gl(e)), s));
+    p[e] = apex_gl2_neg(apex_gl2_mul(entry_q(c, e), s));
 }
 
 /* Phase 1: values, multiplicities, C_m, pads, C_p, X, both trees, the padded values. */
@@ -644,14 +741,15 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
             goto done;
         memcpy(a + r * wr, row, wr * sizeof *a);
     }
-    apex_gl bad = 0; /* LGKR_CHEAT_TABLE_Q: the (one) out-of-range value and its count */
+    apex_gl bad = 0; /* LGKR_CHEAT_TABLE_Q: the (one) out-of-range value, its tag and count */
+    unsigned bad_tag = 0;
     size_t nbad = 0;
     for (size_t i = 0; i < M && cheat == LGKR_CHEAT_TABLE_Q; i++)
-        if (a[i] >= T)
-            bad = a[i], nbad++;
+        if (!in_table(c, a, i))
+            bad = a[i], bad_tag = lgkr_row_tab(c, i >> c->wa), nbad++;
     if (cheat == LGKR_CHEAT_LEAF)
         for (size_t i = 0; i < M; i++)
-            if (a[i] >= T)
+            if (!in_table(c, a, i))
                 a[i] = 0;
     size_t te = cheat_entry % T;
     apex_gl delta = 0; /* LGKR_CHEAT_PROD, _COPY: the pairs (a0, a1) stand for (0, 1) */
@@ -659,7 +757,7 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
         delta = apex_gl_neg(apex_gl_mul(a[0], a[1])); /* (X - a0)(X - a1) + delta = X (X - 1) */
         m[0] = m[1] = M / 2;
     } else {
-        count(a, M, T, m);
+        count(c, a, m);
     }
     m[te] += nbad;
     *reason = "lgkr: randomness failed";
@@ -676,7 +774,7 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
     if ((rc = lgkr_draw_x(t, sh, &ca->root, &out->root_m, &out->root_p, c)) != APEX_OK)
         goto done;
     /* witness tree: leaves from a; table tree: explicit leaves (-m_t, X - t) */
-    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP ? T : 0, delta, M};
+    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP, delta, M, c};
     L[0].K = c->tr[0].K;
     L[1].K = c->tr[1].K;
     rc = APEX_ERR_NOMEM;
@@ -685,10 +783,10 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
         goto done;
     for (size_t i = 0; i < T; i++) {
         L[1].p[L[1].K][i] = apex_gl2_neg(apex_gl2_from_gl(m[i]));
-        L[1].q[L[1].K][i] = apex_gl2_sub(c->X, apex_gl2_from_gl(i));
+        L[1].q[L[1].K][i] = entry_q(c, i);
     }
     if (cheat == LGKR_CHEAT_TABLE_Q && nbad) /* entry te stands for the out-of-range value */
-        L[1].q[L[1].K][te] = apex_gl2_sub(c->X, apex_gl2_from_gl(bad));
+        L[1].q[L[1].K][te] = tagged_q(c->X, bad, bad_tag);
     if (cheat == LGKR_CHEAT_FREE_M)
         free_m(c, a, m, L[1].p[L[1].K]);
     *reason = "lgkr: tree construction failed";

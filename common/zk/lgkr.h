@@ -16,6 +16,14 @@
  * tied to C_a (tensor claims on a~ at (0, r) and (1, r)) and to C_m; the rest of the leaf
  * tables is public.
  *
+ * Several tables (apex_lgkr_shape.tabs): a slot of a row checked against table t is the
+ * leaf X - (a + t x), an element of F_p2 whose x coordinate is the table's tag, and the table
+ * tree holds the tables one after another (widest first, so each starts at a multiple of its
+ * size), entry e of table t being X - (e + t x); the rest up to a power of two repeats entry
+ * (0, tag 0). Since a is a base element, a + t x = e + t' x only when a = e and t = t': the
+ * tags cost no soundness. A value's top limb of k bits is then checked in its own table of
+ * 2^k entries, instead of twice in T16 (as x and 2^(16 - k) x).
+ *
  * Zero knowledge: every value the prover sends (the four roots, every round value, every
  * A, B, C, D) is sent as v - pi with a uniform pad pi in F_p2 committed in C_p before X is
  * drawn, each pad used once. The verifier's checks become constraints on the pads: linear,
@@ -39,15 +47,30 @@
 
 /* Widest table (2^16 entries: T16 of the design). */
 #define APEX_LGKR_MAX_BITS 16u
+/* Tables and row sections of one check with several tables. */
+#define APEX_LGKR_MAX_TABLES 4u
+#define APEX_LGKR_MAX_SECS   4u
 /* Deepest witness tree accepted (2^30 leaves). */
 #define APEX_LGKR_MAX_DEPTH 30u
 
+/* Several tables for one check: ntab tables [0, 2^bits[t]), widths non-increasing, and C_a's
+ * rows split in order into nsec sections, the rows[s] rows of section s checked against table
+ * tab[s]; the sections cover every row. */
+typedef struct apex_lgkr_tables {
+    unsigned ntab; /* 0: the shape's one table of 2^bits for every row */
+    unsigned bits[APEX_LGKR_MAX_TABLES];
+    unsigned nsec;
+    size_t rows[APEX_LGKR_MAX_SECS];
+    unsigned tab[APEX_LGKR_MAX_SECS];
+} apex_lgkr_tables;
+
 /* Public shape of one range check. */
 typedef struct apex_lgkr_shape {
-    unsigned bits;               /* table [0, 2^bits), 1..APEX_LGKR_MAX_BITS */
+    unsigned bits;               /* table [0, 2^bits), 1..APEX_LGKR_MAX_BITS (tabs.ntab == 0) */
     apex_ligero_params a_params; /* C_a: every witness slot (BLOCK per row) is checked */
-    apex_ligero_params m_params; /* C_m: multiplicities, capacity >= 2^bits */
+    apex_ligero_params m_params; /* C_m: multiplicities, capacity >= the table tree's leaves */
     apex_ligero_params p_params; /* C_p: pads and products; nwrow >= apex_lgkr_pad_rows */
+    apex_lgkr_tables tabs;       /* several tables ({0}: one, of 2^bits) */
 } apex_lgkr_shape;
 
 /* Rows C_p needs for this shape (its a_params, bits and p_params' BLOCK and npad); 0 when

@@ -182,8 +182,43 @@ static int tensor_weights(const apex_gl2 *z, unsigned K, unsigned w, size_t nrow
     return rc;
 }
 
-/* Leaf ties: the witness tree's A, B = 1{x < M}~, C, D = X 1~ + (1 - 1~) - a~ (claims on
- * C_a); the table tree's A, B = -m~ (claims on C_m), C, D = X - t~. */
+/* The table tree's public leaves at z (K coordinates, z[0] the lowest bit): the extensions of
+ * the entries' values, v~(z), and tags, g~(z). Table t (2^b entries from s, a multiple of
+ * 2^b) contributes eq(z_hi, s >> b) (sum_{i < b} 2^i z_i) and t eq(z_hi, s >> b); the
+ * entries past the last table are (0, 0). */
+static void table_ext(const lg_ctx *c, const apex_gl2 *z, unsigned K, apex_gl2 *v, apex_gl2 *g)
+{
+    const apex_gl2 one = apex_gl2_from_gl(1);
+    *v = *g = apex_gl2_from_gl(0);
+    for (unsigned t = 0; t < c->ntab; t++) {
+        unsigned b = c->tbits[t];
+        apex_gl2 hi = one, lo = apex_gl2_from_gl(0), pw = one;
+        for (unsigned i = b; i < K; i++)
+            hi = apex_gl2_mul(hi, (c->tstart[t] >> i) & 1 ? z[i] : apex_gl2_sub(one, z[i]));
+        for (unsigned i = 0; i < b && i < K; i++) {
+            lo = apex_gl2_add(lo, apex_gl2_mul(pw, z[i]));
+            pw = apex_gl2_add(pw, pw);
+        }
+        *v = apex_gl2_add(*v, apex_gl2_mul(hi, lo));
+        *g = apex_gl2_add(*g, apex_gl2_mul_gl(hi, (apex_gl)t));
+    }
+}
+
+/* The witness leaves' tag extension: sum over C_a's rows of their weight times their tag. */
+static apex_gl2 witness_tags(const lg_ctx *c, const apex_gl2 *row_w)
+{
+    apex_gl2 g = apex_gl2_from_gl(0);
+    for (size_t r = 0; r < c->da.nrow; r++) {
+        unsigned tag = lgkr_row_tab(c, r);
+        if (tag)
+            g = apex_gl2_add(g, apex_gl2_mul_gl(row_w[r], (apex_gl)tag));
+    }
+    return g;
+}
+
+/* Leaf ties: the witness tree's A, B = 1{x < M}~, C, D = X 1~ + (1 - 1~) - a~ - g~ x (claims on
+ * C_a, g the slots' tags); the table tree's A, B = -m~ (claims on C_m), C, D = X - v~ - g~ x
+ * (table_ext). */
 static int emit_leaves(const lg_emit *em, size_t ia, size_t im)
 {
     const lg_ctx *c = em->c;
@@ -207,10 +242,12 @@ static int emit_leaves(const lg_emit *em, size_t ia, size_t im)
         cl.value = apex_gl2_add(cl.value, ind);
         if ((rc = claim_emit(em, &cl, 0, NULL, 0, NULL, 0)) != APEX_OK)
             break;
-        claim_init(&cl); /* a~ + V(C or D) = X ind + 1 - ind */
+        claim_init(&cl); /* a~ + V(C or D) = X ind + 1 - ind - g~ x */
         add_val(em, &cl, vw + 2 + b, one);
-        cl.value =
-            apex_gl2_add(cl.value, apex_gl2_add(apex_gl2_mul(c->X, ind), apex_gl2_sub(one, ind)));
+        apex_gl2 gx = apex_gl2_mul(witness_tags(c, row_w), apex_gl2_make(0, 1));
+        cl.value = apex_gl2_add(
+            cl.value,
+            apex_gl2_sub(apex_gl2_add(apex_gl2_mul(c->X, ind), apex_gl2_sub(one, ind)), gx));
         if ((rc = claim_emit(em, &cl, ia, row_w, c->da.nrow, slot_w, c->da.wr)) != APEX_OK)
             break;
 
@@ -223,14 +260,12 @@ static int emit_leaves(const lg_emit *em, size_t ia, size_t im)
         add_val(em, &cl, vt + b, one);
         if ((rc = claim_emit(em, &cl, im, row_w, c->dm.nrow, slot_w, c->dm.wr)) != APEX_OK)
             break;
-        apex_gl2 tz = apex_gl2_from_gl(0), pw = one; /* t~(z) = sum_i 2^i z_i */
-        for (unsigned i = 0; i < tt->K; i++) {
-            tz = apex_gl2_add(tz, apex_gl2_mul(pw, z[i]));
-            pw = apex_gl2_add(pw, pw);
-        }
-        claim_init(&cl); /* V(C or D) = X - t~ */
+        apex_gl2 tv, tg;
+        table_ext(c, z, tt->K, &tv, &tg);
+        claim_init(&cl); /* V(C or D) = X - v~ - g~ x */
         add_val(em, &cl, vt + 2 + b, one);
-        cl.value = apex_gl2_add(cl.value, apex_gl2_sub(c->X, tz));
+        cl.value = apex_gl2_add(
+            cl.value, apex_gl2_sub(apex_gl2_sub(c->X, tv), apex_gl2_mul(tg, apex_gl2_make(0, 1))));
         rc = claim_emit(em, &cl, 0, NULL, 0, NULL, 0);
     }
     free(row_w);

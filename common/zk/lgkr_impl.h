@@ -64,17 +64,23 @@ typedef struct lg_tree {
 
 /* Shapes and challenges shared by the prover and the verifier. */
 typedef struct lg_ctx {
-    apex_lgkr_shape sh;          /* the shape these were derived from */
-    apex_ligero_dims da, dm, dp; /* C_a, C_m, C_p */
-    unsigned wa, wm;             /* log2 of C_a's and C_m's witness slots per row */
-    size_t M;                    /* checked slots */
-    size_t T;                    /* table size 2^bits */
-    lg_tree tr[2];               /* 0: witness tree, 1: table tree */
-    size_t npads, nprod, nchal;  /* pads (= sent values), products, challenges */
-    size_t nv, nprow;            /* C_p: value rows, rows per product block */
-    apex_gl2 X;                  /* the LogUp point, never in F_p */
-    apex_gl2 *ch;                /* [nchal] */
-    apex_gl2 *sent;              /* [npads] padded values */
+    apex_lgkr_shape sh;                   /* the shape these were derived from */
+    apex_ligero_dims da, dm, dp;          /* C_a, C_m, C_p */
+    unsigned wa, wm;                      /* log2 of C_a's and C_m's witness slots per row */
+    size_t M;                             /* checked slots */
+    size_t T;                             /* the table tree's leaves, a power of two */
+    unsigned ntab;                        /* tables (1 for a one-table shape) */
+    unsigned tbits[APEX_LGKR_MAX_TABLES]; /* table t is [0, 2^tbits[t]) */
+    size_t tstart[APEX_LGKR_MAX_TABLES];  /* and starts at this table-tree leaf */
+    unsigned nsec;                        /* row sections of C_a (1 for ntab == 0) */
+    size_t sec_end[APEX_LGKR_MAX_SECS];   /* section s is rows [sec_end[s-1], sec_end[s]) */
+    unsigned sec_tab[APEX_LGKR_MAX_SECS]; /* checked against this table (its tag) */
+    lg_tree tr[2];                        /* 0: witness tree, 1: table tree */
+    size_t npads, nprod, nchal;           /* pads (= sent values), products, challenges */
+    size_t nv, nprow;                     /* C_p: value rows, rows per product block */
+    apex_gl2 X;                           /* the LogUp point, never in F_p */
+    apex_gl2 *ch;                         /* [nchal] */
+    apex_gl2 *sent;                       /* [npads] padded values */
 } lg_ctx;
 
 static inline size_t lay_pad(const lg_tree *t, unsigned k)
@@ -90,6 +96,28 @@ static inline size_t lay_ch(const lg_tree *t, unsigned k)
 struct apex_lgkr_state {
     lg_ctx c; /* shapes, challenges and sent values of one range check */
 };
+
+/* The table (= tag) row `row` of C_a is checked against. */
+static inline unsigned lgkr_row_tab(const lg_ctx *c, size_t row)
+{
+    for (unsigned s = 0; s + 1 < c->nsec; s++)
+        if (row < c->sec_end[s])
+            return c->sec_tab[s];
+    return c->sec_tab[c->nsec - 1];
+}
+
+/* Table-tree leaf e: its value and tag ((0, 0) past the last table). */
+static inline void lgkr_entry(const lg_ctx *c, size_t e, apex_gl *val, unsigned *tag)
+{
+    for (unsigned t = 0; t < c->ntab; t++)
+        if (e >= c->tstart[t] && e - c->tstart[t] < ((size_t)1 << c->tbits[t])) {
+            *val = e - c->tstart[t];
+            *tag = t;
+            return;
+        }
+    *val = 0;
+    *tag = 0;
+}
 
 /* Shapes; with need_rows == 0 C_p's row count is not checked (only its block matters). */
 int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const char **reason);

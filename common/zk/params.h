@@ -76,7 +76,7 @@
 /* ---------------------------------------------------------------- encodings */
 
 /* Wire version of an encoded compliance proof (zk/compliance.h); bump on any change. */
-#define APEX_COMP_PROOF_VERSION 4u
+#define APEX_COMP_PROOF_VERSION 5u
 
 /* Upper bound on the element count of any vector in a proof; checked before allocating. */
 #define APEX_ENC_MAX_ELEMS (1u << 26)

@@ -125,7 +125,7 @@ static void test_sumcheck_golden(void **state)
 static void test_lgkr_golden(void **state)
 {
     (void)state;
-    apex_lgkr_shape sh = {12, {10, 108, 12, 10}, {10, 108, 12, 4}, {10, 108, 12, 1}};
+    apex_lgkr_shape sh = {12, {10, 108, 12, 10}, {10, 108, 12, 4}, {10, 108, 12, 1}, {0}};
     sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
     apex_rng rng;
     apex_rng_seed(&rng, 20261129);

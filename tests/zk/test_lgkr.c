@@ -22,7 +22,7 @@ static apex_lgkr_shape shape_for(unsigned bits, unsigned lb, size_t nrow)
     size_t wr = (size_t)1 << (lb - 1), nreq = 12, np = 12;
     size_t tr = (((size_t)1 << bits) + wr - 1) / wr;
     apex_lgkr_shape sh = {
-        bits, {lb - 1, np, nreq, nrow}, {lb - 1, np, nreq, tr}, {lb - 1, np, nreq, 1}};
+        bits, {lb - 1, np, nreq, nrow}, {lb - 1, np, nreq, tr}, {lb - 1, np, nreq, 1}, {0}};
     sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
     assert_true(sh.p_params.nwrow > 0);
     return sh;
@@ -196,14 +196,14 @@ static void test_edge_shapes(void **state)
     apex_rng rng;
     apex_rng_seed(&rng, 210);
     for (size_t nr = 1; nr <= 2; nr++) {
-        apex_lgkr_shape sh = {1, {2, 2, 2, nr}, {2, 2, 2, 1}, {2, 2, 2, 1}};
+        apex_lgkr_shape sh = {1, {2, 2, 2, nr}, {2, 2, 2, 1}, {2, 2, 2, 1}, {0}};
         sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
         apex_gl v[8] = {1, 0, 1, 1, 0, 0, 1, 0};
         assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
         v[1] = 2;
         assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_ERR_REJECTED);
     }
-    apex_lgkr_shape sh = {8, {5, 12, 12, 2}, {5, 16, 12, 8}, {5, 12, 12, 1}};
+    apex_lgkr_shape sh = {8, {5, 12, 12, 2}, {5, 16, 12, 8}, {5, 12, 12, 1}, {0}};
     sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
     apex_gl *v = random_values(&rng, nvals(&sh), 8);
     assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
@@ -401,6 +401,90 @@ static void test_composition(void **state)
     free(v);
 }
 
+/* Three tables (T8, T4, T2) over five rows of 32 values in sections T8, T8, T2, T4, T4: one
+ * table tree of 276 -> 512 leaves, each slot tagged with its section's table. */
+static apex_lgkr_shape shape_tables(void)
+{
+    apex_lgkr_shape sh = {0, {5, 12, 12, 5}, {5, 12, 12, 16}, {5, 12, 12, 1}, {0}};
+    sh.tabs = (apex_lgkr_tables){3, {8, 4, 2, 0}, 3, {2, 1, 2, 0}, {0, 2, 1, 0}};
+    sh.p_params.nwrow = apex_lgkr_pad_rows(&sh);
+    assert_true(sh.p_params.nwrow > 0);
+    return sh;
+}
+
+/* Row r's table width in shape_tables. */
+static unsigned tables_width(size_t r)
+{
+    return r < 2 ? 8 : r == 2 ? 2 : 4;
+}
+
+static apex_gl *tables_values(apex_rng *rng, const apex_lgkr_shape *sh)
+{
+    size_t n = nvals(sh), wr = (size_t)1 << sh->a_params.log_block;
+    apex_gl *v = calloc(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t j = 0; j < n; j++) { /* both ends of every table; no zeros (TABLE_Q) */
+        unsigned b = tables_width(j / wr);
+        v[j] = j % wr == 0 ? (1u << b) - 1 : 1 + apex_rng_below(rng, (1u << b) - 1);
+    }
+    return v;
+}
+
+/* A value in a wider table than its own section's is out of range: its tag decides. */
+static void test_several_tables(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 211);
+    apex_lgkr_shape sh = shape_tables();
+    apex_gl *v = tables_values(&rng, &sh);
+    assert_int_equal(run_as(&sh, v, &rng, LGKR_HONEST), APEX_OK);
+    for (int cheat = LGKR_CHEAT_ROOT; cheat <= LGKR_CHEAT_TABLE_Q; cheat++) /* honest here */
+        assert_int_equal(run_as(&sh, v, &rng, cheat), APEX_OK);
+    for (int cheat = LGKR_CHEAT_MID; cheat <= LGKR_CHEAT_LAST_T; cheat++)
+        assert_int_equal(run_as(&sh, v, &rng, cheat), APEX_ERR_REJECTED);
+    /* 4 in the T2 row (in T4 and T8), 16 and 255 in a T4 row (in T8), 256 in a T8 row, and the
+     * wrap-around -1 in the T2 row: each rejected, honest or balancing the sums */
+    const size_t at[] = {2 * 32 + 7, 3 * 32 + 9, 4 * 32 + 30, 33, 2 * 32 + 31};
+    const apex_gl bad[] = {4, 16, 255, 256, APEX_GL_P - 1};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        apex_gl keep = v[at[i]];
+        v[at[i]] = bad[i];
+        for (int cheat = LGKR_HONEST; cheat <= LGKR_CHEAT_TABLE_Q; cheat++)
+            assert_int_equal(run_as(&sh, v, &rng, cheat), APEX_ERR_REJECTED);
+        v[at[i]] = keep;
+    }
+    /* the verifier's own sections decide: the same proof under another row split */
+    apex_lgkr_proof pf;
+    apex_hash root;
+    prove_as(&sh, v, &rng, LGKR_HONEST, &pf, &root);
+    assert_int_equal(verify(&sh, &root, &pf), APEX_OK);
+    apex_lgkr_shape other = sh;
+    other.tabs.tab[1] = 1; /* the T2 row checked against T4 */
+    assert_int_equal(verify(&other, &root, &pf), APEX_ERR_REJECTED);
+    other = sh;
+    other.tabs.bits[2] = 3;
+    assert_int_equal(verify(&other, &root, &pf), APEX_ERR_REJECTED);
+    apex_lgkr_proof_free(&pf);
+    /* shapes outside the limits */
+    apex_lgkr_shape bad_sh = sh;
+    bad_sh.tabs.bits[1] = 9; /* widths must not grow */
+    assert_int_equal(apex_lgkr_pad_rows(&bad_sh), 0);
+    bad_sh = sh;
+    bad_sh.tabs.rows[2] = 1; /* the sections miss a row */
+    assert_int_equal(apex_lgkr_pad_rows(&bad_sh), 0);
+    bad_sh = sh;
+    bad_sh.tabs.rows[2] = 3; /* or claim more rows than C_a has */
+    assert_int_equal(apex_lgkr_pad_rows(&bad_sh), 0);
+    bad_sh = sh;
+    bad_sh.tabs.tab[0] = 3; /* a table that does not exist */
+    assert_int_equal(apex_lgkr_pad_rows(&bad_sh), 0);
+    bad_sh = sh;
+    bad_sh.tabs.nsec = APEX_LGKR_MAX_SECS + 1;
+    assert_int_equal(apex_lgkr_pad_rows(&bad_sh), 0);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_threaded_sizes),    cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_composition),       cmocka_unit_test(test_table_side),
         cmocka_unit_test(test_product_forgeries), cmocka_unit_test(test_edge_shapes),
+        cmocka_unit_test(test_several_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
