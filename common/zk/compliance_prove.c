@@ -471,6 +471,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
                                            {one, 2, {F_T, F_L4, 0}}, {one, 3, {F_EB, F_G, F_L5}}};
         comp_b_coef kc;
         comp_b_coefs(cfg, &ch_, &kc);
+        unsigned flat[F_N] = {0}; /* EB = eq(b2, b) does not depend on j, the low variables */
+        flat[F_EB] = dm.log_b;
         apex_gl2 *tb[F_N];
         for (size_t q = 0; q < F_N; q++)
             tb[q] = m.tab + q * dd;
@@ -500,7 +502,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         free(ei);
         if (rc != APEX_OK ||
             (rc = apex_zksc_prove_rounds_alt(t, &shb, tb, F_N, fast, sizeof fast / sizeof fast[0],
-                                             claimb, test_rng, &zp, m.rb, reason)) != APEX_OK)
+                                             flat, claimb, test_rng, &zp, m.rb, reason)) != APEX_OK)
             goto done;
         apex_gl2 fin[COMP_B_NCOM]; /* the shape's committed tables at r_B */
         fin[COMP_B_G] = tb[F_G][0];

@@ -82,9 +82,13 @@ typedef struct round_arg {
     const apex_sumcheck_term *terms;
     size_t nterms;
     unsigned m;
+    unsigned npt;                                              /* points evaluated */
+    unsigned pt[APEX_SUMCHECK_MAX_DEG + 1];                    /* which, increasing */
+    unsigned shift[APEX_SUMCHECK_MAX_TABLES];                  /* flat table: entry b << s */
+    uint8_t isflat[APEX_SUMCHECK_MAX_TABLES];                  /* constant in this round */
     size_t n;                                                  /* live length */
     apex_gl2 r;                                                /* fold point */
-    apex_gl2 part[APEX_ZK_THREADS][APEX_SUMCHECK_MAX_DEG + 1]; /* per-slice h */
+    apex_gl2 part[APEX_ZK_THREADS][APEX_SUMCHECK_MAX_DEG + 1]; /* per-slice h at pt[] */
 } round_arg;
 
 /* Pairs below this count run on the calling thread only. */
@@ -95,28 +99,40 @@ static void round_slice(par_job *j)
     round_arg *a = j->arg;
     apex_gl2 *h = a->part[j->slice];
     int plain = a->nterms == 1 && apex_gl2_eq(a->terms[0].coef, apex_gl2_from_gl(1));
-    for (unsigned x = 0; x <= a->m; x++)
+    unsigned last = a->pt[a->npt - 1];
+    for (unsigned x = 0; x < a->npt; x++)
         h[x] = apex_gl2_from_gl(0);
     for (size_t b = j->lo; b < j->hi; b++) {
-        /* each table restricted to this pair is the line lo + X (hi - lo); walk X = 0..m
-         * by repeated addition and combine the tables term by term */
+        /* each table restricted to this pair is the line lo + X (hi - lo) (a flat table's is
+         * constant); walk X = 0..last by repeated addition and combine the tables term by
+         * term at the points evaluated */
         apex_gl2 val[APEX_SUMCHECK_MAX_TABLES], step[APEX_SUMCHECK_MAX_TABLES];
         for (size_t s = 0; s < a->ntab; s++) {
+            if (a->isflat[s]) {
+                val[s] = a->f[s][(2 * b) << a->shift[s]];
+                step[s] = apex_gl2_from_gl(0);
+                continue;
+            }
             val[s] = a->f[s][2 * b];
             step[s] = apex_gl2_sub(a->f[s][2 * b + 1], a->f[s][2 * b]);
         }
-        for (unsigned x = 0; x <= a->m; x++) {
-            for (size_t i = 0; i < a->nterms; i++) {
-                const apex_sumcheck_term *tm = &a->terms[i];
-                apex_gl2 prod = val[tm->f[0]];
-                for (unsigned s = 1; s < tm->nf; s++)
-                    prod = apex_gl2_mul(prod, val[tm->f[s]]);
-                if (!plain)
-                    prod = apex_gl2_mul(prod, tm->coef);
-                h[x] = apex_gl2_add(h[x], prod);
+        for (unsigned x = 0, q = 0; x <= last; x++) {
+            if (x == a->pt[q]) {
+                for (size_t i = 0; i < a->nterms; i++) {
+                    const apex_sumcheck_term *tm = &a->terms[i];
+                    apex_gl2 prod = val[tm->f[0]];
+                    for (unsigned s = 1; s < tm->nf; s++)
+                        prod = apex_gl2_mul(prod, val[tm->f[s]]);
+                    if (!plain)
+                        prod = apex_gl2_mul(prod, tm->coef);
+                    h[q] = apex_gl2_add(h[q], prod);
+                }
+                q++;
             }
-            for (size_t s = 0; s < a->ntab; s++)
-                val[s] = apex_gl2_add(val[s], step[s]);
+            if (x < last)
+                for (size_t s = 0; s < a->ntab; s++)
+                    if (!a->isflat[s])
+                        val[s] = apex_gl2_add(val[s], step[s]);
         }
     }
     j->rc = APEX_OK;
@@ -127,7 +143,8 @@ static void fold_slice(par_job *j)
     round_arg *a = j->arg;
     j->rc = APEX_OK;
     for (size_t s = j->lo; s < j->hi && j->rc == APEX_OK; s++)
-        j->rc = apex_mle_fold_gl2(a->f[s], a->n, a->r);
+        if (!a->isflat[s])
+            j->rc = apex_mle_fold_gl2(a->f[s], a->n, a->r);
 }
 
 /* Run fn over [0, n) on the threads when big, else on this thread (part[1] left zero). */
@@ -143,10 +160,50 @@ static int round_run(void (*fn)(par_job *), round_arg *a, size_t n, int big)
     return one.rc;
 }
 
+/* Round j's shape: which tables are flat, the round polynomial's degree (factors that are
+ * not flat), and the points to evaluate: 0..deg, without 1 from round 1 on (h(1) is the
+ * running claim minus h(0): the previous round's polynomial was computed from the same
+ * tables, so it is the same value). A table stops being flat at round flat[s]: its entries
+ * b << flat[s] are moved to b first (from then on it is folded like the others). */
+static unsigned round_shape(round_arg *a, const unsigned *flat, unsigned j, size_t n)
+{
+    for (size_t s = 0; s < a->ntab; s++) {
+        a->isflat[s] = flat && j < flat[s];
+        a->shift[s] = j;
+        if (flat && j == flat[s] && j > 0)
+            for (size_t b = 1; b < n; b++)
+                a->f[s][b] = a->f[s][b << j];
+    }
+    unsigned deg = 0;
+    for (size_t i = 0; i < a->nterms; i++) {
+        unsigned d = 0;
+        for (unsigned s = 0; s < a->terms[i].nf; s++)
+            d += !a->isflat[a->terms[i].f[s]];
+        deg = d > deg ? d : deg;
+    }
+    a->npt = 0;
+    for (unsigned x = 0; x <= deg; x++)
+        if (x != 1 || j == 0)
+            a->pt[a->npt++] = x;
+    if (a->npt == 0 || (deg == 0 && j > 0)) /* constant: h(0) alone */
+        a->pt[0] = 0, a->npt = 1;
+    return deg;
+}
+
 int apex_sumcheck_prove_terms(apex_transcript *t, apex_gl2 *const *f, size_t ntab,
                               const apex_sumcheck_term *terms, size_t nterms, unsigned k,
                               apex_gl2 claim, const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
                               apex_gl2 *finals)
+{
+    return apex_sumcheck_prove_terms_flat(t, f, ntab, terms, nterms, NULL, k, claim, pads, rounds,
+                                          r, finals);
+}
+
+int apex_sumcheck_prove_terms_flat(apex_transcript *t, apex_gl2 *const *f, size_t ntab,
+                                   const apex_sumcheck_term *terms, size_t nterms,
+                                   const unsigned *flat, unsigned k, apex_gl2 claim,
+                                   const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
+                                   apex_gl2 *finals)
 {
     unsigned m = apex_sumcheck_terms_degree(terms, nterms, ntab);
     if (!shape_ok(m, k))
@@ -154,15 +211,25 @@ int apex_sumcheck_prove_terms(apex_transcript *t, apex_gl2 *const *f, size_t nta
     int rc = absorb_start(t, m, k, claim);
     size_t n = (size_t)1 << k; /* live length of every table */
     round_arg a = {.f = f, .ntab = ntab, .terms = terms, .nterms = nterms, .m = m};
+    apex_gl2 run = claim; /* the running claim: h_{j-1}(r_{j-1}) of the true polynomials */
     for (unsigned j = 0; j < k && rc == APEX_OK; j++, n /= 2) {
         apex_gl2 *h = rounds + (size_t)j * (m + 1);
         int big = n / 2 >= SUMCHECK_PAR_PAIRS;
+        unsigned deg = round_shape(&a, flat, j, n);
         rc = round_run(round_slice, &a, n / 2, big);
-        for (unsigned x = 0; x <= m; x++) {
-            h[x] = a.part[0][x];
+        apex_gl2 v[APEX_SUMCHECK_MAX_DEG + 1]; /* h at 0..deg */
+        for (unsigned q = 0; q < a.npt; q++) {
+            apex_gl2 sum = a.part[0][q];
             for (size_t s = 1; s < APEX_ZK_THREADS; s++)
-                h[x] = apex_gl2_add(h[x], a.part[s][x]);
+                sum = apex_gl2_add(sum, a.part[s][q]);
+            v[a.pt[q]] = sum;
         }
+        if (j > 0 && deg >= 1)
+            v[1] = apex_gl2_sub(run, v[0]);
+        for (unsigned x = 0; x <= m; x++) /* the degree-deg polynomial at 0..m */
+            h[x] = x <= deg   ? v[x]
+                   : deg == 0 ? v[0]
+                              : apex_sumcheck_interp(v, deg, apex_gl2_from_gl(x));
         if (pads) /* send h - pad: uniform, the pads are committed beforehand */
             for (unsigned x = 0; x <= m; x++)
                 h[x] = apex_gl2_sub(h[x], pads[(size_t)j * (m + 1) + x]);
@@ -170,6 +237,7 @@ int apex_sumcheck_prove_terms(apex_transcript *t, apex_gl2 *const *f, size_t nta
             rc = apex_transcript_absorb_gl2(t, "sumcheck.round", h, m + 1);
         if (rc == APEX_OK)
             rc = apex_transcript_challenge_gl2(t, &r[j], 1);
+        run = deg == 0 ? v[0] : apex_sumcheck_interp(v, deg, r[j]);
         a.n = n;
         a.r = r[j];
         if (rc == APEX_OK)

@@ -70,6 +70,18 @@ int apex_sumcheck_prove_terms(apex_transcript *t, apex_gl2 *const *f, size_t nta
                               const apex_sumcheck_term *terms, size_t nterms, unsigned k,
                               apex_gl2 claim, const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
                               apex_gl2 *finals);
+/* The same, where table s does not depend on its flat[s] lowest variables (flat NULL: none;
+ * the caller vouches for it, a table that does depend gives rounds the verifier rejects).
+ * Such a table is read at stride and folded only from round flat[s] on, and a round whose
+ * terms have fewer varying factors is evaluated at fewer points and extended to m + 1
+ * values by interpolation: the same rounds as without flat. From round 1 on h(1) is taken
+ * as the running claim minus h(0) (the same value, the previous round being computed from
+ * the same tables). */
+int apex_sumcheck_prove_terms_flat(apex_transcript *t, apex_gl2 *const *f, size_t ntab,
+                                   const apex_sumcheck_term *terms, size_t nterms,
+                                   const unsigned *flat, unsigned k, apex_gl2 claim,
+                                   const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
+                                   apex_gl2 *finals);
 /* Degree of a term list over ntab tables; 0 when a term is malformed or nothing is given. */
 unsigned apex_sumcheck_terms_degree(const apex_sumcheck_term *terms, size_t nterms, size_t ntab);
 /* sum_i coef_i prod_s vals[f_s]: the final claim from the tables' values at r. */

@@ -296,8 +296,8 @@ static int random_gl(apex_rng *test, apex_gl *out, size_t n)
  * equivalent formulation of the same sum of products (apex_zksc_prove_rounds_alt). */
 static int prove_rounds_over(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 *const *f,
                              size_t ntab, const apex_sumcheck_term *terms, size_t nterms,
-                             apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out,
-                             apex_gl2 *r, const char **reason)
+                             const unsigned *flatv, apex_gl2 claim, apex_rng *test_rng,
+                             apex_zksc_prover **out, apex_gl2 *r, const char **reason)
 {
     const char *dummy;
     if (!reason)
@@ -334,8 +334,8 @@ static int prove_rounds_over(apex_transcript *t, const apex_zksc_shape *sh, apex
         goto fail;
     *reason = "zksc: transcript or sumcheck failure";
     if ((rc = apex_transcript_absorb_bytes(t, "zksc.root_pad", p->root_pad.b, 32)) != APEX_OK ||
-        (rc = apex_sumcheck_prove_terms(t, f, ntab, terms, nterms, sh->k, claim, p->pads, p->rounds,
-                                        p->r, p->finals)) != APEX_OK)
+        (rc = apex_sumcheck_prove_terms_flat(t, f, ntab, terms, nterms, flatv, sh->k, claim,
+                                             p->pads, p->rounds, p->r, p->finals)) != APEX_OK)
         goto fail;
     memcpy(r, p->r, sh->k * sizeof *r);
     OPENSSL_cleanse(flat, 2 * np * sizeof *flat);
@@ -355,16 +355,17 @@ int apex_zksc_prove_rounds(apex_transcript *t, const apex_zksc_shape *sh, apex_g
                            apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out, apex_gl2 *r,
                            const char **reason)
 {
-    return prove_rounds_over(t, sh, f, sh->ntab, sh->terms, sh->nterms, claim, test_rng, out, r,
-                             reason);
+    return prove_rounds_over(t, sh, f, sh->ntab, sh->terms, sh->nterms, NULL, claim, test_rng, out,
+                             r, reason);
 }
 
 int apex_zksc_prove_rounds_alt(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 *const *f,
                                size_t ntab, const apex_sumcheck_term *terms, size_t nterms,
-                               apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out,
-                               apex_gl2 *r, const char **reason)
+                               const unsigned *flat, apex_gl2 claim, apex_rng *test_rng,
+                               apex_zksc_prover **out, apex_gl2 *r, const char **reason)
 {
-    int rc = prove_rounds_over(t, sh, f, ntab, terms, nterms, claim, test_rng, out, r, reason);
+    int rc =
+        prove_rounds_over(t, sh, f, ntab, terms, nterms, flat, claim, test_rng, out, r, reason);
     if (rc == APEX_OK) { /* the alternative tables' finals mean nothing to C_eval */
         OPENSSL_cleanse((*out)->finals, sizeof(*out)->finals);
         (*out)->need_finals = 1;

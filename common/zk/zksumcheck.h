@@ -95,11 +95,13 @@ void apex_zksc_prover_destroy(apex_zksc_prover **p);
  * tables merged into one table, which the folding respects), of the same degree. The round
  * values are identical; the prover is then faster. The formulation's folded values mean
  * nothing to C_eval: the caller must give the shape's committed tables' values at r with
- * apex_zksc_prover_set_finals before apex_zksc_prove_eval_ex (which refuses otherwise). */
+ * apex_zksc_prover_set_finals before apex_zksc_prove_eval_ex (which refuses otherwise).
+ * flat (NULL: none) as in apex_sumcheck_prove_terms_flat: tables that do not depend on their
+ * lowest variables. */
 int apex_zksc_prove_rounds_alt(apex_transcript *t, const apex_zksc_shape *sh, apex_gl2 *const *f,
                                size_t ntab, const apex_sumcheck_term *terms, size_t nterms,
-                               apex_gl2 claim, apex_rng *test_rng, apex_zksc_prover **out,
-                               apex_gl2 *r, const char **reason);
+                               const unsigned *flat, apex_gl2 claim, apex_rng *test_rng,
+                               apex_zksc_prover **out, apex_gl2 *r, const char **reason);
 /* v[0..ncommitted): f~_t(r) of the shape's committed tables. */
 void apex_zksc_prover_set_finals(apex_zksc_prover *p, const apex_gl2 *v);
 /* Verifier phase 1: absorb as the prover did and recover r. */

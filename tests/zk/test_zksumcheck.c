@@ -397,7 +397,7 @@ static int prove_alt(fixture *fx, apex_rng *rng, apex_gl off, int set_finals, un
     apex_gl2 *f[6] = {alt[0], alt[1], alt[2], alt[3], alt[4], alt[5]};
     apex_zksc_prover *p = NULL;
     const char *why = NULL;
-    int rc = apex_zksc_prove_rounds_alt(t, &sh, f, 6, terms, 3, claim, rng, &p, r, &why);
+    int rc = apex_zksc_prove_rounds_alt(t, &sh, f, 6, terms, 3, NULL, claim, rng, &p, r, &why);
     if (rc == APEX_OK) {
         apex_gl2 fin[2] = {alt[1][0], alt[4][0]}; /* Gg, delta at r (folded in place) */
         if (set_finals)
