@@ -338,6 +338,7 @@ typedef struct lg_round {
     const apex_gl2 *e; /* eq table of the remaining variables */
     apex_gl2 r;        /* fold: the challenge */
     size_t tail;       /* pairs b >= tail are all (P, Q) = (0, 1) at z = 0 and 1 */
+    int skip1;         /* z = 1 is not summed (the running claim gives it) */
     apex_gl2 s1[APEX_ZK_THREADS][3], s2[APEX_ZK_THREADS][3];
 } lg_round;
 
@@ -385,11 +386,13 @@ static void sums_slice(par_job *j)
             apex_gl q10 = apex_gl_sub(src->X.c0, a[2]), q11 = apex_gl_sub(src->X.c0, a[3]);
             apex_gl2 e = g->e[b];
             apex_gl2 u0 = apex_gl2_make(apex_gl_add(q00, q01), apex_gl_add(c, c));
-            apex_gl2 u1 = apex_gl2_make(apex_gl_add(q10, q11), apex_gl_add(c, c));
             s1[0] = apex_gl2_add(s1[0], apex_gl2_mul(e, u0));
-            s1[1] = apex_gl2_add(s1[1], apex_gl2_mul(e, u1));
             s2[0] = apex_gl2_add(s2[0], apex_gl2_mul(e, q_prod(q00, q01, c, k7)));
-            s2[1] = apex_gl2_add(s2[1], apex_gl2_mul(e, q_prod(q10, q11, c, k7)));
+            if (!g->skip1) {
+                apex_gl2 u1 = apex_gl2_make(apex_gl_add(q10, q11), apex_gl_add(c, c));
+                s1[1] = apex_gl2_add(s1[1], apex_gl2_mul(e, u1));
+                s2[1] = apex_gl2_add(s2[1], apex_gl2_mul(e, q_prod(q10, q11, c, k7)));
+            }
             apex_gl w2 = apex_gl_mul(apex_gl_sub(q10, q00), apex_gl_sub(q11, q01));
             s2[2] = apex_gl2_add(s2[2], apex_gl2_mul_gl(e, w2));
             continue;
@@ -399,6 +402,8 @@ static void sums_slice(par_job *j)
         for (int i = 0; i < 4; i++)
             v[2][i] = apex_gl2_sub(v[1][i], v[0][i]);
         for (int z = 0; z < 3; z++) {
+            if (z == 1 && g->skip1)
+                continue;
             apex_gl2 u =
                 apex_gl2_add(apex_gl2_mul(v[z][0], v[z][3]), apex_gl2_mul(v[z][1], v[z][2]));
             apex_gl2 w = apex_gl2_mul(v[z][2], v[z][3]);
@@ -454,7 +459,7 @@ static apex_gl2 eq1(apex_gl2 rho, apex_gl2 x)
  * Round values are sent as h - pad. */
 static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const apex_gl2 *rho,
                        apex_gl2 *ch, const apex_gl2 *pads, apex_gl2 *sent, int cheat,
-                       apex_gl2 fin[4])
+                       apex_gl2 claim, apex_gl2 fin[4])
 {
     unsigned n = k - 1;
     if (n == 0) {
@@ -485,6 +490,12 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
         }
         g.e = e;
         g.tail = tail;
+        /* h(0) + h(1) = claim = cpre ((1 - rho_j) G(0) + rho_j G(1)) gives G(1) without its
+         * sums (the claim is the true one: the previous values before any test forgery; a
+         * test's delta on every gate is left to the full sums) */
+        apex_gl2 icpre, irho;
+        g.skip1 = !src->delta && apex_gl2_inv(cpre, &icpre) == APEX_OK &&
+                  apex_gl2_inv(rho[j], &irho) == APEX_OK;
         memset(g.s1, 0, sizeof g.s1);
         memset(g.s2, 0, sizeof g.s2);
         if ((rc = run(sums_slice, &g, npair)) != APEX_OK)
@@ -502,6 +513,12 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
          * eq weights of the remaining variables sum to 1 */
         G[0] = apex_gl2_add(G[0], apex_gl2_from_gl(src->delta));
         G[1] = apex_gl2_add(G[1], apex_gl2_from_gl(src->delta));
+        if (g.skip1) {
+            apex_gl2 rest =
+                apex_gl2_sub(apex_gl2_mul(claim, icpre),
+                             apex_gl2_mul(apex_gl2_sub(apex_gl2_from_gl(1), rho[j]), G[0]));
+            G[1] = apex_gl2_mul(rest, irho);
+        }
         /* G(x) = G0 + (G1 - G0 - Ginf) x + Ginf x^2; h(x) = cpre eq1(rho_j, x) G(x) */
         apex_gl2 mid = apex_gl2_sub(apex_gl2_sub(G[1], G[0]), G[2]);
         for (unsigned x = 0; x < 4; x++) {
@@ -517,7 +534,13 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
                 APEX_OK ||
             (rc = apex_transcript_challenge_gl2(t, &ch[1 + j], 1)) != APEX_OK)
             break;
-        cpre = apex_gl2_mul(cpre, eq1(rho[j], ch[1 + j]));
+        { /* the next claim: h_j(r_j), of the true G */
+            apex_gl2 X = ch[1 + j];
+            apex_gl2 gx =
+                apex_gl2_add(G[0], apex_gl2_mul(X, apex_gl2_add(mid, apex_gl2_mul(X, G[2]))));
+            cpre = apex_gl2_mul(cpre, eq1(rho[j], X));
+            claim = apex_gl2_mul(cpre, gx);
+        }
         g.r = ch[1 + j];
         rc = run(fold_slice, &g, npair);
         cur = npair;
@@ -549,16 +572,26 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
                 : cheat == LGKR_CHEAT_LAST_T  ? LGKR_CHEAT_LAST
                                               : LGKR_HONEST;
     apex_gl2 rho[APEX_LGKR_MAX_DEPTH + 1], nrho[APEX_LGKR_MAX_DEPTH + 1];
+    apex_gl2 prev[4] = {L->p[0][0], L->p[0][0], L->q[0][0], L->q[0][0]}; /* true values */
+    apex_gl2 mu = apex_gl2_from_gl(0);
     int rc = APEX_OK;
     for (unsigned k = 1; k <= tr->K && rc == APEX_OK; k++) {
         size_t e = lay_pad(tr, k), h = lay_ch(tr, k);
         if ((rc = apex_transcript_challenge_gl2(t, &c->ch[h], 1)) != APEX_OK)
             break;
+        /* the layer's claim, lambda p_{k-1}(rho_k) + q_{k-1}(rho_k), from the previous true
+         * values (the root at k = 1) */
+        apex_gl2 mu1 = apex_gl2_sub(apex_gl2_from_gl(1), mu);
+        apex_gl2 pk = apex_gl2_add(apex_gl2_mul(mu1, prev[0]), apex_gl2_mul(mu, prev[1]));
+        apex_gl2 qk = apex_gl2_add(apex_gl2_mul(mu1, prev[2]), apex_gl2_mul(mu, prev[3]));
+        apex_gl2 claim = apex_gl2_add(apex_gl2_mul(c->ch[h], pk), qk);
         lg_src s = layer_src(L, k, leaves);
         apex_gl2 fin[4];
         int lc = k == tr->K && k >= 3 ? cheat : LGKR_HONEST; /* the leaf layer */
-        if ((rc = layer_prove(t, &s, k, rho, &c->ch[h], &pads[e], &c->sent[e], lc, fin)) != APEX_OK)
+        if ((rc = layer_prove(t, &s, k, rho, &c->ch[h], &pads[e], &c->sent[e], lc, claim, fin)) !=
+            APEX_OK)
             break;
+        memcpy(prev, fin, sizeof prev);
         if (cheat == LGKR_CHEAT_MID && k == 1) { /* A + 1, B - D / C: same A D + B C */
             apex_gl2 inv;
             apex_gl2_inv(fin[2], &inv);
@@ -571,7 +604,7 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
                                              4)) != APEX_OK ||
             (rc = apex_transcript_challenge_gl2(t, &c->ch[h + k], 1)) != APEX_OK)
             break;
-        nrho[0] = c->ch[h + k]; /* rho_{k+1} = (mu_k, r) */
+        nrho[0] = mu = c->ch[h + k]; /* rho_{k+1} = (mu_k, r) */
         for (unsigned j = 0; j + 1 < k; j++)
             nrho[1 + j] = c->ch[h + 1 + j];
         memcpy(rho, nrho, k * sizeof *rho);
