@@ -70,7 +70,9 @@ static unsigned terms_degree(const apex_sumcheck_term *terms, size_t nterms, siz
 
 unsigned apex_sumcheck_terms_degree(const apex_sumcheck_term *terms, size_t nterms, size_t ntab)
 {
-    return nterms && ntab <= APEX_SUMCHECK_MAX_TABLES ? terms_degree(terms, nterms, ntab) : 0;
+    return nterms && nterms <= APEX_SUMCHECK_MAX_TERMS && ntab <= APEX_SUMCHECK_MAX_TABLES
+               ? terms_degree(terms, nterms, ntab)
+               : 0;
 }
 
 /* One round's sums over a slice of pairs, or one slice of tables folded: the two halves of
@@ -98,7 +100,14 @@ static void round_slice(par_job *j)
 {
     round_arg *a = j->arg;
     apex_gl2 *h = a->part[j->slice];
-    int plain = a->nterms == 1 && apex_gl2_eq(a->terms[0].coef, apex_gl2_from_gl(1));
+    /* each term's coefficient: 1 and -1 need no multiplication (the prover's faster
+     * formulations use 1 throughout) */
+    enum { C_ONE, C_NEG, C_GEN };
+    uint8_t ck[APEX_SUMCHECK_MAX_TERMS];
+    for (size_t i = 0; i < a->nterms; i++)
+        ck[i] = apex_gl2_eq(a->terms[i].coef, apex_gl2_from_gl(1))               ? C_ONE
+                : apex_gl2_eq(a->terms[i].coef, apex_gl2_from_gl(APEX_GL_P - 1)) ? C_NEG
+                                                                                 : C_GEN;
     unsigned last = a->pt[a->npt - 1];
     for (unsigned x = 0; x < a->npt; x++)
         h[x] = apex_gl2_from_gl(0);
@@ -123,9 +132,9 @@ static void round_slice(par_job *j)
                     apex_gl2 prod = val[tm->f[0]];
                     for (unsigned s = 1; s < tm->nf; s++)
                         prod = apex_gl2_mul(prod, val[tm->f[s]]);
-                    if (!plain)
+                    if (ck[i] == C_GEN)
                         prod = apex_gl2_mul(prod, tm->coef);
-                    h[q] = apex_gl2_add(h[q], prod);
+                    h[q] = ck[i] == C_NEG ? apex_gl2_sub(h[q], prod) : apex_gl2_add(h[q], prod);
                 }
                 q++;
             }

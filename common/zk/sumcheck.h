@@ -27,6 +27,8 @@
 #define APEX_SUMCHECK_MAX_DEG 4u
 /* Largest number of distinct tables in a sum of products. */
 #define APEX_SUMCHECK_MAX_TABLES 16u
+/* Most terms in one sum of products. */
+#define APEX_SUMCHECK_MAX_TERMS 32u
 
 /* One term of a sum of products: coef * prod_s f[s](b). */
 typedef struct apex_sumcheck_term {
@@ -82,7 +84,8 @@ int apex_sumcheck_prove_terms_flat(apex_transcript *t, apex_gl2 *const *f, size_
                                    const unsigned *flat, unsigned k, apex_gl2 claim,
                                    const apex_gl2 *pads, apex_gl2 *rounds, apex_gl2 *r,
                                    apex_gl2 *finals);
-/* Degree of a term list over ntab tables; 0 when a term is malformed or nothing is given. */
+/* Degree of a term list over ntab tables; 0 when a term is malformed, nothing is given or
+ * there are more than APEX_SUMCHECK_MAX_TERMS terms. */
 unsigned apex_sumcheck_terms_degree(const apex_sumcheck_term *terms, size_t nterms, size_t ntab);
 /* sum_i coef_i prod_s vals[f_s]: the final claim from the tables' values at r. */
 apex_gl2 apex_sumcheck_terms_eval(const apex_sumcheck_term *terms, size_t nterms,
