@@ -821,9 +821,12 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         goto done;
     ligero_rand_init(rs, test_rng);
     *reason = "ligero: masking commitment failed";
+    double tm = apex_now_s();
     if (!(eph = ligero_commit_masks(ps[0].log_block, nreq, np, rs)))
         goto done;
     out->eph_root = eph->root;
+    LOG_DEBUG("ligero prove: masking rows committed in %.3f s", apex_now_s() - tm);
+    tm = apex_now_s();
 
     *reason = "ligero: constraint term outside the witness or constraint range";
     s.tcomb = apex_calloc_n((cons->ntensor + 1) * block, sizeof *s.tcomb);
@@ -841,6 +844,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root, cons)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK)
         goto done;
+    LOG_DEBUG("ligero prove: header and u in %.3f s", apex_now_s() - tm);
     *reason = "ligero: constraint term outside the witness or constraint range";
     double t0 = apex_now_s();
     rc = reference_pass ? claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)
