@@ -457,9 +457,46 @@ static apex_gl2 eq1(apex_gl2 rho, apex_gl2 x)
 /* Prove layer k of a tree: k - 1 rounds over src with eq(rho, .), lambda, then fin = A, B,
  * C, D. sent/pads point at the layer's pads; ch at its challenges (lambda already drawn).
  * Round values are sent as h - pad. */
+/* A tree's round buffers, sized for its widest layer and reused by every layer: fold targets
+ * buf[0] (half / 2 entries) and buf[1] (half / 4), and the eq table e (half / 2). */
+typedef struct lg_bufs {
+    apex_gl2 *buf[2][4], *e;
+    size_t half; /* of the widest layer */
+} lg_bufs;
+
+static void bufs_free(lg_bufs *b)
+{
+    size_t n0 = b->half / 2 ? b->half / 2 : 1, n1 = b->half > 4 ? b->half / 4 : 1;
+    for (int i = 0; i < 4; i++) { /* folded tables are functions of the witness */
+        if (b->buf[0][i])
+            OPENSSL_cleanse(b->buf[0][i], n0 * sizeof(apex_gl2));
+        if (b->buf[1][i])
+            OPENSSL_cleanse(b->buf[1][i], n1 * sizeof(apex_gl2));
+        free(b->buf[0][i]);
+        free(b->buf[1][i]);
+    }
+    free(b->e);
+    memset(b, 0, sizeof *b);
+}
+
+static int bufs_alloc(lg_bufs *b, unsigned K)
+{
+    memset(b, 0, sizeof *b);
+    b->half = (size_t)1 << (K >= 1 ? K - 1 : 0); /* layer K's y's */
+    size_t n0 = b->half / 2 ? b->half / 2 : 1, n1 = b->half > 4 ? b->half / 4 : 1;
+    int rc = (b->e = apex_calloc_n(n0, sizeof *b->e)) ? APEX_OK : APEX_ERR_NOMEM;
+    for (int i = 0; i < 4 && rc == APEX_OK; i++)
+        if (!(b->buf[0][i] = apex_calloc_n(n0, sizeof(apex_gl2))) ||
+            !(b->buf[1][i] = apex_calloc_n(n1, sizeof(apex_gl2))))
+            rc = APEX_ERR_NOMEM;
+    if (rc != APEX_OK)
+        bufs_free(b);
+    return rc;
+}
+
 static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const apex_gl2 *rho,
                        apex_gl2 *ch, const apex_gl2 *pads, apex_gl2 *sent, int cheat,
-                       apex_gl2 claim, apex_gl2 fin[4])
+                       apex_gl2 claim, lg_bufs *lb, apex_gl2 fin[4])
 {
     unsigned n = k - 1;
     if (n == 0) {
@@ -471,12 +508,10 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
     lg_round g;
     memset(&g, 0, sizeof g);
     /* fold targets alternate: round j writes buf[j % 2] (half / 2, then half / 4 entries) */
-    apex_gl2 *buf[2][4] = {{NULL}}, *e = apex_calloc_n(half / 2, sizeof *e);
-    int rc = e ? APEX_OK : APEX_ERR_NOMEM;
-    for (int i = 0; i < 4 && rc == APEX_OK; i++)
-        if (!(buf[0][i] = apex_calloc_n(half / 2, sizeof(apex_gl2))) ||
-            !(buf[1][i] = apex_calloc_n(half > 4 ? half / 4 : 1, sizeof(apex_gl2))))
-            rc = APEX_ERR_NOMEM;
+    if (half > lb->half)
+        return APEX_ERR_INVALID;
+    apex_gl2 *(*buf)[4] = lb->buf, *e = lb->e;
+    int rc = APEX_OK;
     apex_gl2 cpre = apex_gl2_from_gl(1), lambda = ch[0];
     size_t cur = half, tail = (src->cfrom + 3) / 4; /* round 0's pairs cover 4 entries */
     for (unsigned j = 0; j < n && rc == APEX_OK; j++) {
@@ -549,15 +584,6 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
     if (rc == APEX_OK)
         for (int i = 0; i < 4; i++)
             fin[i] = buf[(n - 1) % 2][i][0];
-    free(e);
-    for (int i = 0; i < 4; i++) { /* folded tables are functions of the witness */
-        if (buf[0][i])
-            OPENSSL_cleanse(buf[0][i], half / 2 * sizeof(apex_gl2));
-        if (buf[1][i])
-            OPENSSL_cleanse(buf[1][i], (half > 4 ? half / 4 : 1) * sizeof(apex_gl2));
-        free(buf[0][i]);
-        free(buf[1][i]);
-    }
     return rc;
 }
 
@@ -574,7 +600,8 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
     apex_gl2 rho[APEX_LGKR_MAX_DEPTH + 1], nrho[APEX_LGKR_MAX_DEPTH + 1];
     apex_gl2 prev[4] = {L->p[0][0], L->p[0][0], L->q[0][0], L->q[0][0]}; /* true values */
     apex_gl2 mu = apex_gl2_from_gl(0);
-    int rc = APEX_OK;
+    lg_bufs lb;
+    int rc = bufs_alloc(&lb, tr->K);
     for (unsigned k = 1; k <= tr->K && rc == APEX_OK; k++) {
         size_t e = lay_pad(tr, k), h = lay_ch(tr, k);
         if ((rc = apex_transcript_challenge_gl2(t, &c->ch[h], 1)) != APEX_OK)
@@ -588,8 +615,8 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
         lg_src s = layer_src(L, k, leaves);
         apex_gl2 fin[4];
         int lc = k == tr->K && k >= 3 ? cheat : LGKR_HONEST; /* the leaf layer */
-        if ((rc = layer_prove(t, &s, k, rho, &c->ch[h], &pads[e], &c->sent[e], lc, claim, fin)) !=
-            APEX_OK)
+        if ((rc = layer_prove(t, &s, k, rho, &c->ch[h], &pads[e], &c->sent[e], lc, claim, &lb,
+                              fin)) != APEX_OK)
             break;
         memcpy(prev, fin, sizeof prev);
         if (cheat == LGKR_CHEAT_MID && k == 1) { /* A + 1, B - D / C: same A D + B C */
@@ -609,6 +636,7 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
             nrho[1 + j] = c->ch[h + 1 + j];
         memcpy(rho, nrho, k * sizeof *rho);
     }
+    bufs_free(&lb);
     return rc;
 }
 
