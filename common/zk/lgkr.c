@@ -88,7 +88,7 @@ int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const ch
     unsigned K = 0;
     while (K <= APEX_LGKR_MAX_DEPTH && ((size_t)1 << K) < c->M)
         K++;
-    if (!pow2_log(c->da.wr, &c->wa) || !pow2_log(c->dm.wr, &c->wm) || c->M < 2 ||
+    if (!pow2_log(c->da.wr, &c->wa) || !pow2_log(c->dm.wr, &c->wm) || c->M < 2 || c->da.wr < 4 ||
         K > APEX_LGKR_MAX_DEPTH || c->dm.nw < c->T || c->dp.wr < 4) {
         *reason = "lgkr: checked or multiplicity commitment has an unsupported shape";
         return APEX_ERR_INVALID;
@@ -161,7 +161,7 @@ int lgkr_draw_x(apex_transcript *t, const apex_lgkr_shape *sh, const apex_hash *
     do {
         if (rc == APEX_OK)
             rc = apex_transcript_challenge_gl2(t, &c->X, 1);
-    } while (rc == APEX_OK && c->X.c1 == 0);
+    } while (rc == APEX_OK && c->X.c1 < c->ntab); /* X.c1 = 0 or a tag: a q could vanish */
     return rc;
 }
 
@@ -185,6 +185,8 @@ typedef struct lg_src {
                               leaf pair; 0: off */
     size_t cfrom;          /* entries i >= cfrom are (p, q) = (0, 1): the padding */
     const lg_ctx *c;       /* leaves: the tables and row sections (tags) */
+    int retag;             /* tests only (LGKR_CHEAT_RETAG): a leaf outside its section's table
+                              takes the tag of the widest table that holds it */
 } lg_src;
 
 /* The tag of leaf i (the table its row is checked against). */
@@ -206,6 +208,12 @@ static inline void src_get(const lg_src *s, size_t i, apex_gl2 *p, apex_gl2 *q)
         *q = s->q[i];
     } else if (i < s->M) {
         unsigned tag = src_tag(s, i);
+        if (s->retag && s->a[i] >> s->c->tbits[tag] != 0)
+            for (unsigned t = 0; t < s->c->ntab; t++)
+                if (s->a[i] >> s->c->tbits[t] == 0) {
+                    tag = t;
+                    break;
+                }
         *p = apex_gl2_from_gl(!s->drop || s->a[i] >> s->c->tbits[tag] == 0);
         *q = tagged_q(s->X, s->a[i], tag);
     } else {
@@ -223,7 +231,7 @@ typedef struct lg_up {
  * q = X - a, whose second coordinate is X.c1 for every leaf. */
 static inline int src_plain(const lg_src *s, size_t i, size_t n)
 {
-    return s->a && !s->drop && !s->delta && i + n <= s->M;
+    return s->a && !s->drop && !s->delta && !s->retag && i + n <= s->M;
 }
 
 /* (c0 + c x)(c0' + c x) = (c0 c0' + 7 c^2, c (c0 + c0')) with x^2 = 7: two base products
@@ -302,7 +310,7 @@ static lg_src layer_src(const lg_layers *L, unsigned k, const lg_src *leaves)
 {
     if (k == L->K && leaves)
         return *leaves;
-    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0, L->cfrom[k], NULL};
+    return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0, L->cfrom[k], NULL, 0};
 }
 
 /* Build layers K-1 .. 0 from the leaves (leaves->a set, or L->p[K], L->q[K] explicit). */
@@ -446,6 +454,20 @@ static void fold_slice(par_job *j)
     }
 }
 
+/* Tests only: sum G(1) as well instead of taking it from the running claim, and the cheat of
+ * the composed prover (apex_lgkr_prove_commit). */
+static int full_sums = 0, commit_cheat = LGKR_HONEST;
+
+void lgkr_test_set_full_sums(int on)
+{
+    full_sums = on;
+}
+
+void lgkr_test_set_commit_cheat(int cheat)
+{
+    commit_cheat = cheat;
+}
+
 /* eq(rho, x) for one variable at x. */
 static apex_gl2 eq1(apex_gl2 rho, apex_gl2 x)
 {
@@ -529,7 +551,7 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
          * sums (the claim is the true one: the previous values before any test forgery; a
          * test's delta on every gate is left to the full sums) */
         apex_gl2 icpre, irho;
-        g.skip1 = !src->delta && apex_gl2_inv(cpre, &icpre) == APEX_OK &&
+        g.skip1 = !full_sums && !src->delta && apex_gl2_inv(cpre, &icpre) == APEX_OK &&
                   apex_gl2_inv(rho[j], &irho) == APEX_OK;
         memset(g.s1, 0, sizeof g.s1);
         memset(g.s2, 0, sizeof g.s2);
@@ -724,11 +746,23 @@ static int in_table(const lg_ctx *c, const apex_gl *a, size_t i)
 }
 
 /* Count multiplicities of in-range values; a value out of range is not counted. */
-static void count(const lg_ctx *c, const apex_gl *a, apex_gl *m)
+static void count(const lg_ctx *c, const apex_gl *a, apex_gl *m, int other)
 {
     for (size_t i = 0; i < c->M; i++)
         if (in_table(c, a, i))
             m[c->tstart[lgkr_row_tab(c, i >> c->wa)] + a[i]]++;
+        else if (other == 1) { /* tests only: count it in the narrowest table holding it */
+            for (unsigned t = c->ntab; t-- > 0;)
+                if (a[i] >> c->tbits[t] == 0) {
+                    m[c->tstart[t] + a[i]]++;
+                    break;
+                }
+        } else if (other == 2) /* tests only: the widest (its leaf is tagged likewise) */
+            for (unsigned t = 0; t < c->ntab; t++)
+                if (a[i] >> c->tbits[t] == 0) {
+                    m[c->tstart[t] + a[i]]++;
+                    break;
+                }
 }
 
 /* Table-tree leaf e's q = X - (value + tag x). */
@@ -818,7 +852,7 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
         delta = apex_gl_neg(apex_gl_mul(a[0], a[1])); /* (X - a0)(X - a1) + delta = X (X - 1) */
         m[0] = m[1] = M / 2;
     } else {
-        count(c, a, m);
+        count(c, a, m, cheat == LGKR_CHEAT_OTHER_M ? 1 : cheat == LGKR_CHEAT_RETAG ? 2 : 0);
     }
     m[te] += nbad;
     *reason = "lgkr: randomness failed";
@@ -835,7 +869,8 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
     if ((rc = lgkr_draw_x(t, sh, &ca->root, &out->root_m, &out->root_p, c)) != APEX_OK)
         goto done;
     /* witness tree: leaves from a; table tree: explicit leaves (-m_t, X - t) */
-    lg_src leaves = {NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP, delta, M, c};
+    lg_src leaves = {
+        NULL, NULL, a, M, c->X, cheat == LGKR_CHEAT_DROP, delta, M, c, cheat == LGKR_CHEAT_RETAG};
     L[0].K = c->tr[0].K;
     L[1].K = c->tr[1].K;
     rc = APEX_ERR_NOMEM;
@@ -971,7 +1006,7 @@ int apex_lgkr_prove_commit(apex_transcript *t, const apex_lgkr_shape *sh,
     memset(out, 0, sizeof *out);
     if (!(*st = calloc(1, sizeof **st)))
         return APEX_ERR_NOMEM;
-    int rc = commit_phase(t, sh, ca, test_rng, LGKR_HONEST, &(*st)->c, cm, cp, out, reason);
+    int rc = commit_phase(t, sh, ca, test_rng, commit_cheat, &(*st)->c, cm, cp, out, reason);
     if (rc != APEX_OK) {
         apex_lgkr_state_destroy(st);
         apex_lgkr_proof_free(out);

@@ -33,8 +33,9 @@
  *
  * Soundness: LogUp's (M + |T|)/|F_p2| (errata 9), plus per layer 3 (k - 1)/|F_p2| (the
  * sumcheck), 1/|F_p2| (lambda) and 1/|F_p2| (mu), plus Ligero's. Cost: no helper rows; the
- * prover does O(2^K) F_p2 work and the proof carries 2 + 2 K (K + 1) + 2 + 2 bits (bits + 1)
- * F_p2 values instead of C_h's opened columns.
+ * prover does O(2^K) F_p2 work and the proof carries 2 + 2 K (K + 1) + 2 + 2 B (B + 1)
+ * F_p2 values (B: the table tree's depth, bits for one table) instead of C_h's opened
+ * columns.
  *
  * C_p layout (wr slots per row): entries 2e, 2e + 1 hold pad e (rows [0, nv)), then three
  * blocks of nprow rows: X, Y, Z, product q at slots 4q..4q+3 of each block.
@@ -73,8 +74,8 @@ typedef struct apex_lgkr_shape {
     apex_lgkr_tables tabs;       /* several tables ({0}: one, of 2^bits) */
 } apex_lgkr_shape;
 
-/* Rows C_p needs for this shape (its a_params, bits and p_params' BLOCK and npad); 0 when
- * the shape is not valid. */
+/* Rows C_p needs for this shape (its a_params, bits or tabs, and p_params' BLOCK and npad);
+ * 0 when the shape is not valid. */
 size_t apex_lgkr_pad_rows(const apex_lgkr_shape *sh);
 /* F_p2 values the proof sends for this shape (0 when not valid). */
 size_t apex_lgkr_sent_count(const apex_lgkr_shape *sh);
@@ -88,8 +89,9 @@ typedef struct apex_lgkr_proof {
     apex_ligero_proof lig; /* the joint proof over (C_a, C_m, C_p) */
 } apex_lgkr_proof;
 
-/* Prove that every witness slot of ca is in [0, 2^bits). Uses one opening of ca. A value
- * out of range yields a proof the verifier rejects (the prover does not refuse). */
+/* Prove that every witness slot of ca is in its section's table ([0, 2^bits) for one table).
+ * Uses one opening of ca. A value out of range yields a proof the verifier rejects (the
+ * prover does not refuse). */
 int apex_lgkr_prove(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
                     apex_rng *test_rng, apex_lgkr_proof *out, const char **reason);
 /* Verify against the stored root of C_a. APEX_OK or APEX_ERR_REJECTED with *reason. */

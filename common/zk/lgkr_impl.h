@@ -24,7 +24,12 @@
  * and six forge the GKR itself on any vector (in either tree):
  *   MID, MID_T:     layer 1's A, B changed with A D + B C kept        -> layer 2's round 0
  *   ROUND, ROUND_T: leaf layer, round 0 sent as h + x (x - 1)         -> round 1's check
- *   LAST, LAST_T:   leaf layer, last round likewise                   -> the final check */
+ *   LAST, LAST_T:   leaf layer, last round likewise                   -> the final check
+ * Two hide a value outside its section's table that another table holds (several tables):
+ *   OTHER_M: counted in the narrowest table holding it, its leaf keeps its own tag
+ *            -> the sums do not balance (the leaf's pole is in no table)
+ *   RETAG:   counted in the widest table holding it, its leaf tagged with that table: the
+ *            sums balance and the GKR is consistent  -> the witness tag tie (g~) alone */
 enum {
     LGKR_HONEST = 0,
     LGKR_CHEAT_ROOT,
@@ -41,10 +46,16 @@ enum {
     LGKR_CHEAT_MID_T,
     LGKR_CHEAT_ROUND_T,
     LGKR_CHEAT_LAST_T,
+    LGKR_CHEAT_OTHER_M, /* a value outside its section's table counted in one that holds it */
+    LGKR_CHEAT_RETAG,   /* and its leaf tagged with that table: only the tag ties see it */
 };
 
 /* The table entry FREE_M and TABLE_Q forge (tests only). */
 void lgkr_test_set_cheat_entry(size_t t);
+/* Tests only: the LogUp-GKR rounds sum G(1) too (1) instead of deriving it from the claim;
+ * and the cheat apex_lgkr_prove_commit runs (LGKR_HONEST to restore). */
+void lgkr_test_set_full_sums(int on);
+void lgkr_test_set_commit_cheat(int cheat);
 
 int lgkr_prove_impl(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
                     apex_rng *test_rng, int cheat, apex_lgkr_proof *out, const char **reason);
@@ -122,8 +133,8 @@ static inline void lgkr_entry(const lg_ctx *c, size_t e, apex_gl *val, unsigned 
 /* Shapes; with need_rows == 0 C_p's row count is not checked (only its block matters). */
 int lgkr_shape_chk(const apex_lgkr_shape *sh, lg_ctx *c, int need_rows, const char **reason);
 void lgkr_ctx_free(lg_ctx *c);
-/* Transcript: absorb the shape and the three roots, draw X (redrawn while in F_p); then the
- * four padded roots. */
+/* Transcript: absorb the shape and the three roots, draw X (redrawn while X.c1 is 0 or a
+ * tag, so that no leaf's or entry's q can vanish); then the four padded roots. */
 int lgkr_draw_x(apex_transcript *t, const apex_lgkr_shape *sh, const apex_hash *root_a,
                 const apex_hash *root_m, const apex_hash *root_p, lg_ctx *c);
 int lgkr_absorb_roots(apex_transcript *t, const lg_ctx *c);

@@ -13,6 +13,7 @@
 #include "core/core.h"
 #include "unlearn/unlearn.h"
 #include "zk/compliance_impl.h"
+#include "zk/lgkr_impl.h"
 
 #define NS   8u   /* N */
 #define BS   32u  /* B */
@@ -299,6 +300,87 @@ static int edge_run(int64_t rho, int skip, const comp_cheat *forge)
     return rc;
 }
 
+/* edge_run with another (b_w, t), w~ at the residual's coordinate and the composed range
+ * check's cheat; edge_lb sets BLOCK, edge_j the coordinate (5, or 70 past the first rows) */
+static unsigned edge_lb = 8, edge_j = 5;
+static int edge_run2(unsigned bw, unsigned tl, int32_t w05, int64_t rho, int skip,
+                     const comp_cheat *forge, int lcheat)
+{
+    world w;
+    memset(&w, 0, sizeof w);
+    w.cfg = config(1);
+    w.cfg.sp.bits_w = bw;
+    w.cfg.sp.tau_log2 = tl;
+    w.cfg.log_block = edge_lb;
+    uint64_t m[1] = {edge_j == 5 ? 3 : 67};
+    w.pub.mask = m;
+    w.pub.nmask = 1;
+    for (size_t j = 0; j < DW; j++)
+        w.w0[j] = (int32_t)(j * 1000);
+    w.w0[edge_j] = w05;
+    memcpy(w.w1, w.w0, sizeof w.w1);
+    w.w1[m[0]] = 0;
+    w.w1[edge_j] = (int32_t)(w.w0[edge_j] + rho);
+    commit_all(&w);
+    comp_cheat ch = {skip, 0, 0, {0, 0}, 0, 0, 0};
+    if (forge)
+        ch = *forge;
+    apex_comp_proof pf;
+    const char *why = NULL;
+    lgkr_test_set_commit_cheat(lcheat);
+    int rc = prove(&w, &ch, &pf, &why);
+    lgkr_test_set_commit_cheat(LGKR_HONEST);
+    if (rc == APEX_OK) {
+        rc = apex_comp_verify(&w.cfg, &w.pub, &pf, &why);
+        apex_comp_proof_free(&pf);
+    }
+    free_world(&w);
+    return rc;
+}
+
+/* Other limb widths: w's top limb narrower than rho's (b_w 20, t 20: T8 and T9) and equal
+ * (b_w 22, t 21: T10 twice), and sections of two rows (BLOCK 2^6 < D): tau - 1 accepted,
+ * tau rejected, also when the top limb is counted in (and tagged with) a table that holds it. */
+static void test_limb_widths(void **state)
+{
+    (void)state;
+    /* (b_w, t): kw < kr (20, 20: T8 for w', T9 for rho), kw == kr (22, 21: T10 twice) */
+    const unsigned cfgs[2][2] = {{20, 20}, {22, 21}};
+    for (int c = 0; c < 2; c++) {
+        unsigned bw = cfgs[c][0], tl = cfgs[c][1];
+        int64_t tau = (int64_t)1 << tl;
+        int32_t w05 = -((int32_t)1 << (bw - 2));
+        if (c == 0)
+            w05 = -((int32_t)1 << (bw - 1));
+        int r1 = edge_run2(bw, tl, w05, tau - 1, 0, NULL, LGKR_HONEST);
+        int r3 = edge_run2(bw, tl, w05, tau, 1, NULL, LGKR_HONEST);
+        const comp_cheat f = {1, 1, 5, {0, (apex_gl)1 << (tl + 1 - LIMB)}, 0, 0, 0};
+        int r4 = edge_run2(bw, tl, w05, tau, 1, &f, LGKR_CHEAT_OTHER_M);
+        int r5 = edge_run2(bw, tl, w05, tau, 1, &f, LGKR_CHEAT_RETAG);
+        assert_int_equal(r1, APEX_OK);
+        assert_int_equal(r3, APEX_ERR_REJECTED);
+        assert_int_equal(r4, APEX_ERR_REJECTED);
+        assert_int_equal(r5, APEX_ERR_REJECTED);
+    }
+    /* sections of two rows (BLOCK 2^6 < D = 128), the residual in a section's second row */
+    edge_lb = 6;
+    edge_j = 70;
+    const int64_t tau = (int64_t)1 << 20;
+    int s1 = edge_run2(24, 20, 70000, tau - 1, 0, NULL, LGKR_HONEST);
+    int s2 = edge_run2(24, 20, 70000, tau, 1, NULL, LGKR_HONEST);
+    const comp_cheat f2 = {1, 1, 70, {0, (apex_gl)1 << (21 - LIMB)}, 0, 0, 0};
+    int s3 = edge_run2(24, 20, 70000, tau, 1, &f2, LGKR_CHEAT_OTHER_M);
+    const comp_cheat f3 = {1, 1, 70, {((apex_gl)1 << LIMB) - 1, ((apex_gl)1 << (21 - LIMB)) - 1},
+                           0, 0, 0};
+    int s4 = edge_run2(24, 20, 70000, tau - 1, 1, &f3, LGKR_HONEST);
+    edge_lb = 8;
+    edge_j = 5;
+    assert_int_equal(s1, APEX_OK);
+    assert_int_equal(s2, APEX_ERR_REJECTED);
+    assert_int_equal(s3, APEX_ERR_REJECTED);
+    assert_int_equal(s4, APEX_OK);
+}
+
 static void test_tolerance_edges(void **state)
 {
     (void)state;
@@ -309,12 +391,21 @@ static void test_tolerance_edges(void **state)
     assert_int_equal(edge_run(-tau - 1, 0, NULL), APEX_ERR_REJECTED); /* prover refuses */
     assert_int_equal(edge_run(tau, 1, NULL), APEX_ERR_REJECTED);      /* verifier rejects */
     assert_int_equal(edge_run(-tau - 1, 1, NULL), APEX_ERR_REJECTED); /* wrap-around limbs */
-    /* rho = tau: rho + tau = 2^21 = lo + 2^16 hi with hi = 2^5, which is in T16 (and in w's
-     * top-limb table T8) but not in rho's top-limb table T5: the tag of its section rejects it
-     * (under the old rule it had to be caught through the copy 2^11 hi) */
+    /* rho = tau: rho + tau = 2^21 = lo + 2^L hi with hi = 2^(21 - L) (L = LIMB = 12 here:
+     * 2^9), which is in T_L (and in w's top-limb table) but not in rho's own T_(21 - L): the
+     * tag of its section rejects it (under the old rule, through the copy 2^(2L - 21) hi) */
     const unsigned top = 21 - LIMB;
     const comp_cheat topf = {1, 1, 5, {0, (apex_gl)1 << top}, 0, 0, 0};
     assert_int_equal(edge_run(tau, 1, &topf), APEX_ERR_REJECTED);
+    /* the same with the LogUp sums balanced by counting hi in a table that holds it, and with
+     * its leaf tagged as that table's too (only the verifier's tag tie catches that one) */
+    lgkr_test_set_commit_cheat(LGKR_CHEAT_OTHER_M);
+    int rv = edge_run(tau, 1, &topf);
+    lgkr_test_set_commit_cheat(LGKR_CHEAT_RETAG);
+    int rt = edge_run(tau, 1, &topf);
+    lgkr_test_set_commit_cheat(LGKR_HONEST);
+    assert_int_equal(rv, APEX_ERR_REJECTED);
+    assert_int_equal(rt, APEX_ERR_REJECTED);
     /* hi chosen in the field so that lo = 5 recomposes: hi leaves every table */
     apex_gl inv, hi;
     assert_int_equal(apex_gl_inv((apex_gl)1 << LIMB, &inv), APEX_OK);
@@ -635,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_lazy_and_untouched),
         cmocka_unit_test(test_stage_chain),
         cmocka_unit_test(test_tolerance_edges),
+        cmocka_unit_test(test_limb_widths),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_registration),

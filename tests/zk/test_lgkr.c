@@ -452,6 +452,10 @@ static void test_several_tables(void **state)
         v[at[i]] = bad[i];
         for (int cheat = LGKR_HONEST; cheat <= LGKR_CHEAT_TABLE_Q; cheat++)
             assert_int_equal(run_as(&sh, v, &rng, cheat), APEX_ERR_REJECTED);
+        if (bad[i] < 256) { /* counted in (and tagged with) a table that holds it */
+            assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_OTHER_M), APEX_ERR_REJECTED);
+            assert_int_equal(run_as(&sh, v, &rng, LGKR_CHEAT_RETAG), APEX_ERR_REJECTED);
+        }
         v[at[i]] = keep;
     }
     /* the verifier's own sections decide: the same proof under another row split */
@@ -485,6 +489,40 @@ static void test_several_tables(void **state)
     free(v);
 }
 
+/* G(1) from the running claim gives the same proof as the full sums, under every cheat. */
+static void test_claim_shortcut(void **state)
+{
+    (void)state;
+    apex_lgkr_shape shs[2] = {shape_tables(), shape_for(8, 6, 3)};
+    for (int w = 0; w < 2; w++) {
+        apex_lgkr_shape sh = shs[w];
+        apex_rng rng;
+        apex_rng_seed(&rng, 777);
+        apex_gl *v = w == 0 ? tables_values(&rng, &sh) : random_values(&rng, nvals(&sh), 8);
+        for (int bad = 0; bad < 2; bad++) {
+            if (bad)
+                v[70] = w == 0 ? 200 : 300; /* out of its section's table */
+            for (int cheat = LGKR_HONEST; cheat <= LGKR_CHEAT_RETAG; cheat++) {
+                apex_lgkr_proof p1, p2;
+                apex_hash r1, r2;
+                apex_rng_seed(&rng, 1000 + cheat);
+                lgkr_test_set_full_sums(0);
+                prove_as(&sh, v, &rng, cheat, &p1, &r1);
+                apex_rng_seed(&rng, 1000 + cheat);
+                lgkr_test_set_full_sums(1);
+                prove_as(&sh, v, &rng, cheat, &p2, &r2);
+                lgkr_test_set_full_sums(0);
+                assert_int_equal(p1.nsent, p2.nsent);
+                assert_memory_equal(p1.sent, p2.sent, p1.nsent * sizeof *p1.sent);
+                assert_memory_equal(&p1.root_p, &p2.root_p, sizeof p1.root_p);
+                apex_lgkr_proof_free(&p1);
+                apex_lgkr_proof_free(&p2);
+            }
+        }
+        free(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,7 +531,7 @@ int main(void)
         cmocka_unit_test(test_threaded_sizes),    cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_composition),       cmocka_unit_test(test_table_side),
         cmocka_unit_test(test_product_forgeries), cmocka_unit_test(test_edge_shapes),
-        cmocka_unit_test(test_several_tables),
+        cmocka_unit_test(test_several_tables),    cmocka_unit_test(test_claim_shortcut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -339,7 +339,7 @@ static void test_flat_tables(void **state)
             for (int s = 0; s < NT; s++)
                 assert_int_equal(apex_mle_eval_gl2(orig[s], K, r2, &vals[s]), APEX_OK);
             assert_true(apex_gl2_eq(fc, apex_sumcheck_terms_eval(terms, NTERM, vals)));
-        } else { /* round 0 still sums right; a later round or the final check fails */
+        } else { /* table 0 is read as constant: a round check or the final check fails */
             int final_ok = rc == APEX_OK;
             if (final_ok) {
                 for (int s = 0; s < NT; s++)
@@ -356,12 +356,108 @@ static void test_flat_tables(void **state)
     }
 }
 
+/* A reference prover with no shortcut (every point from the tables, no flat
+ * tables, h(1) summed): the same rounds as apex_sumcheck_prove_terms(_flat), for random
+ * tables with a right or a wrong claim, coefficients 1, -1 and general, on both threads. */
+static void ref_prove(apex_gl2 *const *f, size_t ntab, const apex_sumcheck_term *terms,
+                      size_t nterms, unsigned m, unsigned k, apex_gl2 claim, apex_gl2 *rounds,
+                      apex_gl2 *r)
+{
+    apex_transcript *t = apex_transcript_new("test-ref");
+    assert_int_equal(apex_transcript_absorb_u64(t, "sumcheck.shape", ((uint64_t)m << 32) | k),
+                     APEX_OK);
+    assert_int_equal(apex_transcript_absorb_gl2(t, "sumcheck.claim", &claim, 1), APEX_OK);
+    size_t n = (size_t)1 << k;
+    for (unsigned j = 0; j < k; j++, n /= 2) {
+        apex_gl2 *h = rounds + (size_t)j * (m + 1);
+        for (unsigned x = 0; x <= m; x++) {
+            apex_gl2 X = apex_gl2_from_gl(x), acc = apex_gl2_from_gl(0), vals[16];
+            for (size_t b = 0; b < n / 2; b++) {
+                for (size_t s = 0; s < ntab; s++)
+                    vals[s] = apex_gl2_add(
+                        f[s][2 * b], apex_gl2_mul(X, apex_gl2_sub(f[s][2 * b + 1], f[s][2 * b])));
+                acc = apex_gl2_add(acc, apex_sumcheck_terms_eval(terms, nterms, vals));
+            }
+            h[x] = acc;
+        }
+        assert_int_equal(apex_transcript_absorb_gl2(t, "sumcheck.round", h, m + 1), APEX_OK);
+        assert_int_equal(apex_transcript_challenge_gl2(t, &r[j], 1), APEX_OK);
+        for (size_t s = 0; s < ntab; s++)
+            assert_int_equal(apex_mle_fold_gl2(f[s], n, r[j]), APEX_OK);
+    }
+    apex_transcript_destroy(&t);
+}
+
+static void test_reference_prover(void **state)
+{
+    (void)state;
+    enum { NT = 5, NTERM = 4 };
+    apex_rng rng;
+    apex_rng_seed(&rng, 4242);
+    const unsigned ks[] = {3, 9, 14};
+    for (size_t ki = 0; ki < 3; ki++) {
+        unsigned k = ks[ki];
+        size_t n = (size_t)1 << k;
+        apex_gl2 *orig[NT], *a[NT], *b[NT];
+        for (int s = 0; s < NT; s++) {
+            orig[s] = calloc(n, sizeof(apex_gl2));
+            a[s] = calloc(n, sizeof(apex_gl2));
+            b[s] = calloc(n, sizeof(apex_gl2));
+            for (size_t x = 0; x < n; x++)
+                orig[s][x] =
+                    apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), apex_rng_below(&rng, APEX_GL_P));
+        }
+        for (size_t x = 0; x < n; x++) { /* 3 flat in 2 variables, 4 in all of them */
+            orig[3][x] = orig[3][x >> 2 << 2];
+            orig[4][x] = orig[4][0];
+        }
+        const unsigned flat[NT] = {0, 0, 0, 2, 40};
+        apex_sumcheck_term terms[NTERM] = {{{1, 0}, 3, {3, 0, 1, 0}},
+                                           {{APEX_GL_P - 1, 0}, 2, {2, 1, 0, 0}},
+                                           {{5, 7}, 3, {3, 4, 2, 0}},
+                                           {{1, 0}, 1, {4, 0, 0, 0}}};
+        for (int wrong = 0; wrong < 2; wrong++) {
+            apex_gl2 claim = apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), 3); /* random */
+            if (!wrong) {
+                apex_gl2 vals[NT];
+                claim = apex_gl2_from_gl(0);
+                for (size_t x = 0; x < n; x++) {
+                    for (int s = 0; s < NT; s++)
+                        vals[s] = orig[s][x];
+                    claim = apex_gl2_add(claim, apex_sumcheck_terms_eval(terms, NTERM, vals));
+                }
+            }
+            for (int useflat = 0; useflat < 2; useflat++) {
+                apex_gl2 ra[14 * 4], rb[14 * 4], r1[14], r2[14], fin[NT];
+                for (int s = 0; s < NT; s++) {
+                    memcpy(a[s], orig[s], n * sizeof(apex_gl2));
+                    memcpy(b[s], orig[s], n * sizeof(apex_gl2));
+                }
+                ref_prove(a, NT, terms, NTERM, 3, k, claim, ra, r1);
+                apex_transcript *t = apex_transcript_new("test-ref");
+                assert_int_equal(apex_sumcheck_prove_terms_flat(t, b, NT, terms, NTERM,
+                                                                useflat ? flat : NULL, k, claim,
+                                                                NULL, rb, r2, fin),
+                                 APEX_OK);
+                apex_transcript_destroy(&t);
+                assert_memory_equal(ra, rb, (size_t)k * 4 * sizeof(apex_gl2));
+                assert_memory_equal(r1, r2, (size_t)k * sizeof(apex_gl2));
+            }
+        }
+        for (int s = 0; s < NT; s++) {
+            free(orig[s]);
+            free(a[s]);
+            free(b[s]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interp),      cmocka_unit_test(test_honest),
         cmocka_unit_test(test_cheating),    cmocka_unit_test(test_sum_of_products),
-        cmocka_unit_test(test_flat_tables),
+        cmocka_unit_test(test_flat_tables), cmocka_unit_test(test_reference_prover),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
