@@ -220,6 +220,20 @@ static int src_rows(void *ctx, size_t row, apex_gl *out)
     return APEX_OK;
 }
 
+/* Rows of G~ as int8 (zeros past n): the row pass reads them without converting. */
+static int src_rows_i8(void *ctx, size_t row, int8_t *out)
+{
+    const apex_comp_src *s = ctx;
+    size_t lo = row * s->wr, n = lo < s->n ? s->n - lo : 0;
+    if (n > s->wr)
+        n = s->wr;
+    if (!s->g)
+        return APEX_ERR_STATE;
+    memcpy(out, s->g + lo, n);
+    memset(out + n, 0, s->wr - n);
+    return APEX_OK;
+}
+
 /* A source over g or w with n real entries and the shape p. */
 static int src_init(const apex_comp_config *cfg, const int8_t *g, const int32_t *w,
                     apex_comp_src *s, const char **reason)
@@ -252,15 +266,22 @@ int apex_comp_src_w(const apex_comp_config *cfg, const int32_t *w, apex_comp_src
 apex_ligero_commitment *apex_comp_commit_src(apex_comp_src *s, const char *cache_path,
                                              apex_hash *root, const char **reason)
 {
-    if (cache_path)
-        return apex_ligero_commit_rows_cached(&s->p, src_rows, s, cache_path, NULL, root, reason);
-    return apex_ligero_commit_rows(&s->p, src_rows, s, NULL, root, reason);
+    apex_ligero_commitment *c =
+        cache_path
+            ? apex_ligero_commit_rows_cached(&s->p, src_rows, s, cache_path, NULL, root, reason)
+            : apex_ligero_commit_rows(&s->p, src_rows, s, NULL, root, reason);
+    if (c && s->g)
+        apex_ligero_set_rows_i8(c, src_rows_i8);
+    return c;
 }
 
 apex_ligero_commitment *apex_comp_load_src(apex_comp_src *s, const char *path,
                                            const apex_hash *root, const char **reason)
 {
-    return apex_ligero_commitment_load(&s->p, src_rows, s, path, root, reason);
+    apex_ligero_commitment *c = apex_ligero_commitment_load(&s->p, src_rows, s, path, root, reason);
+    if (c && s->g)
+        apex_ligero_set_rows_i8(c, src_rows_i8);
+    return c;
 }
 
 int comp_mask_ok(const apex_comp_config *cfg, const apex_comp_public *pub, const char **reason)

@@ -182,6 +182,13 @@ int apex_ligero_dims_of(const apex_ligero_params *p, apex_ligero_dims *d, const 
  * be called from APEX_ZK_THREADS threads at once (for different rows). */
 typedef int (*apex_ligero_row_fn)(void *ctx, size_t row, apex_gl *out);
 
+/* Optional second view of the same rows for sources whose values are all int8 (G~): writes
+ * row i's BLOCK values as int8, each equal to what the field source gives (v in [-128, 127]
+ * as p + v when negative). The prover's row pass then reads bytes instead of converting
+ * field elements back; the proof does not change. Same threading rules as the row source. */
+typedef int (*apex_ligero_row_i8_fn)(void *ctx, size_t row, int8_t *out);
+void apex_ligero_set_rows_i8(apex_ligero_commitment *c, apex_ligero_row_i8_fn fn);
+
 /* Commit to rows produced on demand. Nothing of size O(witness) is kept: pads are
  * regenerated from a per-commitment secret, columns are hashed as rows stream by, and
  * proofs re-encode the rows. fn and ctx must stay valid for the commitment's lifetime. */

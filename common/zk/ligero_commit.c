@@ -131,6 +131,11 @@ int ligero_row_values(const apex_ligero_commitment *c, size_t i, apex_gl *out)
     return rc;
 }
 
+void apex_ligero_set_rows_i8(apex_ligero_commitment *c, apex_ligero_row_i8_fn fn)
+{
+    c->rows_i8 = c->rows ? fn : NULL;
+}
+
 int ligero_row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out)
 {
     return c->coef ? APEX_ERR_STATE : row_pads(c, i, out, c->p.npad);

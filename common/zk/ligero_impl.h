@@ -22,22 +22,23 @@ typedef struct ligero_rand {
 } ligero_rand;
 
 struct apex_ligero_commitment {
-    apex_ligero_params p;    /* public shape */
-    apex_ligero_dims d;      /* derived sizes */
-    ligero_plans plans;      /* transforms for BLOCK, DBLOCK and 4 BLOCK */
-    apex_ligero_row_fn rows; /* source of witness rows (NULL for masking commitments) */
-    void *rows_ctx;          /* its context */
-    apex_gl *owned;          /* [nw] witness copy behind apex_ligero_commit, else NULL */
-    uint8_t seed[32];        /* secret AES-256 key of the pads (IV = row index) */
-    apex_gl *coef;           /* [nrow][4 BLOCK] coefficients kept in memory: masking
-                                commitments only (degrees up to 3 BLOCK - 2), else NULL */
-    uint8_t *salts;          /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
-    apex_merkle *tree;       /* Merkle tree over the nq columns */
-    apex_hash root;          /* its root */
-    size_t opened;           /* openings used so far; never more than d.budget */
-    size_t noise_row;        /* tests only: this row's encoding gets noise (SIZE_MAX: none) */
-    char *cache_path;        /* tableau cache file, or NULL */
-    const char *cache_note;  /* why the last opening did not use the cache (NULL: it did) */
+    apex_ligero_params p;          /* public shape */
+    apex_ligero_dims d;            /* derived sizes */
+    ligero_plans plans;            /* transforms for BLOCK, DBLOCK and 4 BLOCK */
+    apex_ligero_row_fn rows;       /* source of witness rows (NULL for masking commitments) */
+    void *rows_ctx;                /* its context */
+    apex_ligero_row_i8_fn rows_i8; /* the same rows as int8, or NULL */
+    apex_gl *owned;                /* [nw] witness copy behind apex_ligero_commit, else NULL */
+    uint8_t seed[32];              /* secret AES-256 key of the pads (IV = row index) */
+    apex_gl *coef;                 /* [nrow][4 BLOCK] coefficients kept in memory: masking
+                                      commitments only (degrees up to 3 BLOCK - 2), else NULL */
+    uint8_t *salts;                /* [nq][APEX_MERKLE_SALT_LEN] leaf salts */
+    apex_merkle *tree;             /* Merkle tree over the nq columns */
+    apex_hash root;                /* its root */
+    size_t opened;                 /* openings used so far; never more than d.budget */
+    size_t noise_row;              /* tests only: this row's encoding gets noise (SIZE_MAX: none) */
+    char *cache_path;              /* tableau cache file, or NULL */
+    const char *cache_note;        /* why the last opening did not use the cache (NULL: it did) */
 };
 
 /* Rows per group of the tableau cache file (columns are contiguous within a group). */

@@ -221,11 +221,21 @@ static void pass_slice(par_job *j)
             size_t g = a->list[e], i = g - a->lay->r_off[k];
             apex_gl *v = vals + nr * S;
             rows[nr] = i;
+            int hooked = a->hook && a->hook_rows && a->hook_rows[g];
+            if (c->rows_i8 && !hooked) { /* int8 rows: their bytes v + 128 directly */
+                uint8_t *bt = bytes + nr * B;
+                if ((j->rc = c->rows_i8(c->rows_ctx, i, (int8_t *)bt)) != APEX_OK ||
+                    (j->rc = ligero_row_pads(c, i, v + B)) != APEX_OK)
+                    break;
+                for (size_t s = 0; s < B; s++)
+                    bt[s] ^= 0x80;
+                small[nr] = 1;
+                continue;
+            }
             if ((j->rc = ligero_row_values(c, i, v)) != APEX_OK ||
                 (j->rc = ligero_row_pads(c, i, v + B)) != APEX_OK)
                 break;
-            if (a->hook && a->hook_rows && a->hook_rows[g] &&
-                (j->rc = a->hook(a->hctx, j->slice, k, i, v)) != APEX_OK)
+            if (hooked && (j->rc = a->hook(a->hctx, j->slice, k, i, v)) != APEX_OK)
                 break;
             small[nr] = to_small(v, B, bytes + nr * B);
         }

@@ -421,6 +421,45 @@ static void test_tolerance_edges(void **state)
     assert_int_equal(edge_run(tau - 1, 1, &same), APEX_OK);
 }
 
+/* C_G through the row source (as apex commit makes it) reads its rows as int8 in the prover's
+ * row pass (apex_ligero_set_rows_i8): the proof verifies and is byte for byte the one the
+ * field rows give. */
+static void test_int8_rows(void **state)
+{
+    (void)state;
+    world w;
+    make_world(&w, 12);
+    apex_ligero_commitment_destroy(&w.cg);
+    apex_comp_src sg;
+    const char *why = NULL;
+    assert_int_equal(apex_comp_src_g(&w.cfg, w.g, &sg, &why), APEX_OK);
+    w.cg = apex_comp_commit_src(&sg, NULL, &w.pub.root_g, &why);
+    assert_non_null(w.cg);
+    uint8_t *bytes[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            apex_ligero_set_rows_i8(w.cg, NULL); /* the field rows only */
+        apex_comp_proof pf;
+        assert_int_equal(prove(&w, NULL, &pf, &why), APEX_OK);
+        assert_int_equal(apex_comp_verify(&w.cfg, &w.pub, &pf, &why), APEX_OK);
+        apex_enc_writer wr;
+        apex_enc_writer_init(&wr, 1 << 22);
+        assert_int_equal(apex_comp_proof_encode(&w.cfg, &pf, &wr), APEX_OK);
+        bytes[pass] = malloc(wr.len);
+        assert_non_null(bytes[pass]);
+        memcpy(bytes[pass], wr.buf, wr.len);
+        len[pass] = wr.len;
+        apex_enc_writer_free(&wr);
+        apex_comp_proof_free(&pf);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(bytes[0], bytes[1], len[0]);
+    free(bytes[0]);
+    free(bytes[1]);
+    free_world(&w);
+}
+
 static void test_budget(void **state)
 {
     (void)state;
@@ -727,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_stage_chain),
         cmocka_unit_test(test_tolerance_edges),
         cmocka_unit_test(test_limb_widths),
+        cmocka_unit_test(test_int8_rows),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_registration),
