@@ -60,3 +60,9 @@ void *apex_calloc_n(size_t count, size_t size)
         return NULL;
     return calloc(n ? n : 1, 1);
 }
+
+void apex_wipe(void *p, size_t n)
+{
+    if (p && n)
+        explicit_bzero(p, n);
+}

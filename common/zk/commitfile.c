@@ -2,8 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "core/core.h"
 #include "zk/commitfile.h"
 #include "zk/encode.h"
@@ -354,7 +352,7 @@ int apex_commit_key_read(const char *path, apex_commit_key *k, const char **reas
         k->glen = (size_t)glen;
     }
     if (buf)
-        OPENSSL_cleanse(buf, blen); /* the buffer held G~ */
+        apex_wipe(buf, blen); /* the buffer held G~ */
     free(buf);
     if (rc != APEX_OK)
         apex_commit_key_free(k);
@@ -367,7 +365,7 @@ void apex_commit_key_free(apex_commit_key *k)
     k->mask = NULL;
     k->nmask = 0;
     if (k->g)
-        OPENSSL_cleanse(k->g, k->glen);
+        apex_wipe(k->g, k->glen);
     free(k->g);
     k->g = NULL;
     k->glen = 0;

@@ -1,7 +1,6 @@
 /* The compliance prover (protocol in compliance.h). */
 #include "zk/compliance_impl.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,6 +73,7 @@ typedef struct prove_mem {
     apex_gl2 *wstoreb;  /* view weights, stage B */
     uint8_t *untouched; /* [nb] 1 for blocks without a mask coordinate */
     size_t nlv;         /* entries of lv */
+    size_t nbn, dd;     /* entries of u and uv, of rho */
 } prove_mem;
 
 /* Rows of the limbs vector lv (wr values per row, zeros past n) for C_l's row source. */
@@ -127,14 +127,17 @@ static void mem_free(prove_mem *m, size_t ntab)
 {
     free(m->untouched);
     free(m->inz);
+    apex_wipe(m->u, m->u ? m->nbn * sizeof *m->u : 0); /* u = G~ delta and rho are the witness's */
+    apex_wipe(m->rho, m->rho ? m->dd * sizeof *m->rho : 0);
+    apex_wipe(m->uv, m->uv ? m->nbn * sizeof *m->uv : 0);
     free(m->u);
     free(m->rho);
     free(m->uv);
     if (m->lv)
-        OPENSSL_cleanse(m->lv, m->nlv * sizeof *m->lv);
+        apex_wipe(m->lv, m->nlv * sizeof *m->lv);
     free(m->lv);
     if (m->tab)
-        OPENSSL_cleanse(m->tab, ntab * sizeof *m->tab);
+        apex_wipe(m->tab, ntab * sizeof *m->tab);
     free(m->tab);
     free(m->ra);
     free(m->rb);
@@ -348,6 +351,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     m.uv = apex_calloc_n(nbn, sizeof *m.uv);
     m.lv = apex_calloc_n(COMP_L_NSEC * ls, sizeof *m.lv);
     m.nlv = COMP_L_NSEC * ls;
+    m.nbn = nbn;
+    m.dd = dd;
     m.untouched = apex_calloc_n(dd >> lb, 1);
     m.tab = apex_calloc_n(ntab, sizeof *m.tab);
     m.ra = apex_calloc_n(dm.za.k + 1, sizeof *m.ra);
@@ -576,7 +581,7 @@ done:
     apex_ligero_commitment_destroy(&cpadb);
     apex_ligero_commitment_destroy(&cevalb);
     if (ctab)
-        OPENSSL_cleanse(ctab, dd * sizeof *ctab);
+        apex_wipe(ctab, dd * sizeof *ctab);
     free(ctab);
     mem_free(&m, ntab);
     return rc;

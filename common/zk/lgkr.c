@@ -1,7 +1,6 @@
 /* LogUp-GKR range check over a committed vector (protocol in lgkr.h). */
 #include "zk/lgkr.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -297,9 +296,9 @@ static void layers_free(lg_layers *L)
     for (unsigned k = 0; k <= APEX_LGKR_MAX_DEPTH; k++) {
         size_t bytes = ((size_t)1 << k) * sizeof(apex_gl2);
         if (L->p[k])
-            OPENSSL_cleanse(L->p[k], bytes);
+            apex_wipe(L->p[k], bytes);
         if (L->q[k])
-            OPENSSL_cleanse(L->q[k], bytes);
+            apex_wipe(L->q[k], bytes);
         free(L->p[k]);
         free(L->q[k]);
         L->p[k] = L->q[k] = NULL;
@@ -491,9 +490,9 @@ static void bufs_free(lg_bufs *b)
     size_t n0 = b->half / 2 ? b->half / 2 : 1, n1 = b->half > 4 ? b->half / 4 : 1;
     for (int i = 0; i < 4; i++) { /* folded tables are functions of the witness */
         if (b->buf[0][i])
-            OPENSSL_cleanse(b->buf[0][i], n0 * sizeof(apex_gl2));
+            apex_wipe(b->buf[0][i], n0 * sizeof(apex_gl2));
         if (b->buf[1][i])
-            OPENSSL_cleanse(b->buf[1][i], n1 * sizeof(apex_gl2));
+            apex_wipe(b->buf[1][i], n1 * sizeof(apex_gl2));
         free(b->buf[0][i]);
         free(b->buf[1][i]);
     }
@@ -668,7 +667,7 @@ static int random_gl(apex_rng *test, apex_gl *out, size_t n)
     ligero_rand r;
     ligero_rand_init(&r, test);
     int rc = ligero_rand_gl(&r, out, n);
-    OPENSSL_cleanse(&r, sizeof r);
+    apex_wipe(&r, sizeof r);
     return rc;
 }
 
@@ -924,17 +923,17 @@ done:
     layers_free(&L[0]);
     layers_free(&L[1]);
     if (a)
-        OPENSSL_cleanse(a, M * sizeof *a);
+        apex_wipe(a, M * sizeof *a);
     if (flat)
-        OPENSSL_cleanse(flat, 2 * c->npads * sizeof *flat);
+        apex_wipe(flat, 2 * c->npads * sizeof *flat);
     if (pw)
-        OPENSSL_cleanse(pw, c->dp.nw * sizeof *pw);
+        apex_wipe(pw, c->dp.nw * sizeof *pw);
     if (pads)
-        OPENSSL_cleanse(pads, c->npads * sizeof *pads);
+        apex_wipe(pads, c->npads * sizeof *pads);
     if (m) /* the multiplicities and a row of C_a (with its pads) are secret too */
-        OPENSSL_cleanse(m, c->dm.nw * sizeof *m);
+        apex_wipe(m, c->dm.nw * sizeof *m);
     if (row)
-        OPENSSL_cleanse(row, c->da.block * sizeof *row);
+        apex_wipe(row, c->da.block * sizeof *row);
     free(a);
     free(m);
     free(row);

@@ -2,7 +2,6 @@
 #include "zk/ligero_impl.h"
 
 #include <math.h>
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +31,7 @@ int ligero_rand_bytes(ligero_rand *s, void *out, size_t n)
         }
         size_t k = sizeof s->buf - s->pos < n ? sizeof s->buf - s->pos : n;
         memcpy(o, s->buf + s->pos, k);
-        OPENSSL_cleanse(s->buf + s->pos, k); /* each random byte is used once */
+        apex_wipe(s->buf + s->pos, k); /* each random byte is used once */
         s->pos += k;
         o += k;
         n -= k;

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -218,7 +217,7 @@ int apex_ligero_commitment_save(const apex_ligero_commitment *c, const char *pat
         *reason = "ligero: cannot write the saved commitment";
     else if (rc != APEX_OK)
         *reason = "ligero: hashing failed";
-    OPENSSL_cleanse(buf, n); /* the pad seed */
+    apex_wipe(buf, n); /* the pad seed */
     free(buf);
     return rc;
 }
@@ -322,12 +321,12 @@ apex_ligero_commitment *apex_ligero_commitment_load(const apex_ligero_params *p,
     if (apex_merkle_build(c->tree, &c->root) != APEX_OK ||
         memcmp(c->root.b, root->b, sizeof c->root.b) != 0)
         goto fail;
-    OPENSSL_cleanse(buf, len);
+    apex_wipe(buf, len);
     free(buf);
     *reason = NULL;
     return c;
 fail:
-    OPENSSL_cleanse(buf, len);
+    apex_wipe(buf, len);
     free(buf);
     apex_ligero_commitment_destroy(&c);
     return NULL;

@@ -15,7 +15,6 @@
 #include "zk/ligero_impl.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -114,7 +113,7 @@ static int row_pads(const apex_ligero_commitment *c, size_t i, apex_gl *out, siz
             got += v < APEX_GL_P;
         }
     }
-    OPENSSL_cleanse(ks, KS);
+    apex_wipe(ks, KS);
     free(ks);
     EVP_CIPHER_CTX_free(x);
     return rc;
@@ -368,7 +367,7 @@ done:
             EVP_MD_CTX_free(s.col[q]);
     free(s.col);
     if (s.chunk)
-        OPENSSL_cleanse(s.chunk, crow * d->nq * sizeof *s.chunk);
+        apex_wipe(s.chunk, crow * d->nq * sizeof *s.chunk);
     free(s.chunk);
     free(s.tbuf);
     free(s.leaves);
@@ -397,7 +396,7 @@ static void extract_rows(par_job *j)
             a->cols[k * nrow + r] = tmp[a->qidx[k]];
     }
     if (tmp)
-        OPENSSL_cleanse(tmp, a->c->d.nq * sizeof *tmp);
+        apex_wipe(tmp, a->c->d.nq * sizeof *tmp);
     free(tmp);
 }
 
@@ -432,10 +431,10 @@ void apex_ligero_commitment_destroy(apex_ligero_commitment **pc)
     apex_ligero_commitment *c = *pc;
     ligero_plans_free(&c->plans);
     if (c->coef)
-        OPENSSL_cleanse(c->coef, c->d.nrow * c->d.nq * sizeof *c->coef);
+        apex_wipe(c->coef, c->d.nrow * c->d.nq * sizeof *c->coef);
     if (c->owned)
-        OPENSSL_cleanse(c->owned, c->d.nw * sizeof *c->owned);
-    OPENSSL_cleanse(c->seed, sizeof c->seed); /* the pads follow from it */
+        apex_wipe(c->owned, c->d.nw * sizeof *c->owned);
+    apex_wipe(c->seed, sizeof c->seed); /* the pads follow from it */
     free(c->coef);
     free(c->owned);
     free(c->salts);
@@ -520,12 +519,12 @@ apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
         goto fail;
     *root = c->root;
     *reason = NULL;
-    OPENSSL_cleanse(rs, sizeof *rs);
+    apex_wipe(rs, sizeof *rs);
     free(rs);
     return c;
 fail:
     if (rs)
-        OPENSSL_cleanse(rs, sizeof *rs);
+        apex_wipe(rs, sizeof *rs);
     free(rs);
     apex_ligero_commitment_destroy(&c);
     return NULL;

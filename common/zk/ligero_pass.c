@@ -22,7 +22,6 @@
  * stay in cache while the chunk's rows stream through. */
 #include "zk/ligero_impl.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -320,9 +319,9 @@ static void pass_slice(par_job *j)
     }
     free(acc);
     if (vals)
-        OPENSSL_cleanse(vals, (crow ? crow : 1) * S * sizeof *vals);
+        apex_wipe(vals, (crow ? crow : 1) * S * sizeof *vals);
     if (bytes)
-        OPENSSL_cleanse(bytes, (crow ? crow : 1) * B);
+        apex_wipe(bytes, (crow ? crow : 1) * B);
     free(vals);
     free(bytes);
     a->part[j->slice] = out;

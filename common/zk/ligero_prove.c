@@ -1,7 +1,6 @@
 /* Ligero joint prover over several commitments plus a fresh masking commitment. */
 #include "zk/ligero_impl.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +33,7 @@ typedef struct prove_scratch {
 static void wipe_free(void *p, size_t bytes)
 {
     if (p)
-        OPENSSL_cleanse(p, bytes);
+        apex_wipe(p, bytes);
     free(p);
 }
 
@@ -238,7 +237,7 @@ static void ld_slice(par_job *j)
             dot[h] = apex_gl2_add(dot[h], apex_gl2_mul_gl(apex_gl2_make(x[h], y[h]), tmp[h]));
     }
     if (tmp)
-        OPENSSL_cleanse(tmp, nq * sizeof *tmp);
+        apex_wipe(tmp, nq * sizeof *tmp);
     free(tmp);
     free(x);
     free(y);
@@ -484,8 +483,8 @@ static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *
         dw[q] = apex_gl2_add(dw[q], apex_gl2_mul_gl(rq, p[q]));
         dr[q] = apex_gl2_add(dr[q], apex_gl2_mul_gl(rq, pr[q]));
     }
-    OPENSSL_cleanse(p, db * sizeof *p);
-    OPENSSL_cleanse(pr, db * sizeof *pr);
+    apex_wipe(p, db * sizeof *p);
+    apex_wipe(pr, db * sizeof *pr);
     return APEX_OK;
 }
 
@@ -571,7 +570,7 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
         free(a.r[t]);
         for (int q = 0; q < 5; q++) {
             if (a.buf[t][q])
-                OPENSSL_cleanse(a.buf[t][q], db * sizeof *a.buf[t][q]);
+                apex_wipe(a.buf[t][q], db * sizeof *a.buf[t][q]);
             free(a.buf[t][q]);
         }
     }
@@ -632,7 +631,7 @@ static void quad_slice(par_job *j)
             acc[h] = apex_gl2_add(acc[h], apex_gl2_mul_gl(a->v[i], e));
         }
     }
-    OPENSSL_cleanse(x, 3 * nq * sizeof *x);
+    apex_wipe(x, 3 * nq * sizeof *x);
     free(x);
 }
 
@@ -898,7 +897,7 @@ done:
     if (rc != APEX_OK)
         apex_ligero_proof_free(out);
     if (rs)
-        OPENSSL_cleanse(rs, sizeof *rs);
+        apex_wipe(rs, sizeof *rs);
     free(rs);
     apex_ligero_commitment_destroy(&eph);
     scratch_free(&s);

@@ -1,7 +1,6 @@
 /* LogUp range check over a committed vector (protocol in logup.h). */
 #include "zk/logup.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,9 +295,9 @@ static int commit_phase(apex_transcript *t, const apex_logup_shape *sh, apex_lig
     rc = draw_batching(t, &out->root_h, c);
 done:
     if (a)
-        OPENSSL_cleanse(a, M * sizeof *a);
+        apex_wipe(a, M * sizeof *a);
     if (hw)
-        OPENSSL_cleanse(hw, c->dh.nw * sizeof *hw);
+        apex_wipe(hw, c->dh.nw * sizeof *hw);
     free(a);
     free(m);
     free(hw);

@@ -162,7 +162,7 @@ static int rekey(apex_transcript *t)
     int ok = c && EVP_MD_CTX_copy_ex(c, t->hash) == 1 && EVP_DigestFinal_ex(c, key, &n) == 1 &&
              n == TR_KEY_LEN && EVP_EncryptInit_ex(t->prf, EVP_aes_256_ctr(), NULL, key, iv) == 1;
     EVP_MD_CTX_free(c);
-    OPENSSL_cleanse(key, sizeof key);
+    apex_wipe(key, sizeof key);
     if (!ok)
         return APEX_ERR_CRYPTO;
     t->fresh = 0;

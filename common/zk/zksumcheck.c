@@ -2,7 +2,6 @@
  * zksumcheck.h). */
 #include "zk/zksumcheck.h"
 
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,11 +267,11 @@ void apex_zksc_prover_destroy(apex_zksc_prover **pp)
     apex_zksc_prover *p = *pp;
     apex_ligero_commitment_destroy(&p->c_pad);
     if (p->pads)
-        OPENSSL_cleanse(p->pads, (size_t)p->sh.k * (p->m + 1) * sizeof *p->pads);
+        apex_wipe(p->pads, (size_t)p->sh.k * (p->m + 1) * sizeof *p->pads);
     free(p->pads);
     free(p->rounds);
-    OPENSSL_cleanse(p->finals, sizeof p->finals);
-    OPENSSL_cleanse(p->extras, sizeof p->extras);
+    apex_wipe(p->finals, sizeof p->finals);
+    apex_wipe(p->extras, sizeof p->extras);
     free(p);
     *pp = NULL;
 }
@@ -338,14 +337,14 @@ static int prove_rounds_over(apex_transcript *t, const apex_zksc_shape *sh, apex
                                              p->pads, p->rounds, p->r, p->finals)) != APEX_OK)
         goto fail;
     memcpy(r, p->r, sh->k * sizeof *r);
-    OPENSSL_cleanse(flat, 2 * np * sizeof *flat);
+    apex_wipe(flat, 2 * np * sizeof *flat);
     free(flat);
     *out = p;
     *reason = NULL;
     return APEX_OK;
 fail:
     if (flat)
-        OPENSSL_cleanse(flat, 2 * np * sizeof *flat);
+        apex_wipe(flat, 2 * np * sizeof *flat);
     free(flat);
     apex_zksc_prover_destroy(&p);
     return rc;
@@ -367,7 +366,7 @@ int apex_zksc_prove_rounds_alt(apex_transcript *t, const apex_zksc_shape *sh, ap
     int rc =
         prove_rounds_over(t, sh, f, ntab, terms, nterms, flat, claim, test_rng, out, r, reason);
     if (rc == APEX_OK) { /* the alternative tables' finals mean nothing to C_eval */
-        OPENSSL_cleanse((*out)->finals, sizeof(*out)->finals);
+        apex_wipe((*out)->finals, sizeof(*out)->finals);
         (*out)->need_finals = 1;
     }
     return rc;
@@ -422,7 +421,7 @@ int zksc_commit_eval(const apex_zksc_prover *p, size_t wr_eval, apex_ligero_comm
     }
     *c_eval =
         apex_ligero_commit(&sh->eval_params, ev, EVAL_ROWS * wr_eval, p->test_rng, root, reason);
-    OPENSSL_cleanse(ev, EVAL_ROWS * wr_eval * sizeof *ev);
+    apex_wipe(ev, EVAL_ROWS * wr_eval * sizeof *ev);
     free(ev);
     return *c_eval ? APEX_OK : APEX_ERR_NOMEM;
 }
