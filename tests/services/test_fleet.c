@@ -398,5 +398,8 @@ int main(void)
         cmocka_unit_test(test_64_clients_over_curve),
         cmocka_unit_test(test_client_reconnects_after_coordinator_restart),
     };
+    const char *only = getenv("APEX_TEST_FILTER"); /* e.g. "test_64_*" when chasing one test */
+    if (only && *only)
+        cmocka_set_test_filter(only);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
