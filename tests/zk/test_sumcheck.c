@@ -272,6 +272,31 @@ static void test_sum_of_products(void **state)
     }
 }
 
+/* nt random tables of n entries (orig) and two work copies' storage (a, b); tables_free frees
+ * all three sets. */
+static void tables_new(apex_rng *rng, size_t nt, size_t n, apex_gl2 **orig, apex_gl2 **a,
+                       apex_gl2 **b)
+{
+    for (size_t s = 0; s < nt; s++) {
+        orig[s] = calloc(n, sizeof(apex_gl2));
+        a[s] = calloc(n, sizeof(apex_gl2));
+        b[s] = calloc(n, sizeof(apex_gl2));
+        assert_true(orig[s] && a[s] && b[s]);
+        for (size_t x = 0; x < n; x++)
+            orig[s][x] =
+                apex_gl2_make(apex_rng_below(rng, APEX_GL_P), apex_rng_below(rng, APEX_GL_P));
+    }
+}
+
+static void tables_free(size_t nt, apex_gl2 **orig, apex_gl2 **a, apex_gl2 **b)
+{
+    for (size_t s = 0; s < nt; s++) {
+        free(orig[s]);
+        free(a[s]);
+        free(b[s]);
+    }
+}
+
 /* Tables flat in their lowest variables (apex_sumcheck_prove_terms_flat): the same rounds,
  * byte for byte, as the plain prover, whether a round loses a degree (every factor of the
  * top terms flat) or not; a table wrongly declared flat gives rounds the verifier rejects. */
@@ -283,14 +308,7 @@ static void test_flat_tables(void **state)
     apex_rng rng;
     apex_rng_seed(&rng, 44);
     apex_gl2 *orig[NT], *a[NT], *b[NT];
-    for (int s = 0; s < NT; s++) {
-        orig[s] = calloc(n, sizeof(apex_gl2));
-        a[s] = calloc(n, sizeof(apex_gl2));
-        b[s] = calloc(n, sizeof(apex_gl2));
-        for (size_t x = 0; x < n; x++)
-            orig[s][x] =
-                apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), apex_rng_below(&rng, APEX_GL_P));
-    }
+    tables_new(&rng, NT, n, orig, a, b);
     /* table 3 does not depend on its 5 lowest variables, table 2 on its lowest one */
     for (size_t x = 0; x < n; x++) {
         orig[3][x] = orig[3][x >> 5 << 5];
@@ -349,11 +367,7 @@ static void test_flat_tables(void **state)
             assert_false(final_ok);
         }
     }
-    for (int s = 0; s < NT; s++) {
-        free(orig[s]);
-        free(a[s]);
-        free(b[s]);
-    }
+    tables_free(NT, orig, a, b);
 }
 
 /* A reference prover with no shortcut (every point from the tables, no flat
@@ -399,14 +413,7 @@ static void test_reference_prover(void **state)
         unsigned k = ks[ki];
         size_t n = (size_t)1 << k;
         apex_gl2 *orig[NT], *a[NT], *b[NT];
-        for (int s = 0; s < NT; s++) {
-            orig[s] = calloc(n, sizeof(apex_gl2));
-            a[s] = calloc(n, sizeof(apex_gl2));
-            b[s] = calloc(n, sizeof(apex_gl2));
-            for (size_t x = 0; x < n; x++)
-                orig[s][x] =
-                    apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), apex_rng_below(&rng, APEX_GL_P));
-        }
+        tables_new(&rng, NT, n, orig, a, b);
         for (size_t x = 0; x < n; x++) { /* 3 flat in 2 variables, 4 in all of them */
             orig[3][x] = orig[3][x >> 2 << 2];
             orig[4][x] = orig[4][0];
@@ -444,11 +451,7 @@ static void test_reference_prover(void **state)
                 assert_memory_equal(r1, r2, (size_t)k * sizeof(apex_gl2));
             }
         }
-        for (int s = 0; s < NT; s++) {
-            free(orig[s]);
-            free(a[s]);
-            free(b[s]);
-        }
+        tables_free(NT, orig, a, b);
     }
 }
 
