@@ -343,6 +343,10 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     size_t n = s->n_samples, bsz = s->block, lb = dm.log_b;
     size_t dd = (size_t)1 << (dm.log_b + dm.log_nb), nbn = dd >> lb << dm.log_n;
     size_t ntab = COMP_B_N * dd > COMP_A_N * nbn ? COMP_B_N * dd : COMP_A_N * nbn;
+    /* the stage tables' memory serves the LogUp-GKR's witness tree first (it runs before
+     * them), so both touch the same pages; mem_free wipes all of it */
+    size_t nlg = apex_lgkr_arena_entries(&dm.lg);
+    ntab = nlg > ntab ? nlg : ntab;
     size_t ls = comp_l_stride(&dm);
     prove_mem m = {0};
     m.inz = apex_calloc_n(dd, 1);
@@ -412,8 +416,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         goto done;
     if ((rc = apex_transcript_absorb_bytes(t, "root_u", out->root_u.b, 32)) != APEX_OK ||
         (rc = apex_transcript_absorb_bytes(t, "root_l", out->root_l.b, 32)) != APEX_OK ||
-        (rc = apex_lgkr_prove_commit(t, &dm.lg, cl, test_rng, &cm, &cp, &out->lg, &lst, reason)) !=
-            APEX_OK ||
+        (rc = apex_lgkr_prove_commit_in(t, &dm.lg, cl, test_rng, &cm, &cp, &out->lg, &lst, m.tab,
+                                        ntab, reason)) != APEX_OK ||
         (rc = comp_chal_draw(t, &dm, &ch_)) != APEX_OK)
         goto done;
 

@@ -282,18 +282,40 @@ static int run(void (*fn)(par_job *), void *arg, size_t n)
     return job.rc;
 }
 
+/* A caller's scratch for the witness tree (apex_lgkr_prove_commit_in): carved in order, never
+ * freed here; the caller wipes it. */
+typedef struct lg_arena {
+    apex_gl2 *base;
+    size_t n, used; /* entries */
+} lg_arena;
+
+static apex_gl2 *arena_take(lg_arena *ar, size_t n)
+{
+    if (!ar || !ar->base || n > ar->n - ar->used)
+        return NULL;
+    apex_gl2 *p = ar->base + ar->used;
+    ar->used += n;
+    return p;
+}
+
 /* A tree's explicit layers 0..K-1 (and K when the leaves are explicit). */
 typedef struct lg_layers {
     unsigned K;
     apex_gl2 *p[APEX_LGKR_MAX_DEPTH + 1];
     apex_gl2 *q[APEX_LGKR_MAX_DEPTH + 1];
     size_t cfrom[APEX_LGKR_MAX_DEPTH + 1]; /* layer k is (0, 1) from this entry on */
+    int in_arena;                          /* layers 0..K-1 live in the caller's arena */
 } lg_layers;
 
-/* The layers are functions of the witness: wiped before they are freed. */
+/* The layers are functions of the witness: wiped before they are freed (the arena's owner
+ * wipes the arena). */
 static void layers_free(lg_layers *L)
 {
     for (unsigned k = 0; k <= APEX_LGKR_MAX_DEPTH; k++) {
+        if (L->in_arena && k < L->K) {
+            L->p[k] = L->q[k] = NULL;
+            continue;
+        }
         size_t bytes = ((size_t)1 << k) * sizeof(apex_gl2);
         if (L->p[k])
             apex_wipe(L->p[k], bytes);
@@ -312,9 +334,17 @@ static lg_src layer_src(const lg_layers *L, unsigned k, const lg_src *leaves)
     return (lg_src){L->p[k], L->q[k], NULL, 0, {0, 0}, 0, 0, L->cfrom[k], NULL, 0};
 }
 
-/* Build layers K-1 .. 0 from the leaves (leaves->a set, or L->p[K], L->q[K] explicit). */
-static int build_layers(lg_layers *L, const lg_src *leaves)
+/* Entries of layers 0..K-1 (p and q). */
+static size_t layers_entries(unsigned K)
 {
+    return 2 * (((size_t)1 << K) - 1);
+}
+
+/* Build layers K-1 .. 0 from the leaves (leaves->a set, or L->p[K], L->q[K] explicit), in ar
+ * when it has room for all of them. */
+static int build_layers(lg_layers *L, const lg_src *leaves, lg_arena *ar)
+{
+    L->in_arena = ar && ar->base && layers_entries(L->K) <= ar->n - ar->used;
     /* padding leaves (0, 1) make (0 * 1 + 0 * 1, 1 * 1) = (0, 1) parents, unless a test's
      * delta is added to every q */
     L->cfrom[L->K] = leaves ? leaves->cfrom : (size_t)1 << L->K;
@@ -322,8 +352,11 @@ static int build_layers(lg_layers *L, const lg_src *leaves)
         L->cfrom[k] = leaves && !leaves->delta ? (L->cfrom[k + 1] + 1) / 2 : (size_t)1 << k;
     for (unsigned k = L->K; k-- > 0;) {
         size_t n = (size_t)1 << k;
-        if (!(L->p[k] = apex_calloc_n(n, sizeof(apex_gl2))) ||
-            !(L->q[k] = apex_calloc_n(n, sizeof(apex_gl2))))
+        if (L->in_arena) {
+            L->p[k] = arena_take(ar, n);
+            L->q[k] = arena_take(ar, n);
+        } else if (!(L->p[k] = apex_calloc_n(n, sizeof(apex_gl2))) ||
+                   !(L->q[k] = apex_calloc_n(n, sizeof(apex_gl2))))
             return APEX_ERR_NOMEM;
         lg_src s = layer_src(L, k + 1, leaves);
         lg_up u = {&s, L->p[k], L->q[k]};
@@ -482,11 +515,24 @@ static apex_gl2 eq1(apex_gl2 rho, apex_gl2 x)
  * buf[0] (half / 2 entries) and buf[1] (half / 4), and the eq table e (half / 2). */
 typedef struct lg_bufs {
     apex_gl2 *buf[2][4], *e;
-    size_t half; /* of the widest layer */
+    size_t half;  /* of the widest layer */
+    int in_arena; /* all of them in the caller's arena */
 } lg_bufs;
+
+/* Entries of a tree's round buffers: e and buf[0] (half / 2 each), buf[1] (half / 4). */
+static size_t bufs_entries(unsigned K)
+{
+    size_t half = (size_t)1 << (K >= 1 ? K - 1 : 0);
+    size_t n0 = half / 2 ? half / 2 : 1, n1 = half > 4 ? half / 4 : 1;
+    return 5 * n0 + 4 * n1;
+}
 
 static void bufs_free(lg_bufs *b)
 {
+    if (b->in_arena) {
+        memset(b, 0, sizeof *b);
+        return;
+    }
     size_t n0 = b->half / 2 ? b->half / 2 : 1, n1 = b->half > 4 ? b->half / 4 : 1;
     for (int i = 0; i < 4; i++) { /* folded tables are functions of the witness */
         if (b->buf[0][i])
@@ -500,11 +546,20 @@ static void bufs_free(lg_bufs *b)
     memset(b, 0, sizeof *b);
 }
 
-static int bufs_alloc(lg_bufs *b, unsigned K)
+static int bufs_alloc(lg_bufs *b, unsigned K, lg_arena *ar)
 {
     memset(b, 0, sizeof *b);
     b->half = (size_t)1 << (K >= 1 ? K - 1 : 0); /* layer K's y's */
     size_t n0 = b->half / 2 ? b->half / 2 : 1, n1 = b->half > 4 ? b->half / 4 : 1;
+    if (ar && ar->base && bufs_entries(K) <= ar->n - ar->used) {
+        b->in_arena = 1;
+        b->e = arena_take(ar, n0);
+        for (int i = 0; i < 4; i++) {
+            b->buf[0][i] = arena_take(ar, n0);
+            b->buf[1][i] = arena_take(ar, n1);
+        }
+        return APEX_OK;
+    }
     int rc = (b->e = apex_calloc_n(n0, sizeof *b->e)) ? APEX_OK : APEX_ERR_NOMEM;
     for (int i = 0; i < 4 && rc == APEX_OK; i++)
         if (!(b->buf[0][i] = apex_calloc_n(n0, sizeof(apex_gl2))) ||
@@ -610,7 +665,7 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
 
 /* Prove one tree top-down. rho (size K) holds the running claim point. */
 static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg_layers *L,
-                      const lg_src *leaves, const apex_gl2 *pads, int cheat)
+                      const lg_src *leaves, const apex_gl2 *pads, int cheat, lg_arena *ar)
 {
     /* tests only: the GKR forgeries of the table tree are those of the witness tree */
     if (!leaves)
@@ -622,7 +677,7 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
     apex_gl2 prev[4] = {L->p[0][0], L->p[0][0], L->q[0][0], L->q[0][0]}; /* true values */
     apex_gl2 mu = apex_gl2_from_gl(0);
     lg_bufs lb;
-    int rc = bufs_alloc(&lb, tr->K);
+    int rc = bufs_alloc(&lb, tr->K, ar);
     for (unsigned k = 1; k <= tr->K && rc == APEX_OK; k++) {
         size_t e = lay_pad(tr, k), h = lay_ch(tr, k);
         if ((rc = apex_transcript_challenge_gl2(t, &c->ch[h], 1)) != APEX_OK)
@@ -804,7 +859,8 @@ static void free_m(const lg_ctx *c, const apex_gl *a, const apex_gl *m, apex_gl2
 /* Phase 1: values, multiplicities, C_m, pads, C_p, X, both trees, the padded values. */
 static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
                         apex_rng *test_rng, int cheat, lg_ctx *c, apex_ligero_commitment **cm,
-                        apex_ligero_commitment **cp, apex_lgkr_proof *out, const char **reason)
+                        apex_ligero_commitment **cp, apex_lgkr_proof *out, lg_arena *ar,
+                        const char **reason)
 {
     *cm = *cp = NULL;
     int rc = lgkr_shape_chk(sh, c, 1, reason);
@@ -885,8 +941,8 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
     if (cheat == LGKR_CHEAT_FREE_M)
         free_m(c, a, m, L[1].p[L[1].K]);
     *reason = "lgkr: tree construction failed";
-    if ((rc = build_layers(&L[0], &leaves)) != APEX_OK ||
-        (rc = build_layers(&L[1], NULL)) != APEX_OK)
+    if ((rc = build_layers(&L[0], &leaves, ar)) != APEX_OK ||
+        (rc = build_layers(&L[1], NULL, NULL)) != APEX_OK)
         goto done;
     for (int tr = 0; tr < 2; tr++) {
         size_t e0 = c->tr[tr].e0;
@@ -911,7 +967,8 @@ static int commit_phase(apex_transcript *t, const apex_lgkr_shape *sh, apex_lige
     if ((rc = lgkr_absorb_roots(t, c)) != APEX_OK)
         goto done;
     for (int tr = 0; tr < 2 && rc == APEX_OK; tr++)
-        rc = tree_prove(t, c, &c->tr[tr], &L[tr], tr == 0 ? &leaves : NULL, pads, cheat);
+        rc = tree_prove(t, c, &c->tr[tr], &L[tr], tr == 0 ? &leaves : NULL, pads, cheat,
+                        tr == 0 ? ar : NULL);
     if (rc == APEX_OK) {
         out->nsent = c->npads;
         if (!(out->sent = apex_calloc_n(c->npads, sizeof *out->sent)))
@@ -957,7 +1014,7 @@ int lgkr_prove_impl(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_c
     lg_ctx c;
     apex_cbuild *b = NULL;
     apex_ligero_commitment *cm = NULL, *cp = NULL;
-    int rc = commit_phase(t, sh, ca, test_rng, cheat, &c, &cm, &cp, out, reason);
+    int rc = commit_phase(t, sh, ca, test_rng, cheat, &c, &cm, &cp, out, NULL, reason);
     if (rc == APEX_OK)
         rc = lgkr_standalone_system(&c, sh, &b, reason);
     if (rc == APEX_OK) {
@@ -994,10 +1051,28 @@ void apex_lgkr_state_destroy(apex_lgkr_state **st)
     *st = NULL;
 }
 
+size_t apex_lgkr_arena_entries(const apex_lgkr_shape *sh)
+{
+    lg_ctx c;
+    const char *why;
+    if (lgkr_shape_chk(sh, &c, 0, &why) != APEX_OK)
+        return 0;
+    return layers_entries(c.tr[0].K) + bufs_entries(c.tr[0].K);
+}
+
 int apex_lgkr_prove_commit(apex_transcript *t, const apex_lgkr_shape *sh,
                            apex_ligero_commitment *ca, apex_rng *test_rng,
                            apex_ligero_commitment **cm, apex_ligero_commitment **cp,
                            apex_lgkr_proof *out, apex_lgkr_state **st, const char **reason)
+{
+    return apex_lgkr_prove_commit_in(t, sh, ca, test_rng, cm, cp, out, st, NULL, 0, reason);
+}
+
+int apex_lgkr_prove_commit_in(apex_transcript *t, const apex_lgkr_shape *sh,
+                              apex_ligero_commitment *ca, apex_rng *test_rng,
+                              apex_ligero_commitment **cm, apex_ligero_commitment **cp,
+                              apex_lgkr_proof *out, apex_lgkr_state **st, apex_gl2 *arena,
+                              size_t arena_n, const char **reason)
 {
     const char *dummy;
     if (!reason)
@@ -1005,7 +1080,8 @@ int apex_lgkr_prove_commit(apex_transcript *t, const apex_lgkr_shape *sh,
     memset(out, 0, sizeof *out);
     if (!(*st = calloc(1, sizeof **st)))
         return APEX_ERR_NOMEM;
-    int rc = commit_phase(t, sh, ca, test_rng, commit_cheat, &(*st)->c, cm, cp, out, reason);
+    lg_arena ar = {arena, arena ? arena_n : 0, 0};
+    int rc = commit_phase(t, sh, ca, test_rng, commit_cheat, &(*st)->c, cm, cp, out, &ar, reason);
     if (rc != APEX_OK) {
         apex_lgkr_state_destroy(st);
         apex_lgkr_proof_free(out);

@@ -109,6 +109,16 @@ int apex_lgkr_prove_commit(apex_transcript *t, const apex_lgkr_shape *sh,
                            apex_ligero_commitment *ca, apex_rng *test_rng,
                            apex_ligero_commitment **cm, apex_ligero_commitment **cp,
                            apex_lgkr_proof *out, apex_lgkr_state **st, const char **reason);
+/* The same, with the witness tree's layers and round buffers carved from the caller's
+ * scratch arena[0..arena_n) when it holds apex_lgkr_arena_entries(sh) F_p2 entries (else
+ * allocated as usual): a prover that reuses that memory afterwards saves touching fresh pages.
+ * The arena then holds functions of the witness, and its owner must wipe it. Same proof. */
+size_t apex_lgkr_arena_entries(const apex_lgkr_shape *sh);
+int apex_lgkr_prove_commit_in(apex_transcript *t, const apex_lgkr_shape *sh,
+                              apex_ligero_commitment *ca, apex_rng *test_rng,
+                              apex_ligero_commitment **cm, apex_ligero_commitment **cp,
+                              apex_lgkr_proof *out, apex_lgkr_state **st, apex_gl2 *arena,
+                              size_t arena_n, const char **reason);
 int apex_lgkr_verify_draw(apex_transcript *t, const apex_lgkr_shape *sh, const apex_hash *root_a,
                           const apex_lgkr_proof *pf, apex_lgkr_state **st, const char **reason);
 int apex_lgkr_emit(const apex_lgkr_state *st, const apex_ligero_params *ps, size_t n, size_t ia,

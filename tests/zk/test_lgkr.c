@@ -523,15 +523,67 @@ static void test_claim_shortcut(void **state)
     }
 }
 
+/* The witness tree in a caller's arena (apex_lgkr_prove_commit_in) gives the same proof as
+ * its own allocations; an arena too small is not used (still the same proof). */
+static void test_arena(void **state)
+{
+    (void)state;
+    apex_lgkr_shape sh = shape_tables();
+    apex_rng rng;
+    apex_rng_seed(&rng, 778);
+    apex_gl *v = tables_values(&rng, &sh);
+    size_t need = apex_lgkr_arena_entries(&sh);
+    assert_true(need > 0);
+    apex_gl2 *arena = calloc(need, sizeof *arena);
+    assert_non_null(arena);
+    apex_hash root;
+    apex_ligero_commitment *ca = apex_ligero_commit(&sh.a_params, v, nvals(&sh), &rng, &root, NULL);
+    assert_non_null(ca);
+    apex_lgkr_proof pf[3];
+    const size_t sizes[3] = {0, need, need - 1};
+    for (int i = 0; i < 3; i++) {
+        apex_rng r;
+        apex_rng_seed(&r, 779);
+        apex_transcript *t = fresh();
+        apex_ligero_commitment *cm = NULL, *cp = NULL;
+        apex_lgkr_state *st = NULL;
+        const char *why = NULL;
+        assert_int_equal(apex_lgkr_prove_commit_in(t, &sh, ca, &r, &cm, &cp, &pf[i], &st,
+                                                   sizes[i] ? arena : NULL, sizes[i], &why),
+                         APEX_OK);
+        apex_lgkr_state_destroy(&st);
+        apex_ligero_commitment_destroy(&cm);
+        apex_ligero_commitment_destroy(&cp);
+        apex_transcript_destroy(&t);
+    }
+    for (int i = 1; i < 3; i++) {
+        assert_int_equal(pf[i].nsent, pf[0].nsent);
+        assert_memory_equal(pf[i].sent, pf[0].sent, pf[0].nsent * sizeof *pf[0].sent);
+        assert_memory_equal(&pf[i].root_m, &pf[0].root_m, sizeof pf[0].root_m);
+    }
+    for (int i = 0; i < 3; i++)
+        apex_lgkr_proof_free(&pf[i]);
+    apex_ligero_commitment_destroy(&ca);
+    free(arena);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_in_range_accepted), cmocka_unit_test(test_out_of_range_rejected),
-        cmocka_unit_test(test_sent_values_bound), cmocka_unit_test(test_binding),
-        cmocka_unit_test(test_threaded_sizes),    cmocka_unit_test(test_encoding),
-        cmocka_unit_test(test_composition),       cmocka_unit_test(test_table_side),
-        cmocka_unit_test(test_product_forgeries), cmocka_unit_test(test_edge_shapes),
-        cmocka_unit_test(test_several_tables),    cmocka_unit_test(test_claim_shortcut),
+        cmocka_unit_test(test_in_range_accepted),
+        cmocka_unit_test(test_out_of_range_rejected),
+        cmocka_unit_test(test_sent_values_bound),
+        cmocka_unit_test(test_binding),
+        cmocka_unit_test(test_threaded_sizes),
+        cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_composition),
+        cmocka_unit_test(test_table_side),
+        cmocka_unit_test(test_product_forgeries),
+        cmocka_unit_test(test_edge_shapes),
+        cmocka_unit_test(test_several_tables),
+        cmocka_unit_test(test_claim_shortcut),
+        cmocka_unit_test(test_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
