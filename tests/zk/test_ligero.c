@@ -58,6 +58,15 @@ static void make_statement(statement *st, size_t nw, size_t nlin, size_t nterms,
     }
 }
 
+/* rng seeded with seed and a statement over the small shape's witness (its dims in d). */
+static void small_statement(statement *st, apex_ligero_dims *d, apex_rng *rng, uint64_t seed,
+                            size_t nlin, size_t nterms)
+{
+    apex_rng_seed(rng, seed);
+    assert_int_equal(apex_ligero_dims_of(&small, d, NULL), APEX_OK);
+    make_statement(st, d->nw, nlin, nterms, rng);
+}
+
 static void free_statement(statement *st)
 {
     free(st->w);
@@ -137,6 +146,21 @@ static void prove_n(const apex_ligero_params *ps, size_t n, const statement *st,
         apex_ligero_commitment_destroy(&cs[k]);
         assert_null(cs[k]);
     }
+}
+
+/* Commit st's witness over the small shape with the tests' noise on row noise_row (SIZE_MAX:
+ * none), prove st with it, and drop the commitment: the root and the proof remain. */
+static void prove_noisy(const statement *st, apex_rng *rng, size_t noise_row, apex_hash *root,
+                        apex_ligero_proof *pf)
+{
+    apex_ligero_commitment *c =
+        ligero_commit_impl(&small, NULL, NULL, st->w, st->nw, rng, noise_row, root, NULL);
+    assert_non_null(c);
+    apex_transcript *t = fresh_transcript();
+    apex_ligero_constraints cons = cons_of(st);
+    assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, rng, pf, NULL), APEX_OK);
+    apex_transcript_destroy(&t);
+    apex_ligero_commitment_destroy(&c);
 }
 
 static void test_honest_accepted(void **state)
@@ -219,11 +243,9 @@ static void test_tampering_rejected(void **state)
 {
     (void)state;
     apex_rng rng;
-    apex_rng_seed(&rng, 32);
     apex_ligero_dims d;
-    apex_ligero_dims_of(&small, &d, NULL);
     statement st;
-    make_statement(&st, d.nw, 6, 30, &rng);
+    small_statement(&st, &d, &rng, 32, 6, 30);
     apex_hash root;
     apex_ligero_proof pf;
     prove_n(&small, 1, &st, &rng, &root, &pf);
@@ -339,27 +361,18 @@ static void test_non_codeword_rejected(void **state)
 {
     (void)state;
     apex_rng rng;
-    apex_rng_seed(&rng, 33);
     apex_ligero_dims d;
-    apex_ligero_dims_of(&small, &d, NULL);
     statement st;
-    make_statement(&st, d.nw, 3, 9, &rng);
+    small_statement(&st, &d, &rng, 33, 3, 9);
     /* A prover whose committed row is not of degree < BLOCK (noise added to its encoding at
      * every column, consistently at commit and at opening, so the Merkle checks pass) fails
      * the LDT at the opened columns. */
     for (size_t row = 0; row < d.nrow; row++) {
         apex_hash root;
-        apex_ligero_commitment *c =
-            ligero_commit_impl(&small, NULL, NULL, st.w, st.nw, &rng, row, &root, NULL);
-        assert_non_null(c);
-        apex_transcript *t = fresh_transcript();
         apex_ligero_proof pf;
-        apex_ligero_constraints cons = cons_of(&st);
-        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, NULL), APEX_OK);
-        apex_transcript_destroy(&t);
+        prove_noisy(&st, &rng, row, &root, &pf);
         expect_reject(&small, &root, &st, st.b, &pf, "low-degree");
         apex_ligero_proof_free(&pf);
-        apex_ligero_commitment_destroy(&c);
     }
     free_statement(&st);
 }
@@ -379,17 +392,10 @@ static void test_partial_noise_rejected(void **state)
         statement st;
         make_statement(&st, d.nw, 3, 9, &rng);
         apex_hash root;
-        apex_ligero_commitment *c =
-            ligero_commit_impl(&small, NULL, NULL, st.w, st.nw, &rng, 1, &root, NULL);
-        assert_non_null(c);
-        apex_transcript *t = fresh_transcript();
         apex_ligero_proof pf;
-        apex_ligero_constraints cons = cons_of(&st);
-        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, NULL), APEX_OK);
-        apex_transcript_destroy(&t);
+        prove_noisy(&st, &rng, 1, &root, &pf);
         expect_reject(&small, &root, &st, st.b, &pf, "low-degree");
         apex_ligero_proof_free(&pf);
-        apex_ligero_commitment_destroy(&c);
         free_statement(&st);
     }
     ligero_test_set_noise_mod(1);
@@ -399,11 +405,9 @@ static void test_encoding(void **state)
 {
     (void)state;
     apex_rng rng;
-    apex_rng_seed(&rng, 34);
     apex_ligero_dims d;
-    apex_ligero_dims_of(&small, &d, NULL);
     statement st;
-    make_statement(&st, d.nw, 2, 4, &rng);
+    small_statement(&st, &d, &rng, 34, 2, 4);
     apex_hash root;
     apex_ligero_proof pf, back;
     prove_n(&small, 1, &st, &rng, &root, &pf);
@@ -547,11 +551,9 @@ static void test_quadratic(void **state)
 {
     (void)state;
     apex_rng rng;
-    apex_rng_seed(&rng, 37);
     apex_ligero_dims d;
-    apex_ligero_dims_of(&small, &d, NULL);
     statement st;
-    make_statement(&st, d.nw, 3, 9, &rng);
+    small_statement(&st, &d, &rng, 37, 3, 9);
     for (size_t k = 0; k < d.wr; k++)
         st.w[2 * d.wr + k] = apex_gl_mul(st.w[k], st.w[d.wr + k]);
     /* recompute b for the changed third row */
@@ -756,30 +758,21 @@ static void test_degree_bound(void **state)
 {
     (void)state;
     apex_rng rng;
-    apex_rng_seed(&rng, 41);
     apex_ligero_dims d;
-    apex_ligero_dims_of(&small, &d, NULL);
     statement st;
-    make_statement(&st, d.nw, 3, 9, &rng);
+    small_statement(&st, &d, &rng, 41, 3, 9);
     ligero_test_set_reference_pass(1);
     for (size_t over = 0; over <= 1; over++) {
         ligero_test_set_extra_pad(small.npad - 1 + over);
         apex_hash root;
-        apex_ligero_commitment *c =
-            ligero_commit_impl(&small, NULL, NULL, st.w, st.nw, &rng, 2, &root, NULL);
-        assert_non_null(c);
-        apex_transcript *t = fresh_transcript();
         apex_ligero_proof pf;
-        apex_ligero_constraints cons = cons_of(&st);
-        assert_int_equal(apex_ligero_prove(&c, 1, t, &cons, &rng, &pf, NULL), APEX_OK);
-        apex_transcript_destroy(&t);
+        prove_noisy(&st, &rng, 2, &root, &pf);
         ligero_test_set_extra_pad(SIZE_MAX);
         if (over)
             expect_reject(&small, &root, &st, st.b, &pf, "low-degree");
         else
             assert_int_equal(verify_n(&small, &root, 1, &st, st.b, &pf, NULL), APEX_OK);
         apex_ligero_proof_free(&pf);
-        apex_ligero_commitment_destroy(&c);
     }
     ligero_test_set_reference_pass(0);
     free_statement(&st);
