@@ -83,7 +83,7 @@ static int send_msg(cl *c, Apex__MsgType type, const ProtobufCMessage *body)
     if (!c->sock)
         return APEX_ERR_STATE;
     apex_hdr h = {type, c->cfg->client_id, ++c->seq, 0};
-    int rc = apex_wire_send(c->sock, NULL, 0, &h, body, NULL, 0, NULL, NULL, ZMQ_DONTWAIT);
+    int rc = apex_wire_send(c->sock, NULL, 0, &h, body, NULL, 0, ZMQ_DONTWAIT);
     if (rc == APEX_OK)
         c->last_send_ms = apex_now_ms();
     return rc;

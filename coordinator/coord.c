@@ -72,18 +72,12 @@ void apex_coord_config_defaults(apex_coord_config *cfg)
 
 /* ---------------------------------------------------------------- sending */
 
-static void no_free(void *data, void *hint)
-{
-    (void)data;
-    (void)hint;
-}
-
 static int send_to(apex_coord *c, peer *p, Apex__MsgType type, const ProtobufCMessage *body,
                    const void *payload, size_t len)
 {
     apex_hdr h = {type, p->id, ++p->seq_out, 0};
     int rc = apex_wire_send(c->sock, (const uint8_t *)p->id, strlen(p->id), &h, body, payload, len,
-                            payload ? no_free : NULL, NULL, ZMQ_DONTWAIT);
+                            ZMQ_DONTWAIT);
     if (rc == APEX_OK)
         p->last_sent_ms = apex_now_ms();
     else if (rc != APEX_ERR_AGAIN)
@@ -97,8 +91,7 @@ static void send_error(apex_coord *c, const apex_msg *m, int code, const char *r
     e.code = code;
     e.reason = (char *)reason;
     apex_hdr h = {APEX__MSG_TYPE__MSG_ERROR, m->client_id, 0, m->request_id};
-    apex_wire_send(c->sock, m->routing_id, m->routing_len, &h, &e.base, NULL, 0, NULL, NULL,
-                   ZMQ_DONTWAIT);
+    apex_wire_send(c->sock, m->routing_id, m->routing_len, &h, &e.base, NULL, 0, ZMQ_DONTWAIT);
 }
 
 /* ---------------------------------------------------------------- handlers */

@@ -88,6 +88,10 @@ int apex_wire_decode(const uint8_t *const *frames, const size_t *sizes, size_t n
         return APEX_ERR_PROTOCOL;
     if ((nframes == 3) != (spec->payload == 1))
         return APEX_ERR_FORMAT;
+    if (nframes == 3) { /* valid while the caller's frame lives */
+        out->payload = (uint8_t *)frames[2];
+        out->payload_len = sizes[2];
+    }
     if (spec->body) {
         out->body = protobuf_c_message_unpack(spec->body, NULL, sizes[1], frames[1]);
         if (!out->body)
@@ -96,6 +100,60 @@ int apex_wire_decode(const uint8_t *const *frames, const size_t *sizes, size_t n
         return APEX_ERR_FORMAT;
     }
     return APEX_OK;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+size_t apex_wire_pack(uint8_t *out, const uint8_t *const *secs, const size_t *sizes, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out) {
+            uint32_t l = (uint32_t)sizes[i];
+            out[o] = (uint8_t)l;
+            out[o + 1] = (uint8_t)(l >> 8);
+            out[o + 2] = (uint8_t)(l >> 16);
+            out[o + 3] = (uint8_t)(l >> 24);
+            if (sizes[i])
+                memcpy(out + o + APEX_WIRE_SECTION_PREFIX, secs[i], sizes[i]);
+        }
+        o += APEX_WIRE_SECTION_PREFIX + sizes[i];
+    }
+    return o;
+}
+
+int apex_wire_split(const uint8_t *frame, size_t len, const uint8_t **secs, size_t *sizes,
+                    size_t *n)
+{
+    size_t o = 0, k = 0;
+    *n = 0;
+    while (o < len) {
+        if (k == APEX_WIRE_MAX_SECTIONS)
+            return APEX_ERR_FORMAT;
+        if (len - o < APEX_WIRE_SECTION_PREFIX)
+            return APEX_ERR_TRUNCATED;
+        size_t l = le32(frame + o);
+        o += APEX_WIRE_SECTION_PREFIX;
+        if (l > len - o)
+            return APEX_ERR_TRUNCATED;
+        secs[k] = frame + o;
+        sizes[k] = l;
+        k++;
+        o += l;
+    }
+    *n = k;
+    return APEX_OK;
+}
+
+int apex_wire_decode_frame(const uint8_t *frame, size_t len, apex_msg *out)
+{
+    const uint8_t *secs[APEX_WIRE_MAX_SECTIONS] = {0};
+    size_t sizes[APEX_WIRE_MAX_SECTIONS] = {0}, n = 0;
+    int rc = apex_wire_split(frame, len, secs, sizes, &n);
+    return rc == APEX_OK ? apex_wire_decode(secs, sizes, n, out) : rc;
 }
 
 void apex_msg_clear(apex_msg *m)
@@ -109,25 +167,26 @@ void apex_msg_clear(apex_msg *m)
     memset(m, 0, sizeof *m);
 }
 
-#define MAX_FRAMES 4 /* routing id + header + body + payload */
+/* Frames of one ZeroMQ message we look at: the routing id (ROUTER only) and the envelope. */
+#define MAX_FRAMES 2
 
 int apex_wire_recv(void *sock, int router, apex_msg *out, int flags)
 {
     memset(out, 0, sizeof *out);
     zmq_msg_t parts[MAX_FRAMES];
-    size_t n = 0;
+    size_t n = 0, want = router ? 2u : 1u;
     int rc = APEX_OK;
     int more = 1;
     while (more) {
         zmq_msg_t tmp;
-        zmq_msg_t *m = n < MAX_FRAMES ? &parts[n] : &tmp;
+        zmq_msg_t *m = n < want ? &parts[n] : &tmp;
         zmq_msg_init(m);
         /* Only the first frame may be non-blocking: the rest of a multipart
          * message is delivered atomically with it. */
         if (zmq_msg_recv(m, sock, n == 0 ? flags : 0) < 0) {
             int e = errno;
             zmq_msg_close(m);
-            for (size_t i = 0; i < n && i < MAX_FRAMES; i++)
+            for (size_t i = 0; i < n && i < want; i++)
                 zmq_msg_close(&parts[i]);
             if (e == EAGAIN)
                 return APEX_ERR_AGAIN;
@@ -135,7 +194,7 @@ int apex_wire_recv(void *sock, int router, apex_msg *out, int flags)
         }
         /* A ROUTER makes up the routing-id frame itself; only frames that
          * came off the wire carry the ZAP User-Id. */
-        if (n == (router ? 1u : 0u)) {
+        if (n == want - 1) {
             const char *uid = zmq_msg_gets(m, "User-Id");
             if (uid)
                 snprintf(out->user_id, sizeof out->user_id, "%s", uid);
@@ -143,12 +202,11 @@ int apex_wire_recv(void *sock, int router, apex_msg *out, int flags)
         more = zmq_msg_more(m);
         if (m == &tmp) {
             zmq_msg_close(&tmp);
-            rc = APEX_ERR_FORMAT; /* too many frames: drain and drop */
+            rc = APEX_ERR_FORMAT; /* more than one envelope frame: drain and drop */
         }
         n++;
     }
-    size_t kept = n < MAX_FRAMES ? n : MAX_FRAMES;
-    size_t first = 0;
+    size_t kept = n < want ? n : want;
     if (router) {
         size_t rl = zmq_msg_size(&parts[0]);
         if (rl == 0 || rl > APEX_WIRE_MAX_ROUTING_ID) {
@@ -157,56 +215,39 @@ int apex_wire_recv(void *sock, int router, apex_msg *out, int flags)
             memcpy(out->routing_id, zmq_msg_data(&parts[0]), rl);
             out->routing_len = rl;
         }
-        first = 1;
     }
+    if (rc == APEX_OK && kept < want)
+        rc = APEX_ERR_TRUNCATED; /* a routing id and nothing else */
     if (rc == APEX_OK) {
-        const uint8_t *frames[3] = {0};
-        size_t sizes[3] = {0};
-        size_t nf = kept - first;
-        if (nf > 3) {
-            rc = APEX_ERR_FORMAT;
-        } else {
-            for (size_t i = 0; i < nf; i++) {
-                frames[i] = zmq_msg_data(&parts[first + i]);
-                sizes[i] = zmq_msg_size(&parts[first + i]);
-            }
-            rc = apex_wire_decode(frames, sizes, nf, out);
-            if (rc == APEX_OK && nf == 3) {
-                /* Keep the payload frame alive instead of copying it. */
-                zmq_msg_t *pm = malloc(sizeof *pm);
-                if (!pm) {
-                    rc = APEX_ERR_NOMEM;
-                } else {
-                    zmq_msg_init(pm);
-                    zmq_msg_move(pm, &parts[first + 2]);
-                    out->payload_msg_ = pm;
-                    out->payload = zmq_msg_data(pm);
-                    out->payload_len = zmq_msg_size(pm);
-                }
+        zmq_msg_t *env = &parts[want - 1];
+        const uint8_t *base = zmq_msg_data(env);
+        rc = apex_wire_decode_frame(base, zmq_msg_size(env), out);
+        if (rc == APEX_OK && out->payload) {
+            /* Keep the frame alive instead of copying the payload out of it. A small
+             * frame lives inside the zmq_msg_t itself, so re-point after the move. */
+            size_t off = (size_t)(out->payload - base);
+            zmq_msg_t *pm = malloc(sizeof *pm);
+            if (!pm) {
+                rc = APEX_ERR_NOMEM;
+            } else {
+                zmq_msg_init(pm);
+                zmq_msg_move(pm, env);
+                out->payload_msg_ = pm;
+                out->payload = (uint8_t *)zmq_msg_data(pm) + off;
             }
         }
     }
     for (size_t i = 0; i < kept; i++)
         zmq_msg_close(&parts[i]);
-    if (rc != APEX_OK && out->body) {
-        protobuf_c_message_free_unpacked(out->body, NULL);
-        out->body = NULL;
+    if (rc != APEX_OK) {
+        if (out->body) {
+            protobuf_c_message_free_unpacked(out->body, NULL);
+            out->body = NULL;
+        }
+        out->payload = NULL; /* it pointed into a frame that is gone */
+        out->payload_len = 0;
     }
     return rc;
-}
-
-static int send_frame(void *sock, const void *data, size_t len, int flags)
-{
-    zmq_msg_t m;
-    if (zmq_msg_init_size(&m, len) != 0)
-        return APEX_ERR_NOMEM;
-    if (len)
-        memcpy(zmq_msg_data(&m), data, len);
-    if (zmq_msg_send(&m, sock, flags) < 0) {
-        zmq_msg_close(&m);
-        return -1;
-    }
-    return APEX_OK;
 }
 
 static int errno_to_apex(int e)
@@ -221,8 +262,7 @@ static int errno_to_apex(int e)
 }
 
 int apex_wire_send(void *sock, const uint8_t *rid, size_t rid_len, const apex_hdr *hdr,
-                   const ProtobufCMessage *body, const void *payload, size_t payload_len,
-                   apex_wire_free_fn *ffn, void *hint, int flags)
+                   const ProtobufCMessage *body, const void *payload, size_t payload_len, int flags)
 {
     Apex__Header h = APEX__HEADER__INIT;
     h.version = APEX_WIRE_VERSION;
@@ -242,36 +282,37 @@ int apex_wire_send(void *sock, const uint8_t *rid, size_t rid_len, const apex_hd
         return APEX_ERR_TOO_LARGE;
     if (body)
         protobuf_c_message_pack(body, bbuf);
-    int has_payload = payload != NULL;
-    if (has_payload && payload_len > APEX_WIRE_MAX_PAYLOAD)
+    if (payload && payload_len > APEX_WIRE_MAX_PAYLOAD)
         return APEX_ERR_TOO_LARGE;
 
-    /* The first frame may fail with EAGAIN/EHOSTUNREACH; after it is queued,
-     * ZeroMQ accepts the rest of the multipart message atomically. */
-    int more = ZMQ_SNDMORE;
+    const uint8_t *secs[3] = {hbuf, bbuf, payload};
+    size_t sizes[3] = {hlen, blen, payload_len};
+    size_t nsec = payload ? 3 : 2;
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, apex_wire_pack(NULL, secs, sizes, nsec)) != 0)
+        return APEX_ERR_NOMEM;
+    apex_wire_pack(zmq_msg_data(&m), secs, sizes, nsec);
+    /* The routing-id frame may fail with EAGAIN/EHOSTUNREACH; once it is queued, ZeroMQ
+     * accepts the envelope frame with it atomically. */
     if (rid_len) {
-        if (send_frame(sock, rid, rid_len, more | flags) != APEX_OK)
-            return errno_to_apex(errno);
+        zmq_msg_t r;
+        if (zmq_msg_init_size(&r, rid_len) != 0) {
+            zmq_msg_close(&m);
+            return APEX_ERR_NOMEM;
+        }
+        memcpy(zmq_msg_data(&r), rid, rid_len);
+        if (zmq_msg_send(&r, sock, ZMQ_SNDMORE | flags) < 0) {
+            int e = errno;
+            zmq_msg_close(&r);
+            zmq_msg_close(&m);
+            return errno_to_apex(e);
+        }
         flags = 0;
     }
-    if (send_frame(sock, hbuf, hlen, more | flags) != APEX_OK)
-        return errno_to_apex(errno);
-    if (send_frame(sock, bbuf, blen, has_payload ? ZMQ_SNDMORE : 0) != APEX_OK)
-        return errno_to_apex(errno);
-    if (!has_payload)
-        return APEX_OK;
-    zmq_msg_t pm;
-    if (ffn) {
-        if (zmq_msg_init_data(&pm, (void *)payload, payload_len, ffn, hint) != 0)
-            return APEX_ERR_NOMEM;
-    } else {
-        if (zmq_msg_init_size(&pm, payload_len) != 0)
-            return APEX_ERR_NOMEM;
-        memcpy(zmq_msg_data(&pm), payload, payload_len);
-    }
-    if (zmq_msg_send(&pm, sock, 0) < 0) {
-        zmq_msg_close(&pm);
-        return errno_to_apex(errno);
+    if (zmq_msg_send(&m, sock, flags) < 0) {
+        int e = errno;
+        zmq_msg_close(&m);
+        return errno_to_apex(e);
     }
     return APEX_OK;
 }

@@ -1,12 +1,14 @@
 /* apex wire: versioned envelopes over ZeroMQ, CURVE keys and the ZAP allow-list.
  *
- * Every message is a multipart envelope (docs/WIRE.md):
- *   [routing id]  only on the ROUTER side
- *   [Header]      protobuf apex.Header: version, type, client_id, seq, request_id
- *   [Body]        protobuf message named by Header.type (may be empty)
- *   [payload]     zero or one raw frame (model chunks), never inside protobuf
- * The receive path validates every size before unpacking and rejects unknown
- * versions and types with an error code; it never crashes on peer input.
+ * Every message is one ZeroMQ frame (after the routing id on the ROUTER side) holding two
+ * or three sections, each a 4-byte little-endian length and that many bytes (docs/WIRE.md):
+ *   Header   protobuf apex.Header: version, type, client_id, seq, request_id
+ *   Body     protobuf message named by Header.type (may be empty)
+ *   payload  raw bytes (model chunks), present only for types that carry one
+ * One frame, not a multipart message: libzmq 4.3.4 can drop the unflushed parts of a
+ * half-received multipart message without freeing them when a socket closes mid-message
+ * (docs/WIRE.md, "Why one frame"). The receive path validates every size before unpacking
+ * and rejects unknown versions and types with an error code; it never crashes on peer input.
  */
 #ifndef APEX_WIRE_H
 #define APEX_WIRE_H
@@ -17,14 +19,19 @@
 #include "apex.pb-c.h"
 #include "core/core.h"
 
-#define APEX_WIRE_VERSION 1u
+#define APEX_WIRE_VERSION 2u /* 2: one frame of sections (1 was multipart) */
 /* Limits applied before any protobuf unpacking. */
 #define APEX_WIRE_MAX_ROUTING_ID 255u       /* bytes, ZeroMQ's own limit */
 #define APEX_WIRE_MAX_HEADER     512u       /* bytes of the Header frame */
 #define APEX_WIRE_MAX_BODY       16384u     /* bytes of the Body frame */
-#define APEX_WIRE_MAX_PAYLOAD    (1u << 20) /* bytes of one raw payload frame */
-#define APEX_WIRE_MAX_FRAME      (APEX_WIRE_MAX_PAYLOAD + 4096u) /* ZMQ_MAXMSGSIZE */
-#define APEX_WIRE_MAX_CLIENT_ID  64u                             /* characters in a client id */
+#define APEX_WIRE_MAX_PAYLOAD    (1u << 20) /* bytes of the raw payload section */
+#define APEX_WIRE_SECTION_PREFIX 4u         /* little-endian length before each section */
+#define APEX_WIRE_MAX_SECTIONS   3u         /* header, body, payload */
+/* ZMQ_MAXMSGSIZE: the largest envelope frame (every section at its limit) plus slack. */
+#define APEX_WIRE_MAX_FRAME                                                                        \
+    (APEX_WIRE_MAX_HEADER + APEX_WIRE_MAX_BODY + APEX_WIRE_MAX_PAYLOAD +                           \
+     APEX_WIRE_MAX_SECTIONS * APEX_WIRE_SECTION_PREFIX + 4096u)
+#define APEX_WIRE_MAX_CLIENT_ID 64u /* characters in a client id */
 /* Streaming defaults (zguide ch. 7 "Transferring Files"). */
 #define APEX_WIRE_CHUNK_BYTES (256u * 1024u)
 #define APEX_WIRE_WINDOW      10u
@@ -45,9 +52,9 @@ typedef struct apex_msg {
     uint64_t seq;                                /* header sequence number */
     uint64_t request_id;                         /* header request id */
     ProtobufCMessage *body; /* unpacked body of `type`, or NULL if the type has none */
-    uint8_t *payload;       /* raw payload frame (owned copy or zmq-owned), or NULL */
+    uint8_t *payload;       /* raw payload section (inside the received frame), or NULL */
     size_t payload_len;     /* bytes in payload */
-    void *payload_msg_;     /* internal: zmq_msg_t holding payload (zero-copy) */
+    void *payload_msg_;     /* internal: the zmq_msg_t the payload points into */
 } apex_msg;
 
 /* Header fields for sending. */
@@ -58,34 +65,44 @@ typedef struct apex_hdr {
     uint64_t request_id;   /* request this belongs to (0 if none) */
 } apex_hdr;
 
-/* Called by ZeroMQ when a zero-copy payload frame has been sent. */
-typedef void(apex_wire_free_fn)(void *data, void *hint);
-
 /* Human name of a message type ("CHUNK_REQUEST"), "UNKNOWN" otherwise. */
 const char *apex_wire_type_name(Apex__MsgType t);
 
-/* Decode frames already received (no routing id). Validates sizes first,
- * then the header, version, type, body and payload count. On error, the
- * fields that were decoded stay set so that callers can log them. Pure:
- * used by the receive path and by the fuzz target. Call apex_msg_clear after. */
+/* Decode the sections of an envelope already split (no routing id). Validates sizes
+ * first, then the header, version, type, body and payload count. On error, the fields that
+ * were decoded stay set so that callers can log them. On success with a payload, payload
+ * points at frames[2] (valid while the caller's buffer lives). Pure. Call apex_msg_clear
+ * after. */
 int apex_wire_decode(const uint8_t *const *frames, const size_t *sizes, size_t nframes,
                      apex_msg *out);
 
-/* Receive one whole multipart message (always drains every frame) and decode
- * it. router != 0 expects a routing-id frame first. flags: 0 or ZMQ_DONTWAIT.
- * Returns APEX_OK, APEX_ERR_AGAIN when nothing is queued, APEX_ERR_IO on a
+/* Lay out n sections (4-byte little-endian length, then the bytes) at out; returns the
+ * bytes written. out == NULL only measures. */
+size_t apex_wire_pack(uint8_t *out, const uint8_t *const *secs, const size_t *sizes, size_t n);
+
+/* Split an envelope frame into its sections (pointers into frame). APEX_ERR_TRUNCATED when
+ * a length prefix is cut or a section runs past the end, APEX_ERR_FORMAT for more than
+ * APEX_WIRE_MAX_SECTIONS sections. */
+int apex_wire_split(const uint8_t *frame, size_t len, const uint8_t **secs, size_t *sizes,
+                    size_t *n);
+
+/* apex_wire_split, then apex_wire_decode: what the receive path and the fuzz target run. */
+int apex_wire_decode_frame(const uint8_t *frame, size_t len, apex_msg *out);
+
+/* Receive one whole ZeroMQ message (always drains every frame) and decode it. router != 0
+ * expects a routing-id frame first; exactly one envelope frame must follow. flags: 0 or
+ * ZMQ_DONTWAIT. Returns APEX_OK, APEX_ERR_AGAIN when nothing is queued, APEX_ERR_IO on a
  * socket error, or a decode error (the message is dropped; out says who sent it). */
 int apex_wire_recv(void *sock, int router, apex_msg *out, int flags);
 
-/* Send an envelope. rid/rid_len: routing id for ROUTER sockets (NULL/0 else).
- * body: protobuf message or NULL. payload (optional) is sent without copying
- * when ffn != NULL (ffn(payload, hint) runs once ZeroMQ is done with it);
- * with ffn == NULL it is copied. flags: 0 or ZMQ_DONTWAIT.
+/* Send an envelope as one frame. rid/rid_len: routing id for ROUTER sockets (NULL/0 else).
+ * body: protobuf message or NULL. payload (optional, may be empty but not NULL for a type
+ * that carries one) is copied into the frame. flags: 0 or ZMQ_DONTWAIT.
  * Returns APEX_OK, APEX_ERR_AGAIN (would block), APEX_ERR_NOT_FOUND (unknown
  * peer on a ROUTER with ROUTER_MANDATORY) or APEX_ERR_IO. */
 int apex_wire_send(void *sock, const uint8_t *rid, size_t rid_len, const apex_hdr *hdr,
                    const ProtobufCMessage *body, const void *payload, size_t payload_len,
-                   apex_wire_free_fn *ffn, void *hint, int flags);
+                   int flags);
 
 /* Free what decode allocated and zero the struct (safe on a zeroed struct). */
 void apex_msg_clear(apex_msg *m);

@@ -1,9 +1,9 @@
-/* Fuzz target for the envelope decoder (apex_wire_decode).
+/* Fuzz target for the envelope decoder (apex_wire_decode_frame).
  *
  * With libFuzzer (cmake -DAPEX_FUZZ=ON, clang): build/bin/fuzz_envelope CORPUS
  * Without it, main() replays seeded mutations of valid messages, so ctest runs
- * the same code path on every build. Input layout: up to 3 frames, each a
- * 2-byte little-endian length followed by that many bytes. */
+ * the same code path on every build. The input is one envelope frame as it comes
+ * off the wire: sections, each a 4-byte little-endian length and that many bytes. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,57 +15,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *frames[4];
-    size_t sizes[4];
-    size_t n = 0, off = 0;
-    while (n < 4 && off + 2 <= size) {
-        size_t len = (size_t)data[off] | (size_t)data[off + 1] << 8;
-        off += 2;
-        if (len > size - off)
-            len = size - off;
-        frames[n] = data + off;
-        sizes[n] = len;
-        n++;
-        off += len;
-    }
     apex_msg m;
     memset(&m, 0, sizeof m);
-    int rc = apex_wire_decode(frames, sizes, n, &m);
-    if (rc == APEX_OK && m.type == APEX__MSG_TYPE__MSG_CHUNK && !m.body)
-        abort(); /* a decoded CHUNK always has its body */
+    int rc = apex_wire_decode_frame(data, size, &m);
+    if (rc == APEX_OK && m.type == APEX__MSG_TYPE__MSG_CHUNK && (!m.body || !m.payload))
+        abort(); /* a decoded CHUNK always has its body and payload */
+    if (rc == APEX_OK && m.payload && (m.payload < data || m.payload + m.payload_len > data + size))
+        abort(); /* the payload lies inside the frame */
     apex_msg_clear(&m);
     return 0;
 }
 
 #ifndef APEX_LIBFUZZER
-/* Serialize a valid envelope as fuzz input. */
+/* Serialize a valid envelope frame as fuzz input. */
 static size_t seed_input(uint8_t *out, Apex__MsgType type, const ProtobufCMessage *body,
                          size_t payload)
 {
-    uint8_t hdr[128], b[1024];
+    uint8_t hdr[128], b[1024], raw[512];
     Apex__Header h = APEX__HEADER__INIT;
     h.version = APEX_WIRE_VERSION;
     h.type = type;
     h.client_id = "fuzz-1";
     h.seq = 42;
-    size_t hl = apex__header__pack(&h, hdr);
-    size_t bl = body ? protobuf_c_message_pack(body, b) : 0;
-    size_t o = 0;
-    out[o++] = (uint8_t)hl;
-    out[o++] = (uint8_t)(hl >> 8);
-    memcpy(out + o, hdr, hl);
-    o += hl;
-    out[o++] = (uint8_t)bl;
-    out[o++] = (uint8_t)(bl >> 8);
-    memcpy(out + o, b, bl);
-    o += bl;
-    if (payload) {
-        out[o++] = (uint8_t)payload;
-        out[o++] = (uint8_t)(payload >> 8);
-        memset(out + o, 0x5a, payload);
-        o += payload;
-    }
-    return o;
+    memset(raw, 0x5a, sizeof raw);
+    const uint8_t *secs[3] = {hdr, b, raw};
+    size_t sizes[3] = {apex__header__pack(&h, hdr), body ? protobuf_c_message_pack(body, b) : 0,
+                       payload};
+    return apex_wire_pack(out, secs, sizes, payload ? 3 : 2);
 }
 
 int main(int argc, char **argv)

@@ -55,8 +55,7 @@ static void test_roundtrip_register_and_reply(void **state)
     r.caps = 5;
     r.version = "t";
     apex_hdr h = {APEX__MSG_TYPE__MSG_REGISTER, "c-1", 7, 99};
-    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &h, &r.base, NULL, 0, NULL, NULL, 0),
-                     APEX_OK);
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &h, &r.base, NULL, 0, 0), APEX_OK);
     apex_msg m;
     assert_int_equal(apex_wire_recv(p->router, 1, &m, 0), APEX_OK);
     assert_int_equal(m.routing_len, 3);
@@ -72,7 +71,7 @@ static void test_roundtrip_register_and_reply(void **state)
     assert_string_equal(got->version, "t");
     assert_null(m.payload);
 
-    /* Reply with a chunk carrying a raw payload frame, sent zero-copy. */
+    /* Reply with a chunk carrying a raw payload section. */
     static uint8_t data[100000];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)(i * 31);
@@ -81,9 +80,9 @@ static void test_roundtrip_register_and_reply(void **state)
     ch.total_size = 1 << 20;
     ch.length = sizeof data;
     apex_hdr h2 = {APEX__MSG_TYPE__MSG_CHUNK, "c-1", 1, 0};
-    assert_int_equal(apex_wire_send(p->router, m.routing_id, m.routing_len, &h2, &ch.base, data,
-                                    sizeof data, NULL, NULL, 0),
-                     APEX_OK);
+    assert_int_equal(
+        apex_wire_send(p->router, m.routing_id, m.routing_len, &h2, &ch.base, data, sizeof data, 0),
+        APEX_OK);
     apex_msg_clear(&m);
     apex_msg c;
     assert_int_equal(apex_wire_recv(p->dealer, 0, &c, 0), APEX_OK);
@@ -95,8 +94,7 @@ static void test_roundtrip_register_and_reply(void **state)
 
     /* A body-less heartbeat. */
     apex_hdr hb = {APEX__MSG_TYPE__MSG_HEARTBEAT, "c-1", 8, 0};
-    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &hb, NULL, NULL, 0, NULL, NULL, 0),
-                     APEX_OK);
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &hb, NULL, NULL, 0, 0), APEX_OK);
     assert_int_equal(apex_wire_recv(p->router, 1, &m, 0), APEX_OK);
     assert_int_equal(m.type, APEX__MSG_TYPE__MSG_HEARTBEAT);
     assert_null(m.body);
@@ -111,7 +109,7 @@ static void test_recv_drops_garbage_and_keeps_going(void **state)
     for (int i = 0; i < 5; i++)
         zmq_send(p->dealer, "x", 1, i < 4 ? ZMQ_SNDMORE : 0);
     apex_hdr hb = {APEX__MSG_TYPE__MSG_HEARTBEAT, "c-1", 1, 0};
-    apex_wire_send(p->dealer, NULL, 0, &hb, NULL, NULL, 0, NULL, NULL, 0);
+    apex_wire_send(p->dealer, NULL, 0, &hb, NULL, NULL, 0, 0);
     apex_msg m;
     assert_int_equal(apex_wire_recv(p->router, 1, &m, 0), APEX_ERR_TRUNCATED);
     assert_memory_equal(m.routing_id, "c-1", 3); /* we still know who sent it */
@@ -164,8 +162,10 @@ static void test_decode_rejections(void **state)
     /* garbage header bytes */
     uint8_t junk[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     assert_int_equal(decode(junk, sizeof junk, body, 0, NULL, 0, 2), APEX_ERR_FORMAT);
-    /* unknown versions */
-    hl = make_header(hdr, 2, APEX__MSG_TYPE__MSG_HEARTBEAT, "ok");
+    /* unknown versions, and version 1 (multipart envelopes) */
+    hl = make_header(hdr, APEX_WIRE_VERSION + 1, APEX__MSG_TYPE__MSG_HEARTBEAT, "ok");
+    assert_int_equal(decode(hdr, hl, body, 0, NULL, 0, 2), APEX_ERR_VERSION);
+    hl = make_header(hdr, 1, APEX__MSG_TYPE__MSG_HEARTBEAT, "ok");
     assert_int_equal(decode(hdr, hl, body, 0, NULL, 0, 2), APEX_ERR_VERSION);
     hl = make_header(hdr, 0, APEX__MSG_TYPE__MSG_HEARTBEAT, "ok");
     assert_int_equal(decode(hdr, hl, body, 0, NULL, 0, 2), APEX_ERR_VERSION);
@@ -207,15 +207,83 @@ static void test_decode_rejections(void **state)
     apex_msg_clear(&m);
 }
 
+/* Payloads small enough that the whole frame lives inside the zmq_msg_t: the received
+ * payload must point into the message apex_wire_recv keeps, not into its stack. */
+static void test_small_payload_survives_the_next_receive(void **state)
+{
+    pair *p = *state;
+    Apex__Chunk ch = APEX__CHUNK__INIT; /* all defaults: an empty body */
+    apex_hdr h = {APEX__MSG_TYPE__MSG_CHUNK, "c", 1, 0};
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &h, &ch.base, "A", 1, 0), APEX_OK);
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &h, &ch.base, "BB", 2, 0), APEX_OK);
+    apex_msg a, b;
+    assert_int_equal(apex_wire_recv(p->router, 1, &a, 0), APEX_OK);
+    assert_int_equal(apex_wire_recv(p->router, 1, &b, 0), APEX_OK);
+    assert_int_equal(a.payload_len, 1);
+    assert_int_equal(b.payload_len, 2);
+    assert_memory_equal(a.payload, "A", 1);
+    assert_memory_equal(b.payload, "BB", 2);
+    apex_msg_clear(&a);
+    apex_msg_clear(&b);
+}
+
+/* Build one envelope frame from raw sections and run the frame decoder on it. */
+static int decode_packed(const uint8_t *const *secs, const size_t *sizes, size_t n)
+{
+    static uint8_t frame[2 * APEX_WIRE_MAX_BODY];
+    size_t len = apex_wire_pack(frame, secs, sizes, n);
+    apex_msg m;
+    memset(&m, 0, sizeof m);
+    int rc = apex_wire_decode_frame(frame, len, &m);
+    apex_msg_clear(&m);
+    return rc;
+}
+
+static void test_frame_sections(void **state)
+{
+    (void)state;
+    uint8_t hdr[256], body[256], frame[1024];
+    size_t hl = make_header(hdr, APEX_WIRE_VERSION, APEX__MSG_TYPE__MSG_HEARTBEAT, "ok");
+    const uint8_t *secs[4] = {hdr, body, body, body};
+    size_t sizes[4] = {hl, 0, 0, 0};
+    assert_int_equal(decode_packed(secs, sizes, 2), APEX_OK);
+    /* no sections, one section, four sections */
+    assert_int_equal(decode_packed(secs, sizes, 0), APEX_ERR_TRUNCATED);
+    assert_int_equal(decode_packed(secs, sizes, 1), APEX_ERR_TRUNCATED);
+    assert_int_equal(decode_packed(secs, sizes, 4), APEX_ERR_FORMAT);
+    /* the layout: 4-byte little-endian lengths */
+    size_t len = apex_wire_pack(frame, secs, sizes, 2);
+    assert_int_equal(len, 2 * APEX_WIRE_SECTION_PREFIX + hl);
+    assert_int_equal(apex_wire_pack(NULL, secs, sizes, 2), len);
+    assert_int_equal(frame[0], hl);
+    assert_int_equal(frame[1] | frame[2] | frame[3], 0);
+    const uint8_t *got[APEX_WIRE_MAX_SECTIONS];
+    size_t gs[APEX_WIRE_MAX_SECTIONS], n = 9;
+    assert_int_equal(apex_wire_split(frame, len, got, gs, &n), APEX_OK);
+    assert_int_equal(n, 2);
+    assert_ptr_equal(got[0], frame + APEX_WIRE_SECTION_PREFIX);
+    assert_int_equal(gs[0], hl);
+    assert_int_equal(gs[1], 0);
+    /* every truncation: a cut length prefix or a section running past the end */
+    for (size_t cut = 1; cut < len; cut++) {
+        apex_msg m;
+        memset(&m, 0, sizeof m);
+        assert_int_equal(apex_wire_decode_frame(frame, len - cut, &m), APEX_ERR_TRUNCATED);
+        apex_msg_clear(&m);
+    }
+    /* a length near 2^32 must not wrap */
+    frame[0] = frame[1] = frame[2] = frame[3] = 0xff;
+    assert_int_equal(apex_wire_split(frame, len, got, gs, &n), APEX_ERR_TRUNCATED);
+}
+
 static void test_send_rejects_oversized_payload(void **state)
 {
     pair *p = *state;
     static uint8_t big[APEX_WIRE_MAX_PAYLOAD + 1];
     Apex__Chunk ch = APEX__CHUNK__INIT;
     apex_hdr h = {APEX__MSG_TYPE__MSG_CHUNK, "c-1", 1, 0};
-    assert_int_equal(
-        apex_wire_send(p->dealer, NULL, 0, &h, &ch.base, big, sizeof big, NULL, NULL, 0),
-        APEX_ERR_TOO_LARGE);
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &h, &ch.base, big, sizeof big, 0),
+                     APEX_ERR_TOO_LARGE);
 }
 
 static void test_type_names(void **state)
@@ -234,6 +302,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recv_drops_garbage_and_keeps_going, pair_setup,
                                         pair_teardown),
         cmocka_unit_test(test_decode_rejections),
+        cmocka_unit_test_setup_teardown(test_small_payload_survives_the_next_receive, pair_setup,
+                                        pair_teardown),
+        cmocka_unit_test(test_frame_sections),
         cmocka_unit_test_setup_teardown(test_send_rejects_oversized_payload, pair_setup,
                                         pair_teardown),
         cmocka_unit_test(test_type_names),
