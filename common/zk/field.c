@@ -137,3 +137,18 @@ int apex_gl2_batch_inv(apex_gl2 *out, const apex_gl2 *in, size_t n)
     out[0] = inv;
     return APEX_OK;
 }
+
+/* 2^128 = (2^32 - 1)^2 = 2^64 - 2^33 + 1 = -2^32 (mod p), so lo + 2^128 hi = lo - 2^32 hi. */
+static apex_gl acc_coord(const apex_gl2_acc *s, int k)
+{
+    return apex_gl_sub(apex_gl_reduce128(s->lo[k]),
+                       apex_gl_reduce128((unsigned __int128)s->hi[k] << 32));
+}
+
+apex_gl2 apex_gl2_acc_get(const apex_gl2_acc *s)
+{
+    apex_gl a0 = acc_coord(s, 0), a1 = acc_coord(s, 1);
+    return apex_gl2_make(
+        apex_gl_add(a0, apex_gl_reduce128((unsigned __int128)a1 * APEX_GL2_NONRESIDUE)),
+        acc_coord(s, 2));
+}

@@ -145,6 +145,57 @@ static inline apex_gl2 apex_gl2_sqr(apex_gl2 a)
     return apex_gl2_mul(a, a);
 }
 
+/* ---------------------------------------------------------------- delayed reduction */
+
+/* A sum of F_p2 products kept as integers, reduced once at the end (apex_gl2_acc_get): the
+ * inner loops of the sumcheck rounds add millions of products and need only their total.
+ * lo[0] sums a0 b0, lo[1] sums a1 b1 (times 7 at the end), lo[2] sums a0 b1 + a1 b0; each is
+ * a 128-bit low part and hi[k] counts its carries (each worth 2^128). A product of canonical
+ * elements is below 2^128, so up to 2^63 products fit. Exact: the total equals the sum of
+ * the apex_gl2_mul products. */
+typedef struct apex_gl2_acc {
+    unsigned __int128 lo[3];
+    uint64_t hi[3];
+} apex_gl2_acc;
+
+static inline void apex_gl2_acc_zero(apex_gl2_acc *s)
+{
+    for (int k = 0; k < 3; k++)
+        s->lo[k] = 0, s->hi[k] = 0;
+}
+
+static inline __attribute__((always_inline)) void apex_acc_add128(apex_gl2_acc *s, int k,
+                                                                  unsigned __int128 v)
+{
+    s->lo[k] += v;
+    s->hi[k] += s->lo[k] < v;
+}
+
+/* s += a b: four base products, no reduction. */
+static inline __attribute__((always_inline)) void apex_gl2_acc_mul(apex_gl2_acc *s, apex_gl2 a,
+                                                                   apex_gl2 b)
+{
+    apex_acc_add128(s, 0, (unsigned __int128)a.c0 * b.c0);
+    apex_acc_add128(s, 1, (unsigned __int128)a.c1 * b.c1);
+    apex_acc_add128(s, 2, (unsigned __int128)a.c0 * b.c1);
+    apex_acc_add128(s, 2, (unsigned __int128)a.c1 * b.c0);
+}
+
+/* s += a b for a base element b. */
+static inline __attribute__((always_inline)) void apex_gl2_acc_mul_gl(apex_gl2_acc *s, apex_gl2 a,
+                                                                      apex_gl b)
+{
+    apex_acc_add128(s, 0, (unsigned __int128)a.c0 * b);
+    apex_acc_add128(s, 2, (unsigned __int128)a.c1 * b);
+}
+
+/* s += a. */
+static inline __attribute__((always_inline)) void apex_gl2_acc_add(apex_gl2_acc *s, apex_gl2 a)
+{
+    apex_acc_add128(s, 0, a.c0);
+    apex_acc_add128(s, 2, a.c1);
+}
+
 /* ---------------------------------------------------------------- field.c */
 
 /* Canonical decoder for untrusted input: APEX_ERR_RANGE when v >= p (never reduces,
@@ -173,5 +224,7 @@ apex_gl2 apex_gl2_pow(apex_gl2 a, uint64_t e);
 int apex_gl2_inv(apex_gl2 a, apex_gl2 *out);
 /* Batch inversion in F_p2, same contract as apex_gl_batch_inv. */
 int apex_gl2_batch_inv(apex_gl2 *out, const apex_gl2 *in, size_t n);
+/* The field element an accumulator holds. */
+apex_gl2 apex_gl2_acc_get(const apex_gl2_acc *s);
 
 #endif /* APEX_ZK_FIELD_H */

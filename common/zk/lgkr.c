@@ -401,14 +401,16 @@ static inline void pair_values(const lg_round *g, size_t b, apex_gl2 v0[4], apex
 static void sums_slice(par_job *j)
 {
     lg_round *g = j->arg;
-    apex_gl2 s1[3] = {{0, 0}, {0, 0}, {0, 0}}, s2[3] = {{0, 0}, {0, 0}, {0, 0}};
+    apex_gl2_acc s1[3], s2[3]; /* reduced once, at the end of the slice */
+    for (int z = 0; z < 3; z++)
+        apex_gl2_acc_zero(&s1[z]), apex_gl2_acc_zero(&s2[z]);
     const lg_src *src = g->src;
     apex_gl c = 0, k7 = 0;
     unsigned ctag = ~0u; /* the tag c and k7 are for */
     for (size_t b = j->lo; b < j->hi; b++) {
         if (b >= g->tail) { /* padding: u = 0, Q0 Q1 = 1 at z = 0, 1, and no slope */
-            s2[0] = apex_gl2_add(s2[0], g->e[b]);
-            s2[1] = apex_gl2_add(s2[1], g->e[b]);
+            apex_gl2_acc_add(&s2[0], g->e[b]);
+            apex_gl2_acc_add(&s2[1], g->e[b]);
             continue;
         }
         if (src && src_plain(src, 4 * b, 4)) {
@@ -426,15 +428,15 @@ static void sums_slice(par_job *j)
             apex_gl q10 = apex_gl_sub(src->X.c0, a[2]), q11 = apex_gl_sub(src->X.c0, a[3]);
             apex_gl2 e = g->e[b];
             apex_gl2 u0 = apex_gl2_make(apex_gl_add(q00, q01), apex_gl_add(c, c));
-            s1[0] = apex_gl2_add(s1[0], apex_gl2_mul(e, u0));
-            s2[0] = apex_gl2_add(s2[0], apex_gl2_mul(e, q_prod(q00, q01, c, k7)));
+            apex_gl2_acc_mul(&s1[0], e, u0);
+            apex_gl2_acc_mul(&s2[0], e, q_prod(q00, q01, c, k7));
             if (!g->skip1) {
                 apex_gl2 u1 = apex_gl2_make(apex_gl_add(q10, q11), apex_gl_add(c, c));
-                s1[1] = apex_gl2_add(s1[1], apex_gl2_mul(e, u1));
-                s2[1] = apex_gl2_add(s2[1], apex_gl2_mul(e, q_prod(q10, q11, c, k7)));
+                apex_gl2_acc_mul(&s1[1], e, u1);
+                apex_gl2_acc_mul(&s2[1], e, q_prod(q10, q11, c, k7));
             }
             apex_gl w2 = apex_gl_mul(apex_gl_sub(q10, q00), apex_gl_sub(q11, q01));
-            s2[2] = apex_gl2_add(s2[2], apex_gl2_mul_gl(e, w2));
+            apex_gl2_acc_mul_gl(&s2[2], e, w2);
             continue;
         }
         apex_gl2 v[3][4];
@@ -447,13 +449,13 @@ static void sums_slice(par_job *j)
             apex_gl2 u =
                 apex_gl2_add(apex_gl2_mul(v[z][0], v[z][3]), apex_gl2_mul(v[z][1], v[z][2]));
             apex_gl2 w = apex_gl2_mul(v[z][2], v[z][3]);
-            s1[z] = apex_gl2_add(s1[z], apex_gl2_mul(g->e[b], u));
-            s2[z] = apex_gl2_add(s2[z], apex_gl2_mul(g->e[b], w));
+            apex_gl2_acc_mul(&s1[z], g->e[b], u);
+            apex_gl2_acc_mul(&s2[z], g->e[b], w);
         }
     }
     for (int z = 0; z < 3; z++) {
-        g->s1[j->slice][z] = s1[z];
-        g->s2[j->slice][z] = s2[z];
+        g->s1[j->slice][z] = apex_gl2_acc_get(&s1[z]);
+        g->s2[j->slice][z] = apex_gl2_acc_get(&s2[z]);
     }
 }
 

@@ -109,8 +109,10 @@ static void round_slice(par_job *j)
                 : apex_gl2_eq(a->terms[i].coef, apex_gl2_from_gl(APEX_GL_P - 1)) ? C_NEG
                                                                                  : C_GEN;
     unsigned last = a->pt[a->npt - 1];
+    /* the sums at each point, positive and negative terms apart, reduced once at the end */
+    apex_gl2_acc hp[APEX_SUMCHECK_MAX_DEG + 1], hn[APEX_SUMCHECK_MAX_DEG + 1];
     for (unsigned x = 0; x < a->npt; x++)
-        h[x] = apex_gl2_from_gl(0);
+        apex_gl2_acc_zero(&hp[x]), apex_gl2_acc_zero(&hn[x]);
     for (size_t b = j->lo; b < j->hi; b++) {
         /* each table restricted to this pair is the line lo + X (hi - lo) (a flat table's is
          * constant); walk X = 0..last by repeated addition and combine the tables term by
@@ -128,13 +130,22 @@ static void round_slice(par_job *j)
         for (unsigned x = 0, q = 0; x <= last; x++) {
             if (x == a->pt[q]) {
                 for (size_t i = 0; i < a->nterms; i++) {
+                    /* all factors but the last, and the coefficient, multiplied out; the
+                     * last product goes into the sum unreduced */
                     const apex_sumcheck_term *tm = &a->terms[i];
-                    apex_gl2 prod = val[tm->f[0]];
-                    for (unsigned s = 1; s < tm->nf; s++)
-                        prod = apex_gl2_mul(prod, val[tm->f[s]]);
+                    apex_gl2_acc *acc = ck[i] == C_NEG ? &hn[q] : &hp[q];
+                    unsigned nf = tm->nf;
+                    apex_gl2 pre = val[tm->f[0]];
+                    for (unsigned s = 1; s + 1 < nf; s++)
+                        pre = apex_gl2_mul(pre, val[tm->f[s]]);
                     if (ck[i] == C_GEN)
-                        prod = apex_gl2_mul(prod, tm->coef);
-                    h[q] = ck[i] == C_NEG ? apex_gl2_sub(h[q], prod) : apex_gl2_add(h[q], prod);
+                        pre = nf > 1 ? apex_gl2_mul(pre, tm->coef) : pre;
+                    if (nf > 1)
+                        apex_gl2_acc_mul(acc, pre, val[tm->f[nf - 1]]);
+                    else if (ck[i] == C_GEN)
+                        apex_gl2_acc_mul(acc, pre, tm->coef);
+                    else
+                        apex_gl2_acc_add(acc, pre);
                 }
                 q++;
             }
@@ -144,6 +155,8 @@ static void round_slice(par_job *j)
                         val[s] = apex_gl2_add(val[s], step[s]);
         }
     }
+    for (unsigned x = 0; x < a->npt; x++)
+        h[x] = apex_gl2_sub(apex_gl2_acc_get(&hp[x]), apex_gl2_acc_get(&hn[x]));
     j->rc = APEX_OK;
 }
 

@@ -337,6 +337,42 @@ static void test_ext2_vs_flint(void **state)
 
 /* ---------------------------------------------------------------- roots and NTT */
 
+/* Delayed reduction: sums of products kept as integers equal the reduced sums, including
+ * runs of the largest elements, where every product carries out of the 128-bit part. */
+static void test_gl2_acc(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 77);
+    const apex_gl top = APEX_GL_P - 1;
+    for (int trial = 0; trial < 200; trial++) {
+        apex_gl2_acc s;
+        apex_gl2_acc_zero(&s);
+        apex_gl2 want = apex_gl2_from_gl(0);
+        int n = 1 + (int)apex_rng_below(&r, 3000);
+        for (int i = 0; i < n; i++) {
+            apex_gl2 a = rand_gl2(&r), b = rand_gl2(&r);
+            if (trial % 3 == 0) /* the largest values: a carry on every product */
+                a = apex_gl2_make(top, top), b = apex_gl2_make(top, top - (apex_gl)i);
+            switch (apex_rng_below(&r, 3)) {
+            case 0:
+                apex_gl2_acc_mul(&s, a, b);
+                want = apex_gl2_add(want, apex_gl2_mul(a, b));
+                break;
+            case 1:
+                apex_gl2_acc_mul_gl(&s, a, b.c1);
+                want = apex_gl2_add(want, apex_gl2_mul_gl(a, b.c1));
+                break;
+            default:
+                apex_gl2_acc_add(&s, a);
+                want = apex_gl2_add(want, a);
+                break;
+            }
+        }
+        assert_gl2_equal(apex_gl2_acc_get(&s), want);
+    }
+}
+
 static void test_roots_of_unity(void **state)
 {
     (void)state;
@@ -650,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_canonical_decoder),
         cmocka_unit_test(test_pow_inv_batch),
         cmocka_unit_test(test_ext2_vs_flint),
+        cmocka_unit_test(test_gl2_acc),
         cmocka_unit_test(test_roots_of_unity),
         cmocka_unit_test(test_ntt_vs_naive),
         cmocka_unit_test(test_ntt_large_spot_checks),
