@@ -6,6 +6,8 @@
  * scalar loops); apex_ntt_set_simd() turns that off per plan, for tests. */
 #include "zk/ntt.h"
 
+#include <string.h>
+
 #include <stdlib.h>
 
 #include "core/core.h"
@@ -78,9 +80,10 @@ int apex_ntt_set_simd(apex_ntt *plan, int on)
     return plan->simd;
 }
 
-static void bit_reverse(apex_gl *a, size_t n)
+/* The bit-reversal permutation, element by element: j runs through the bit-reversed counter
+ * of i, updated in amortized O(1) per step. */
+static void bit_reverse_plain(apex_gl *a, size_t n)
 {
-    /* j runs through the bit-reversed counter of i, updated in amortized O(1) per step */
     for (size_t i = 1, j = 0; i < n; i++) {
         size_t bit = n >> 1;
         for (; j & bit; bit >>= 1)
@@ -91,6 +94,55 @@ static void bit_reverse(apex_gl *a, size_t n)
             a[i] = a[j];
             a[j] = t;
         }
+    }
+}
+
+static size_t rev_bits(size_t x, unsigned bits)
+{
+    size_t r = 0;
+    for (unsigned b = 0; b < bits; b++, x >>= 1)
+        r = r << 1 | (x & 1);
+    return r;
+}
+
+/* Rows and columns of a tile: 8 elements are one 64-byte cache line. */
+#define BR_BITS 3u
+#define BR_T    (1u << BR_BITS)
+
+/* The same permutation by tiles, for arrays larger than the cache. Write an index as
+ * (h, m, l) with h and l of BR_BITS bits each: its reverse is (rev l, rev m, rev h). So the
+ * tile of middle part m (BR_T rows of BR_T contiguous elements, one cache line each) goes
+ * transposed and reversed into the tile of rev m, and back: whole cache lines move instead
+ * of single elements scattered over the array. */
+static void bit_reverse(apex_gl *a, size_t n)
+{
+    unsigned k = 0;
+    while (((size_t)1 << k) < n)
+        k++;
+    if (k < 2 * BR_BITS + 4) {
+        bit_reverse_plain(a, n);
+        return;
+    }
+    unsigned mk = k - 2 * BR_BITS;
+    size_t row = (size_t)1 << (mk + BR_BITS); /* distance between the rows of a tile */
+    size_t rl[BR_T];
+    for (size_t l = 0; l < BR_T; l++)
+        rl[l] = rev_bits(l, BR_BITS);
+    apex_gl ta[BR_T][BR_T], tb[BR_T][BR_T];
+    for (size_t m = 0; m < ((size_t)1 << mk); m++) {
+        size_t mr = rev_bits(m, mk);
+        if (mr < m)
+            continue;
+        apex_gl *pa = a + (m << BR_BITS), *pb = a + (mr << BR_BITS);
+        for (size_t h = 0; h < BR_T; h++) {
+            memcpy(ta[h], pa + h * row, sizeof ta[h]);
+            memcpy(tb[h], pb + h * row, sizeof tb[h]);
+        }
+        for (size_t h = 0; h < BR_T; h++)
+            for (size_t l = 0; l < BR_T; l++) {
+                pb[rl[l] * row + rl[h]] = ta[h][l];
+                pa[rl[l] * row + rl[h]] = tb[h][l];
+            }
     }
 }
 
@@ -110,6 +162,9 @@ static void stages_range(const apex_ntt *plan, apex_gl *a, size_t n, size_t h0, 
     } else if (v512 && n >= 8 && h0 == 4 && hend >= 8) {
         apex_ntt_stage4_avx512(a, n, plan->tw);
         h0 = 8;
+    } else if (v256 && n >= 4 && h0 == 1 && hend >= 4) {
+        apex_ntt_first2_avx2(a, n, plan->tw);
+        h0 = 4;
     }
     for (size_t h = h0; h < hend; h <<= 1) {
         const apex_gl *w = plan->tw + h;

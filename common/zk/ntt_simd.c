@@ -223,6 +223,23 @@ SIMD2 void apex_ntt_stage_avx2(apex_gl *a, size_t n, size_t h, const apex_gl *w)
     }
 }
 
+/* Stages h = 1, 2 inside each register of four, as apex_ntt_first3_avx512: the y lanes times
+ * their twiddle (x lanes times 1), the partner brought over by a permutation, a blend keeping
+ * x + t on x lanes and x - t on y lanes. */
+SIMD2 void apex_ntt_first2_avx2(apex_gl *a, size_t n, const apex_gl *tw)
+{
+    const __m256i w2 = _mm256_set_epi64x((long long)tw[3], (long long)tw[2], 1, 1);
+    for (size_t k = 0; k < n; k += 4) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(a + k));
+        __m256i s = _mm256_permute4x64_epi64(v, _MM_SHUFFLE(2, 3, 0, 1)); /* h = 1: twiddle 1 */
+        v = _mm256_blend_epi32(w_add(v, s), w_sub(s, v), 0xCC);
+        __m256i t = w_mul(v, w2);
+        s = _mm256_permute4x64_epi64(t, _MM_SHUFFLE(1, 0, 3, 2));
+        v = _mm256_blend_epi32(w_add(t, s), w_sub(s, t), 0xF0);
+        _mm256_storeu_si256((__m256i *)(a + k), v);
+    }
+}
+
 SIMD2 void apex_gl_scale_avx2(apex_gl *a, size_t n, apex_gl c)
 {
     const __m256i vc = _mm256_set1_epi64x((long long)c);
@@ -300,6 +317,11 @@ void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s)
 void apex_ntt_stage_avx2(apex_gl *a, size_t n, size_t h, const apex_gl *w)
 {
     (void)a, (void)n, (void)h, (void)w;
+}
+
+void apex_ntt_first2_avx2(apex_gl *a, size_t n, const apex_gl *tw)
+{
+    (void)a, (void)n, (void)tw;
 }
 
 void apex_gl_scale_avx2(apex_gl *a, size_t n, apex_gl c)

@@ -25,6 +25,8 @@ void apex_gl_scale_powers_avx512(apex_gl *a, size_t n, apex_gl s);
 int apex_ntt_cpu_has_avx2(void);
 /* One radix-2 stage of half-width h (a multiple of 4) over a[0..n), four lanes. */
 void apex_ntt_stage_avx2(apex_gl *a, size_t n, size_t h, const apex_gl *w);
+/* Stages h = 1 and 2 (n a multiple of 4), tw the plan's twiddle table. */
+void apex_ntt_first2_avx2(apex_gl *a, size_t n, const apex_gl *tw);
 /* a[k] = a[k] * c for k < n, four lanes. */
 void apex_gl_scale_avx2(apex_gl *a, size_t n, apex_gl c);
 /* a[k] = a[k] * s^k for k < n, four lanes. */
