@@ -274,9 +274,9 @@ int bench_proof(int argc, char **argv)
            "\"soundness_bits\":%.1f,\"baseline_hdelta_s\":%.5f,\"prove_over_baseline\":%.1f",
            (unsigned long long)d, (unsigned long long)n, (unsigned long long)b, density, nmask,
            lb32, tau32, cache[0] ? "true" : "false", tcg, bench_median(tc, runs),
-           bench_median(tp, runs),
-           bench_median(tv, runs), bytes, (double)ru.ru_maxrss / 1024.0, bench_median(rp, runs),
-           soundness_bits(&cfg, &dm), base, base > 0 ? bench_median(tp, runs) / base : 0.0);
+           bench_median(tp, runs), bench_median(tv, runs), bytes, (double)ru.ru_maxrss / 1024.0,
+           bench_median(rp, runs), soundness_bits(&cfg, &dm), base,
+           base > 0 ? bench_median(tp, runs) / base : 0.0);
     /* every run, for the noise: the baseline is short and single-threaded */
     const double *series[2] = {tp, tb};
     const char *names[2] = {"prove_runs_s", "baseline_runs_s"};
