@@ -1,8 +1,11 @@
 /* Salted SHA-256 Merkle tree, heap layout, batched openings (layout in merkle.h). */
 #include "zk/merkle.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "zk/params.h"
 
 struct apex_merkle {
     size_t n;         /* number of leaves */
@@ -90,24 +93,63 @@ int apex_merkle_get_leaf(const apex_merkle *t, size_t j, apex_hash *leaf)
     return APEX_OK;
 }
 
-int apex_merkle_build(apex_merkle *t, apex_hash *root)
+/* Nodes [lo, hi) from their children, with one reused digest context (a fresh one per node
+ * costs about as much as the hash). */
+typedef struct node_job {
+    apex_merkle *t;
+    size_t lo, hi;
+    int rc;
+} node_job;
+
+static void *nodes_range(void *arg)
 {
-    /* one reused digest context: a fresh one per node costs about as much as the hash */
+    node_job *j = arg;
     static const uint8_t prefix = APEX_MERKLE_NODE_PREFIX;
     apex_sha256_ctx *c = apex_sha256_new();
-    if (!c)
-        return APEX_ERR_CRYPTO;
-    int rc = APEX_OK;
-    for (size_t i = t->n - 1; i >= 1 && rc == APEX_OK; i--) {
-        rc = apex_sha256_update(c, &prefix, 1);
-        if (rc == APEX_OK)
-            rc = apex_sha256_update(c, t->nodes[2 * i].b, APEX_SHA256_LEN);
-        if (rc == APEX_OK)
-            rc = apex_sha256_update(c, t->nodes[2 * i + 1].b, APEX_SHA256_LEN);
-        if (rc == APEX_OK)
-            rc = apex_sha256_final(c, t->nodes[i].b); /* also resets c */
+    j->rc = c ? APEX_OK : APEX_ERR_CRYPTO;
+    for (size_t i = j->lo; i < j->hi && j->rc == APEX_OK; i++) {
+        j->rc = apex_sha256_update(c, &prefix, 1);
+        if (j->rc == APEX_OK)
+            j->rc = apex_sha256_update(c, j->t->nodes[2 * i].b, APEX_SHA256_LEN);
+        if (j->rc == APEX_OK)
+            j->rc = apex_sha256_update(c, j->t->nodes[2 * i + 1].b, APEX_SHA256_LEN);
+        if (j->rc == APEX_OK)
+            j->rc = apex_sha256_final(c, j->t->nodes[i].b); /* also resets c */
     }
     apex_sha256_destroy(&c);
+    return NULL;
+}
+
+/* Levels of at least this many nodes are split over APEX_ZK_THREADS threads. */
+#define MERKLE_PAR_NODES 4096u
+
+int apex_merkle_build(apex_merkle *t, apex_hash *root)
+{
+    /* Nodes [ceil(b/2), b) have all their children at b or above, so each such band is done
+     * before the next one down, and a wide band is split across threads. The hashes do not
+     * depend on the split. */
+    int rc = APEX_OK;
+    for (size_t b = t->n; b > 1 && rc == APEX_OK;) {
+        size_t a = (b + 1) / 2;
+        node_job jobs[APEX_ZK_THREADS];
+        pthread_t th[APEX_ZK_THREADS];
+        int started[APEX_ZK_THREADS] = {0};
+        size_t parts = b - a >= MERKLE_PAR_NODES ? APEX_ZK_THREADS : 1;
+        for (size_t k = 0; k < parts; k++)
+            jobs[k] = (node_job){t, a + (b - a) * k / parts, a + (b - a) * (k + 1) / parts, 0};
+        for (size_t k = 1; k < parts; k++)
+            started[k] = pthread_create(&th[k], NULL, nodes_range, &jobs[k]) == 0;
+        nodes_range(&jobs[0]);
+        for (size_t k = 1; k < parts; k++) {
+            if (started[k])
+                pthread_join(th[k], NULL);
+            else
+                nodes_range(&jobs[k]);
+        }
+        for (size_t k = 0; k < parts && rc == APEX_OK; k++)
+            rc = jobs[k].rc;
+        b = a;
+    }
     if (rc != APEX_OK)
         return rc;
     t->built = 1;

@@ -46,6 +46,36 @@ static void test_known_answer(void **state)
     assert_null(t);
 }
 
+/* Trees wide enough that apex_merkle_build splits levels across threads (a band of 4096
+ * nodes or more), a power of two and not: the root equals the heap recomputed node by node
+ * with apex_merkle_node_hash. */
+static void test_wide_trees_match_serial(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {(size_t)1 << 14, ((size_t)1 << 14) + 3, 3 * 4096 + 1};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s];
+        apex_hash *heap = calloc(2 * n, sizeof *heap), root;
+        assert_non_null(heap);
+        apex_merkle *t = apex_merkle_new(n);
+        assert_non_null(t);
+        for (size_t j = 0; j < n; j++) {
+            uint8_t salt[APEX_MERKLE_SALT_LEN] = {(uint8_t)j, (uint8_t)(j >> 8)};
+            uint64_t col = j * 0x9e3779b97f4a7c15ULL;
+            assert_int_equal(apex_merkle_leaf_hash(salt, &col, sizeof col, &heap[n + j]),
+                             APEX_OK);
+            assert_int_equal(apex_merkle_set_leaf(t, j, &heap[n + j]), APEX_OK);
+        }
+        for (size_t i = n - 1; i >= 1; i--)
+            assert_int_equal(apex_merkle_node_hash(&heap[2 * i], &heap[2 * i + 1], &heap[i]),
+                             APEX_OK);
+        assert_int_equal(apex_merkle_build(t, &root), APEX_OK);
+        assert_memory_equal(root.b, heap[1].b, APEX_SHA256_LEN);
+        apex_merkle_destroy(&t);
+        free(heap);
+    }
+}
+
 static void test_domain_separation(void **state)
 {
     (void)state;
@@ -234,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_answer),
         cmocka_unit_test(test_domain_separation),
+        cmocka_unit_test(test_wide_trees_match_serial),
         cmocka_unit_test(test_honest_openings),
         cmocka_unit_test(test_forged_openings),
     };
