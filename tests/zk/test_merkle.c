@@ -62,8 +62,7 @@ static void test_wide_trees_match_serial(void **state)
         for (size_t j = 0; j < n; j++) {
             uint8_t salt[APEX_MERKLE_SALT_LEN] = {(uint8_t)j, (uint8_t)(j >> 8)};
             uint64_t col = j * 0x9e3779b97f4a7c15ULL;
-            assert_int_equal(apex_merkle_leaf_hash(salt, &col, sizeof col, &heap[n + j]),
-                             APEX_OK);
+            assert_int_equal(apex_merkle_leaf_hash(salt, &col, sizeof col, &heap[n + j]), APEX_OK);
             assert_int_equal(apex_merkle_set_leaf(t, j, &heap[n + j]), APEX_OK);
         }
         for (size_t i = n - 1; i >= 1; i--)
