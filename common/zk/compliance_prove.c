@@ -146,24 +146,32 @@ static void mem_free(prove_mem *m, size_t ntab)
 }
 
 /* Witness-derived vectors: z, u = G delta, rho = G^T u + Lambda delta (int64). */
-static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
-                        const apex_comp_public *pub, const int8_t *g, const int32_t *w0,
-                        const int32_t *w1, const comp_cheat *cheat, prove_mem *m)
+/* u = G~ delta and rho = G~^T u + Lambda delta, block by block; the blocks split over the
+ * threads (disjoint writes). */
+typedef struct rho_arg {
+    const apex_comp_config *cfg;
+    const int8_t *g;
+    const int32_t *w0, *w1;
+    const comp_cheat *cheat;
+    prove_mem *m;
+} rho_arg;
+
+static void rho_slice(par_job *job)
 {
-    size_t n = cfg->sp.n_samples, bsz = cfg->sp.block, dd = (size_t)1 << (dm->log_b + dm->log_nb);
-    for (size_t i = 0; i < pub->nmask; i++)
-        m->inz[pub->mask[i]] = 1;
-    for (size_t x = cfg->d; x < dd; x++)
-        m->inz[x] = 2;
-    for (uint64_t b = 0; b < dm->nblk_real; b++) {
-        const int8_t *gb = g + b * n * bsz;
+    const rho_arg *a = job->arg;
+    const apex_comp_config *cfg = a->cfg;
+    const int32_t *w0 = a->w0, *w1 = a->w1;
+    prove_mem *m = a->m;
+    size_t n = cfg->sp.n_samples, bsz = cfg->sp.block;
+    for (uint64_t b = job->lo; b < job->hi; b++) {
+        const int8_t *gb = a->g + b * n * bsz;
         for (size_t i = 0; i < n; i++) {
             int64_t acc = 0;
             for (size_t j = 0; j < bsz && b * bsz + j < cfg->d; j++)
                 acc += (int64_t)gb[i * bsz + j] * ((int64_t)w1[b * bsz + j] - w0[b * bsz + j]);
             m->u[b * n + i] = acc;
         }
-        if (b == 0 && cheat && cheat->perturb_u)
+        if (b == 0 && a->cheat && a->cheat->perturb_u)
             m->u[0] += 1;
         for (size_t j = 0; j < bsz && b * bsz + j < cfg->d; j++) {
             int64_t acc = (int64_t)cfg->sp.lambda * ((int64_t)w1[b * bsz + j] - w0[b * bsz + j]);
@@ -172,6 +180,20 @@ static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
             m->rho[b * bsz + j] = acc;
         }
     }
+    job->rc = APEX_OK;
+}
+
+static void compute_rho(const apex_comp_config *cfg, const apex_comp_dims *dm,
+                        const apex_comp_public *pub, const int8_t *g, const int32_t *w0,
+                        const int32_t *w1, const comp_cheat *cheat, prove_mem *m)
+{
+    size_t dd = (size_t)1 << (dm->log_b + dm->log_nb);
+    for (size_t i = 0; i < pub->nmask; i++)
+        m->inz[pub->mask[i]] = 1;
+    for (size_t x = cfg->d; x < dd; x++)
+        m->inz[x] = 2;
+    rho_arg a = {cfg, g, w0, w1, cheat, m};
+    ligero_par_run(rho_slice, &a, (size_t)dm->nblk_real);
 }
 
 /* Stage B's tables over the grouped formulation (the order of tb[]). */
