@@ -282,6 +282,10 @@ int apex_wire_send(void *sock, const uint8_t *rid, size_t rid_len, const apex_hd
         return APEX_ERR_TOO_LARGE;
     if (body)
         protobuf_c_message_pack(body, bbuf);
+    const struct msg_spec *spec = spec_of((int)hdr->type);
+    if (!spec || (payload != NULL) != (spec->payload == 1))
+        return APEX_ERR_INVALID; /* a receiver would refuse it: an unknown type, a CHUNK
+                                    without its payload or a payload on another type */
     if (payload && payload_len > APEX_WIRE_MAX_PAYLOAD)
         return APEX_ERR_TOO_LARGE;
 

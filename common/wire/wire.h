@@ -99,7 +99,9 @@ int apex_wire_recv(void *sock, int router, apex_msg *out, int flags);
  * body: protobuf message or NULL. payload (optional, may be empty but not NULL for a type
  * that carries one) is copied into the frame. flags: 0 or ZMQ_DONTWAIT.
  * Returns APEX_OK, APEX_ERR_AGAIN (would block), APEX_ERR_NOT_FOUND (unknown
- * peer on a ROUTER with ROUTER_MANDATORY) or APEX_ERR_IO. */
+ * peer on a ROUTER with ROUTER_MANDATORY), APEX_ERR_IO, or, before sending anything,
+ * APEX_ERR_INVALID (an unknown type, or a payload present where the type has none or
+ * missing where it has one) and APEX_ERR_TOO_LARGE. */
 int apex_wire_send(void *sock, const uint8_t *rid, size_t rid_len, const apex_hdr *hdr,
                    const ProtobufCMessage *body, const void *payload, size_t payload_len,
                    int flags);

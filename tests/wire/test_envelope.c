@@ -286,6 +286,55 @@ static void test_send_rejects_oversized_payload(void **state)
                      APEX_ERR_TOO_LARGE);
 }
 
+/* What a receiver would refuse is refused before it is sent. */
+static void test_send_refuses_what_receivers_refuse(void **state)
+{
+    pair *p = *state;
+    Apex__Chunk ch = APEX__CHUNK__INIT;
+    apex_hdr chunk = {APEX__MSG_TYPE__MSG_CHUNK, "c-1", 1, 0};
+    apex_hdr hb = {APEX__MSG_TYPE__MSG_HEARTBEAT, "c-1", 2, 0};
+    apex_hdr bad = {(Apex__MsgType)77, "c-1", 3, 0};
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &chunk, &ch.base, NULL, 0, 0),
+                     APEX_ERR_INVALID);
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &hb, NULL, "x", 1, 0), APEX_ERR_INVALID);
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &bad, NULL, NULL, 0, 0), APEX_ERR_INVALID);
+    apex_msg m;
+    assert_int_equal(apex_wire_recv(p->router, 1, &m, ZMQ_DONTWAIT), APEX_ERR_AGAIN);
+    apex_msg_clear(&m);
+}
+
+/* A DEALER expects exactly one envelope frame: a second one is drained and refused, and the
+ * next message still arrives. */
+static void test_dealer_refuses_a_second_frame(void **state)
+{
+    pair *p = *state;
+    apex_hdr hb = {APEX__MSG_TYPE__MSG_HEARTBEAT, "c-1", 1, 0};
+    assert_int_equal(apex_wire_send(p->dealer, NULL, 0, &hb, NULL, NULL, 0, 0), APEX_OK);
+    apex_msg m;
+    assert_int_equal(apex_wire_recv(p->router, 1, &m, 0), APEX_OK);
+    uint8_t rid[APEX_WIRE_MAX_ROUTING_ID];
+    size_t rl = m.routing_len;
+    memcpy(rid, m.routing_id, rl);
+    apex_msg_clear(&m);
+    uint8_t hdr[64], frame[128];
+    Apex__Header h = APEX__HEADER__INIT;
+    h.version = APEX_WIRE_VERSION;
+    h.type = APEX__MSG_TYPE__MSG_HEARTBEAT;
+    h.client_id = "c-1";
+    const uint8_t *secs[2] = {hdr, hdr};
+    size_t sizes[2] = {apex__header__pack(&h, hdr), 0};
+    size_t len = apex_wire_pack(frame, secs, sizes, 2);
+    zmq_send(p->router, rid, rl, ZMQ_SNDMORE);
+    zmq_send(p->router, frame, len, ZMQ_SNDMORE);
+    zmq_send(p->router, frame, len, 0);
+    assert_int_equal(apex_wire_send(p->router, rid, rl, &hb, NULL, NULL, 0, 0), APEX_OK);
+    assert_int_equal(apex_wire_recv(p->dealer, 0, &m, 0), APEX_ERR_FORMAT);
+    apex_msg_clear(&m);
+    assert_int_equal(apex_wire_recv(p->dealer, 0, &m, 0), APEX_OK);
+    assert_int_equal(m.type, APEX__MSG_TYPE__MSG_HEARTBEAT);
+    apex_msg_clear(&m);
+}
+
 static void test_type_names(void **state)
 {
     (void)state;
@@ -306,6 +355,10 @@ int main(void)
                                         pair_teardown),
         cmocka_unit_test(test_frame_sections),
         cmocka_unit_test_setup_teardown(test_send_rejects_oversized_payload, pair_setup,
+                                        pair_teardown),
+        cmocka_unit_test_setup_teardown(test_send_refuses_what_receivers_refuse, pair_setup,
+                                        pair_teardown),
+        cmocka_unit_test_setup_teardown(test_dealer_refuses_a_second_frame, pair_setup,
                                         pair_teardown),
         cmocka_unit_test(test_type_names),
     };

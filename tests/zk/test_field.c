@@ -411,7 +411,8 @@ static void test_ntt_vs_naive(void **state)
     (void)state;
     apex_rng r;
     apex_rng_seed(&r, 5);
-    for (unsigned log_n = 0; log_n <= 9; log_n++) {
+    /* up to 2^11: from 2^10 on the bit reversal runs by tiles */
+    for (unsigned log_n = 0; log_n <= 11; log_n++) {
         size_t n = (size_t)1 << log_n;
         apex_ntt *plan = apex_ntt_new(log_n);
         assert_non_null(plan);
@@ -560,6 +561,20 @@ static void test_ntt_simd_matches_scalar(void **state)
             }
             apex_ntt_stage_avx2(st, 2 * h, h, w);
             assert_memory_equal(st, ref, 2 * h * sizeof *st);
+            /* the first two stages in one kernel (twiddles 1 for h = 1; 1, w_4 for h = 2),
+             * which AVX-512 CPUs never reach through a plan */
+            const apex_gl tw[4] = {0, 1, 1, apex_gl_root_of_unity(2)};
+            memcpy(st, v, sizeof st);
+            memcpy(ref, v, sizeof ref);
+            for (size_t hh = 1; hh <= 2; hh *= 2)
+                for (size_t blk = 0; blk < NEDGE * 8; blk += 2 * hh)
+                    for (size_t k = 0; k < hh; k++) {
+                        apex_gl t = apex_gl_mul(ref[blk + hh + k], tw[hh + k]);
+                        ref[blk + hh + k] = apex_gl_sub(ref[blk + k], t);
+                        ref[blk + k] = apex_gl_add(ref[blk + k], t);
+                    }
+            apex_ntt_first2_avx2(st, NEDGE * 8, tw);
+            assert_memory_equal(st, ref, sizeof ref);
         }
     }
     for (unsigned log_n = 0; log_n <= 16; log_n++) {
