@@ -6,6 +6,7 @@
 
 #include "zk/ligero.h"
 #include "zk/ntt.h"
+#include "zk/par.h"
 
 /* NTT plans for the three domain sizes. */
 typedef struct ligero_plans {
@@ -53,20 +54,6 @@ void ligero_cache_header(const apex_ligero_commitment *c, uint8_t hdr[LIGERO_CAC
  * re-encodes), other errors with *why naming the problem. */
 int ligero_cache_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
                          apex_gl *cols, const char **why);
-
-/* A slice [lo, hi) of parallel work; fn reads arg (shared) and writes a disjoint output. */
-typedef struct par_job {
-    void (*fn)(struct par_job *); /* the work on [lo, hi) */
-    size_t lo;                    /* first index of the slice */
-    size_t hi;                    /* one past the last */
-    void *arg;                    /* shared context */
-    int rc;                       /* APEX_OK or the slice's first error */
-    size_t slice;                 /* which slice, 0..APEX_ZK_THREADS-1 */
-} par_job;
-
-/* Run fn over [0, n) in APEX_ZK_THREADS slices: slice 0 on the calling thread, the others on
- * new threads (or on the calling one when a thread cannot be created). First error wins. */
-int ligero_par_run(void (*fn)(par_job *), void *arg, size_t n);
 
 void ligero_rand_init(ligero_rand *r, apex_rng *test);
 /* Uniform field elements by rejection (no bias). */

@@ -1,11 +1,10 @@
 /* Salted SHA-256 Merkle tree, heap layout, batched openings (layout in merkle.h). */
 #include "zk/merkle.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "zk/params.h"
+#include "zk/par.h"
 
 struct apex_merkle {
     size_t n;         /* number of leaves */
@@ -94,33 +93,31 @@ int apex_merkle_get_leaf(const apex_merkle *t, size_t j, apex_hash *leaf)
 }
 
 /* Nodes [lo, hi) from their children, with one reused digest context (a fresh one per node
- * costs about as much as the hash). */
-typedef struct node_job {
+ * costs about as much as the hash); lo and hi count from the band's first node. */
+typedef struct band_arg {
     apex_merkle *t;
-    size_t lo, hi;
-    int rc;
-} node_job;
+    size_t base; /* first node of the band */
+} band_arg;
 
-static void *nodes_range(void *arg)
+static void nodes_range(par_job *j)
 {
-    node_job *j = arg;
+    const band_arg *a = j->arg;
     static const uint8_t prefix = APEX_MERKLE_NODE_PREFIX;
     apex_sha256_ctx *c = apex_sha256_new();
     j->rc = c ? APEX_OK : APEX_ERR_CRYPTO;
-    for (size_t i = j->lo; i < j->hi && j->rc == APEX_OK; i++) {
+    for (size_t i = a->base + j->lo; i < a->base + j->hi && j->rc == APEX_OK; i++) {
         j->rc = apex_sha256_update(c, &prefix, 1);
         if (j->rc == APEX_OK)
-            j->rc = apex_sha256_update(c, j->t->nodes[2 * i].b, APEX_SHA256_LEN);
+            j->rc = apex_sha256_update(c, a->t->nodes[2 * i].b, APEX_SHA256_LEN);
         if (j->rc == APEX_OK)
-            j->rc = apex_sha256_update(c, j->t->nodes[2 * i + 1].b, APEX_SHA256_LEN);
+            j->rc = apex_sha256_update(c, a->t->nodes[2 * i + 1].b, APEX_SHA256_LEN);
         if (j->rc == APEX_OK)
-            j->rc = apex_sha256_final(c, j->t->nodes[i].b); /* also resets c */
+            j->rc = apex_sha256_final(c, a->t->nodes[i].b); /* also resets c */
     }
     apex_sha256_destroy(&c);
-    return NULL;
 }
 
-/* Levels of at least this many nodes are split over APEX_ZK_THREADS threads. */
+/* Bands of at least this many nodes are split over the threads. */
 #define MERKLE_PAR_NODES 4096u
 
 int apex_merkle_build(apex_merkle *t, apex_hash *root)
@@ -131,23 +128,14 @@ int apex_merkle_build(apex_merkle *t, apex_hash *root)
     int rc = APEX_OK;
     for (size_t b = t->n; b > 1 && rc == APEX_OK;) {
         size_t a = (b + 1) / 2;
-        node_job jobs[APEX_ZK_THREADS];
-        pthread_t th[APEX_ZK_THREADS];
-        int started[APEX_ZK_THREADS] = {0};
-        size_t parts = b - a >= MERKLE_PAR_NODES ? APEX_ZK_THREADS : 1;
-        for (size_t k = 0; k < parts; k++)
-            jobs[k] = (node_job){t, a + (b - a) * k / parts, a + (b - a) * (k + 1) / parts, 0};
-        for (size_t k = 1; k < parts; k++)
-            started[k] = pthread_create(&th[k], NULL, nodes_range, &jobs[k]) == 0;
-        nodes_range(&jobs[0]);
-        for (size_t k = 1; k < parts; k++) {
-            if (started[k])
-                pthread_join(th[k], NULL);
-            else
-                nodes_range(&jobs[k]);
+        band_arg arg = {t, a};
+        if (b - a >= MERKLE_PAR_NODES) {
+            rc = ligero_par_run(nodes_range, &arg, b - a);
+        } else {
+            par_job one = {nodes_range, 0, b - a, &arg, APEX_OK, 0};
+            nodes_range(&one);
+            rc = one.rc;
         }
-        for (size_t k = 0; k < parts && rc == APEX_OK; k++)
-            rc = jobs[k].rc;
         b = a;
     }
     if (rc != APEX_OK)
