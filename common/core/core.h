@@ -163,14 +163,19 @@ double apex_rng_unit(apex_rng *r);
 /* Standard normal (Box-Muller). */
 double apex_rng_normal(apex_rng *r);
 void apex_rng_bytes(apex_rng *r, void *buf, size_t n);
-/* OS randomness (getrandom) for keys, salts, pads and nonces. */
+/* OS randomness (getrandom) for keys and nonces. */
 int apex_os_random(void *buf, size_t n);
+/* Cryptographically secure bytes in bulk (salts, pads, masks): OpenSSL's private DRBG, seeded
+ * from the OS. APEX_ERR_CRYPTO when it cannot be seeded. */
+int apex_secure_random(void *buf, size_t n);
 
 /* ---------------------------------------------------------------- clocks */
 
 /* Monotonic clock in milliseconds / seconds (as double). */
 uint64_t apex_now_ms(void);
 double apex_now_s(void);
+/* CPU seconds of the whole process (every thread), user and system. */
+double apex_cpu_s(void);
 /* Wall-clock seconds since the epoch, for reports and ledgers. */
 double apex_wall_s(void);
 /* Peak resident set size of this process, in MiB (from getrusage). */

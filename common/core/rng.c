@@ -1,8 +1,11 @@
-/* Deterministic xoshiro256** for tests and simulations; getrandom for secrets. */
+/* Deterministic xoshiro256** for tests and simulations; getrandom and OpenSSL's private DRBG
+ * for secrets. */
 #include "core/core.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <openssl/rand.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -87,6 +90,23 @@ int apex_os_random(void *buf, size_t n)
             return APEX_ERR_CRYPTO;
         p += r;
         n -= (size_t)r;
+    }
+    return APEX_OK;
+}
+
+/* RAND_priv_bytes: OpenSSL's per-thread private DRBG (AES-256 CTR_DRBG, NIST SP 800-90A),
+ * seeded and reseeded from the OS and reseeded after fork. getrandom's ChaCha ran at about
+ * 0.2 GB/s on the lab's VMs against about 3 GB/s for this, and a proof draws megabytes of
+ * salts and pads. */
+int apex_secure_random(void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        int k = n < (size_t)INT_MAX ? (int)n : INT_MAX;
+        if (RAND_priv_bytes(p, k) != 1)
+            return APEX_ERR_CRYPTO;
+        p += k;
+        n -= (size_t)k;
     }
     return APEX_OK;
 }

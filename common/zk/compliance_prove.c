@@ -337,14 +337,6 @@ static void gpass_fold(par_job *j)
     j->rc = APEX_OK;
 }
 
-/* Debug log of one prover phase's wall time; returns the new phase start. */
-static double phase_done(const char *what, double since)
-{
-    double now = apex_now_s();
-    LOG_DEBUG("compliance prove: %s in %.3f s", what, now - since);
-    return now;
-}
-
 int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
                     const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,
                     apex_ligero_commitment *cw0, apex_ligero_commitment *cw1, uint32_t *g_openings,
@@ -411,7 +403,8 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         goto done;
     }
     ++*g_openings; /* write-ahead: counted before anything about G~ leaves the prover */
-    double tph = apex_now_s();
+    zk_phase tph;
+    zk_phase_start(&tph);
     LOG_DEBUG("compliance prove: witness checked (D = %zu, nb N = %zu)", dd, nbn);
 
     /* C_u and the limbs */
@@ -432,7 +425,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         !(cl =
               commit_cl(&dm, cg, &lv_src, test_rng, &out->root_l, cl_path, sizeof cl_path, reason)))
         goto done;
-    tph = phase_done("C_u, C_l committed", tph);
+    zk_phase_done(&tph, "compliance prove", "C_u, C_l committed");
     rc = APEX_ERR_NOMEM;
     if (!(t = comp_transcript(&dm, pub)))
         goto done;
@@ -443,7 +436,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
         (rc = comp_chal_draw(t, &dm, &ch_)) != APEX_OK)
         goto done;
 
-    tph = phase_done("LogUp-GKR proven (C_m, C_p committed)", tph);
+    zk_phase_done(&tph, "compliance prove", "LogUp-GKR proven (C_m, C_p committed)");
     /* c(b, j) = eq(beta, (b, j)) (1 - z) over D; both stages use it */
     unsigned njb = dm.log_b + dm.log_nb, nib = dm.log_n + dm.log_nb;
     rc = APEX_ERR_NOMEM;
@@ -484,7 +477,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     if ((rc = apex_transcript_challenge_gl2(t, &ch_.alpha2, 1)) != APEX_OK)
         goto done;
 
-    tph = phase_done("stage A (sum_j c G~ pass, rounds, C_eval_A)", tph);
+    zk_phase_done(&tph, "compliance prove", "stage A (sum_j c G~ pass, rounds, C_eval_A)");
     /* stage B over (b, j). The rounds run over an equivalent formulation with the terms
      * grouped by their public factor and each group's linear combination of committed tables
      * merged into one table (folding is linear, so the sum is the same polynomial and the
@@ -548,7 +541,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
             goto done;
     }
 
-    tph = phase_done("stage B (G~ fold at i2, rounds, C_eval_B)", tph);
+    zk_phase_done(&tph, "compliance prove", "stage B (G~ fold at i2, rounds, C_eval_B)");
     /* one joint proof of both stages' checks and the range check */
     apex_zksc_view views_a[COMP_A_NCOM], views_b[COMP_B_NCOM];
     apex_gl2 pub_a, pub_b[COMP_B_N - COMP_B_NCOM];
@@ -585,9 +578,9 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     apex_cbuild_view(bld, &cons, &lin_b, &tval);
     apex_ligero_commitment *all[COMP_NCOMMIT] = {cg, cw0,   cw1,    cu,    cl,    cm,
                                                  cp, cpada, cevala, cpadb, cevalb};
-    tph = phase_done("constraint system built", tph);
+    zk_phase_done(&tph, "compliance prove", "constraint system built");
     rc = apex_ligero_prove(all, COMP_NCOMMIT, t, &cons, test_rng, &out->lig, reason);
-    phase_done("joint Ligero proof", tph);
+    zk_phase_done(&tph, "compliance prove", "joint Ligero proof");
 done:
     if (rc != APEX_OK)
         apex_comp_proof_free(out);

@@ -20,11 +20,11 @@ int ligero_rand_bytes(ligero_rand *s, void *out, size_t n)
         return APEX_OK;
     }
     uint8_t *o = out;
-    if (n >= sizeof s->buf) /* a bulk request (salts): straight from the OS, no buffering */
-        return apex_os_random(out, n);
+    if (n >= sizeof s->buf) /* a bulk request (salts, rows): no buffering */
+        return apex_secure_random(out, n);
     while (n > 0) {
         if (s->pos == sizeof s->buf) {
-            int rc = apex_os_random(s->buf, sizeof s->buf);
+            int rc = apex_secure_random(s->buf, sizeof s->buf);
             if (rc != APEX_OK)
                 return rc;
             s->pos = 0;
@@ -39,18 +39,27 @@ int ligero_rand_bytes(ligero_rand *s, void *out, size_t n)
     return APEX_OK;
 }
 
+/* Candidates are 8-byte little-endian words drawn in bulk into out itself; the accepted ones
+ * (below p) are kept in order and the rest drawn again, so the byte stream is consumed exactly
+ * as one word at a time would consume it. */
 int ligero_rand_gl(ligero_rand *s, apex_gl *out, size_t n)
 {
-    for (size_t i = 0; i < n;) {
-        uint8_t b[8];
-        int rc = ligero_rand_bytes(s, b, 8);
+    size_t i = 0;
+    while (i < n) {
+        int rc = ligero_rand_bytes(s, out + i, (n - i) * sizeof *out);
         if (rc != APEX_OK)
             return rc;
-        uint64_t x = 0;
-        for (int j = 7; j >= 0; j--)
-            x = (x << 8) | b[j];
-        if (x < APEX_GL_P)
-            out[i++] = x;
+        size_t k = i;
+        for (size_t j = i; j < n; j++) {
+            uint8_t b[8];
+            memcpy(b, &out[j], 8);
+            uint64_t x = 0;
+            for (int t = 7; t >= 0; t--)
+                x = (x << 8) | b[t];
+            if (x < APEX_GL_P)
+                out[k++] = x;
+        }
+        i = k;
     }
     return APEX_OK;
 }

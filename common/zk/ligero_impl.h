@@ -15,10 +15,11 @@ typedef struct ligero_plans {
     apex_ntt *q; /* |Q| = 4 BLOCK (used as a coset transform with shift 7) */
 } ligero_plans;
 
-/* Randomness for pads, masks and salts: getrandom in bulk, or a seeded test generator. */
+/* Randomness for pads, masks and salts: the secure generator (apex_secure_random), or a seeded
+ * test generator. */
 typedef struct ligero_rand {
-    apex_rng *test;    /* seeded generator for golden tests, or NULL for OS randomness */
-    uint8_t buf[4096]; /* buffered OS bytes */
+    apex_rng *test;    /* seeded generator for golden tests, or NULL: apex_secure_random */
+    uint8_t buf[4096]; /* buffered secure bytes */
     size_t pos;        /* next unread byte of buf; sizeof buf when empty */
 } ligero_rand;
 

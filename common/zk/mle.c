@@ -4,13 +4,12 @@
 #include <stdlib.h>
 
 #include "core/core.h"
+#include "zk/par.h"
 
-int apex_mle_eq(apex_gl2 *out, const apex_gl2 *r, unsigned k)
+/* out[0..2^k) = s * eq(r, .) by doubling. */
+static void eq_scaled(apex_gl2 *out, const apex_gl2 *r, unsigned k, apex_gl2 s)
 {
-    if (k > APEX_MLE_MAX_VARS)
-        return APEX_ERR_TOO_LARGE;
-    const apex_gl2 one = apex_gl2_from_gl(1);
-    out[0] = one;
+    out[0] = s;
     /* After step i, out[0..2^(i+1)) is eq over variables 0..i; the new variable i is bit i,
      * so the b_i = 1 half goes to the upper half of the table. */
     for (unsigned i = 0; i < k; i++) {
@@ -21,7 +20,45 @@ int apex_mle_eq(apex_gl2 *out, const apex_gl2 *r, unsigned k)
             out[b] = apex_gl2_sub(out[b], hi); /* out[b] * (1 - r_i) */
         }
     }
-    return APEX_OK;
+}
+
+/* Tables from 2^EQ_PAR_MIN entries are built in parts, one per value of the top EQ_PAR_TOP
+ * variables: part p is eq over the low k - EQ_PAR_TOP variables scaled by the top variables'
+ * factor, so it does not depend on the other parts. */
+enum { EQ_PAR_MIN = 14, EQ_PAR_TOP = 1 };
+_Static_assert((1u << EQ_PAR_TOP) >= APEX_ZK_THREADS, "one part per thread at least");
+
+typedef struct eq_arg {
+    apex_gl2 *out;
+    const apex_gl2 *r;
+    unsigned k;
+} eq_arg;
+
+static void eq_parts(par_job *j)
+{
+    const eq_arg *a = j->arg;
+    unsigned lo = a->k - EQ_PAR_TOP;
+    const apex_gl2 one = apex_gl2_from_gl(1);
+    for (size_t p = j->lo; p < j->hi; p++) {
+        apex_gl2 s = one;
+        for (unsigned m = 0; m < EQ_PAR_TOP; m++) {
+            apex_gl2 ri = a->r[lo + m];
+            s = apex_gl2_mul(s, (p >> m) & 1 ? ri : apex_gl2_sub(one, ri));
+        }
+        eq_scaled(a->out + (p << lo), a->r, lo, s);
+    }
+}
+
+int apex_mle_eq(apex_gl2 *out, const apex_gl2 *r, unsigned k)
+{
+    if (k > APEX_MLE_MAX_VARS)
+        return APEX_ERR_TOO_LARGE;
+    if (k < EQ_PAR_MIN) {
+        eq_scaled(out, r, k, apex_gl2_from_gl(1));
+        return APEX_OK;
+    }
+    eq_arg a = {out, r, k};
+    return ligero_par_run(eq_parts, &a, (size_t)1 << EQ_PAR_TOP);
 }
 
 apex_gl2 apex_mle_eq_point(const apex_gl2 *r, const apex_gl2 *s, unsigned k)

@@ -37,3 +37,17 @@ int ligero_par_run(void (*fn)(par_job *), void *arg, size_t n)
     }
     return rc;
 }
+
+void zk_phase_start(zk_phase *ph)
+{
+    ph->wall = apex_now_s();
+    ph->cpu = apex_cpu_s();
+}
+
+void zk_phase_done(zk_phase *ph, const char *who, const char *what)
+{
+    double wall = apex_now_s(), cpu = apex_cpu_s(), dw = wall - ph->wall;
+    LOG_DEBUG("%s: %s in %.3f s (%.2f cores)", who, what, dw, dw > 0 ? (cpu - ph->cpu) / dw : 0.0);
+    ph->wall = wall;
+    ph->cpu = cpu;
+}

@@ -22,4 +22,16 @@ typedef struct par_job {
  * new threads (or on the calling one when a thread cannot be created). First error wins. */
 int ligero_par_run(void (*fn)(par_job *), void *arg, size_t n);
 
+/* A prover phase's clocks, for the debug log: wall time, and the process's CPU time, whose
+ * ratio says how many cores the phase kept busy. */
+typedef struct zk_phase {
+    double wall; /* apex_now_s at the phase's start */
+    double cpu;  /* apex_cpu_s at the phase's start */
+} zk_phase;
+
+/* Start a phase. */
+void zk_phase_start(zk_phase *ph);
+/* Log "<who>: <what> in W s (C cores)" at debug level and start the next phase. */
+void zk_phase_done(zk_phase *ph, const char *who, const char *what);
+
 #endif /* APEX_ZK_PAR_H */

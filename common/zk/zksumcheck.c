@@ -276,14 +276,14 @@ void apex_zksc_prover_destroy(apex_zksc_prover **pp)
     *pp = NULL;
 }
 
-/* Uniform base elements from the OS (rejection sampling) or the test generator. */
+/* Uniform base elements from the secure generator (rejection sampling) or the test one. */
 static int random_gl(apex_rng *test, apex_gl *out, size_t n)
 {
     for (size_t i = 0; i < n;) {
         uint64_t x;
         if (test)
             x = apex_rng_u64(test);
-        else if (apex_os_random(&x, sizeof x) != APEX_OK)
+        else if (apex_secure_random(&x, sizeof x) != APEX_OK)
             return APEX_ERR_CRYPTO;
         if (x < APEX_GL_P)
             out[i++] = x;

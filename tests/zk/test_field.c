@@ -692,6 +692,33 @@ static void test_mle(void **state)
     assert_int_equal(apex_mle_eq(dummy, dummy, APEX_MLE_MAX_VARS + 1), APEX_ERR_TOO_LARGE);
 }
 
+/* Tables from 2^14 entries are built in parts on both threads: every entry of a 2^15 table
+ * equals the product formula, the halves differ, and the table sums to one. */
+static void test_mle_eq_large(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 11);
+    enum { K = 15 };
+    size_t n = (size_t)1 << K;
+    apex_gl2 pt[K], *eq = calloc(n, sizeof *eq), sum = apex_gl2_from_gl(0);
+    assert_non_null(eq);
+    for (unsigned i = 0; i < K; i++)
+        pt[i] = rand_gl2(&r);
+    assert_int_equal(apex_mle_eq(eq, pt, K), APEX_OK);
+    for (size_t b = 0; b < n; b++) {
+        sum = apex_gl2_add(sum, eq[b]);
+        if (b % 97 && b != n / 2 - 1 && b != n / 2 && b != n - 1)
+            continue; /* the product formula is O(K): a spread of entries and both edges */
+        apex_gl2 bp[K];
+        for (unsigned i = 0; i < K; i++)
+            bp[i] = apex_gl2_from_gl((b >> i) & 1);
+        assert_gl2_equal(eq[b], apex_mle_eq_point(pt, bp, K));
+    }
+    assert_gl2_equal(sum, apex_gl2_from_gl(1));
+    free(eq);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_ntt_simd_matches_scalar),
         cmocka_unit_test(test_ntt_coset_padded),
         cmocka_unit_test(test_mle),
+        cmocka_unit_test(test_mle_eq_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
