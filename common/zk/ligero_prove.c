@@ -6,27 +6,30 @@
 
 /* Scratch buffers of the prover, sized from the dimensions. */
 typedef struct prove_scratch {
-    apex_gl *b;         /* [nlin] claimed values */
-    apex_gl2 *u;        /* [rows] LDT challenges, one per witness row of all commitments */
-    apex_gl2 *alpha;    /* [nlin] constraint challenges */
-    apex_gl2 *tval;     /* [ntensor] tensor claim values */
-    apex_gl2 *beta;     /* [ntensor] tensor claim challenges */
-    apex_gl2 *v;        /* [nquad] quadratic constraint challenges */
-    apex_gl2 *acc;      /* [4 BLOCK] the quadratic response on Q */
-    apex_gl *z;         /* [4 BLOCK] third base row */
-    apex_gl2 *row;      /* [BLOCK] one row of A^T alpha on H_B slots, then its r_i */
-    ligero_contrib *cb; /* [ncb] sparse contributions, sorted by row */
-    size_t ncb;         /* their count */
-    apex_gl *x;         /* [4 BLOCK] one base row */
-    apex_gl *y;         /* [4 BLOCK] second coordinate buffer */
-    apex_gl *tmp;       /* [4 BLOCK] transform scratch */
-    uint64_t *idx;      /* [nreq] column indices in [DBLOCK, NCOL) */
-    size_t *qidx;       /* [nreq] the same as Merkle leaf indices */
-    apex_gl2 *tcomb;    /* [ntensor][BLOCK] fast pass: sum_i row_w[i] row_i per tensor claim */
-    apex_gl2 *tpad;     /* [ntensor][NP] fast pass: sum_i row_w[i] R_i per tensor claim */
-    apex_gl2 *vl;       /* [n][BLOCK] fast pass: sum_i u_i row_i per commitment, on H_B */
-    apex_gl2 *pl;       /* [n][NP] fast pass: sum_i u_i R_i per commitment */
-    size_t nq, block, np, ntensor, n; /* sizes of the buffers above, for wiping them */
+    apex_gl *b;              /* [nlin] claimed values */
+    apex_gl2 *u;             /* [rows] LDT challenges, one per witness row of all commitments */
+    apex_gl2 *alpha;         /* [nlin] constraint challenges */
+    apex_gl2 *tval;          /* [ntensor] tensor claim values */
+    apex_gl2 *beta;          /* [ntensor] tensor claim challenges */
+    apex_gl2 *v;             /* [nquad] quadratic constraint challenges */
+    apex_gl2 *acc;           /* [4 BLOCK] the quadratic response on Q */
+    apex_gl *z;              /* [4 BLOCK] third base row */
+    apex_gl2 *row;           /* [BLOCK] one row of A^T alpha on H_B slots, then its r_i */
+    ligero_contrib *cb;      /* [ncb] sparse contributions, sorted by row */
+    size_t ncb;              /* their count */
+    apex_gl *x;              /* [4 BLOCK] one base row */
+    apex_gl *y;              /* [4 BLOCK] second coordinate buffer */
+    apex_gl *tmp;            /* [4 BLOCK] transform scratch */
+    uint64_t *idx;           /* [nreq] column indices in [DBLOCK, NCOL) */
+    size_t *qidx;            /* [nreq] the same as Merkle leaf indices */
+    size_t *tix;             /* [ntensor] fast pass: index of a claim with row weights among those
+                                with them (ntr of them), SIZE_MAX for the others */
+    size_t ntr;              /* tensor claims with row weights */
+    apex_gl2 *tcomb;         /* [ntr][BLOCK] fast pass: sum_i row_w[i] row_i per such claim */
+    apex_gl2 *tpad;          /* [ntr][NP] fast pass: sum_i row_w[i] R_i per such claim */
+    apex_gl2 *vl;            /* [n][BLOCK] fast pass: sum_i u_i row_i per commitment, on H_B */
+    apex_gl2 *pl;            /* [n][NP] fast pass: sum_i u_i R_i per commitment */
+    size_t nq, block, np, n; /* sizes of the buffers above, for wiping them */
 } prove_scratch;
 
 /* Free a buffer after wiping it: it holds functions of the witness. */
@@ -44,8 +47,9 @@ static void scratch_free(prove_scratch *s)
     wipe_free(s->x, s->nq * sizeof *s->x);
     wipe_free(s->y, s->nq * sizeof *s->y);
     wipe_free(s->tmp, s->nq * sizeof *s->tmp);
-    wipe_free(s->tcomb, (s->ntensor + 1) * s->block * sizeof *s->tcomb);
-    wipe_free(s->tpad, (s->ntensor + 1) * s->np * sizeof *s->tpad);
+    wipe_free(s->tcomb, (s->ntr + 1) * s->block * sizeof *s->tcomb);
+    wipe_free(s->tpad, (s->ntr + 1) * s->np * sizeof *s->tpad);
+    free(s->tix);
     wipe_free(s->vl, s->n * s->block * sizeof *s->vl);
     wipe_free(s->pl, s->n * s->np * sizeof *s->pl);
     free(s->b);
@@ -371,12 +375,13 @@ static size_t row_of_w(apex_ligero_commitment *const *cs, const ligero_layout *l
 }
 
 /* claimed_values by one pass: tensor claims as tval = slot_w . (sum_i row_w[i] row_i) with
- * the combinations kept in tcomb[ntensor][BLOCK] for the dot response; sparse terms read
+ * the combinations kept in tcomb[tix[x]][BLOCK] for the dot response; sparse terms read
  * from the rows that hold them. */
 static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
                                const ligero_layout *lay, const apex_ligero_constraints *cons,
                                const apex_gl2 *u, apex_gl2 *vl, apex_gl2 *pl, apex_gl *b,
-                               apex_gl2 *tval, apex_gl2 *tcomb, apex_gl2 *tpad, size_t np)
+                               apex_gl2 *tval, const size_t *tix, apex_gl2 *tcomb, apex_gl2 *tpad,
+                               size_t np)
 {
     const apex_ligero_term *terms = cons->terms;
     size_t nterms = cons->nterms, nlin = cons->nlin, nref = 0, B = cs[0]->d.block;
@@ -403,7 +408,7 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
         for (size_t x = 0; x < cons->ntensor; x++)
             if (cons->tensors[x].row_w)
                 cb[ncomb++] = (ligero_comb){cons->tensors[x].commit, cons->tensors[x].row_w,
-                                            tcomb + x * B, tpad + x * np};
+                                            tcomb + tix[x] * B, tpad + tix[x] * np};
         for (size_t k = 0; k < n; k++) /* the LDT's combination, in the same pass */
             cb[ncomb++] = (ligero_comb){k, u + lay->r_off[k], vl + k * B, pl + k * np};
         rc = ligero_comb_pass(cs, n, lay, cb, ncomb, flag, sparse_hook, &a);
@@ -420,7 +425,7 @@ static int fast_claimed_values(apex_ligero_commitment *const *cs, size_t n,
             continue;
         const apex_ligero_commitment *c = cs[tn->commit];
         for (size_t j = 0; j < c->d.wr; j++)
-            tval[x] = apex_gl2_add(tval[x], apex_gl2_mul(tn->slot_w[j], tcomb[x * B + j]));
+            tval[x] = apex_gl2_add(tval[x], apex_gl2_mul(tn->slot_w[j], tcomb[tix[x] * B + j]));
     }
     for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
         free(a.b[t]);
@@ -488,6 +493,51 @@ static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *
     return APEX_OK;
 }
 
+/* A slice of the tensor claims with row weights in the dot response. */
+typedef struct tens_arg {
+    fast_arg *a;                   /* dimensions, and per-slice dotw, dotr and buffers */
+    const apex_gl2 *beta;          /* [ntensor] tensor challenges */
+    const size_t *tix;             /* [ntensor] index among the claims with row weights */
+    const apex_gl2 *tcomb;         /* [ntr][BLOCK] their row combinations */
+    const apex_gl2 *tpad;          /* [ntr][NP] their pads */
+    size_t np;                     /* NP */
+    const size_t *xs;              /* [ntr] the claims with row weights */
+    apex_gl2 *sw[APEX_ZK_THREADS]; /* [DBLOCK] per slice */
+} tens_arg;
+
+/* Claims [lo, hi) of xs: dotw += (beta S) * P_W and dotr += (beta S) * P_R on H_D. */
+static void tens_dot(par_job *j)
+{
+    const tens_arg *ta = j->arg;
+    const fast_arg *a = ta->a;
+    const apex_ligero_commitment *eph = a->eph;
+    size_t db = eph->d.dblock, block = eph->d.block;
+    apex_gl2 *dw = a->dotw[j->slice], *dr = a->dotr[j->slice], *sw = ta->sw[j->slice];
+    apex_gl *sx = a->buf[j->slice][0], *sy = a->buf[j->slice][1], *px = a->buf[j->slice][2];
+    apex_gl *py = a->buf[j->slice][3], *tmp = a->buf[j->slice][4];
+    for (size_t m = j->lo; m < j->hi; m++) {
+        size_t x = ta->xs[m];
+        const apex_ligero_tensor *tn = &a->cons->tensors[x];
+        const apex_ligero_commitment *c = a->cs[tn->commit];
+        for (size_t q = 0; q < block; q++) /* the beta-scaled slot weights on H_B */
+            sw[q] = apex_gl2_mul(ta->beta[x], tn->slot_w[q]);
+        ligero_interp_b(&eph->plans, sw, block, tmp);
+        coef2_on_d(eph, sw, block, sx, sy);
+        for (size_t q = 0; q < block; q++) /* P_W: the combination's values, interpolated */
+            sw[block + q] = ta->tcomb[ta->tix[x] * block + q];
+        ligero_interp_b(&eph->plans, sw + block, block, tmp);
+        coef2_on_d(eph, sw + block, block, px, py);
+        for (size_t h = 0; h < db; h++)
+            dw[h] = apex_gl2_add(
+                dw[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
+        coef2_on_d(eph, ta->tpad + ta->tix[x] * ta->np, c->p.npad, px, py); /* P_R */
+        for (size_t h = 0; h < db; h++)
+            dr[h] = apex_gl2_add(
+                dr[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
+    }
+    j->rc = APEX_OK;
+}
+
 /* ldt_dot_pass from the first pass's combinations: ldt = ILDT + interp(sum_g u_g row_g) + Z_H
  * sum_g u_g R_g (vl, pl: per commitment), dot = IDOT + (sum over the sparse rows' and the
  * tensor claims' r W) + Z_H (the same with R); the rows with sparse weights are read again
@@ -496,15 +546,18 @@ static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *
 static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *lay, size_t n,
                         const apex_ligero_commitment *eph, const apex_ligero_constraints *cons,
                         apex_gl2 *vl, const apex_gl2 *pl, const apex_gl2 *beta,
-                        const ligero_contrib *cbs, size_t ncbs, const apex_gl2 *tcomb,
-                        const apex_gl2 *tpad, size_t np, size_t nld, size_t ndot, prove_scratch *s,
-                        apex_gl2 *ldt, apex_gl2 *dot)
+                        const ligero_contrib *cbs, size_t ncbs, const size_t *tix,
+                        const apex_gl2 *tcomb, const apex_gl2 *tpad, size_t np, size_t nld,
+                        size_t ndot, prove_scratch *s, apex_gl2 *ldt, apex_gl2 *dot)
 {
     size_t db = eph->d.dblock, block = eph->d.block;
     fast_arg a = {.cs = cs, .lay = lay, .cons = cons, .cb = cbs, .ncb = ncbs, .eph = eph};
-    apex_gl2 *sw = apex_calloc_n(db, sizeof *sw);
+    size_t *xs = apex_calloc_n(s->ntr + 1, sizeof *xs);
     uint8_t *flag = apex_calloc_n(lay->r_off[n], 1);
-    int rc = sw && flag ? APEX_OK : APEX_ERR_NOMEM;
+    int rc = xs && flag ? APEX_OK : APEX_ERR_NOMEM;
+    for (size_t x = 0; xs && x < cons->ntensor; x++)
+        if (tix[x] != SIZE_MAX)
+            xs[tix[x]] = x;
     for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++) {
         a.dotw[t] = apex_calloc_n(db, sizeof *a.dotw[t]);
         a.dotr[t] = apex_calloc_n(db, sizeof *a.dotr[t]);
@@ -530,40 +583,34 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
             ldt[q] = apex_gl2_add(ldt[q], vl[q]);
         for (size_t k = 0; k < n; k++)
             ligero_add_zh2(ldt, block, pl + k * np, cs[k]->p.npad);
+        /* the claims with row weights, split over both threads: each slice adds into its own
+         * dotw, dotr and uses its own buffers */
+        tens_arg ta = {&a, beta, tix, tcomb, tpad, np, xs, {NULL}};
+        for (size_t t = 0; t < APEX_ZK_THREADS && rc == APEX_OK; t++)
+            if (!(ta.sw[t] = apex_calloc_n(db, sizeof *ta.sw[t])))
+                rc = APEX_ERR_NOMEM;
+        if (rc == APEX_OK)
+            rc = ligero_par_run(tens_dot, &ta, s->ntr);
+        for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
+            if (ta.sw[t])
+                apex_wipe(ta.sw[t], db * sizeof *ta.sw[t]);
+            free(ta.sw[t]);
+        }
+        if (rc != APEX_OK)
+            goto done;
         apex_gl2 *dw = a.dotw[0], *dr = a.dotr[0];
         for (size_t t = 1; t < APEX_ZK_THREADS; t++)
             for (size_t h = 0; h < db; h++) {
                 dw[h] = apex_gl2_add(dw[h], a.dotw[t][h]);
                 dr[h] = apex_gl2_add(dr[h], a.dotr[t][h]);
             }
-        apex_gl *sx = a.buf[0][0], *sy = a.buf[0][1], *px = a.buf[0][2], *py = a.buf[0][3];
-        for (size_t x = 0; x < cons->ntensor; x++) {
-            const apex_ligero_tensor *tn = &cons->tensors[x];
-            if (!tn->row_w)
-                continue;
-            const apex_ligero_commitment *c = cs[tn->commit];
-            for (size_t j = 0; j < block; j++) /* the beta-scaled slot weights on H_B */
-                sw[j] = apex_gl2_mul(beta[x], tn->slot_w[j]);
-            ligero_interp_b(&eph->plans, sw, block, s->tmp);
-            coef2_on_d(eph, sw, block, sx, sy);
-            for (size_t q = 0; q < block; q++) /* P_W: the combination's values, interpolated */
-                sw[block + q] = tcomb[x * block + q];
-            ligero_interp_b(&eph->plans, sw + block, block, s->tmp);
-            coef2_on_d(eph, sw + block, block, px, py);
-            for (size_t h = 0; h < db; h++)
-                dw[h] = apex_gl2_add(
-                    dw[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
-            coef2_on_d(eph, tpad + x * np, c->p.npad, px, py); /* P_R */
-            for (size_t h = 0; h < db; h++)
-                dr[h] = apex_gl2_add(
-                    dr[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
-        }
         inverse2(eph->plans.d, dw, s->tmp);
         inverse2(eph->plans.d, dr, s->tmp);
         for (size_t q = 0; q < db; q++) /* r W: degree < 2 BLOCK - 1 */
             dot[q] = apex_gl2_add(dot[q], dw[q]);
         ligero_add_zh2(dot, block, dr, block + np - 1); /* r R: degree < BLOCK + NP - 1 */
     }
+done:
     for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
         free(a.dotw[t]);
         free(a.dotr[t]);
@@ -574,7 +621,7 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
             free(a.buf[t][q]);
         }
     }
-    free(sw);
+    free(xs);
     free(flag);
     return rc;
 }
@@ -797,7 +844,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     s.tval = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.tval);
     s.beta = apex_calloc_n(cons->ntensor ? cons->ntensor : 1, sizeof *s.beta);
     s.v = apex_calloc_n(nquad ? nquad : 1, sizeof *s.v);
-    s.nq = nq, s.block = block, s.np = np, s.ntensor = cons->ntensor, s.n = n;
+    s.nq = nq, s.block = block, s.np = np, s.n = n;
     s.acc = apex_calloc_n(nq, sizeof *s.acc);
     s.z = apex_calloc_n(nq, sizeof *s.z);
     s.row = apex_calloc_n(block, sizeof *s.row);
@@ -820,19 +867,26 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         goto done;
     ligero_rand_init(rs, test_rng);
     *reason = "ligero: masking commitment failed";
-    double tm = apex_now_s();
+    zk_phase ph;
+    zk_phase_start(&ph);
     if (!(eph = ligero_commit_masks(ps[0].log_block, nreq, np, rs)))
         goto done;
     out->eph_root = eph->root;
-    LOG_DEBUG("ligero prove: masking rows committed in %.3f s", apex_now_s() - tm);
-    tm = apex_now_s();
+    zk_phase_done(&ph, "ligero prove", "masking rows committed");
 
     *reason = "ligero: constraint term outside the witness or constraint range";
-    s.tcomb = apex_calloc_n((cons->ntensor + 1) * block, sizeof *s.tcomb);
-    s.tpad = apex_calloc_n((cons->ntensor + 1) * np, sizeof *s.tpad);
+    /* only the claims with row weights have combinations: the others are sparse */
+    s.tix = apex_calloc_n(cons->ntensor + 1, sizeof *s.tix);
+    for (size_t x = 0; s.tix && x < cons->ntensor; x++)
+        s.tix[x] = cons->tensors[x].row_w ? s.ntr++ : SIZE_MAX;
+    LOG_DEBUG("ligero prove: %zu commitments, %zu rows, %zu linear and %zu quadratic "
+              "constraints, %zu tensor claims (%zu with row weights)",
+              n, rows, nlin, nquad, cons->ntensor, s.ntr);
+    s.tcomb = apex_calloc_n((s.ntr + 1) * block, sizeof *s.tcomb);
+    s.tpad = apex_calloc_n((s.ntr + 1) * np, sizeof *s.tpad);
     s.vl = apex_calloc_n(n * block, sizeof *s.vl);
     s.pl = apex_calloc_n(n * np, sizeof *s.pl);
-    if (!s.tcomb || !s.tpad || !s.vl || !s.pl) {
+    if (!s.tix || !s.tcomb || !s.tpad || !s.vl || !s.pl) {
         rc = APEX_ERR_NOMEM;
         *reason = "ligero: out of memory";
         goto done;
@@ -843,12 +897,11 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     if ((rc = ligero_absorb_header(t, ps, roots, n, &eph->root, cons)) != APEX_OK ||
         (rc = apex_transcript_challenge_gl2(t, s.u, rows)) != APEX_OK)
         goto done;
-    LOG_DEBUG("ligero prove: header and u in %.3f s", apex_now_s() - tm);
+    zk_phase_done(&ph, "ligero prove", "header and u");
     *reason = "ligero: constraint term outside the witness or constraint range";
-    double t0 = apex_now_s();
     rc = reference_pass ? claimed_values(cs, n, &lay, cons, s.b, s.tval, s.tmp)
                         : fast_claimed_values(cs, n, &lay, cons, s.u, s.vl, s.pl, s.b, s.tval,
-                                              s.tcomb, s.tpad, np);
+                                              s.tix, s.tcomb, s.tpad, np);
     if (rc != APEX_OK)
         goto done;
     if (claim) /* a cheating prover in the tests: claim values the witness does not give */
@@ -861,20 +914,18 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
         (rc = apex_transcript_challenge_gl2(t, s.v, nquad)) != APEX_OK)
         goto done;
 
-    LOG_DEBUG("ligero prove: claimed values in %.3f s", apex_now_s() - t0);
-    t0 = apex_now_s();
+    zk_phase_done(&ph, "ligero prove", "claimed values");
     rc = ligero_contribs(ps, dims, n, &lay, cons, s.alpha, s.beta, &s.cb, &s.ncb);
     *reason = "ligero: row source failed";
     if (rc != APEX_OK ||
-        (rc = reference_pass
-                  ? ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, nld, ndot, &s,
-                                 out->ldt, out->dot)
-                  : fast_ldt_dot(cs, &lay, n, eph, cons, s.vl, s.pl, s.beta, s.cb, s.ncb, s.tcomb,
-                                 s.tpad, np, nld, ndot, &s, out->ldt, out->dot)) != APEX_OK ||
+        (rc = reference_pass ? ldt_dot_pass(cs, &lay, n, eph, cons, s.u, s.beta, s.cb, s.ncb, nld,
+                                            ndot, &s, out->ldt, out->dot)
+                             : fast_ldt_dot(cs, &lay, n, eph, cons, s.vl, s.pl, s.beta, s.cb, s.ncb,
+                                            s.tix, s.tcomb, s.tpad, np, nld, ndot, &s, out->ldt,
+                                            out->dot)) != APEX_OK ||
         (nquad && (rc = quad_response(cs, &lay, n, eph, cons, nqd, &s, out->quad)) != APEX_OK))
         goto done;
-    LOG_DEBUG("ligero prove: responses in %.3f s", apex_now_s() - t0);
-    t0 = apex_now_s();
+    zk_phase_done(&ph, "ligero prove", "responses");
     *reason = "ligero: transcript failure";
     if ((rc = apex_transcript_absorb_gl2(t, "ligero.ldt", out->ldt, nld)) != APEX_OK ||
         (rc = apex_transcript_absorb_gl2(t, "ligero.dot", out->dot, ndot)) != APEX_OK ||
@@ -890,7 +941,7 @@ int ligero_prove_claiming(apex_ligero_commitment *const *cs, size_t n, apex_tran
     *reason = "ligero: Merkle opening failed";
     for (size_t k = 0; k <= n && rc == APEX_OK; k++)
         rc = open_tree(k < n ? cs[k] : eph, s.qidx, nreq, &out->open[k], reason);
-    LOG_DEBUG("ligero prove: columns opened in %.3f s", apex_now_s() - t0);
+    zk_phase_done(&ph, "ligero prove", "columns opened");
     if (rc == APEX_OK)
         *reason = NULL;
 done:
