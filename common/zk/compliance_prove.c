@@ -94,33 +94,14 @@ static int lv_row(void *ctx, size_t row, apex_gl *out)
     return APEX_OK;
 }
 
-/* C_l. When C_G has a tableau cache at P, C_l's tableau goes to a scratch file
- * P.cl.<pid>.<random> for the proof's duration (mode 0600, no fsync, deleted at the end), so
- * that opening its columns reads NREQ columns instead of re-encoding its rows. Without a C_G
- * cache, or when the scratch file cannot be written (the directory, the disk, the name's
- * length), C_l is an array commitment as before. path[] receives the scratch path ("" for
- * none). */
-static apex_ligero_commitment *commit_cl(const apex_comp_dims *dm, const apex_ligero_commitment *cg,
-                                         const lv_rows *src, apex_rng *test_rng, apex_hash *root,
-                                         char *path, size_t cap, const char **reason)
+/* C_l keeps its encoded tableau in memory for the proof's duration (nrow * 4 BLOCK * 8 bytes,
+ * 128 MB at d = 10^6 and BLOCK 2^15), so that opening its columns copies NREQ columns instead
+ * of re-encoding its rows. The rows stream from src, which outlives the commitment. */
+static apex_ligero_commitment *commit_cl(const apex_comp_dims *dm, const lv_rows *src,
+                                         apex_rng *test_rng, apex_hash *root, const char **reason)
 {
-    const char *base = apex_ligero_cache_path(cg);
-    uint64_t tag = 0;
-    path[0] = 0;
-    if (base && apex_os_random(&tag, sizeof tag) == APEX_OK &&
-        (size_t)snprintf(path, cap, "%s.cl.%ld.%016llx", base, (long)getpid(),
-                         (unsigned long long)tag) < cap) {
-        const char *why = NULL;
-        apex_ligero_commitment *c =
-            apex_ligero_commit_rows_cached_flags(&dm->lg.a_params, lv_row, (void *)src, path,
-                                                 APEX_LIGERO_CACHE_NOSYNC, test_rng, root, &why);
-        if (c)
-            return c;
-        LOG_WARN("compliance: C_l's scratch tableau %s not written (%s); encoding it twice", path,
-                 why ? why : "?");
-    }
-    path[0] = 0;
-    return apex_ligero_commit(&dm->lg.a_params, src->v, src->n, test_rng, root, reason);
+    return apex_ligero_commit_rows_mem(&dm->lg.a_params, lv_row, (void *)src, test_rng, root,
+                                       reason);
 }
 
 static void mem_free(prove_mem *m, size_t ntab)
@@ -378,7 +359,6 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     apex_ligero_commitment *cu = NULL, *cl = NULL, *cm = NULL, *cp = NULL, *cpada = NULL,
                            *cevala = NULL, *cpadb = NULL, *cevalb = NULL;
     lv_rows lv_src = {NULL, 0, 1};
-    char cl_path[4096] = "";
     apex_gl2 *ctab = NULL;
     apex_lgkr_state *lst = NULL;
     apex_zksc_prover *zp = NULL;
@@ -422,8 +402,7 @@ int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, co
     *reason = "compliance: commitment failed";
     lv_src = (lv_rows){m.lv, COMP_L_NSEC * ls, (size_t)1 << dm.lg.a_params.log_block};
     if (!(cu = apex_ligero_commit(&dm.pu, m.uv, nbn, test_rng, &out->root_u, reason)) ||
-        !(cl =
-              commit_cl(&dm, cg, &lv_src, test_rng, &out->root_l, cl_path, sizeof cl_path, reason)))
+        !(cl = commit_cl(&dm, &lv_src, test_rng, &out->root_l, reason)))
         goto done;
     zk_phase_done(&tph, "compliance prove", "C_u, C_l committed");
     rc = APEX_ERR_NOMEM;
@@ -591,8 +570,6 @@ done:
     comp_chal_free(&ch_);
     apex_ligero_commitment_destroy(&cu);
     apex_ligero_commitment_destroy(&cl);
-    if (cl_path[0]) /* the scratch tableau holds functions of the witness: gone with the proof */
-        unlink(cl_path);
     apex_ligero_commitment_destroy(&cm);
     apex_ligero_commitment_destroy(&cp);
     apex_ligero_commitment_destroy(&cpada);

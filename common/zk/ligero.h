@@ -217,6 +217,15 @@ apex_ligero_commitment *apex_ligero_commit_rows_cached_flags(const apex_ligero_p
                                                              const char *cache_path, unsigned flags,
                                                              apex_rng *test_rng, apex_hash *root,
                                                              const char **reason);
+/* Keep the encoded tableau in memory (nrow * 4 BLOCK * 8 bytes, the cache file's layout) so
+ * that a proof opens its queried columns without re-encoding the rows or reading a file; it is
+ * wiped when the commitment is destroyed. For a proof-time commitment of moderate size. */
+#define APEX_LIGERO_TABLEAU_MEM 2u
+/* A row-source commitment with its tableau in memory (APEX_LIGERO_TABLEAU_MEM). */
+apex_ligero_commitment *apex_ligero_commit_rows_mem(const apex_ligero_params *p,
+                                                    apex_ligero_row_fn fn, void *ctx,
+                                                    apex_rng *test_rng, apex_hash *root,
+                                                    const char **reason);
 /* Use (path) or stop using (NULL) a tableau cache file for this commitment's openings. The
  * file is only opened by a proof, and checked there. */
 int apex_ligero_commitment_set_cache(apex_ligero_commitment *c, const char *path,

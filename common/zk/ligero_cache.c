@@ -126,6 +126,21 @@ done:
     return rc;
 }
 
+void ligero_mem_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                        apex_gl *cols)
+{
+    size_t nrow = c->d.nrow, nq = c->d.nq, G = LIGERO_CACHE_GROUP;
+    for (size_t k = 0; k < nreq; k++) {
+        apex_gl *col = cols + k * nrow;
+        for (size_t g0 = 0; g0 < nrow; g0 += G) {
+            size_t gr = nrow - g0 < G ? nrow - g0 : G;
+            const uint8_t *src = c->mtab + (g0 * nq + qidx[k] * gr) * 8;
+            for (size_t r = 0; r < gr; r++)
+                col[g0 + r] = get64(src + 8 * r);
+        }
+    }
+}
+
 int apex_ligero_commitment_set_cache(apex_ligero_commitment *c, const char *path,
                                      const char **reason)
 {

@@ -205,28 +205,53 @@ static void encode_chunk(par_job *j)
         j->rc = ligero_row_on_q(s->c, s->r0 + r, s->chunk + r * nq);
 }
 
+/* Columns per tile of absorb_chunk: the tile's values are read row by row (contiguous) and
+ * written column by column into a block that stays in L1, instead of one strided read (a row
+ * apart, 4 BLOCK * 8 bytes) per value. */
+enum { ABSORB_TILE = 64 };
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8);
+#else
+    for (int b = 0; b < 8; b++)
+        p[b] = (uint8_t)(v >> (8 * b));
+#endif
+}
+
 static void absorb_chunk(par_job *j)
 {
     stream *s = j->arg;
-    size_t nq = s->c->d.nq;
-    uint8_t buf[8 * LIGERO_CACHE_GROUP];
+    size_t nq = s->c->d.nq, nr = s->nr;
+    uint8_t buf[8 * LIGERO_CACHE_GROUP * ABSORB_TILE];
     static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
     apex_sha256_ctx *h = s->whole ? apex_sha256_new() : NULL; /* reused for every leaf */
     j->rc = !s->whole || h ? APEX_OK : APEX_ERR_CRYPTO;
-    for (size_t q = j->lo; q < j->hi && j->rc == APEX_OK; q++) {
-        uint8_t *dst = s->tbuf ? s->tbuf + q * 8 * s->nr : buf; /* the cache's group layout */
-        for (size_t r = 0; r < s->nr; r++)
-            for (int b = 0; b < 8; b++)
-                dst[8 * r + (size_t)b] = (uint8_t)(s->chunk[r * nq + q] >> (8 * b));
-        if (s->whole) { /* the same leaf, H(0x00 || salt || column), in one go */
-            if (apex_sha256_update(h, &prefix, 1) != APEX_OK ||
-                apex_sha256_update(h, s->c->salts + q * APEX_MERKLE_SALT_LEN,
-                                   APEX_MERKLE_SALT_LEN) != APEX_OK ||
-                apex_sha256_update(h, dst, 8 * s->nr) != APEX_OK ||
-                apex_sha256_final(h, s->leaves[q].b) != APEX_OK)
+    if (nr > LIGERO_CACHE_GROUP)
+        j->rc = APEX_ERR_INVALID; /* never: chunks are at most a cache group */
+    for (size_t q0 = j->lo; q0 < j->hi && j->rc == APEX_OK; q0 += ABSORB_TILE) {
+        size_t nt = j->hi - q0 < ABSORB_TILE ? j->hi - q0 : ABSORB_TILE;
+        /* column q's bytes at dst + (q - q0) * 8 nr: the cache's group layout */
+        uint8_t *dst = s->tbuf ? s->tbuf + q0 * 8 * nr : buf;
+        for (size_t r = 0; r < nr; r++) {
+            const apex_gl *src = s->chunk + r * nq + q0;
+            for (size_t t = 0; t < nt; t++)
+                put_le64(dst + 8 * (t * nr + r), src[t]);
+        }
+        for (size_t t = 0; t < nt && j->rc == APEX_OK; t++) {
+            size_t q = q0 + t;
+            const uint8_t *col = dst + t * 8 * nr;
+            if (s->whole) { /* the same leaf, H(0x00 || salt || column), in one go */
+                if (apex_sha256_update(h, &prefix, 1) != APEX_OK ||
+                    apex_sha256_update(h, s->c->salts + q * APEX_MERKLE_SALT_LEN,
+                                       APEX_MERKLE_SALT_LEN) != APEX_OK ||
+                    apex_sha256_update(h, col, 8 * nr) != APEX_OK ||
+                    apex_sha256_final(h, s->leaves[q].b) != APEX_OK)
+                    j->rc = APEX_ERR_CRYPTO;
+            } else if (EVP_DigestUpdate(s->col[q], col, 8 * nr) != 1)
                 j->rc = APEX_ERR_CRYPTO;
-        } else if (EVP_DigestUpdate(s->col[q], dst, 8 * s->nr) != 1)
-            j->rc = APEX_ERR_CRYPTO;
+        }
     }
     apex_sha256_destroy(&h);
 }
@@ -250,7 +275,8 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
 {
     const apex_ligero_dims *d = &c->d;
     stream s = {c, NULL, NULL, 0, 0, NULL, NULL, 0};
-    size_t chunk = cache_path ? LIGERO_CACHE_GROUP : LIGERO_CHUNK_ROWS;
+    int mem = !cache_path && (flags & APEX_LIGERO_TABLEAU_MEM) != 0;
+    size_t chunk = cache_path || mem ? LIGERO_CACHE_GROUP : LIGERO_CHUNK_ROWS;
     char *tmp = NULL;
     int fd = -1;
     int rc = ligero_rand_bytes(rs, c->salts, d->nq * APEX_MERKLE_SALT_LEN);
@@ -263,6 +289,8 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     s.chunk = apex_calloc_n(crow * d->nq, sizeof *s.chunk);
     s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
     if ((!s.whole && !s.col) || !s.chunk || !s.leaves)
+        goto done;
+    if (mem && !(c->mtab = apex_calloc_n(d->nrow * d->nq, 8)))
         goto done;
     if (cache_path) {
         size_t len = strlen(cache_path) + 5;
@@ -291,6 +319,8 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     for (s.r0 = 0; s.r0 < d->nrow && rc == APEX_OK; s.r0 += chunk) {
         s.nr = d->nrow - s.r0 < chunk ? d->nrow - s.r0 : chunk;
         rc = ligero_par_run(encode_chunk, &s, s.nr);
+        if (mem) /* the group's columns go straight into the tableau */
+            s.tbuf = c->mtab + s.r0 * d->nq * 8;
         if (rc == APEX_OK)
             rc = ligero_par_run(absorb_chunk, &s, d->nq);
         if (rc == APEX_OK && fd >= 0 &&
@@ -333,7 +363,8 @@ done:
     if (s.chunk)
         apex_wipe(s.chunk, crow * d->nq * sizeof *s.chunk);
     free(s.chunk);
-    free(s.tbuf);
+    if (!mem)
+        free(s.tbuf);
     free(s.leaves);
     return rc;
 }
@@ -398,6 +429,9 @@ void apex_ligero_commitment_destroy(apex_ligero_commitment **pc)
         apex_wipe(c->coef, c->d.nrow * c->d.nq * sizeof *c->coef);
     if (c->owned)
         apex_wipe(c->owned, c->d.nw * sizeof *c->owned);
+    if (c->mtab)
+        apex_wipe(c->mtab, c->d.nrow * c->d.nq * 8);
+    free(c->mtab);
     apex_wipe(c->seed, sizeof c->seed); /* the pads follow from it */
     free(c->coef);
     free(c->owned);
@@ -572,6 +606,20 @@ apex_ligero_commitment *apex_ligero_commit_rows_cached_flags(const apex_ligero_p
     }
     return ligero_commit_impl_cached(p, fn, ctx, NULL, 0, test_rng, SIZE_MAX, cache_path, flags,
                                      root, reason);
+}
+
+apex_ligero_commitment *apex_ligero_commit_rows_mem(const apex_ligero_params *p,
+                                                    apex_ligero_row_fn fn, void *ctx,
+                                                    apex_rng *test_rng, apex_hash *root,
+                                                    const char **reason)
+{
+    if (!fn) {
+        if (reason)
+            *reason = "ligero: no row source";
+        return NULL;
+    }
+    return ligero_commit_impl_cached(p, fn, ctx, NULL, 0, test_rng, SIZE_MAX, NULL,
+                                     APEX_LIGERO_TABLEAU_MEM, root, reason);
 }
 
 apex_ligero_commitment *apex_ligero_commit_rows_cached(const apex_ligero_params *p,

@@ -40,6 +40,8 @@ struct apex_ligero_commitment {
     size_t opened;                 /* openings used so far; never more than d.budget */
     size_t noise_row;              /* tests only: this row's encoding gets noise (SIZE_MAX: none) */
     char *cache_path;              /* tableau cache file, or NULL */
+    uint8_t *mtab;                 /* [nrow * nq * 8] the tableau in memory, in the cache file's
+                                      group layout (APEX_LIGERO_TABLEAU_MEM), or NULL */
     const char *cache_note;        /* why the last opening did not use the cache (NULL: it did) */
 };
 
@@ -48,6 +50,10 @@ struct apex_ligero_commitment {
 /* Size of the cache file header. */
 #define LIGERO_CACHE_HDR 128u
 
+/* Columns qidx[0..nreq) of every row from c's tableau in memory (c->mtab): cols[k * nrow +
+ * row]. */
+void ligero_mem_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
+                        apex_gl *cols);
 /* The 128-byte cache header of commitment c (shape and root). */
 void ligero_cache_header(const apex_ligero_commitment *c, uint8_t hdr[LIGERO_CACHE_HDR]);
 /* Columns qidx[0..nreq) of every row from c's cache file, each re-hashed against its Merkle

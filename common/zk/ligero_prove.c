@@ -772,7 +772,11 @@ static int open_tree(apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
                APEX_MERKLE_SALT_LEN);
     int rc = APEX_ERR_NOT_FOUND;
     c->cache_note = "ligero: no cache file configured";
-    if (c->cache_path && !c->coef) {
+    if (c->mtab) {
+        ligero_mem_columns(c, qidx, nreq, o->cols);
+        c->cache_note = NULL;
+        rc = APEX_OK;
+    } else if (c->cache_path && !c->coef) {
         const char *why = NULL;
         rc = ligero_cache_columns(c, qidx, nreq, o->cols, &why);
         c->cache_note = rc == APEX_OK ? NULL : why;

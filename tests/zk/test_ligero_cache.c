@@ -185,6 +185,34 @@ static void test_cache_same_proof(void **state)
     unlink(cache);
 }
 
+/* A tableau kept in memory (two full groups and a short one) gives the plain commitment's
+ * root and, with the same seed, the same proof bytes; its columns need no re-encoding. */
+static void test_mem_tableau_same_proof(void **state)
+{
+    (void)state;
+    apex_hash r0, r1;
+    apex_ligero_commitment *plain = commit_cached(NULL, &r0);
+    apex_rng rng;
+    apex_rng_seed(&rng, 1234);
+    const char *why = NULL;
+    apex_ligero_commitment *mem = apex_ligero_commit_rows_mem(&shape, rows, NULL, &rng, &r1, &why);
+    if (!mem)
+        fail_msg("commit: %s", why);
+    assert_memory_equal(r0.b, r1.b, sizeof r0.b);
+    uint8_t *p0, *p1;
+    size_t l0, l1;
+    assert_int_equal(prove(plain, &r0, 9, &p0, &l0, &why), APEX_OK);
+    assert_int_equal(prove(mem, &r1, 9, &p1, &l1, &why), APEX_OK);
+    assert_null(apex_ligero_cache_status(mem)); /* the columns came from memory */
+    assert_int_equal(l0, l1);
+    assert_memory_equal(p0, p1, l0);
+    free(p0);
+    free(p1);
+    assert_null(apex_ligero_commit_rows_mem(&shape, NULL, NULL, NULL, &r1, &why));
+    apex_ligero_commitment_destroy(&plain);
+    apex_ligero_commitment_destroy(&mem);
+}
+
 /* A cache damaged by `damage` makes prove fail with a reason containing `want`. */
 static void expect_bad_cache(void (*damage)(const char *), const char *want)
 {
@@ -362,6 +390,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_same_proof),
+        cmocka_unit_test(test_mem_tableau_same_proof),
         cmocka_unit_test(test_cache_rejects_damage),
         cmocka_unit_test(test_cache_changed_source),
         cmocka_unit_test(test_save_load),
