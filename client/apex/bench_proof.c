@@ -229,7 +229,8 @@ int bench_proof(int argc, char **argv)
             cg = saved[0] ? apex_comp_load_src(&sg, saved, &pub.root_g, &why)
                           : apex_comp_commit_src(&sg, NULL, &pub.root_g, &why);
             c0 = apex_comp_commit_src(&s0, NULL, &pub.root_w0, &why);
-            c1 = apex_comp_commit_src(&s1, NULL, &pub.root_w1, &why);
+            /* C_w(e+1) as apex unlearn makes it, just before the proof: tableau in memory */
+            c1 = apex_comp_commit_src_mem(&s1, &pub.root_w1, &why);
         }
         tc[r] = apex_now_s() - t0;
         uint32_t used = 0;

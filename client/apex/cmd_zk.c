@@ -570,7 +570,7 @@ int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *
         (rc = apex_comp_src_w(&rec.cfg, w1, &s1, &reason)) != APEX_OK ||
         !(cg = apex_comp_load_src(&sg, kcg, &rec.root_g, &reason)) ||
         !(cw0 = apex_comp_load_src(&s0, kcw, &root_w0, &reason)) ||
-        !(cw1 = apex_comp_commit_src(&s1, NULL, &prf.root_w1, &reason))) {
+        !(cw1 = apex_comp_commit_src_mem(&s1, &prf.root_w1, &reason))) {
         rc = zk_fail("unlearn", rc != APEX_OK ? rc : APEX_ERR_FORMAT, "commitment state", reason);
         goto done;
     }

@@ -121,6 +121,10 @@ int apex_comp_src_w(const apex_comp_config *cfg, const int32_t *w, apex_comp_src
 /* Commit through the source; cache_path (may be NULL) also writes the tableau cache. */
 apex_ligero_commitment *apex_comp_commit_src(apex_comp_src *s, const char *cache_path,
                                              apex_hash *root, const char **reason);
+/* Commit through the source keeping the tableau in memory (APEX_LIGERO_TABLEAU_MEM): for
+ * C_w(e+1), committed just before the proof that opens it (32 MB at d = 10^6). */
+apex_ligero_commitment *apex_comp_commit_src_mem(apex_comp_src *s, apex_hash *root,
+                                                 const char **reason);
 /* Restore a commitment saved with apex_ligero_commitment_save for this source and root. */
 apex_ligero_commitment *apex_comp_load_src(apex_comp_src *s, const char *path,
                                            const apex_hash *root, const char **reason);

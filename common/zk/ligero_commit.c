@@ -24,6 +24,10 @@
 /* Rows encoded per streaming step: a chunk buffer of CHUNK * 4 BLOCK elements, and one
  * hash update of CHUNK * 8 bytes per column per step. */
 #define LIGERO_CHUNK_ROWS 16u
+/* Array commitments of at most this many rows (the proof-time C_u, C_m, C_p, pads and
+ * evaluations: at most 16 MB each at BLOCK 2^15) keep their tableau in memory, so that
+ * their openings need no re-encoding. */
+#define LIGERO_MEM_ROWS 16u
 
 /* ---------------------------------------------------------------- rows */
 
@@ -511,6 +515,8 @@ apex_ligero_commitment *ligero_commit_impl_cached(const apex_ligero_params *p,
     ligero_rand_init(rs, test_rng);
     if (cache_path && !(c->cache_path = strdup(cache_path)))
         goto fail;
+    if (!fn && !cache_path && d.nrow <= LIGERO_MEM_ROWS) /* small proof-time arrays */
+        flags |= APEX_LIGERO_TABLEAU_MEM;
     *reason = "ligero: randomness, row source or hashing failed";
     if (ligero_rand_bytes(rs, c->seed, sizeof c->seed) != APEX_OK ||
         commit_stream(c, rs, cache_path, flags, reason) != APEX_OK)
