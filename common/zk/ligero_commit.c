@@ -198,6 +198,8 @@ typedef struct stream {
     uint8_t *tbuf;             /* [nq][nr] le64 column bytes of the chunk for the cache, or NULL */
     int whole;                 /* all rows fit in one chunk: leaves hashed in one go, no
                                   per-column running state */
+    int later;                 /* tableau in memory over several groups: chunks are only
+                                  transposed, the leaves hashed from the tableau at the end */
 } stream;
 
 static void encode_chunk(par_job *j)
@@ -243,7 +245,7 @@ static void absorb_chunk(par_job *j)
             for (size_t t = 0; t < nt; t++)
                 put_le64(dst + 8 * (t * nr + r), src[t]);
         }
-        for (size_t t = 0; t < nt && j->rc == APEX_OK; t++) {
+        for (size_t t = 0; t < nt && j->rc == APEX_OK && !s->later; t++) {
             size_t q = q0 + t;
             const uint8_t *col = dst + t * 8 * nr;
             if (s->whole) { /* the same leaf, H(0x00 || salt || column), in one go */
@@ -256,6 +258,33 @@ static void absorb_chunk(par_job *j)
             } else if (EVP_DigestUpdate(s->col[q], col, 8 * nr) != 1)
                 j->rc = APEX_ERR_CRYPTO;
         }
+    }
+    apex_sha256_destroy(&h);
+}
+
+/* Leaves of a tableau in memory: H(0x00 || salt || column), the column's rows gathered from
+ * its groups (the same bytes, in the same order, as the running hashes would absorb), with
+ * one reused context instead of a running state per column. */
+static void mem_leaves(par_job *j)
+{
+    const stream *s = j->arg;
+    const apex_ligero_commitment *c = s->c;
+    size_t nrow = c->d.nrow, nq = c->d.nq, G = LIGERO_CACHE_GROUP;
+    static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
+    apex_sha256_ctx *h = apex_sha256_new();
+    j->rc = h ? APEX_OK : APEX_ERR_CRYPTO;
+    for (size_t q = j->lo; q < j->hi && j->rc == APEX_OK; q++) {
+        if (apex_sha256_update(h, &prefix, 1) != APEX_OK ||
+            apex_sha256_update(h, c->salts + q * APEX_MERKLE_SALT_LEN, APEX_MERKLE_SALT_LEN) !=
+                APEX_OK)
+            j->rc = APEX_ERR_CRYPTO;
+        for (size_t g0 = 0; g0 < nrow && j->rc == APEX_OK; g0 += G) {
+            size_t gr = nrow - g0 < G ? nrow - g0 : G;
+            if (apex_sha256_update(h, c->mtab + (g0 * nq + q * gr) * 8, gr * 8) != APEX_OK)
+                j->rc = APEX_ERR_CRYPTO;
+        }
+        if (j->rc == APEX_OK && apex_sha256_final(h, s->leaves[q].b) != APEX_OK)
+            j->rc = APEX_ERR_CRYPTO;
     }
     apex_sha256_destroy(&h);
 }
@@ -278,7 +307,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
                          unsigned flags, const char **why)
 {
     const apex_ligero_dims *d = &c->d;
-    stream s = {c, NULL, NULL, 0, 0, NULL, NULL, 0};
+    stream s = {c, NULL, NULL, 0, 0, NULL, NULL, 0, 0};
     int mem = !cache_path && (flags & APEX_LIGERO_TABLEAU_MEM) != 0;
     size_t chunk = cache_path || mem ? LIGERO_CACHE_GROUP : LIGERO_CHUNK_ROWS;
     char *tmp = NULL;
@@ -289,10 +318,11 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     rc = APEX_ERR_NOMEM;
     size_t crow = chunk < d->nrow ? chunk : d->nrow; /* rows the buffers hold */
     s.whole = d->nrow <= chunk;
-    s.col = s.whole ? NULL : apex_calloc_n(d->nq, sizeof *s.col);
+    s.later = mem && !s.whole;
+    s.col = s.whole || s.later ? NULL : apex_calloc_n(d->nq, sizeof *s.col);
     s.chunk = apex_calloc_n(crow * d->nq, sizeof *s.chunk);
     s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
-    if ((!s.whole && !s.col) || !s.chunk || !s.leaves)
+    if ((!s.whole && !s.later && !s.col) || !s.chunk || !s.leaves)
         goto done;
     if (mem && !(c->mtab = apex_calloc_n(d->nrow * d->nq, 8)))
         goto done;
@@ -311,7 +341,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     }
     static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
     rc = APEX_ERR_CRYPTO;
-    for (size_t q = 0; !s.whole && q < d->nq; q++) {
+    for (size_t q = 0; s.col && q < d->nq; q++) {
         if (!(s.col[q] = EVP_MD_CTX_new()) ||
             EVP_DigestInit_ex(s.col[q], EVP_sha256(), NULL) != 1 ||
             EVP_DigestUpdate(s.col[q], &prefix, 1) != 1 ||
@@ -331,7 +361,9 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
             (rc = apex_file_write_fd(fd, s.tbuf, s.nr * d->nq * 8)) != APEX_OK)
             *why = "ligero: cannot write the tableau cache file";
     }
-    if (rc == APEX_OK && !s.whole)
+    if (rc == APEX_OK && s.later)
+        rc = ligero_par_run(mem_leaves, &s, d->nq);
+    else if (rc == APEX_OK && !s.whole)
         rc = ligero_par_run(finish_columns, &s, d->nq);
     for (size_t q = 0; q < d->nq && rc == APEX_OK; q++) /* the tree itself is not shared */
         rc = apex_merkle_set_leaf(c->tree, q, &s.leaves[q]);
