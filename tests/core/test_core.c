@@ -134,6 +134,12 @@ static void test_atomic_write_and_bounded_read(void **state)
     assert_int_equal(len, 1);
     free(buf);
     unlink(path);
+    /* the temporary tree goes too: dir/sub/dir, dir/sub, dir */
+    snprintf(sub, sizeof sub, "%s/sub/dir", dir);
+    assert_int_equal(rmdir(sub), 0);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    assert_int_equal(rmdir(sub), 0);
+    assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_alloc_overflow(void **state)

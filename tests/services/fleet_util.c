@@ -1,6 +1,7 @@
 /* Test fixtures for fleet tests. */
 #include "fleet_util.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,19 @@ void fleet_tmpdir(char *out, size_t n, const char *tag)
     snprintf(out, n, "/tmp/apex-%s-XXXXXX", tag);
     if (!mkdtemp(out))
         abort();
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void fleet_rmtree(const char *dir)
+{
+    if (dir && strncmp(dir, "/tmp/apex-", 10) == 0) /* only what fleet_tmpdir made */
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 void fleet_write_model(const char *path, size_t size, uint64_t seed)

@@ -26,6 +26,9 @@ typedef struct client_thread {
 
 /* A fresh directory under /tmp; path written into out (>= 64 bytes). */
 void fleet_tmpdir(char *out, size_t n, const char *tag);
+/* Remove a test's directory tree (made by fleet_tmpdir) once its processes are done. A test
+ * that fails leaves its directory behind for a look. */
+void fleet_rmtree(const char *dir);
 /* Write `size` seeded random bytes to path. */
 void fleet_write_model(const char *path, size_t size, uint64_t seed);
 /* Start a coordinator thread; returns 0 on success. */

@@ -143,6 +143,7 @@ static void test_coordinator_survives_bad_peers(void **state)
     assert_int_equal(s.downloads_ok, 1);
     zmq_ctx_term(ctx);
     coord_thread_stop(&co);
+    fleet_rmtree(dir);
 }
 
 static void test_coordinator_refuses_bad_startup_input(void **state)
@@ -172,6 +173,7 @@ static void test_coordinator_refuses_bad_startup_input(void **state)
     cfg.insecure = 0;
     assert_null(apex_coord_new(&cfg, &err));
     assert_int_equal(err, APEX_ERR_INVALID);
+    fleet_rmtree(dir);
 }
 
 int main(void)

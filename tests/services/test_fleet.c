@@ -81,6 +81,7 @@ static void test_chunked_transfer_resumes_after_forced_disconnect(void **state)
     assert_int_equal(info.sessions, 2);
     assert_true(info.download_ok);
     coord_thread_stop(&co);
+    fleet_rmtree(dir);
 }
 
 typedef struct probe {
@@ -153,6 +154,7 @@ static void test_heartbeat_expiry_of_killed_client_process(void **state)
     assert_int_equal(s.dead, 1);
     assert_int_equal(s.alive, 0);
     coord_thread_stop(&co);
+    fleet_rmtree(dir);
 }
 
 static int client_sessions_2_ready(void *arg)
@@ -207,6 +209,7 @@ static void test_crashed_client_restarts_under_same_id(void **state)
     waitpid(b, &st, 0);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* SIGTERM is a clean stop */
     coord_thread_stop(&co);
+    fleet_rmtree(dir);
 }
 
 static void write_keys(const char *dir, const char *name, apex_curve_keypair *kp)
@@ -286,6 +289,7 @@ static void test_curve_refuses_key_not_on_allow_list(void **state)
     assert_true(cl.res.model_sha256_ok);
     assert_true(files_equal(model, cl.res.model_path));
     coord_thread_stop(&co);
+    fleet_rmtree(dir);
 }
 
 #define FLEET 64
@@ -346,6 +350,7 @@ static void test_64_clients_over_curve(void **state)
     assert_int_equal(s.downloads_ok, FLEET);
     assert_int_equal(s.downloads_bad, 0);
     coord_thread_stop(&co);
+    fleet_rmtree(dir);
 }
 
 static void test_client_reconnects_after_coordinator_restart(void **state)
@@ -384,6 +389,7 @@ static void test_client_reconnects_after_coordinator_restart(void **state)
     assert_true(cl.res.model_sha256_ok);
     assert_true(cl.res.reconnects >= 1);
     coord_thread_stop(&b);
+    fleet_rmtree(dir);
 }
 
 int main(void)
