@@ -594,7 +594,15 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
     size_t cur = half, tail = (src->cfrom + 3) / 4; /* round 0's pairs cover 4 entries */
     for (unsigned j = 0; j < n && rc == APEX_OK; j++) {
         size_t npair = cur / 2;
-        if ((rc = apex_mle_eq(e, rho + j + 1, n - 1 - j)) != APEX_OK)
+        /* eq over rho_{j+1..}: built once, then halved each round, since summing a table
+         * over its first variable leaves eq of the others ((1 - r) + r = 1): additions only,
+         * and the same values */
+        if (j == 0)
+            rc = apex_mle_eq(e, rho + 1, n - 1);
+        else
+            for (size_t b = 0; b < (size_t)1 << (n - 1 - j); b++)
+                e[b] = apex_gl2_add(e[2 * b], e[2 * b + 1]);
+        if (rc != APEX_OK)
             break;
         g.src = j == 0 ? src : NULL;
         for (int i = 0; i < 4; i++) {
