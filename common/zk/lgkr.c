@@ -726,7 +726,7 @@ static int tree_prove(apex_transcript *t, lg_ctx *c, const lg_tree *tr, const lg
     return rc;
 }
 
-/* Uniform base elements from the OS (rejection sampling) or the test generator. */
+/* Uniform base elements from the secure generator (rejection sampling) or the test one. */
 static int random_gl(apex_rng *test, apex_gl *out, size_t n)
 {
     ligero_rand r;

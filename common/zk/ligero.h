@@ -219,7 +219,9 @@ apex_ligero_commitment *apex_ligero_commit_rows_cached_flags(const apex_ligero_p
                                                              const char **reason);
 /* Keep the encoded tableau in memory (nrow * 4 BLOCK * 8 bytes, the cache file's layout) so
  * that a proof opens its queried columns without re-encoding the rows or reading a file; it is
- * wiped when the commitment is destroyed. For a proof-time commitment of moderate size. */
+ * wiped when the commitment is destroyed. For a proof-time commitment of moderate size. Only
+ * apex_ligero_commit_rows_mem sets it (with a cache path it has no effect); when the memory
+ * cannot be had, the commitment is made without it (same root) and re-encodes its rows. */
 #define APEX_LIGERO_TABLEAU_MEM 2u
 /* A row-source commitment with its tableau in memory (APEX_LIGERO_TABLEAU_MEM). */
 apex_ligero_commitment *apex_ligero_commit_rows_mem(const apex_ligero_params *p,
@@ -227,13 +229,15 @@ apex_ligero_commitment *apex_ligero_commit_rows_mem(const apex_ligero_params *p,
                                                     apex_rng *test_rng, apex_hash *root,
                                                     const char **reason);
 /* Use (path) or stop using (NULL) a tableau cache file for this commitment's openings. The
- * file is only opened by a proof, and checked there. */
+ * file is only opened by a proof, and checked there. APEX_ERR_INVALID for a commitment with
+ * its tableau in memory (it needs no file). */
 int apex_ligero_commitment_set_cache(apex_ligero_commitment *c, const char *path,
                                      const char **reason);
 /* The tableau cache file this commitment uses, or NULL. */
 const char *apex_ligero_cache_path(const apex_ligero_commitment *c);
-/* NULL when the last proof opened this commitment's columns from its cache file, else why
- * it re-encoded the rows instead ("no cache file configured", "cache file missing: ..."). */
+/* NULL when the last proof opened this commitment's columns from its cache file or from its
+ * tableau in memory, else why it re-encoded the rows instead ("no cache file configured",
+ * "cache file missing: ..."). */
 const char *apex_ligero_cache_status(const apex_ligero_commitment *c);
 
 /* Save the prover's private state of a row-source commitment to path (atomically, mode
@@ -252,9 +256,10 @@ apex_ligero_commitment *apex_ligero_commitment_load(const apex_ligero_params *p,
 /* Openings used so far by this object (restored by apex_ligero_commitment_load). */
 size_t apex_ligero_openings_used(const apex_ligero_commitment *c);
 
-/* Commit to w[0..nw) (nw <= capacity; the rest is zero); keeps a copy of the array. Pads and salts
- * come from the OS (getrandom) unless test_rng is non-NULL (golden tests only, never in a product).
- * Writes the root; NULL with *reason on bad input or out of memory. */
+/* Commit to w[0..nw) (nw <= capacity; the rest is zero); keeps a copy of the array, and with
+ * at most 16 rows also its tableau (4 times the array; openings then need no re-encoding). Pads
+ * and salts come from apex_secure_random unless test_rng is non-NULL (golden tests only, never
+ * in a product). Writes the root; NULL with *reason on bad input or out of memory. */
 apex_ligero_commitment *apex_ligero_commit(const apex_ligero_params *p, const apex_gl *w, size_t nw,
                                            apex_rng *test_rng, apex_hash *root,
                                            const char **reason);

@@ -150,10 +150,11 @@ int apex_ligero_commitment_set_cache(apex_ligero_commitment *c, const char *path
             *reason = "ligero: out of memory";
         return APEX_ERR_NOMEM;
     }
-    if (path && (c->coef || !*path)) {
+    if (path && (c->coef || c->mtab || !*path)) {
         free(copy);
         if (reason)
-            *reason = "ligero: a cache needs a row-source commitment and a path";
+            *reason = c->mtab ? "ligero: this commitment keeps its tableau in memory"
+                              : "ligero: a cache needs a row-source commitment and a path";
         return APEX_ERR_INVALID;
     }
     free(c->cache_path);

@@ -1,6 +1,8 @@
 /* Ligero commitment objects with bounded memory.
  *
- * A commitment keeps no tableau and no coefficients: its rows are regenerated on demand
+ * A commitment keeps no tableau and no coefficients (except the proof-time ones with their
+ * tableau in memory: APEX_LIGERO_TABLEAU_MEM, and arrays of at most LIGERO_MEM_ROWS rows),
+ * its rows are regenerated on demand
  * from the caller's row source (witness values) and from pads drawn from AES-256-CTR keyed
  * by a 32-byte per-commitment secret, with the row index as IV. Committing streams the rows
  * in chunks, encodes them on Q and absorbs each column's bytes into that column's running
@@ -126,6 +128,14 @@ void ligero_add_zh2(apex_gl2 *coef, size_t block, const apex_gl2 *r, size_t nr)
 
 /* Tests only: the noise row gets Z_H X^k added to its polynomial instead of noise on Q. */
 static size_t test_extra_pad = SIZE_MAX;
+
+/* Tests only: in-memory tableaux fail to allocate. */
+static int test_no_mtab = 0;
+
+void ligero_test_set_no_mtab(int on)
+{
+    test_no_mtab = on;
+}
 
 void ligero_test_set_extra_pad(size_t k)
 {
@@ -259,6 +269,7 @@ static void absorb_chunk(par_job *j)
                 j->rc = APEX_ERR_CRYPTO;
         }
     }
+    apex_wipe(buf, sizeof buf); /* encoded columns, unopened ones included */
     apex_sha256_destroy(&h);
 }
 
@@ -309,6 +320,13 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     const apex_ligero_dims *d = &c->d;
     stream s = {c, NULL, NULL, 0, 0, NULL, NULL, 0, 0};
     int mem = !cache_path && (flags & APEX_LIGERO_TABLEAU_MEM) != 0;
+    /* the tableau first: without the memory for it, the commitment streams as usual and its
+     * proofs re-encode the rows (same root: chunking does not change the leaves) */
+    if (mem && (test_no_mtab || !(c->mtab = apex_calloc_n(d->nrow * d->nq, 8)))) {
+        LOG_WARN("ligero: no memory for a %zu MB tableau; its rows will be re-encoded",
+                 d->nrow * d->nq * 8 >> 20);
+        mem = 0;
+    }
     size_t chunk = cache_path || mem ? LIGERO_CACHE_GROUP : LIGERO_CHUNK_ROWS;
     char *tmp = NULL;
     int fd = -1;
@@ -323,8 +341,6 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     s.chunk = apex_calloc_n(crow * d->nq, sizeof *s.chunk);
     s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
     if ((!s.whole && !s.later && !s.col) || !s.chunk || !s.leaves)
-        goto done;
-    if (mem && !(c->mtab = apex_calloc_n(d->nrow * d->nq, 8)))
         goto done;
     if (cache_path) {
         size_t len = strlen(cache_path) + 5;
@@ -399,6 +415,8 @@ done:
     if (s.chunk)
         apex_wipe(s.chunk, crow * d->nq * sizeof *s.chunk);
     free(s.chunk);
+    if (!mem && s.tbuf)
+        apex_wipe(s.tbuf, crow * d->nq * 8);
     if (!mem)
         free(s.tbuf);
     free(s.leaves);

@@ -169,8 +169,10 @@ void ligero_test_set_extra_pad(size_t k);
 void ligero_test_set_dot_sparse_max(size_t max);
 /* Tests only: perturb the noise row at about 1/mod of the columns instead of all of them, so
  * that a verifier checking only some opened columns is caught (review finding 2). Not
- * thread-safe against concurrent commits; set it, commit, reset it to 1. */
+ * thread-safe against concurrent commits; set it, commit and prove, reset it to 1. */
 void ligero_test_set_noise_mod(size_t mod);
+/* Tests only: in-memory tableaux cannot be allocated (the commit falls back to streaming). */
+void ligero_test_set_no_mtab(int on);
 /* Allocate a commitment object of the given shape (rows zeroed). */
 apex_ligero_commitment *ligero_alloc(const apex_ligero_params *p, const apex_ligero_dims *d);
 /* The ephemeral masking commitment of one proof (APEX_LIGERO_NMASK rows) for NP = np, the

@@ -612,8 +612,8 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
     }
 done:
     for (size_t t = 0; t < APEX_ZK_THREADS; t++) {
-        free(a.dotw[t]);
-        free(a.dotr[t]);
+        wipe_free(a.dotw[t], a.dotw[t] ? db * sizeof *a.dotw[t] : 0); /* r W, r R terms */
+        wipe_free(a.dotr[t], a.dotr[t] ? db * sizeof *a.dotr[t] : 0);
         free(a.r[t]);
         for (int q = 0; q < 5; q++) {
             if (a.buf[t][q])

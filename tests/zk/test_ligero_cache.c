@@ -16,6 +16,7 @@
 
 #include "core/core.h"
 #include "zk/ligero.h"
+#include "zk/ligero_impl.h"
 
 /* 70 rows: two full cache groups of 32 and a short one of 6. */
 static const apex_ligero_params shape = {5, 16, 4, 70}; /* 32 slots, 16 pads outside H_B */
@@ -206,9 +207,27 @@ static void test_mem_tableau_same_proof(void **state)
     assert_null(apex_ligero_cache_status(mem)); /* the columns came from memory */
     assert_int_equal(l0, l1);
     assert_memory_equal(p0, p1, l0);
-    free(p0);
     free(p1);
     assert_null(apex_ligero_commit_rows_mem(&shape, NULL, NULL, NULL, &r1, &why));
+    /* it needs no cache file, and refuses one */
+    assert_int_equal(apex_ligero_commitment_set_cache(mem, "/tmp/x", &why), APEX_ERR_INVALID);
+    assert_non_null(strstr(why, "in memory"));
+
+    /* without the memory for the tableau: the same root and proof, the rows re-encoded */
+    ligero_test_set_no_mtab(1);
+    apex_rng_seed(&rng, 1234);
+    apex_ligero_commitment *lean = apex_ligero_commit_rows_mem(&shape, rows, NULL, &rng, &r1, &why);
+    ligero_test_set_no_mtab(0);
+    if (!lean)
+        fail_msg("commit: %s", why);
+    assert_memory_equal(r0.b, r1.b, sizeof r0.b);
+    assert_int_equal(prove(lean, &r1, 9, &p1, &l1, &why), APEX_OK);
+    assert_non_null(apex_ligero_cache_status(lean)); /* re-encoded */
+    assert_int_equal(l0, l1);
+    assert_memory_equal(p0, p1, l0);
+    free(p1);
+    free(p0);
+    apex_ligero_commitment_destroy(&lean);
     apex_ligero_commitment_destroy(&plain);
     apex_ligero_commitment_destroy(&mem);
 }
