@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,13 @@ static void test_allowlist_rejects_malformed_file(void **state)
     zmq_ctx_term(ctx);
 }
 
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(p);
+    return 0;
+}
+
 int main(void)
 {
     apex_log_init("test", APEX_LOG_ERROR, 0);
@@ -165,5 +173,8 @@ int main(void)
         cmocka_unit_test(test_allowlist_admits_listed_and_refuses_others),
         cmocka_unit_test(test_allowlist_rejects_malformed_file),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (!failed) /* a failing run keeps its files for a look */
+        nftw(g_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    return failed;
 }
