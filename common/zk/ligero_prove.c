@@ -268,6 +268,21 @@ static void inverse2(const apex_ntt *plan, apex_gl2 *v, apex_gl *tmp)
     }
 }
 
+/* dotw and dotr back to coefficients on H_D, one per thread (each with its own scratch). */
+typedef struct inv_arg {
+    const apex_ligero_commitment *eph; /* the transform on H_D */
+    apex_gl2 *v[2];                    /* dotw, dotr */
+    apex_gl *tmp[2];                   /* [DBLOCK] scratch for each */
+} inv_arg;
+
+static void inverse_pair(par_job *j)
+{
+    const inv_arg *a = j->arg;
+    for (size_t k = j->lo; k < j->hi; k++)
+        inverse2(a->eph->plans.d, a->v[k], a->tmp[k]);
+    j->rc = APEX_OK;
+}
+
 /* The responses' masks: ldt[0..nld) = ILDT, dot[0..ndot) = IDOT (coefficients). */
 static void mask_responses(const apex_ligero_commitment *eph, size_t nld, size_t ndot,
                            apex_gl2 *ldt, apex_gl2 *dot)
@@ -604,8 +619,9 @@ static int fast_ldt_dot(apex_ligero_commitment *const *cs, const ligero_layout *
                 dw[h] = apex_gl2_add(dw[h], a.dotw[t][h]);
                 dr[h] = apex_gl2_add(dr[h], a.dotr[t][h]);
             }
-        inverse2(eph->plans.d, dw, s->tmp);
-        inverse2(eph->plans.d, dr, s->tmp);
+        inv_arg ia = {eph, {dw, dr}, {a.buf[0][4], a.buf[1 % APEX_ZK_THREADS][4]}};
+        if ((rc = ligero_par_run(inverse_pair, &ia, 2)) != APEX_OK)
+            goto done;
         for (size_t q = 0; q < db; q++) /* r W: degree < 2 BLOCK - 1 */
             dot[q] = apex_gl2_add(dot[q], dw[q]);
         ligero_add_zh2(dot, block, dr, block + np - 1); /* r R: degree < BLOCK + NP - 1 */

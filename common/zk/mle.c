@@ -75,6 +75,38 @@ apex_gl2 apex_mle_eq_point(const apex_gl2 *r, const apex_gl2 *s, unsigned k)
     return acc;
 }
 
+/* The outer sum of mle_eval over hi in [lo, hi): a slice's part of f~(r). */
+typedef struct eval_arg {
+    const apex_gl *fb;  /* base table, or NULL */
+    const apex_gl2 *fe; /* extension table (when fb is NULL) */
+    const apex_gl2 *elo, *ehi;
+    size_t nlo;
+    apex_gl2 part[APEX_ZK_THREADS];
+} eval_arg;
+
+static void eval_slice(par_job *j)
+{
+    eval_arg *a = j->arg;
+    apex_gl2 acc = apex_gl2_from_gl(0);
+    for (size_t h = j->lo; h < j->hi; h++) {
+        apex_gl2 inner = apex_gl2_from_gl(0);
+        size_t base = h * a->nlo;
+        if (a->fb) {
+            for (size_t l = 0; l < a->nlo; l++)
+                inner = apex_gl2_add(inner, apex_gl2_mul_gl(a->elo[l], a->fb[base + l]));
+        } else {
+            for (size_t l = 0; l < a->nlo; l++)
+                inner = apex_gl2_add(inner, apex_gl2_mul(a->elo[l], a->fe[base + l]));
+        }
+        acc = apex_gl2_add(acc, apex_gl2_mul(inner, a->ehi[h]));
+    }
+    a->part[j->slice] = acc;
+    j->rc = APEX_OK;
+}
+
+/* Tables from 2^EVAL_PAR_MIN entries are summed on both threads. */
+enum { EVAL_PAR_MIN = 16 };
+
 /* Shared body of the two evaluators: f~(r) = sum_hi eq_hi[hi] * sum_lo f[hi*L + lo] eq_lo[lo]
  * with L = 2^(k/2). Memory: 2^(k/2) + 2^(k - k/2) F_p2 elements. */
 static int mle_eval(const apex_gl *fb, const apex_gl2 *fe, unsigned k, const apex_gl2 *r,
@@ -93,23 +125,21 @@ static int mle_eval(const apex_gl *fb, const apex_gl2 *fe, unsigned k, const ape
     }
     apex_mle_eq(elo, r, klo);
     apex_mle_eq(ehi, r + klo, khi);
-    apex_gl2 acc = apex_gl2_from_gl(0);
-    for (size_t h = 0; h < nhi; h++) {
-        apex_gl2 inner = apex_gl2_from_gl(0);
-        size_t base = h * nlo;
-        if (fb) {
-            for (size_t l = 0; l < nlo; l++)
-                inner = apex_gl2_add(inner, apex_gl2_mul_gl(elo[l], fb[base + l]));
-        } else {
-            for (size_t l = 0; l < nlo; l++)
-                inner = apex_gl2_add(inner, apex_gl2_mul(elo[l], fe[base + l]));
-        }
-        acc = apex_gl2_add(acc, apex_gl2_mul(inner, ehi[h]));
+    eval_arg a = {fb, fe, elo, ehi, nlo, {{0, 0}}};
+    int rc = APEX_OK;
+    if (k >= EVAL_PAR_MIN) {
+        rc = ligero_par_run(eval_slice, &a, nhi);
+    } else {
+        par_job one = {eval_slice, 0, nhi, &a, APEX_OK, 0};
+        eval_slice(&one);
     }
+    apex_gl2 acc = apex_gl2_from_gl(0);
+    for (size_t t = 0; t < APEX_ZK_THREADS; t++)
+        acc = apex_gl2_add(acc, a.part[t]);
     free(elo);
     free(ehi);
     *out = acc;
-    return APEX_OK;
+    return rc;
 }
 
 int apex_mle_eval_gl(const apex_gl *f, unsigned k, const apex_gl2 *r, apex_gl2 *out)

@@ -717,6 +717,33 @@ static void test_mle_eq_large(void **state)
     }
     assert_gl2_equal(sum, apex_gl2_from_gl(1));
     free(eq);
+
+    /* evaluations from 2^16 entries are summed on both threads: the same value as the
+     * eq-weighted sum, for a base and an extension table */
+    enum { K2 = 16 };
+    size_t n2 = (size_t)1 << K2;
+    apex_gl2 pt2[K2], *eq2 = calloc(n2, sizeof *eq2), *fe = calloc(n2, sizeof *fe);
+    apex_gl *fb = calloc(n2, sizeof *fb);
+    assert_non_null(eq2);
+    assert_non_null(fe);
+    assert_non_null(fb);
+    for (unsigned i = 0; i < K2; i++)
+        pt2[i] = rand_gl2(&r);
+    assert_int_equal(apex_mle_eq(eq2, pt2, K2), APEX_OK);
+    apex_gl2 wb = apex_gl2_from_gl(0), we = apex_gl2_from_gl(0), v;
+    for (size_t b = 0; b < n2; b++) {
+        fb[b] = rand_gl(&r);
+        fe[b] = rand_gl2(&r);
+        wb = apex_gl2_add(wb, apex_gl2_mul_gl(eq2[b], fb[b]));
+        we = apex_gl2_add(we, apex_gl2_mul(eq2[b], fe[b]));
+    }
+    assert_int_equal(apex_mle_eval_gl(fb, K2, pt2, &v), APEX_OK);
+    assert_gl2_equal(v, wb);
+    assert_int_equal(apex_mle_eval_gl2(fe, K2, pt2, &v), APEX_OK);
+    assert_gl2_equal(v, we);
+    free(eq2);
+    free(fe);
+    free(fb);
 }
 
 int main(void)
