@@ -26,29 +26,15 @@ static const uint8_t save_magic[8] = {'A', 'P', 'X', 'L', 'C', 'S', '0', '1'};
 /* Longest cache path stored in a saved commitment. */
 #define SAVE_MAX_PATH 4096u
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int b = 0; b < 8; b++)
-        p[b] = (uint8_t)(v >> (8 * b));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int b = 7; b >= 0; b--)
-        v = (v << 8) | p[b];
-    return v;
-}
-
 void ligero_cache_header(const apex_ligero_commitment *c, uint8_t hdr[LIGERO_CACHE_HDR])
 {
     memset(hdr, 0, LIGERO_CACHE_HDR);
     memcpy(hdr, cache_magic, 8);
-    put64(hdr + 8, (uint64_t)CACHE_VERSION | (uint64_t)LIGERO_CACHE_GROUP << 32);
-    put64(hdr + 16, c->p.log_block);
-    put64(hdr + 24, c->p.npad);
-    put64(hdr + 32, c->p.nreq);
-    put64(hdr + 40, c->p.nwrow);
+    ligero_put64(hdr + 8, (uint64_t)CACHE_VERSION | (uint64_t)LIGERO_CACHE_GROUP << 32);
+    ligero_put64(hdr + 16, c->p.log_block);
+    ligero_put64(hdr + 24, c->p.npad);
+    ligero_put64(hdr + 32, c->p.nreq);
+    ligero_put64(hdr + 40, c->p.nwrow);
     memcpy(hdr + 48, c->root.b, sizeof c->root.b);
 }
 
@@ -110,7 +96,7 @@ int ligero_cache_columns(const apex_ligero_commitment *c, const size_t *qidx, si
                 break;
             }
             for (size_t r = 0; r < gr; r++)
-                col[g0 + r] = get64(buf + 8 * r);
+                col[g0 + r] = ligero_get64(buf + 8 * r);
         }
         apex_hash leaf, got;
         if (rc == APEX_OK && (rc = apex_merkle_get_leaf(c->tree, q, &leaf)) == APEX_OK &&
@@ -136,7 +122,7 @@ void ligero_mem_columns(const apex_ligero_commitment *c, const size_t *qidx, siz
             size_t gr = nrow - g0 < G ? nrow - g0 : G;
             const uint8_t *src = c->mtab + (g0 * nq + qidx[k] * gr) * 8;
             for (size_t r = 0; r < gr; r++)
-                col[g0 + r] = get64(src + 8 * r);
+                col[g0 + r] = ligero_get64(src + 8 * r);
         }
     }
 }
@@ -202,15 +188,15 @@ int apex_ligero_commitment_save(const apex_ligero_commitment *c, const char *pat
         return APEX_ERR_NOMEM;
     }
     memcpy(p, save_magic, 8);
-    put64(p + 8, SAVE_VERSION);
-    put64(p + 16, c->p.log_block);
-    put64(p + 24, c->p.npad);
-    put64(p + 32, c->p.nreq);
-    put64(p + 40, c->p.nwrow);
+    ligero_put64(p + 8, SAVE_VERSION);
+    ligero_put64(p + 16, c->p.log_block);
+    ligero_put64(p + 24, c->p.npad);
+    ligero_put64(p + 32, c->p.nreq);
+    ligero_put64(p + 40, c->p.nwrow);
     p += 48;
     memcpy(p, c->root.b, APEX_SHA256_LEN);
     p += APEX_SHA256_LEN;
-    put64(p, c->opened);
+    ligero_put64(p, c->opened);
     p += 8;
     memcpy(p, c->seed, 32);
     p += 32;
@@ -222,7 +208,7 @@ int apex_ligero_commitment_save(const apex_ligero_commitment *c, const char *pat
         rc = apex_merkle_get_leaf(c->tree, q, &h);
         memcpy(p, h.b, 32);
     }
-    put64(p, plen);
+    ligero_put64(p, plen);
     p += 8;
     if (plen)
         memcpy(p, c->cache_path, plen);
@@ -273,13 +259,13 @@ apex_ligero_commitment *apex_ligero_commitment_load(const apex_ligero_params *p,
     if (memcmp(q, save_magic, 8) != 0)
         goto fail;
     *reason = "ligero: saved commitment of an unknown version";
-    if (get64(q + 8) != SAVE_VERSION)
+    if (ligero_get64(q + 8) != SAVE_VERSION)
         goto fail;
     *reason = "ligero: saved commitment truncated";
     if (len < base)
         goto fail;
     size_t plen_off = base - APEX_SHA256_LEN - 8;
-    uint64_t plen = get64(q + plen_off);
+    uint64_t plen = ligero_get64(q + plen_off);
     if (plen > SAVE_MAX_PATH || len != base + plen) {
         *reason = len < base + plen || plen > SAVE_MAX_PATH ? "ligero: saved commitment truncated"
                                                             : "ligero: saved commitment has "
@@ -293,15 +279,15 @@ apex_ligero_commitment *apex_ligero_commitment_load(const apex_ligero_params *p,
     if (memcmp(sum, buf + len - APEX_SHA256_LEN, sizeof sum) != 0)
         goto fail;
     *reason = "ligero: saved commitment has another shape than the parameters";
-    if (get64(q + 16) != p->log_block || get64(q + 24) != p->npad || get64(q + 32) != p->nreq ||
-        get64(q + 40) != p->nwrow)
+    if (ligero_get64(q + 16) != p->log_block || ligero_get64(q + 24) != p->npad ||
+        ligero_get64(q + 32) != p->nreq || ligero_get64(q + 40) != p->nwrow)
         goto fail;
     q += 48;
     *reason = "ligero: saved commitment has another root than expected";
     if (memcmp(q, root->b, APEX_SHA256_LEN) != 0)
         goto fail;
     q += APEX_SHA256_LEN;
-    uint64_t opened = get64(q);
+    uint64_t opened = ligero_get64(q);
     q += 8;
     *reason = "ligero: saved commitment uses more openings than its budget";
     if (opened > d.budget)

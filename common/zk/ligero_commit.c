@@ -226,16 +226,6 @@ static void encode_chunk(par_job *j)
  * apart, 4 BLOCK * 8 bytes) per value. */
 enum { ABSORB_TILE = 64 };
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, &v, 8);
-#else
-    for (int b = 0; b < 8; b++)
-        p[b] = (uint8_t)(v >> (8 * b));
-#endif
-}
-
 static void absorb_chunk(par_job *j)
 {
     stream *s = j->arg;
@@ -253,7 +243,7 @@ static void absorb_chunk(par_job *j)
         for (size_t r = 0; r < nr; r++) {
             const apex_gl *src = s->chunk + r * nq + q0;
             for (size_t t = 0; t < nt; t++)
-                put_le64(dst + 8 * (t * nr + r), src[t]);
+                ligero_put64(dst + 8 * (t * nr + r), src[t]);
         }
         for (size_t t = 0; t < nt && j->rc == APEX_OK && !s->later; t++) {
             size_t q = q0 + t;

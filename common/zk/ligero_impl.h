@@ -4,6 +4,8 @@
 #ifndef APEX_ZK_LIGERO_IMPL_H
 #define APEX_ZK_LIGERO_IMPL_H
 
+#include <string.h>
+
 #include "zk/ligero.h"
 #include "zk/ntt.h"
 #include "zk/par.h"
@@ -54,6 +56,25 @@ struct apex_ligero_commitment {
  * row]. */
 void ligero_mem_columns(const apex_ligero_commitment *c, const size_t *qidx, size_t nreq,
                         apex_gl *cols);
+/* Little-endian 64-bit words: the cache file, the in-memory tableau and saved commitments. */
+static inline void ligero_put64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8);
+#else
+    for (int b = 0; b < 8; b++)
+        p[b] = (uint8_t)(v >> (8 * b));
+#endif
+}
+
+static inline uint64_t ligero_get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int b = 7; b >= 0; b--)
+        v = (v << 8) | p[b];
+    return v;
+}
+
 /* The 128-byte cache header of commitment c (shape and root). */
 void ligero_cache_header(const apex_ligero_commitment *c, uint8_t hdr[LIGERO_CACHE_HDR]);
 /* Columns qidx[0..nreq) of every row from c's cache file, each re-hashed against its Merkle
