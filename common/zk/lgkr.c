@@ -378,6 +378,7 @@ typedef struct lg_round {
     const apex_gl2 *e; /* eq table of the remaining variables */
     apex_gl2 r;        /* fold: the challenge */
     size_t tail;       /* pairs b >= tail are all (P, Q) = (0, 1) at z = 0 and 1 */
+    size_t ones;       /* later rounds: entries [0, ones) of P0 and P1 are exactly 1 */
     int skip1;         /* z = 1 is not summed (the running claim gives it) */
     apex_gl2 s1[APEX_ZK_THREADS][3], s2[APEX_ZK_THREADS][3];
 } lg_round;
@@ -439,6 +440,23 @@ static void sums_slice(par_job *j)
             apex_gl2_acc_mul_gl(&s2[2], e, w2);
             continue;
         }
+        if (2 * b + 1 < g->ones) {
+            /* the leaf layer after round 0 (real leaves only): P0 = P1 = 1 at z = 0 and 1,
+             * so u = Q0 + Q1 at z = 0 and u = 0 at the leading coefficient (the general loop
+             * below gives the same sums) */
+            const apex_gl2 e = g->e[b];
+            apex_gl2 q00 = g->tab[2][2 * b], q10 = g->tab[3][2 * b];
+            apex_gl2 q01 = g->tab[2][2 * b + 1], q11 = g->tab[3][2 * b + 1];
+            apex_gl2_acc_mul(&s1[0], e, apex_gl2_add(q00, q10));
+            apex_gl2_acc_mul(&s2[0], e, apex_gl2_mul(q00, q10));
+            if (!g->skip1) {
+                apex_gl2_acc_mul(&s1[1], e, apex_gl2_add(q01, q11));
+                apex_gl2_acc_mul(&s2[1], e, apex_gl2_mul(q01, q11));
+            }
+            apex_gl2_acc_mul(&s2[2], e,
+                             apex_gl2_mul(apex_gl2_sub(q01, q00), apex_gl2_sub(q11, q10)));
+            continue;
+        }
         apex_gl2 v[3][4];
         pair_values(g, b, v[0], v[1]);
         for (int i = 0; i < 4; i++)
@@ -481,6 +499,14 @@ static void fold_slice(par_job *j)
             }
             continue;
         }
+        if (2 * b + 1 < g->ones) { /* P stays 1 (see sums_slice) */
+            g->out[0][b] = g->out[1][b] = apex_gl2_from_gl(1);
+            for (int i = 2; i < 4; i++) {
+                apex_gl2 v0 = g->tab[i][2 * b], v1 = g->tab[i][2 * b + 1];
+                g->out[i][b] = apex_gl2_add(v0, apex_gl2_mul(g->r, apex_gl2_sub(v1, v0)));
+            }
+            continue;
+        }
         apex_gl2 v0[4], v1[4];
         pair_values(g, b, v0, v1);
         for (int i = 0; i < 4; i++)
@@ -488,9 +514,15 @@ static void fold_slice(par_job *j)
     }
 }
 
-/* Tests only: sum G(1) as well instead of taking it from the running claim, and the cheat of
- * the composed prover (apex_lgkr_prove_commit). */
-static int full_sums = 0, commit_cheat = LGKR_HONEST;
+/* Tests only: sum G(1) as well instead of taking it from the running claim, the cheat of the
+ * composed prover (apex_lgkr_prove_commit), and the leaf layer's later rounds without their
+ * P = 1 shortcut. */
+static int full_sums = 0, commit_cheat = LGKR_HONEST, all_ones_off = 0;
+
+void lgkr_test_set_no_ones(int off)
+{
+    all_ones_off = off;
+}
 
 void lgkr_test_set_full_sums(int on)
 {
@@ -592,6 +624,7 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
     int rc = APEX_OK;
     apex_gl2 cpre = apex_gl2_from_gl(1), lambda = ch[0];
     size_t cur = half, tail = (src->cfrom + 3) / 4; /* round 0's pairs cover 4 entries */
+    size_t ones = 0; /* entries of the next round's P tables that are exactly 1 */
     for (unsigned j = 0; j < n && rc == APEX_OK; j++) {
         size_t npair = cur / 2;
         /* eq over rho_{j+1..}: built once, then halved each round, since summing a table
@@ -611,6 +644,10 @@ static int layer_prove(apex_transcript *t, const lg_src *src, unsigned k, const 
         }
         g.e = e;
         g.tail = tail;
+        /* the leaf layer's P tables: round 0 folds four leaves into each entry, which stays 1
+         * when all four are real (and no test cheat changes p); each round halves the run */
+        g.ones = j == 0 ? 0 : ones;
+        ones = j == 0 ? (src_plain(src, 0, 0) && !all_ones_off ? src->M / 4 : 0) : ones / 2;
         /* h(0) + h(1) = claim = cpre ((1 - rho_j) G(0) + rho_j G(1)) gives G(1) without its
          * sums (the claim is the true one: the previous values before any test forgery; a
          * test's delta on every gate is left to the full sums) */

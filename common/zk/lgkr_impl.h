@@ -56,6 +56,9 @@ void lgkr_test_set_cheat_entry(size_t t);
  * and the cheat apex_lgkr_prove_commit runs (LGKR_HONEST to restore). */
 void lgkr_test_set_full_sums(int on);
 void lgkr_test_set_commit_cheat(int cheat);
+/* Tests only: the leaf layer's rounds after the first take the general path (1), not the one
+ * for P = 1; the proof must not change. */
+void lgkr_test_set_no_ones(int off);
 
 int lgkr_prove_impl(apex_transcript *t, const apex_lgkr_shape *sh, apex_ligero_commitment *ca,
                     apex_rng *test_rng, int cheat, apex_lgkr_proof *out, const char **reason);

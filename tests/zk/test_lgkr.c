@@ -489,7 +489,9 @@ static void test_several_tables(void **state)
     free(v);
 }
 
-/* G(1) from the running claim gives the same proof as the full sums, under every cheat. */
+/* G(1) from the running claim gives the same proof as the full sums, and the leaf layer's
+ * shortcut for P = 1 the same as the general rounds, under every cheat (the shapes' leaf
+ * counts, 160 and 96, leave odd runs of ones in later rounds and padding after them). */
 static void test_claim_shortcut(void **state)
 {
     (void)state;
@@ -503,8 +505,8 @@ static void test_claim_shortcut(void **state)
             if (bad)
                 v[70] = w == 0 ? 200 : 300; /* out of its section's table */
             for (int cheat = LGKR_HONEST; cheat <= LGKR_CHEAT_RETAG; cheat++) {
-                apex_lgkr_proof p1, p2;
-                apex_hash r1, r2;
+                apex_lgkr_proof p1, p2, p3;
+                apex_hash r1, r2, r3;
                 apex_rng_seed(&rng, 1000 + cheat);
                 lgkr_test_set_full_sums(0);
                 prove_as(&sh, v, &rng, cheat, &p1, &r1);
@@ -512,11 +514,18 @@ static void test_claim_shortcut(void **state)
                 lgkr_test_set_full_sums(1);
                 prove_as(&sh, v, &rng, cheat, &p2, &r2);
                 lgkr_test_set_full_sums(0);
+                apex_rng_seed(&rng, 1000 + cheat);
+                lgkr_test_set_no_ones(1);
+                prove_as(&sh, v, &rng, cheat, &p3, &r3);
+                lgkr_test_set_no_ones(0);
                 assert_int_equal(p1.nsent, p2.nsent);
                 assert_memory_equal(p1.sent, p2.sent, p1.nsent * sizeof *p1.sent);
                 assert_memory_equal(&p1.root_p, &p2.root_p, sizeof p1.root_p);
+                assert_int_equal(p1.nsent, p3.nsent);
+                assert_memory_equal(p1.sent, p3.sent, p1.nsent * sizeof *p1.sent);
                 apex_lgkr_proof_free(&p1);
                 apex_lgkr_proof_free(&p2);
+                apex_lgkr_proof_free(&p3);
             }
         }
         free(v);
