@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "zk/i8dot.h"
 #include "zk/ligero_impl.h"
 #include "zk/mle.h"
 
@@ -255,6 +256,11 @@ static apex_gl2 lazy_finish(unsigned __int128 a0, unsigned __int128 a1, apex_gl 
 static void gpass_c(par_job *j)
 {
     gpass_arg *a = j->arg;
+    unsigned __int128(*acc)[2] = apex_calloc_n(a->n, sizeof *acc);
+    if (!acc) {
+        j->rc = APEX_ERR_NOMEM;
+        return;
+    }
     for (size_t b = j->lo; b < j->hi; b++) {
         const apex_gl2 *c = a->w + b * a->bsz;
         apex_gl s0 = 0, s1 = 0;
@@ -262,21 +268,17 @@ static void gpass_c(par_job *j)
             s0 = apex_gl_add(s0, c[q].c0);
             s1 = apex_gl_add(s1, c[q].c1);
         }
-        for (size_t i = 0; i < a->n; i++) {
-            apex_gl2 v = apex_gl2_from_gl(0);
-            if (b < a->nblk) {
-                const int8_t *gr = a->g + (b * a->n + i) * a->bsz;
-                unsigned __int128 a0 = 0, a1 = 0;
-                for (size_t q = 0; q < a->bsz; q++) {
-                    uint64_t x = (uint64_t)(gr[q] + 128);
-                    a0 += (unsigned __int128)c[q].c0 * x;
-                    a1 += (unsigned __int128)c[q].c1 * x;
-                }
-                v = lazy_finish(a0, a1, s0, s1);
-            }
-            a->out[b * a->n + i] = v;
+        if (b >= a->nblk) {
+            for (size_t i = 0; i < a->n; i++)
+                a->out[b * a->n + i] = apex_gl2_from_gl(0);
+            continue;
         }
+        apex_i8_rows_dot(a->g + b * a->n * a->bsz, a->n, a->bsz, c, acc);
+        for (size_t i = 0; i < a->n; i++)
+            a->out[b * a->n + i] = lazy_finish(acc[i][0], acc[i][1], s0, s1);
     }
+    apex_wipe(acc, a->n * sizeof *acc); /* sums of G~ */
+    free(acc);
     j->rc = APEX_OK;
 }
 
@@ -284,7 +286,7 @@ static void gpass_c(par_job *j)
 static void gpass_fold(par_job *j)
 {
     gpass_arg *a = j->arg;
-    unsigned __int128 *acc = apex_calloc_n(2 * a->bsz, sizeof *acc);
+    unsigned __int128(*acc)[2] = apex_calloc_n(a->bsz, sizeof *acc);
     if (!acc) {
         j->rc = APEX_ERR_NOMEM;
         return;
@@ -301,19 +303,11 @@ static void gpass_fold(par_job *j)
                 o[q] = apex_gl2_from_gl(0);
             continue;
         }
-        memset(acc, 0, 2 * a->bsz * sizeof *acc);
-        for (size_t i = 0; i < a->n; i++) {
-            const int8_t *gr = a->g + (b * a->n + i) * a->bsz;
-            const uint64_t e0 = a->w[i].c0, e1 = a->w[i].c1;
-            for (size_t q = 0; q < a->bsz; q++) {
-                uint64_t x = (uint64_t)(gr[q] + 128);
-                acc[2 * q] += (unsigned __int128)e0 * x;
-                acc[2 * q + 1] += (unsigned __int128)e1 * x;
-            }
-        }
+        apex_i8_cols_dot(a->g + b * a->n * a->bsz, a->n, a->bsz, a->w, acc);
         for (size_t q = 0; q < a->bsz; q++)
-            o[q] = lazy_finish(acc[2 * q], acc[2 * q + 1], s0, s1);
+            o[q] = lazy_finish(acc[q][0], acc[q][1], s0, s1);
     }
+    apex_wipe(acc, a->bsz * sizeof *acc);
     free(acc);
     j->rc = APEX_OK;
 }

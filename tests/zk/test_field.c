@@ -20,6 +20,7 @@
 
 #include "core/core.h"
 #include "zk/field.h"
+#include "zk/i8dot.h"
 #include "zk/mle.h"
 #include "zk/ntt.h"
 #include "zk/ntt_simd.h"
@@ -746,6 +747,86 @@ static void test_mle_eq_large(void **state)
     free(fb);
 }
 
+/* A 128-bit integer as an mpz. */
+static void mpz_set_u128(mpz_t z, unsigned __int128 v)
+{
+    mpz_set_ui(z, (unsigned long)(uint64_t)(v >> 64));
+    mpz_mul_2exp(z, z, 64);
+    mpz_add_ui(z, z, (unsigned long)(uint64_t)v);
+}
+
+/* apex_i8_rows_dot and apex_i8_cols_dot, vector and plain paths, against GMP sums of
+ * c_k (g + 128): random int8 with the extremes -128 and 127, coordinates from the edge values
+ * and random canonical ones, lengths that take the vector path (multiples of 4 or 8) and
+ * lengths that do not. */
+static void test_i8dot(void **state)
+{
+    (void)state;
+    apex_rng r;
+    apex_rng_seed(&r, 4242);
+    const size_t lens[] = {4, 8, 12, 24, 256, 1000, 3};
+    const size_t nrows[] = {1, 5, 64};
+    mpz_t want, got, t;
+    mpz_inits(want, got, t, NULL);
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+        for (size_t ri = 0; ri < sizeof nrows / sizeof nrows[0]; ri++) {
+            size_t len = lens[li], nrow = nrows[ri];
+            int8_t *g = malloc(nrow * len);
+            apex_gl2 *c = malloc(len * sizeof *c), *e = malloc(nrow * sizeof *e);
+            unsigned __int128(*acc)[2] = malloc((len > nrow ? len : nrow) * sizeof *acc);
+            assert_non_null(g);
+            assert_non_null(c);
+            assert_non_null(e);
+            assert_non_null(acc);
+            for (size_t i = 0; i < nrow * len; i++) {
+                uint64_t v = apex_rng_u64(&r);
+                g[i] = (int8_t)(v % 5 == 0 ? -128 : v % 5 == 1 ? 127 : (int)(v & 0xff) - 128);
+            }
+            for (size_t q = 0; q < len + nrow; q++) {
+                uint64_t v = apex_rng_u64(&r) % 3;
+                apex_gl x0 = v == 0 ? edge[apex_rng_u64(&r) % NEDGE] : apex_rng_u64(&r) % P;
+                apex_gl x1 = v == 1 ? P - 1 : apex_rng_u64(&r) % P;
+                if (q < len)
+                    c[q] = apex_gl2_make(x0, x1);
+                else
+                    e[q - len] = apex_gl2_make(x0, x1);
+            }
+            for (int simd = 1; simd >= 0; simd--) {
+                apex_i8dot_set_simd(simd);
+                apex_i8_rows_dot(g, nrow, len, c, acc);
+                for (size_t i = 0; i < nrow; i++)
+                    for (int k = 0; k < 2; k++) {
+                        mpz_set_ui(want, 0);
+                        for (size_t q = 0; q < len; q++) {
+                            mpz_set_ui(t, (unsigned long)(k ? c[q].c1 : c[q].c0));
+                            mpz_mul_ui(t, t, (unsigned long)(g[i * len + q] + 128));
+                            mpz_add(want, want, t);
+                        }
+                        mpz_set_u128(got, acc[i][k]);
+                        assert_int_equal(mpz_cmp(want, got), 0);
+                    }
+                apex_i8_cols_dot(g, nrow, len, e, acc);
+                for (size_t q = 0; q < len; q++)
+                    for (int k = 0; k < 2; k++) {
+                        mpz_set_ui(want, 0);
+                        for (size_t i = 0; i < nrow; i++) {
+                            mpz_set_ui(t, (unsigned long)(k ? e[i].c1 : e[i].c0));
+                            mpz_mul_ui(t, t, (unsigned long)(g[i * len + q] + 128));
+                            mpz_add(want, want, t);
+                        }
+                        mpz_set_u128(got, acc[q][k]);
+                        assert_int_equal(mpz_cmp(want, got), 0);
+                    }
+            }
+            apex_i8dot_set_simd(1);
+            free(g);
+            free(c);
+            free(e);
+            free(acc);
+        }
+    mpz_clears(want, got, t, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_ntt_coset_padded),
         cmocka_unit_test(test_mle),
         cmocka_unit_test(test_mle_eq_large),
+        cmocka_unit_test(test_i8dot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
