@@ -464,11 +464,12 @@ static void sums_slice(par_job *j)
         for (int z = 0; z < 3; z++) {
             if (z == 1 && g->skip1)
                 continue;
-            apex_gl2 u =
-                apex_gl2_add(apex_gl2_mul(v[z][0], v[z][3]), apex_gl2_mul(v[z][1], v[z][2]));
-            apex_gl2 w = apex_gl2_mul(v[z][2], v[z][3]);
-            apex_gl2_acc_mul(&s1[z], g->e[b], u);
-            apex_gl2_acc_mul(&s2[z], g->e[b], w);
+            /* e (P0 Q1 + P1 Q0) and e Q0 Q1 from e Q0 and e Q1: two reduced products and three
+             * unreduced ones instead of three and two */
+            apex_gl2 eq0 = apex_gl2_mul(g->e[b], v[z][2]), eq1 = apex_gl2_mul(g->e[b], v[z][3]);
+            apex_gl2_acc_mul(&s1[z], eq1, v[z][0]);
+            apex_gl2_acc_mul(&s1[z], eq0, v[z][1]);
+            apex_gl2_acc_mul(&s2[z], eq0, v[z][3]);
         }
     }
     for (int z = 0; z < 3; z++) {
