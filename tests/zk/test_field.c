@@ -827,6 +827,35 @@ static void test_i8dot(void **state)
     mpz_clears(want, got, t, NULL);
 }
 
+/* apex_gl_mul7 (inside apex_gl2_mul) against apex_gl_mul(b, 7), on the values where
+ * 7 b = lo + 2^64 hi has lo + hi (2^32 - 1) wrap past 2^64 (b just below (h + 1) 2^64 / 7,
+ * h = 1..5; random values almost never do), on the edges, and through apex_gl2_mul. */
+static void test_mul7_wrap(void **state)
+{
+    (void)state;
+    int wrapped = 0;
+    for (unsigned h = 1; h <= 5; h++)
+        for (uint64_t j = 0; j < 64; j++) {
+            unsigned __int128 top = ((unsigned __int128)(h + 1) << 64) / 7;
+            uint64_t b = (uint64_t)top - j;
+            if (b >= P)
+                continue;
+            unsigned __int128 t = (unsigned __int128)b * 7;
+            uint64_t lo = (uint64_t)t, hi = (uint64_t)(t >> 64);
+            wrapped += lo + hi * APEX_GL_EPS < lo;
+            assert_int_equal(apex_gl_mul7(b), apex_gl_mul(b, 7));
+            apex_gl2 x = apex_gl2_make(P - 1 - j, 3 + j), y = apex_gl2_make(j, b);
+            apex_gl2 z = apex_gl2_mul(x, y);
+            /* x0 y0 + 7 x1 y1 and x0 y1 + x1 y0 with the base field's own operations */
+            assert_int_equal(z.c0, apex_gl_add(apex_gl_mul(x.c0, y.c0),
+                                               apex_gl_mul(7, apex_gl_mul(x.c1, y.c1))));
+            assert_int_equal(z.c1, apex_gl_add(apex_gl_mul(x.c0, y.c1), apex_gl_mul(x.c1, y.c0)));
+        }
+    assert_true(wrapped > 0); /* the wrap branch was taken */
+    for (size_t i = 0; i < NEDGE; i++)
+        assert_int_equal(apex_gl_mul7(edge[i] % P), apex_gl_mul(edge[i] % P, 7));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -845,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_mle),
         cmocka_unit_test(test_mle_eq_large),
         cmocka_unit_test(test_i8dot),
+        cmocka_unit_test(test_mul7_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
