@@ -153,6 +153,26 @@ static inline __attribute__((always_inline)) apex_gl2 apex_gl2_mul(apex_gl2 a, a
     return apex_gl2_make(apex_gl_reduce129(s0, s0 < p0), apex_gl_reduce129(s1, s1 < q0));
 }
 
+/* v0 + r (v1 - v0), the fold of a multilinear table at r, with r7 = apex_gl_mul7(r.c1) given
+ * once for the whole table: each coordinate is v0's plus a sum of two 128-bit products,
+ * reduced once (k <= 2 carries, each worth 2^128 = -2^32). Equals apex_gl2_add(v0,
+ * apex_gl2_mul(r, apex_gl2_sub(v1, v0))). */
+static inline __attribute__((always_inline)) apex_gl2 apex_gl2_lerp(apex_gl2 v0, apex_gl2 v1,
+                                                                    apex_gl2 r, apex_gl r7)
+{
+    apex_gl d0 = apex_gl_sub(v1.c0, v0.c0), d1 = apex_gl_sub(v1.c1, v0.c1);
+    unsigned __int128 p = (unsigned __int128)d0 * r.c0, s = p + (unsigned __int128)d1 * r7;
+    uint64_t k = s < p;
+    unsigned __int128 t = s + v0.c0;
+    k += t < s;
+    unsigned __int128 q = (unsigned __int128)d0 * r.c1, u = q + (unsigned __int128)d1 * r.c0;
+    uint64_t m = u < q;
+    unsigned __int128 w = u + v0.c1;
+    m += w < u;
+    return apex_gl2_make(apex_gl_sub(apex_gl_reduce128(t), k << 32),
+                         apex_gl_sub(apex_gl_reduce128(w), m << 32));
+}
+
 /* Extension element times base element: coordinate-wise. */
 static inline apex_gl2 apex_gl2_mul_gl(apex_gl2 a, apex_gl b)
 {

@@ -483,6 +483,7 @@ static void fold_slice(par_job *j)
 {
     lg_round *g = j->arg;
     const lg_src *src = g->src;
+    const apex_gl r7 = apex_gl_mul7(g->r.c1);
     for (size_t b = j->lo; b < j->hi; b++) {
         if (b >= g->tail) { /* padding folds to padding */
             g->out[0][b] = g->out[1][b] = apex_gl2_from_gl(0);
@@ -504,14 +505,14 @@ static void fold_slice(par_job *j)
             g->out[0][b] = g->out[1][b] = apex_gl2_from_gl(1);
             for (int i = 2; i < 4; i++) {
                 apex_gl2 v0 = g->tab[i][2 * b], v1 = g->tab[i][2 * b + 1];
-                g->out[i][b] = apex_gl2_add(v0, apex_gl2_mul(g->r, apex_gl2_sub(v1, v0)));
+                g->out[i][b] = apex_gl2_lerp(v0, v1, g->r, r7);
             }
             continue;
         }
         apex_gl2 v0[4], v1[4];
         pair_values(g, b, v0, v1);
         for (int i = 0; i < 4; i++)
-            g->out[i][b] = apex_gl2_add(v0[i], apex_gl2_mul(g->r, apex_gl2_sub(v1[i], v0[i])));
+            g->out[i][b] = apex_gl2_lerp(v0[i], v1[i], g->r, r7);
     }
 }
 

@@ -156,10 +156,9 @@ int apex_mle_fold_gl2(apex_gl2 *f, size_t n, apex_gl2 c)
 {
     if (n == 0 || n % 2)
         return APEX_ERR_INVALID;
-    for (size_t b = 0; b < n / 2; b++) {
-        apex_gl2 lo = f[2 * b], hi = f[2 * b + 1];
-        f[b] = apex_gl2_add(lo, apex_gl2_mul(c, apex_gl2_sub(hi, lo)));
-    }
+    apex_gl c7 = apex_gl_mul7(c.c1);
+    for (size_t b = 0; b < n / 2; b++)
+        f[b] = apex_gl2_lerp(f[2 * b], f[2 * b + 1], c, c7);
     return APEX_OK;
 }
 

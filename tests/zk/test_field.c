@@ -856,6 +856,56 @@ static void test_mul7_wrap(void **state)
         assert_int_equal(apex_gl_mul7(edge[i] % P), apex_gl_mul(edge[i] % P, 7));
 }
 
+/* apex_gl2_lerp against v0 + r (v1 - v0) from apex_gl2_mul, on the edge values and random
+ * ones; both carries of its first coordinate (out of d0 r0 + d1 7 r1, and out of adding v0)
+ * are reached. */
+static void test_gl2_lerp(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 4343);
+    int carry_prod = 0, carry_v0 = 0;
+    for (size_t n = 0; n < 4 * NEDGE * NEDGE + RANDOM_PAIRS; n++) {
+        uint64_t e[4];
+        for (int k = 0; k < 4; k++)
+            e[k] = n < 4 * NEDGE * NEDGE && k < 2 ? edge[(n / (k ? NEDGE : 1)) % NEDGE] % P
+                                                  : apex_rng_u64(&rng) % P;
+        apex_gl2 v0 = apex_gl2_make(e[0], n % 2 ? e[1] : P - 1);
+        apex_gl2 v1 = apex_gl2_make(n % 3 ? 0 : e[2], e[3] % 2 ? 0 : e[1]);
+        apex_gl2 r = apex_gl2_make(n % 4 < 2 ? P - 1 : e[3], n % 4 == 1 ? P - 1 : e[2]);
+        apex_gl2 want = apex_gl2_add(v0, apex_gl2_mul(r, apex_gl2_sub(v1, v0)));
+        apex_gl2 got = apex_gl2_lerp(v0, v1, r, apex_gl_mul7(r.c1));
+        assert_int_equal(got.c0, want.c0);
+        assert_int_equal(got.c1, want.c1);
+        apex_gl d0 = apex_gl_sub(v1.c0, v0.c0), d1 = apex_gl_sub(v1.c1, v0.c1);
+        unsigned __int128 p = (unsigned __int128)d0 * r.c0;
+        unsigned __int128 s = p + (unsigned __int128)d1 * apex_gl_mul7(r.c1);
+        carry_prod += s < p;
+        carry_v0 += s + v0.c0 < s;
+    }
+    /* built cases for the second carry (random values almost never reach it): d0 = r0 =
+     * p - 1 and d1 chosen so that d0 r0 + d1 7 r1 lies just below 2^128 - 2^62, then v0's
+     * first coordinate 2^63 carries it past 2^128 */
+    for (uint64_t r1 = 3; r1 < 3 + 64; r1++) {
+        apex_gl r7 = apex_gl_mul7(r1 << 40);
+        unsigned __int128 a = (unsigned __int128)(P - 1) * (P - 1);
+        unsigned __int128 t = ~(unsigned __int128)0 - ((unsigned __int128)1 << 62) - a + 1;
+        unsigned __int128 d1 = (t + r7 - 1) / r7;
+        if (d1 >= P)
+            continue;
+        apex_gl2 v0 = apex_gl2_make(1ULL << 63, 5), r = apex_gl2_make(P - 1, r1 << 40);
+        apex_gl2 v1 = apex_gl2_make((1ULL << 63) - 1, apex_gl_add(5, (apex_gl)d1));
+        apex_gl2 want = apex_gl2_add(v0, apex_gl2_mul(r, apex_gl2_sub(v1, v0)));
+        apex_gl2 got = apex_gl2_lerp(v0, v1, r, r7);
+        assert_int_equal(got.c0, want.c0);
+        assert_int_equal(got.c1, want.c1);
+        unsigned __int128 sum = a + d1 * r7;
+        carry_v0 += sum + v0.c0 < sum;
+    }
+    assert_true(carry_prod > 0);
+    assert_true(carry_v0 > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -875,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_mle_eq_large),
         cmocka_unit_test(test_i8dot),
         cmocka_unit_test(test_mul7_wrap),
+        cmocka_unit_test(test_gl2_lerp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
