@@ -84,8 +84,11 @@ typedef struct round_arg {
     const apex_sumcheck_term *terms;
     size_t nterms;
     unsigned m;
-    unsigned npt;                                              /* points evaluated */
-    unsigned pt[APEX_SUMCHECK_MAX_DEG + 1];                    /* which, increasing */
+    unsigned npt;                           /* points evaluated */
+    unsigned pt[APEX_SUMCHECK_MAX_DEG + 1]; /* which, increasing */
+    int lead;                               /* points 0, 1, -1 and infinity (SC_PT_*), not 0..deg */
+    unsigned deg;                           /* this round's degree */
+    uint8_t tdeg[APEX_SUMCHECK_MAX_TERMS];  /* each term's factors that are not flat */
     unsigned shift[APEX_SUMCHECK_MAX_TABLES];                  /* flat table: entry b << s */
     uint8_t isflat[APEX_SUMCHECK_MAX_TABLES];                  /* constant in this round */
     size_t n;                                                  /* live length */
@@ -95,6 +98,20 @@ typedef struct round_arg {
 
 /* Pairs below this count run on the calling thread only. */
 #define SUMCHECK_PAR_PAIRS 4096u
+
+/* Points of a round of degree 2 or 3 (round_arg.lead): h(0), h(1) (round 0 only), h(-1)
+ * (degree 3) and the leading coefficient ("infinity": the product of the factors' slopes,
+ * flat factors by their value, over the terms of full degree). Walking every table to 2 and
+ * 3 by additions costs more than the products at these points. */
+enum { SC_PT_0 = 0, SC_PT_1 = 1, SC_PT_NEG = 2, SC_PT_INF = 3 };
+
+/* Tests only: 1 keeps every round on the points 0..deg. */
+static int no_lead = 0;
+
+void sumcheck_test_set_no_lead(int on)
+{
+    no_lead = on;
+}
 
 static void round_slice(par_job *j)
 {
@@ -113,7 +130,49 @@ static void round_slice(par_job *j)
     apex_gl2_acc hp[APEX_SUMCHECK_MAX_DEG + 1], hn[APEX_SUMCHECK_MAX_DEG + 1];
     for (unsigned x = 0; x < a->npt; x++)
         apex_gl2_acc_zero(&hp[x]), apex_gl2_acc_zero(&hn[x]);
-    for (size_t b = j->lo; b < j->hi; b++) {
+    for (size_t b = j->lo; b < j->hi && a->lead; b++) {
+        apex_gl2 v0[APEX_SUMCHECK_MAX_TABLES], sl[APEX_SUMCHECK_MAX_TABLES];
+        apex_gl2 val[APEX_SUMCHECK_MAX_TABLES];
+        for (size_t s = 0; s < a->ntab; s++) {
+            if (a->isflat[s]) {
+                v0[s] = sl[s] = a->f[s][(2 * b) << a->shift[s]]; /* a flat factor: its value */
+                continue;
+            }
+            v0[s] = a->f[s][2 * b];
+            sl[s] = apex_gl2_sub(a->f[s][2 * b + 1], v0[s]);
+        }
+        for (unsigned q = 0; q < a->npt; q++) {
+            const apex_gl2 *v = v0;
+            if (a->pt[q] == SC_PT_INF)
+                v = sl;
+            else if (a->pt[q] != SC_PT_0) {
+                for (size_t s = 0; s < a->ntab; s++)
+                    val[s] = a->isflat[s]          ? v0[s]
+                             : a->pt[q] == SC_PT_1 ? apex_gl2_add(v0[s], sl[s])
+                                                   : apex_gl2_sub(v0[s], sl[s]);
+                v = val;
+            }
+            for (size_t i = 0; i < a->nterms; i++) {
+                const apex_sumcheck_term *tm = &a->terms[i];
+                if (a->pt[q] == SC_PT_INF && a->tdeg[i] < a->deg)
+                    continue; /* no x^deg part */
+                apex_gl2_acc *acc = ck[i] == C_NEG ? &hn[q] : &hp[q];
+                unsigned nf = tm->nf;
+                apex_gl2 pre = v[tm->f[0]];
+                for (unsigned s = 1; s + 1 < nf; s++)
+                    pre = apex_gl2_mul(pre, v[tm->f[s]]);
+                if (ck[i] == C_GEN)
+                    pre = nf > 1 ? apex_gl2_mul(pre, tm->coef) : pre;
+                if (nf > 1)
+                    apex_gl2_acc_mul(acc, pre, v[tm->f[nf - 1]]);
+                else if (ck[i] == C_GEN)
+                    apex_gl2_acc_mul(acc, pre, tm->coef);
+                else
+                    apex_gl2_acc_add(acc, pre);
+            }
+        }
+    }
+    for (size_t b = j->lo; b < j->hi && !a->lead; b++) {
         /* each table restricted to this pair is the line lo + X (hi - lo) (a flat table's is
          * constant); walk X = 0..last by repeated addition and combine the tables term by
          * term at the points evaluated */
@@ -201,15 +260,48 @@ static unsigned round_shape(round_arg *a, const unsigned *flat, unsigned j, size
         unsigned d = 0;
         for (unsigned s = 0; s < a->terms[i].nf; s++)
             d += !a->isflat[a->terms[i].f[s]];
+        a->tdeg[i] = (uint8_t)d;
         deg = d > deg ? d : deg;
     }
+    a->deg = deg;
+    a->lead = (deg == 2 || deg == 3) && !no_lead;
     a->npt = 0;
+    if (a->lead) {
+        a->pt[a->npt++] = SC_PT_0;
+        if (j == 0)
+            a->pt[a->npt++] = SC_PT_1;
+        if (deg == 3)
+            a->pt[a->npt++] = SC_PT_NEG;
+        a->pt[a->npt++] = SC_PT_INF;
+        return deg;
+    }
     for (unsigned x = 0; x <= deg; x++)
         if (x != 1 || j == 0)
             a->pt[a->npt++] = x;
     if (a->npt == 0 || (deg == 0 && j > 0)) /* constant: h(0) alone */
         a->pt[0] = 0, a->npt = 1;
     return deg;
+}
+
+/* h at 2 (and 3) from h(0), h(1), h(-1) (degree 3) and the leading coefficient d:
+ * h = a + b x + c x^2 (+ d x^3); c = d (degree 2) or (h(1) + h(-1)) / 2 - a, and
+ * b = h(1) - a - c - d. */
+static void lead_points(unsigned deg, apex_gl2 hm, apex_gl2 d, apex_gl2 *v)
+{
+    const apex_gl half = (APEX_GL_P + 1) / 2;
+    apex_gl2 a = v[0], c, d3 = deg == 3 ? d : apex_gl2_from_gl(0);
+    if (deg == 3)
+        c = apex_gl2_sub(apex_gl2_mul_gl(apex_gl2_add(v[1], hm), half), a);
+    else
+        c = d;
+    apex_gl2 bb = apex_gl2_sub(apex_gl2_sub(apex_gl2_sub(v[1], a), c), d3);
+    for (unsigned x = 2; x <= deg; x++) {
+        apex_gl2 X = apex_gl2_from_gl(x);
+        /* a + x (b + x (c + x d3)) */
+        v[x] = apex_gl2_add(
+            a, apex_gl2_mul(
+                   X, apex_gl2_add(bb, apex_gl2_mul(X, apex_gl2_add(c, apex_gl2_mul(X, d3))))));
+    }
 }
 
 int apex_sumcheck_prove_terms(apex_transcript *t, apex_gl2 *const *f, size_t ntab,
@@ -240,13 +332,21 @@ int apex_sumcheck_prove_terms_flat(apex_transcript *t, apex_gl2 *const *f, size_
         unsigned deg = round_shape(&a, flat, j, n);
         rc = round_run(round_slice, &a, n / 2, big);
         apex_gl2 v[APEX_SUMCHECK_MAX_DEG + 1]; /* h at 0..deg */
+        apex_gl2 pv[SC_PT_INF + 1];            /* lead: h(0), h(1), h(-1), leading coefficient */
         for (unsigned q = 0; q < a.npt; q++) {
             apex_gl2 sum = a.part[0][q];
             for (size_t s = 1; s < APEX_ZK_THREADS; s++)
                 sum = apex_gl2_add(sum, a.part[s][q]);
-            v[a.pt[q]] = sum;
+            if (a.lead)
+                pv[a.pt[q]] = sum;
+            else
+                v[a.pt[q]] = sum;
         }
-        if (j > 0 && deg >= 1)
+        if (a.lead) {
+            v[0] = pv[SC_PT_0];
+            v[1] = j > 0 ? apex_gl2_sub(run, v[0]) : pv[SC_PT_1];
+            lead_points(deg, pv[SC_PT_NEG], pv[SC_PT_INF], v);
+        } else if (j > 0 && deg >= 1)
             v[1] = apex_gl2_sub(run, v[0]);
         for (unsigned x = 0; x <= m; x++) /* the degree-deg polynomial at 0..m */
             h[x] = x <= deg   ? v[x]

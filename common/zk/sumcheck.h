@@ -91,6 +91,11 @@ unsigned apex_sumcheck_terms_degree(const apex_sumcheck_term *terms, size_t nter
 apex_gl2 apex_sumcheck_terms_eval(const apex_sumcheck_term *terms, size_t nterms,
                                   const apex_gl2 *vals);
 
+/* Tests only: 1 makes every prover round evaluate h at 0..deg by walking the tables, instead
+ * of at 0, 1, -1 and the leading coefficient (rounds of degree 2 and 3); the rounds must not
+ * change. */
+void sumcheck_test_set_no_lead(int on);
+
 /* Value at x of the polynomial of degree <= m through (i, v[i]) for i = 0..m. */
 apex_gl2 apex_sumcheck_interp(const apex_gl2 *v, unsigned m, apex_gl2 x);
 

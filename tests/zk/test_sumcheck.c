@@ -419,38 +419,51 @@ static void test_reference_prover(void **state)
             orig[4][x] = orig[4][0];
         }
         const unsigned flat[NT] = {0, 0, 0, 2, 40};
-        apex_sumcheck_term terms[NTERM] = {{{1, 0}, 3, {3, 0, 1, 0}},
-                                           {{APEX_GL_P - 1, 0}, 2, {2, 1, 0, 0}},
-                                           {{5, 7}, 3, {3, 4, 2, 0}},
-                                           {{1, 0}, 1, {4, 0, 0, 0}}};
-        for (int wrong = 0; wrong < 2; wrong++) {
-            apex_gl2 claim = apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), 3); /* random */
-            if (!wrong) {
-                apex_gl2 vals[NT];
-                claim = apex_gl2_from_gl(0);
-                for (size_t x = 0; x < n; x++) {
-                    for (int s = 0; s < NT; s++)
-                        vals[s] = orig[s][x];
-                    claim = apex_gl2_add(claim, apex_sumcheck_terms_eval(terms, NTERM, vals));
+        /* degree 3 and degree 2 (the prover's rounds at 0, 1, -1 and the leading coefficient,
+         * with flat factors in full-degree terms), and the same with every round walked to
+         * 0..deg (sumcheck_test_set_no_lead) */
+        const apex_sumcheck_term sets[2][NTERM] = {{{{1, 0}, 3, {3, 0, 1, 0}},
+                                                    {{APEX_GL_P - 1, 0}, 2, {2, 1, 0, 0}},
+                                                    {{5, 7}, 3, {3, 4, 2, 0}},
+                                                    {{1, 0}, 1, {4, 0, 0, 0}}},
+                                                   {{{1, 0}, 2, {0, 1, 0, 0}},
+                                                    {{APEX_GL_P - 1, 0}, 2, {2, 3, 0, 0}},
+                                                    {{5, 7}, 2, {3, 4, 0, 0}},
+                                                    {{1, 0}, 1, {4, 0, 0, 0}}}};
+        for (int set = 0; set < 4; set++) {
+            const apex_sumcheck_term *terms = sets[set % 2];
+            unsigned m = set % 2 ? 2 : 3;
+            sumcheck_test_set_no_lead(set >= 2);
+            for (int wrong = 0; wrong < 2; wrong++) {
+                apex_gl2 claim = apex_gl2_make(apex_rng_below(&rng, APEX_GL_P), 3); /* random */
+                if (!wrong) {
+                    apex_gl2 vals[NT];
+                    claim = apex_gl2_from_gl(0);
+                    for (size_t x = 0; x < n; x++) {
+                        for (int s = 0; s < NT; s++)
+                            vals[s] = orig[s][x];
+                        claim = apex_gl2_add(claim, apex_sumcheck_terms_eval(terms, NTERM, vals));
+                    }
                 }
-            }
-            for (int useflat = 0; useflat < 2; useflat++) {
-                apex_gl2 ra[14 * 4], rb[14 * 4], r1[14], r2[14], fin[NT];
-                for (int s = 0; s < NT; s++) {
-                    memcpy(a[s], orig[s], n * sizeof(apex_gl2));
-                    memcpy(b[s], orig[s], n * sizeof(apex_gl2));
+                for (int useflat = 0; useflat < 2; useflat++) {
+                    apex_gl2 ra[14 * 4], rb[14 * 4], r1[14], r2[14], fin[NT];
+                    for (int s = 0; s < NT; s++) {
+                        memcpy(a[s], orig[s], n * sizeof(apex_gl2));
+                        memcpy(b[s], orig[s], n * sizeof(apex_gl2));
+                    }
+                    ref_prove(a, NT, terms, NTERM, m, k, claim, ra, r1);
+                    apex_transcript *t = apex_transcript_new("test-ref");
+                    assert_int_equal(apex_sumcheck_prove_terms_flat(t, b, NT, terms, NTERM,
+                                                                    useflat ? flat : NULL, k, claim,
+                                                                    NULL, rb, r2, fin),
+                                     APEX_OK);
+                    apex_transcript_destroy(&t);
+                    assert_memory_equal(ra, rb, (size_t)k * (m + 1) * sizeof(apex_gl2));
+                    assert_memory_equal(r1, r2, (size_t)k * sizeof(apex_gl2));
                 }
-                ref_prove(a, NT, terms, NTERM, 3, k, claim, ra, r1);
-                apex_transcript *t = apex_transcript_new("test-ref");
-                assert_int_equal(apex_sumcheck_prove_terms_flat(t, b, NT, terms, NTERM,
-                                                                useflat ? flat : NULL, k, claim,
-                                                                NULL, rb, r2, fin),
-                                 APEX_OK);
-                apex_transcript_destroy(&t);
-                assert_memory_equal(ra, rb, (size_t)k * 4 * sizeof(apex_gl2));
-                assert_memory_equal(r1, r2, (size_t)k * sizeof(apex_gl2));
             }
         }
+        sumcheck_test_set_no_lead(0);
         tables_free(NT, orig, a, b);
     }
 }
