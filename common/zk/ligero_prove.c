@@ -466,6 +466,40 @@ static void coef2_on_d(const apex_ligero_commitment *eph, const apex_gl2 *c, siz
     }
 }
 
+/* A polynomial of degree < BLOCK given by its values v on H_B (v[k] at w_B^k) to its values
+ * on H_D in x: x[2k] = v[k] (w_2B^(2k) = w_B^k) and x[2k + 1] its value at w_2B w_B^k, from
+ * the coset transform of its coefficients: an inverse and a coset transform of BLOCK instead
+ * of an inverse of BLOCK and a transform of 2 BLOCK, with the same values. tmp[BLOCK]
+ * scratch, distinct from v and x. */
+static void vals_b_on_d(const apex_ligero_commitment *eph, const apex_gl *v, apex_gl *tmp,
+                        apex_gl *x)
+{
+    size_t block = eph->d.block;
+    unsigned ld = 0;
+    while (((size_t)1 << ld) < eph->d.dblock)
+        ld++;
+    memcpy(tmp, v, block * sizeof *tmp);
+    apex_ntt_inverse(eph->plans.b, tmp);
+    apex_ntt_coset_forward(eph->plans.b, tmp, apex_gl_root_of_unity(ld)); /* w_2B */
+    for (size_t k = 0; k < block; k++) {
+        x[2 * k] = v[k];
+        x[2 * k + 1] = tmp[k];
+    }
+}
+
+/* vals_b_on_d for each coordinate of F_p2 values v on H_B, into x (c0) and y (c1);
+ * tmp[DBLOCK] scratch. */
+static void vals2_b_on_d(const apex_ligero_commitment *eph, const apex_gl2 *v, apex_gl *tmp,
+                         apex_gl *x, apex_gl *y)
+{
+    size_t block = eph->d.block;
+    for (int c = 0; c < 2; c++) {
+        for (size_t k = 0; k < block; k++)
+            tmp[k] = c ? v[k].c1 : v[k].c0;
+        vals_b_on_d(eph, tmp, tmp + block, c ? y : x);
+    }
+}
+
 /* Pass 2 for a row carrying sparse weights (the reference path's per-row work, restricted
  * to the sparse part of r_g): with p_g = W_g + Z_H R_g, dotw += r_g W_g and dotr += r_g R_g
  * on H_D (degrees < 2 BLOCK - 1 and < BLOCK + npad - 1: both fit). */
@@ -488,15 +522,11 @@ static int dot_hook(void *ctx, size_t slice, size_t k, size_t i, const apex_gl *
     memset(r, 0, block * sizeof *r);
     if (!ligero_row_weights(a->cb, a->ncb, &l, g, r))
         return APEX_OK;
-    memcpy(p, v, block * sizeof *p);
-    memset(p + block, 0, block * sizeof *p);
-    apex_ntt_inverse(eph->plans.b, p);
-    apex_ntt_forward(eph->plans.d, p);
+    vals_b_on_d(eph, v, x, p); /* W_g on H_D (x is free until r's values) */
     memcpy(pr, v + block, npad * sizeof *pr);
     memset(pr + npad, 0, (db - npad) * sizeof *pr);
     apex_ntt_forward(eph->plans.d, pr);
-    ligero_interp_b(&eph->plans, r, block, zz);
-    coef2_on_d(eph, r, block, x, y);
+    vals2_b_on_d(eph, r, zz, x, y);
     apex_gl2 *dw = a->dotw[slice], *dr = a->dotr[slice];
     for (size_t q = 0; q < db; q++) {
         apex_gl2 rq = apex_gl2_make(x[q], y[q]);
@@ -536,12 +566,8 @@ static void tens_dot(par_job *j)
         const apex_ligero_commitment *c = a->cs[tn->commit];
         for (size_t q = 0; q < block; q++) /* the beta-scaled slot weights on H_B */
             sw[q] = apex_gl2_mul(ta->beta[x], tn->slot_w[q]);
-        ligero_interp_b(&eph->plans, sw, block, tmp);
-        coef2_on_d(eph, sw, block, sx, sy);
-        for (size_t q = 0; q < block; q++) /* P_W: the combination's values, interpolated */
-            sw[block + q] = ta->tcomb[ta->tix[x] * block + q];
-        ligero_interp_b(&eph->plans, sw + block, block, tmp);
-        coef2_on_d(eph, sw + block, block, px, py);
+        vals2_b_on_d(eph, sw, tmp, sx, sy);
+        vals2_b_on_d(eph, ta->tcomb + ta->tix[x] * block, tmp, px, py); /* P_W */
         for (size_t h = 0; h < db; h++)
             dw[h] = apex_gl2_add(
                 dw[h], apex_gl2_mul(apex_gl2_make(sx[h], sy[h]), apex_gl2_make(px[h], py[h])));
