@@ -113,13 +113,35 @@ void sumcheck_test_set_no_lead(int on)
     no_lead = on;
 }
 
+/* A term's coefficient class: 1 and -1 need no multiplication. */
+enum { C_ONE, C_NEG, C_GEN };
+
+/* acc += the term at the tables' values v: all factors but the last, and a general
+ * coefficient, multiplied out; the last product goes into the sum unreduced (a -1 term goes
+ * to the caller's negative sum with coefficient 1). */
+static inline void term_acc(const apex_sumcheck_term *tm, int ck, const apex_gl2 *v,
+                            apex_gl2_acc *acc)
+{
+    unsigned nf = tm->nf;
+    apex_gl2 pre = v[tm->f[0]];
+    for (unsigned s = 1; s + 1 < nf; s++)
+        pre = apex_gl2_mul(pre, v[tm->f[s]]);
+    if (ck == C_GEN)
+        pre = nf > 1 ? apex_gl2_mul(pre, tm->coef) : pre;
+    if (nf > 1)
+        apex_gl2_acc_mul(acc, pre, v[tm->f[nf - 1]]);
+    else if (ck == C_GEN)
+        apex_gl2_acc_mul(acc, pre, tm->coef);
+    else
+        apex_gl2_acc_add(acc, pre);
+}
+
 static void round_slice(par_job *j)
 {
     round_arg *a = j->arg;
     apex_gl2 *h = a->part[j->slice];
     /* each term's coefficient: 1 and -1 need no multiplication (the prover's faster
      * formulations use 1 throughout) */
-    enum { C_ONE, C_NEG, C_GEN };
     uint8_t ck[APEX_SUMCHECK_MAX_TERMS];
     for (size_t i = 0; i < a->nterms; i++)
         ck[i] = apex_gl2_eq(a->terms[i].coef, apex_gl2_from_gl(1))               ? C_ONE
@@ -156,19 +178,7 @@ static void round_slice(par_job *j)
                 const apex_sumcheck_term *tm = &a->terms[i];
                 if (a->pt[q] == SC_PT_INF && a->tdeg[i] < a->deg)
                     continue; /* no x^deg part */
-                apex_gl2_acc *acc = ck[i] == C_NEG ? &hn[q] : &hp[q];
-                unsigned nf = tm->nf;
-                apex_gl2 pre = v[tm->f[0]];
-                for (unsigned s = 1; s + 1 < nf; s++)
-                    pre = apex_gl2_mul(pre, v[tm->f[s]]);
-                if (ck[i] == C_GEN)
-                    pre = nf > 1 ? apex_gl2_mul(pre, tm->coef) : pre;
-                if (nf > 1)
-                    apex_gl2_acc_mul(acc, pre, v[tm->f[nf - 1]]);
-                else if (ck[i] == C_GEN)
-                    apex_gl2_acc_mul(acc, pre, tm->coef);
-                else
-                    apex_gl2_acc_add(acc, pre);
+                term_acc(tm, ck[i], v, ck[i] == C_NEG ? &hn[q] : &hp[q]);
             }
         }
     }
@@ -188,24 +198,8 @@ static void round_slice(par_job *j)
         }
         for (unsigned x = 0, q = 0; x <= last; x++) {
             if (x == a->pt[q]) {
-                for (size_t i = 0; i < a->nterms; i++) {
-                    /* all factors but the last, and the coefficient, multiplied out; the
-                     * last product goes into the sum unreduced */
-                    const apex_sumcheck_term *tm = &a->terms[i];
-                    apex_gl2_acc *acc = ck[i] == C_NEG ? &hn[q] : &hp[q];
-                    unsigned nf = tm->nf;
-                    apex_gl2 pre = val[tm->f[0]];
-                    for (unsigned s = 1; s + 1 < nf; s++)
-                        pre = apex_gl2_mul(pre, val[tm->f[s]]);
-                    if (ck[i] == C_GEN)
-                        pre = nf > 1 ? apex_gl2_mul(pre, tm->coef) : pre;
-                    if (nf > 1)
-                        apex_gl2_acc_mul(acc, pre, val[tm->f[nf - 1]]);
-                    else if (ck[i] == C_GEN)
-                        apex_gl2_acc_mul(acc, pre, tm->coef);
-                    else
-                        apex_gl2_acc_add(acc, pre);
-                }
+                for (size_t i = 0; i < a->nterms; i++)
+                    term_acc(&a->terms[i], ck[i], val, ck[i] == C_NEG ? &hn[q] : &hp[q]);
                 q++;
             }
             if (x < last)
