@@ -155,7 +155,8 @@ static inline __attribute__((always_inline)) apex_gl2 apex_gl2_mul(apex_gl2 a, a
 
 /* v0 + r (v1 - v0), the fold of a multilinear table at r, with r7 = apex_gl_mul7(r.c1) given
  * once for the whole table: each coordinate is v0's plus a sum of two 128-bit products,
- * reduced once (k <= 2 carries, each worth 2^128 = -2^32). Equals apex_gl2_add(v0,
+ * reduced once (the total is below 2 (p - 1)^2 + 2^64 < 2^129, so at most one carry, worth
+ * 2^128 = -2^32; the code would take two). Equals apex_gl2_add(v0,
  * apex_gl2_mul(r, apex_gl2_sub(v1, v0))). */
 static inline __attribute__((always_inline)) apex_gl2 apex_gl2_lerp(apex_gl2 v0, apex_gl2 v1,
                                                                     apex_gl2 r, apex_gl r7)

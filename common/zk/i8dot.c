@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/core.h"
 #include "zk/ntt_simd.h"
 
 static int simd_off = 0;
@@ -126,6 +127,7 @@ SIMD2 static void cols_avx2(const int8_t *g, size_t nrow, size_t len, const apex
             acc[q + l][0] = join(s[0][l], s[1][l]);
             acc[q + l][1] = join(s[2][l], s[3][l]);
         }
+        apex_wipe(s, sizeof s); /* partial sums of G~ */
     }
 }
 
@@ -137,7 +139,7 @@ static int use_avx2(void)
 void apex_i8_rows_dot(const int8_t *g, size_t nrow, size_t len, const apex_gl2 *c,
                       unsigned __int128 (*acc)[2])
 {
-    if (len % 4 == 0 && use_avx2())
+    if (len % 4 == 0 && len <= APEX_I8DOT_VEC_MAX && use_avx2())
         rows_avx2(g, nrow, len, c, acc);
     else
         rows_plain(g, nrow, len, c, acc);
@@ -146,7 +148,7 @@ void apex_i8_rows_dot(const int8_t *g, size_t nrow, size_t len, const apex_gl2 *
 void apex_i8_cols_dot(const int8_t *g, size_t nrow, size_t len, const apex_gl2 *e,
                       unsigned __int128 (*acc)[2])
 {
-    if (len % 8 == 0 && use_avx2())
+    if (len % 8 == 0 && nrow <= APEX_I8DOT_VEC_MAX && use_avx2())
         cols_avx2(g, nrow, len, e, acc);
     else
         cols_plain(g, nrow, len, e, acc);

@@ -5,7 +5,8 @@
  *
  * Both functions give the same integers with or without AVX2: the vector path splits each
  * coordinate into 32-bit halves, sums half * x in 64-bit lanes (below 2^56 for 2^16 terms)
- * and recombines lo + 2^32 hi, which is the same sum exactly. */
+ * and recombines lo + 2^32 hi, which is the same sum exactly (APEX_I8DOT_VEC_MAX bounds the
+ * terms per lane). */
 #ifndef APEX_ZK_I8DOT_H
 #define APEX_ZK_I8DOT_H
 
@@ -14,11 +15,15 @@
 
 #include "zk/field.h"
 
-/* Rows: acc[i][k] = sum_{q < len} c[q].c_k (g[i len + q] + 128) for i < nrow, len <= 2^16. */
+/* The vector path runs when the summed count (len for rows, nrow for columns) is at most
+ * this: its 64-bit lanes hold up to 2^24 terms below 2^40 each. Longer sums take the plain
+ * 128-bit loops, exact up to 2^56 terms. */
+#define APEX_I8DOT_VEC_MAX ((size_t)1 << 16)
+
+/* Rows: acc[i][k] = sum_{q < len} c[q].c_k (g[i len + q] + 128) for i < nrow. */
 void apex_i8_rows_dot(const int8_t *g, size_t nrow, size_t len, const apex_gl2 *c,
                       unsigned __int128 (*acc)[2]);
-/* Columns: acc[q][k] = sum_{i < nrow} e[i].c_k (g[i len + q] + 128) for q < len,
- * nrow <= 2^16. */
+/* Columns: acc[q][k] = sum_{i < nrow} e[i].c_k (g[i len + q] + 128) for q < len. */
 void apex_i8_cols_dot(const int8_t *g, size_t nrow, size_t len, const apex_gl2 *e,
                       unsigned __int128 (*acc)[2]);
 /* Tests only: 0 forces the plain loops, 1 restores the vector path where the CPU has it. */

@@ -326,7 +326,7 @@ int apex_sumcheck_prove_terms_flat(apex_transcript *t, apex_gl2 *const *f, size_
         unsigned deg = round_shape(&a, flat, j, n);
         rc = round_run(round_slice, &a, n / 2, big);
         apex_gl2 v[APEX_SUMCHECK_MAX_DEG + 1]; /* h at 0..deg */
-        apex_gl2 pv[SC_PT_INF + 1];            /* lead: h(0), h(1), h(-1), leading coefficient */
+        apex_gl2 pv[SC_PT_INF + 1] = {{0, 0}}; /* lead: h(0), h(1), h(-1), leading coeff. */
         for (unsigned q = 0; q < a.npt; q++) {
             apex_gl2 sum = a.part[0][q];
             for (size_t s = 1; s < APEX_ZK_THREADS; s++)

@@ -764,13 +764,17 @@ static void test_i8dot(void **state)
     (void)state;
     apex_rng r;
     apex_rng_seed(&r, 4242);
-    const size_t lens[] = {4, 8, 12, 24, 256, 1000, 3};
-    const size_t nrows[] = {1, 5, 64};
+    /* APEX_I8DOT_VEC_MAX + 8: past the vector path's limit, the plain loops (rows of that
+     * length, and columns over that many rows) */
+    const size_t lens[] = {4, 8, 12, 24, 256, 1000, 3, APEX_I8DOT_VEC_MAX + 8};
+    const size_t nrows[] = {1, 5, 64, APEX_I8DOT_VEC_MAX + 8};
     mpz_t want, got, t;
     mpz_inits(want, got, t, NULL);
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
         for (size_t ri = 0; ri < sizeof nrows / sizeof nrows[0]; ri++) {
             size_t len = lens[li], nrow = nrows[ri];
+            if (len * nrow > (size_t)1 << 20)
+                continue; /* one long dimension at a time, with short others */
             int8_t *g = malloc(nrow * len);
             apex_gl2 *c = malloc(len * sizeof *c), *e = malloc(nrow * sizeof *e);
             unsigned __int128(*acc)[2] = malloc((len > nrow ? len : nrow) * sizeof *acc);
