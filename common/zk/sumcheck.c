@@ -152,33 +152,61 @@ static void round_slice(par_job *j)
     apex_gl2_acc hp[APEX_SUMCHECK_MAX_DEG + 1], hn[APEX_SUMCHECK_MAX_DEG + 1];
     for (unsigned x = 0; x < a->npt; x++)
         apex_gl2_acc_zero(&hp[x]), apex_gl2_acc_zero(&hn[x]);
+    /* lead: the tables split into the ones that move and the flat ones, and per point the
+     * terms it sums split into products of two with coefficient 1 (the prover's grouped
+     * formulations are mostly those; a tight loop) and the rest (term_acc), so that the
+     * pair loop does no per-table or per-term tests */
+    uint8_t mv[APEX_SUMCHECK_MAX_TABLES], fl[APEX_SUMCHECK_MAX_TABLES];
+    uint8_t two[APEX_SUMCHECK_MAX_DEG + 1][APEX_SUMCHECK_MAX_TERMS][2];
+    uint8_t oth[APEX_SUMCHECK_MAX_DEG + 1][APEX_SUMCHECK_MAX_TERMS];
+    size_t nmv = 0, nfl = 0, ntwo[APEX_SUMCHECK_MAX_DEG + 1] = {0},
+           noth[APEX_SUMCHECK_MAX_DEG + 1] = {0};
+    for (size_t s = 0; s < a->ntab && a->lead; s++) {
+        if (a->isflat[s])
+            fl[nfl++] = (uint8_t)s;
+        else
+            mv[nmv++] = (uint8_t)s;
+    }
+    for (unsigned q = 0; q < a->npt && a->lead; q++)
+        for (size_t i = 0; i < a->nterms; i++) {
+            const apex_sumcheck_term *tm = &a->terms[i];
+            if (a->pt[q] == SC_PT_INF && a->tdeg[i] < a->deg)
+                continue; /* no x^deg part */
+            if (tm->nf == 2 && ck[i] == C_ONE) {
+                two[q][ntwo[q]][0] = (uint8_t)tm->f[0];
+                two[q][ntwo[q]++][1] = (uint8_t)tm->f[1];
+            } else
+                oth[q][noth[q]++] = (uint8_t)i;
+        }
     for (size_t b = j->lo; b < j->hi && a->lead; b++) {
         apex_gl2 v0[APEX_SUMCHECK_MAX_TABLES], sl[APEX_SUMCHECK_MAX_TABLES];
         apex_gl2 val[APEX_SUMCHECK_MAX_TABLES];
-        for (size_t s = 0; s < a->ntab; s++) {
-            if (a->isflat[s]) {
-                v0[s] = sl[s] = a->f[s][(2 * b) << a->shift[s]]; /* a flat factor: its value */
-                continue;
-            }
+        for (size_t m = 0; m < nmv; m++) {
+            size_t s = mv[m];
             v0[s] = a->f[s][2 * b];
             sl[s] = apex_gl2_sub(a->f[s][2 * b + 1], v0[s]);
+        }
+        for (size_t m = 0; m < nfl; m++) { /* a flat factor: its value, also at infinity */
+            size_t s = fl[m];
+            v0[s] = sl[s] = val[s] = a->f[s][(2 * b) << a->shift[s]];
         }
         for (unsigned q = 0; q < a->npt; q++) {
             const apex_gl2 *v = v0;
             if (a->pt[q] == SC_PT_INF)
                 v = sl;
             else if (a->pt[q] != SC_PT_0) {
-                for (size_t s = 0; s < a->ntab; s++)
-                    val[s] = a->isflat[s]          ? v0[s]
-                             : a->pt[q] == SC_PT_1 ? apex_gl2_add(v0[s], sl[s])
-                                                   : apex_gl2_sub(v0[s], sl[s]);
+                for (size_t m = 0; m < nmv; m++) {
+                    size_t s = mv[m];
+                    val[s] = a->pt[q] == SC_PT_1 ? apex_gl2_add(v0[s], sl[s])
+                                                 : apex_gl2_sub(v0[s], sl[s]);
+                }
                 v = val;
             }
-            for (size_t i = 0; i < a->nterms; i++) {
-                const apex_sumcheck_term *tm = &a->terms[i];
-                if (a->pt[q] == SC_PT_INF && a->tdeg[i] < a->deg)
-                    continue; /* no x^deg part */
-                term_acc(tm, ck[i], v, ck[i] == C_NEG ? &hn[q] : &hp[q]);
+            for (size_t t = 0; t < ntwo[q]; t++)
+                apex_gl2_acc_mul(&hp[q], v[two[q][t][0]], v[two[q][t][1]]);
+            for (size_t t = 0; t < noth[q]; t++) {
+                size_t i = oth[q][t];
+                term_acc(&a->terms[i], ck[i], v, ck[i] == C_NEG ? &hn[q] : &hp[q]);
             }
         }
     }
