@@ -1,40 +1,23 @@
-/* SHA-256 through OpenSSL EVP; the EVP_MD is fetched once per process. */
+/* SHA-256 through OpenSSL's SHA256_Init/Update/Final. OpenSSL 3 marks them deprecated in
+ * favour of EVP, but EVP's dispatch costs more than the hash itself on the short inputs we
+ * hash most (a Merkle node is 65 bytes, two blocks): about 0.25 us against 0.12 us per node
+ * on this host, and a commitment has 2^17 nodes. Debian 12's libssl3 ships both; if a later
+ * OpenSSL drops these, this file is the only place to change. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "core/core.h"
 
-#include <openssl/evp.h>
-#include <pthread.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct apex_sha256_ctx {
-    EVP_MD_CTX *md; /* OpenSSL digest context, initialized for SHA-256 */
+    SHA256_CTX s; /* OpenSSL's SHA-256 state, initialized */
 };
-
-static EVP_MD *g_sha256;
-static pthread_once_t g_sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-static const EVP_MD *sha256_md(void)
-{
-    pthread_once(&g_sha256_once, sha256_fetch);
-    return g_sha256;
-}
 
 apex_sha256_ctx *apex_sha256_new(void)
 {
-    const EVP_MD *md = sha256_md();
-    if (!md)
-        return NULL;
     apex_sha256_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->md = EVP_MD_CTX_new();
-    if (!c->md || EVP_DigestInit_ex(c->md, md, NULL) != 1) {
-        EVP_MD_CTX_free(c->md);
+    if (c && SHA256_Init(&c->s) != 1) {
         free(c);
         return NULL;
     }
@@ -43,35 +26,32 @@ apex_sha256_ctx *apex_sha256_new(void)
 
 int apex_sha256_update(apex_sha256_ctx *ctx, const void *data, size_t len)
 {
-    return EVP_DigestUpdate(ctx->md, data, len) == 1 ? APEX_OK : APEX_ERR_CRYPTO;
+    return SHA256_Update(&ctx->s, data, len) == 1 ? APEX_OK : APEX_ERR_CRYPTO;
 }
 
 int apex_sha256_final(apex_sha256_ctx *ctx, uint8_t out[APEX_SHA256_LEN])
 {
-    unsigned int n = 0;
-    if (EVP_DigestFinal_ex(ctx->md, out, &n) != 1 || n != APEX_SHA256_LEN)
+    if (SHA256_Final(out, &ctx->s) != 1) /* also clears the state */
         return APEX_ERR_CRYPTO;
-    return EVP_DigestInit_ex(ctx->md, sha256_md(), NULL) == 1 ? APEX_OK : APEX_ERR_CRYPTO;
+    return SHA256_Init(&ctx->s) == 1 ? APEX_OK : APEX_ERR_CRYPTO;
 }
 
 void apex_sha256_destroy(apex_sha256_ctx **ctx)
 {
     if (!ctx || !*ctx)
         return;
-    EVP_MD_CTX_free((*ctx)->md);
+    apex_wipe(*ctx, sizeof **ctx);
     free(*ctx);
     *ctx = NULL;
 }
 
 int apex_sha256(const void *data, size_t len, uint8_t out[APEX_SHA256_LEN])
 {
-    const EVP_MD *md = sha256_md();
-    if (!md)
-        return APEX_ERR_CRYPTO;
-    unsigned int n = 0;
-    if (EVP_Digest(data, len, out, &n, md, NULL) != 1 || n != APEX_SHA256_LEN)
-        return APEX_ERR_CRYPTO;
-    return APEX_OK;
+    SHA256_CTX s;
+    int ok =
+        SHA256_Init(&s) == 1 && SHA256_Update(&s, data, len) == 1 && SHA256_Final(out, &s) == 1;
+    apex_wipe(&s, sizeof s);
+    return ok ? APEX_OK : APEX_ERR_CRYPTO;
 }
 
 void apex_hex(const uint8_t *bytes, size_t n, char *out)

@@ -200,7 +200,7 @@ int ligero_row_on_q(const apex_ligero_commitment *c, size_t i, apex_gl *out)
 /* State of one streaming commit. */
 typedef struct stream {
     apex_ligero_commitment *c; /* the commitment being built */
-    EVP_MD_CTX **col;          /* [nq] running leaf hash of each column */
+    apex_sha256_ctx **col;     /* [nq] running leaf hash of each column */
     apex_gl *chunk;            /* [CHUNK][nq] encodings of the current chunk of rows */
     size_t r0;                 /* first row of the current chunk */
     size_t nr;                 /* rows in the current chunk */
@@ -255,7 +255,7 @@ static void absorb_chunk(par_job *j)
                     apex_sha256_update(h, col, 8 * nr) != APEX_OK ||
                     apex_sha256_final(h, s->leaves[q].b) != APEX_OK)
                     j->rc = APEX_ERR_CRYPTO;
-            } else if (EVP_DigestUpdate(s->col[q], col, 8 * nr) != 1)
+            } else if (apex_sha256_update(s->col[q], col, 8 * nr) != APEX_OK)
                 j->rc = APEX_ERR_CRYPTO;
         }
     }
@@ -293,11 +293,9 @@ static void mem_leaves(par_job *j)
 static void finish_columns(par_job *j)
 {
     stream *s = j->arg;
-    unsigned len = 0;
     j->rc = APEX_OK;
     for (size_t q = j->lo; q < j->hi && j->rc == APEX_OK; q++)
-        if (EVP_DigestFinal_ex(s->col[q], s->leaves[q].b, &len) != 1 || len != APEX_SHA256_LEN)
-            j->rc = APEX_ERR_CRYPTO;
+        j->rc = apex_sha256_final(s->col[q], s->leaves[q].b);
 }
 
 /* Salts (drawn here), then leaf = H(0x00 || salt || rows of the column) streamed by chunks,
@@ -348,11 +346,10 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     static const uint8_t prefix = APEX_MERKLE_LEAF_PREFIX;
     rc = APEX_ERR_CRYPTO;
     for (size_t q = 0; s.col && q < d->nq; q++) {
-        if (!(s.col[q] = EVP_MD_CTX_new()) ||
-            EVP_DigestInit_ex(s.col[q], EVP_sha256(), NULL) != 1 ||
-            EVP_DigestUpdate(s.col[q], &prefix, 1) != 1 ||
-            EVP_DigestUpdate(s.col[q], c->salts + q * APEX_MERKLE_SALT_LEN, APEX_MERKLE_SALT_LEN) !=
-                1)
+        if (!(s.col[q] = apex_sha256_new()) ||
+            apex_sha256_update(s.col[q], &prefix, 1) != APEX_OK ||
+            apex_sha256_update(s.col[q], c->salts + q * APEX_MERKLE_SALT_LEN,
+                               APEX_MERKLE_SALT_LEN) != APEX_OK)
             goto done;
     }
     rc = APEX_OK;
@@ -400,7 +397,7 @@ done:
     free(tmp);
     if (s.col)
         for (size_t q = 0; q < d->nq; q++)
-            EVP_MD_CTX_free(s.col[q]);
+            apex_sha256_destroy(&s.col[q]);
     free(s.col);
     if (s.chunk)
         apex_wipe(s.chunk, crow * d->nq * sizeof *s.chunk);
