@@ -1,8 +1,12 @@
 /* Checked allocation: fatal wrappers for start-up, overflow-checked for runtime. */
 #include "core/core.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static void die_oom(size_t n, const char *file, int line)
 {
@@ -65,4 +69,12 @@ void apex_wipe(void *p, size_t n)
 {
     if (p && n)
         explicit_bzero(p, n);
+}
+
+void apex_heap_keep(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_MAX, 0);             /* every block from the heap, none mapped for itself */
+    mallopt(M_TRIM_THRESHOLD, INT_MAX); /* and freed memory stays there */
+#endif
 }
