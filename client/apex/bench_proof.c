@@ -73,7 +73,7 @@ int bench_proof(int argc, char **argv)
     double density = BP_DEF_DENSITY;
     int runs = BP_DEF_RUNS;
     uint32_t lb32 = BP_LOG_BLOCK, tau32 = APEX_OBSQ_DEFAULT_TAU_LOG2;
-    char cache[4096] = "";
+    char cache[4096] = "", cw0[4096 + 8] = "", cw1[4096 + 8] = "";
     const char *me = "apex bench proof";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -90,7 +90,9 @@ int bench_proof(int argc, char **argv)
                    "there and save its state, as apex commit does at registration; each\n"
                    "run loads that state, and a proof reads its opened columns instead of\n"
                    "re-encoding G~ (the file is about 4 x 8 bytes per G~ entry; removed at\n"
-                   "the end). commit_s is then C_w's two commits and C_G's load.\n"
+                   "the end). C_w(e) and C_w(e+1) write theirs too, as apex unlearn does\n"
+                   "after apex commit --tableau (C_w(e+1) is the next round's C_w(e)).\n"
+                   "commit_s is then C_w's two commits (and cache files) and C_G's load.\n"
                    "--log-block L: Ligero rows of 2^L (default 13, the least that reaches\n"
                    "100 bits; 15 is what apex commit picks at d = 10^6). NREQ follows L.\n"
                    "The unlearning proof only, not registration.\n"
@@ -209,6 +211,10 @@ int bench_proof(int argc, char **argv)
         apex_ligero_commitment_destroy(&cg);
         tcg = apex_now_s() - t0;
     }
+    if (cache[0]) {
+        snprintf(cw0, sizeof cw0, "%s.w0", cache);
+        snprintf(cw1, sizeof cw1, "%s.w1", cache);
+    }
     for (int r = 0; r < runs && rc == APEX_OK; r++) {
         double t0 = apex_now_s();
         apex_obsq_layer_residual(g, n, d, b, op.lambda, delta, u, rho);
@@ -228,9 +234,11 @@ int bench_proof(int argc, char **argv)
             pub.root_g = root_g;
             cg = saved[0] ? apex_comp_load_src(&sg, saved, &pub.root_g, &why)
                           : apex_comp_commit_src(&sg, NULL, &pub.root_g, &why);
-            c0 = apex_comp_commit_src(&s0, NULL, &pub.root_w0, &why);
-            /* C_w(e+1) as apex unlearn makes it, just before the proof: tableau in memory */
-            c1 = apex_comp_commit_src_mem(&s1, &pub.root_w1, &why);
+            /* C_w(e) as the last round left it: with its tableau file when C_G has one */
+            c0 = apex_comp_commit_src(&s0, cw0[0] ? cw0 : NULL, &pub.root_w0, &why);
+            /* C_w(e+1) as apex unlearn makes it, just before the proof: tableau in memory
+             * (and written for the next round) */
+            c1 = apex_comp_commit_src_mem(&s1, cw1[0] ? cw1 : NULL, &pub.root_w1, &why);
         }
         tc[r] = apex_now_s() - t0;
         uint32_t used = 0;
@@ -260,6 +268,8 @@ int bench_proof(int argc, char **argv)
     if (cache[0]) {
         unlink(cache);
         unlink(saved);
+        unlink(cw0);
+        unlink(cw1);
     }
     if (rc != APEX_OK) {
         fprintf(stderr, "apex bench proof: %s\n", why ? why : "failed");

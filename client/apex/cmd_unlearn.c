@@ -247,8 +247,9 @@ int cmd_unlearn(int argc, char **argv)
                                           : "float";
         if (proved && json)
             printf("{\"event\":\"proved\",\"proof\":\"%s\",\"proof_bytes\":%zu,"
-                   "\"prove_s\":%.3f,\"tableau_cache\":%s}\n",
-                   za.proof, za.proof_bytes, za.prove_s, za.tableau ? "true" : "false");
+                   "\"prove_s\":%.3f,\"tableau_cache\":%s,\"w_tableau_cache\":%s}\n",
+                   za.proof, za.proof_bytes, za.prove_s, za.tableau ? "true" : "false",
+                   za.w_tableau ? "true" : "false");
         else if (proved)
             printf("proof: %s (%zu bytes, %.2f s to prove)\n", za.proof, za.proof_bytes,
                    za.prove_s);

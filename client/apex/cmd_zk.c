@@ -7,6 +7,7 @@
  * (the Ligero commitments' secret state, apex_ligero_commitment_save), proof.bin.
  * The statement is every targeted matrix of the model concatenated (docs/PROOF.md). */
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,26 @@ static int key_side(const char *key, const char *ext, char *out)
 {
     int n = snprintf(out, ZK_PATH_MAX, "%s.%s", key, ext);
     return n > 0 && n < ZK_PATH_MAX ? APEX_OK : APEX_ERR_INVALID;
+}
+
+/* KEY + suffix as an absolute path: a saved commitment records its tableau file's path, and
+ * later proofs may run from another directory. */
+static int key_tab(const char *key, const char *suffix, char *out)
+{
+    char cwd[ZK_PATH_MAX];
+    int n = key[0] == '/'             ? snprintf(out, ZK_PATH_MAX, "%s%s", key, suffix)
+            : getcwd(cwd, sizeof cwd) ? snprintf(out, ZK_PATH_MAX, "%s/%s%s", cwd, key, suffix)
+                                      : -1;
+    return n > 0 && n < ZK_PATH_MAX ? APEX_OK : APEX_ERR_INVALID;
+}
+
+/* C_w(e)'s tableau file: KEY.w<e>.tab (one per epoch, so that the next one is written before
+ * the state that names it replaces the last). */
+static int key_w_tab(const char *key, uint64_t epoch, char *out)
+{
+    char suffix[40];
+    snprintf(suffix, sizeof suffix, ".w%" PRIu64 ".tab", epoch);
+    return key_tab(key, suffix, out);
 }
 
 /* SHA-256 of the targeted layer table (names, offsets, shapes) in target order. */
@@ -194,8 +215,10 @@ static void commit_usage(FILE *f)
             "                     12..18; 15 at 10^6 weights and 64 samples)\n"
             "  --fleet HEX        64 hex digits binding the fleet (default zeros)\n"
             "  --tableau          also write KEY.tab, C_G's encoded tableau (about 32 bytes\n"
-            "                     per G~ entry), so that every later proof reads its opened\n"
-            "                     columns instead of re-encoding G~ (faster proofs)\n"
+            "                     per G~ entry), and KEY.w0.tab, C_w's (32 per weight), so\n"
+            "                     that every later proof reads its opened columns instead\n"
+            "                     of re-encoding G~ and w~ (faster proofs); each proof then\n"
+            "                     writes KEY.w<e+1>.tab for the next and removes KEY.w<e>.tab\n"
             "  --seed S --exclude LIST --data DIR   which client's data (as for personalize)\n"
             "  --threads T --json\n"
             "exit: 0 written, 2 usage, 3 bad model or data, 4 runtime failure\n",
@@ -311,19 +334,14 @@ int cmd_commit(int argc, char **argv)
         commit_usage(pr > 0 ? stdout : stderr);
         return pr > 0 ? APEX_EXIT_OK : APEX_EXIT_USAGE;
     }
-    char keyp[ZK_PATH_MAX], kcg[ZK_PATH_MAX], kcw[ZK_PATH_MAX], ktab[ZK_PATH_MAX] = "";
+    char keyp[ZK_PATH_MAX], kcg[ZK_PATH_MAX], kcw[ZK_PATH_MAX], ktab[ZK_PATH_MAX] = "",
+                                                                ktw[ZK_PATH_MAX] = "";
     if ((o.key ? snprintf(keyp, sizeof keyp, "%s", o.key)
                : snprintf(keyp, sizeof keyp, "%s.key", o.out)) >= ZK_PATH_MAX ||
         key_side(keyp, "cg", kcg) != APEX_OK || key_side(keyp, "cw", kcw) != APEX_OK)
         return zk_fail("commit", APEX_EXIT_USAGE, "path too long", NULL);
-    if (o.tableau) { /* absolute: KEY.cg records it, and later proofs may run elsewhere */
-        char cwd[ZK_PATH_MAX];
-        int n = keyp[0] == '/'            ? snprintf(ktab, sizeof ktab, "%s.tab", keyp)
-                : getcwd(cwd, sizeof cwd) ? snprintf(ktab, sizeof ktab, "%s/%s.tab", cwd, keyp)
-                                          : -1;
-        if (n < 0 || n >= ZK_PATH_MAX)
-            return zk_fail("commit", APEX_EXIT_USAGE, "path too long", NULL);
-    }
+    if (o.tableau && (key_tab(keyp, ".tab", ktab) != APEX_OK || key_w_tab(keyp, 0, ktw) != APEX_OK))
+        return zk_fail("commit", APEX_EXIT_USAGE, "path too long", NULL);
     apex_commit_record rec;
     memset(&rec, 0, sizeof rec);
     if (o.fleet && apex_unhex(o.fleet, rec.fleet_id, APEX_COMP_ID_LEN) != APEX_OK)
@@ -406,7 +424,7 @@ int cmd_commit(int argc, char **argv)
     }
     client_id_bytes((uint64_t)o.client, rec.client_id);
     if (!(cg = apex_comp_commit_src(&sg, o.tableau ? ktab : NULL, &rec.root_g, &reason)) ||
-        !(cw = apex_comp_commit_src(&sw, NULL, &rec.root_w, &reason))) {
+        !(cw = apex_comp_commit_src(&sw, o.tableau ? ktw : NULL, &rec.root_w, &reason))) {
         rc = APEX_ERR_INTERNAL;
         fprintf(stderr, "apex commit: %s\n", reason ? reason : "commitment failed");
         goto done;
@@ -478,7 +496,8 @@ done:
 int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *a,
                       apex_unl_report *rep)
 {
-    char kcg[ZK_PATH_MAX], kcw[ZK_PATH_MAX], kcwn[ZK_PATH_MAX];
+    char kcg[ZK_PATH_MAX], kcw[ZK_PATH_MAX], kcwn[ZK_PATH_MAX], ktwn[ZK_PATH_MAX] = "";
+    int ktwn_written = 0;
     if (key_side(a->key, "cg", kcg) != APEX_OK || key_side(a->key, "cw", kcw) != APEX_OK ||
         key_side(a->key, "cw.next", kcwn) != APEX_OK)
         return zk_fail("unlearn", APEX_ERR_INVALID, "path too long", NULL);
@@ -569,9 +588,18 @@ int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *
         (rc = apex_comp_src_w(&rec.cfg, w0, &s0, &reason)) != APEX_OK ||
         (rc = apex_comp_src_w(&rec.cfg, w1, &s1, &reason)) != APEX_OK ||
         !(cg = apex_comp_load_src(&sg, kcg, &rec.root_g, &reason)) ||
-        !(cw0 = apex_comp_load_src(&s0, kcw, &root_w0, &reason)) ||
-        !(cw1 = apex_comp_commit_src_mem(&s1, &prf.root_w1, &reason))) {
+        !(cw0 = apex_comp_load_src(&s0, kcw, &root_w0, &reason))) {
         rc = zk_fail("unlearn", rc != APEX_OK ? rc : APEX_ERR_FORMAT, "commitment state", reason);
+        goto done;
+    }
+    /* C_w(e+1), with a tableau file for the next round when C_w(e) has one */
+    if (apex_ligero_cache_path(cw0) && key_w_tab(a->key, key.epoch + 1, ktwn) != APEX_OK) {
+        rc = zk_fail("unlearn", APEX_ERR_INVALID, "path too long", NULL);
+        goto done;
+    }
+    ktwn_written = ktwn[0] != 0;
+    if (!(cw1 = apex_comp_commit_src_mem(&s1, ktwn[0] ? ktwn : NULL, &prf.root_w1, &reason))) {
+        rc = zk_fail("unlearn", APEX_ERR_INTERNAL, "committing to w~'", reason);
         goto done;
     }
     apex_comp_public pub;
@@ -603,6 +631,7 @@ int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *
     a->tableau = why_not == NULL;
     if (why_not)
         LOG_INFO("C_G re-encoded for the proof (%s)", why_not);
+    a->w_tableau = apex_ligero_cache_status(cw0) == NULL;
     apex_enc_writer ew;
     apex_enc_writer_init(&ew, APEX_COMMITFILE_MAX_BYTES / 2);
     if ((rc = apex_comp_proof_encode(&rec.cfg, &pf, &ew)) == APEX_OK)
@@ -626,7 +655,14 @@ int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *
         (rc = apex_commit_key_write(a->key, &key, &reason)) != APEX_OK ||
         (rc = rename(kcwn, kcw) == 0 ? APEX_OK : APEX_ERR_IO) != APEX_OK)
         rc = zk_fail("unlearn", rc, "updating the key", reason);
+    else {
+        ktwn_written = 0; /* the state now names it; C_w(e)'s file is no longer named */
+        if (apex_ligero_cache_path(cw0))
+            unlink(apex_ligero_cache_path(cw0));
+    }
 done:
+    if (ktwn_written) /* a failed step leaves no tableau behind */
+        unlink(ktwn);
     if (have_pf)
         apex_comp_proof_free(&pf);
     apex_ligero_commitment_destroy(&cg);

@@ -17,6 +17,8 @@ typedef struct zk_unlearn_args {
     size_t proof_bytes;   /* out: encoded proof size */
     double prove_s;       /* out: seconds in the prover */
     int tableau;          /* out: C_G's columns came from KEY.tab (apex commit --tableau) */
+    int w_tableau;        /* out: C_w(e)'s columns came from KEY.w<e>.tab (written by the last
+                             step, or by apex commit --tableau) */
 } zk_unlearn_args;
 
 /* Compensate m with the committed G~ for the union of the key's mask and the mask file, and

@@ -275,10 +275,14 @@ apex_ligero_commitment *apex_comp_commit_src(apex_comp_src *s, const char *cache
     return c;
 }
 
-apex_ligero_commitment *apex_comp_commit_src_mem(apex_comp_src *s, apex_hash *root,
-                                                 const char **reason)
+apex_ligero_commitment *apex_comp_commit_src_mem(apex_comp_src *s, const char *cache_path,
+                                                 apex_hash *root, const char **reason)
 {
-    apex_ligero_commitment *c = apex_ligero_commit_rows_mem(&s->p, src_rows, s, NULL, root, reason);
+    apex_ligero_commitment *c =
+        cache_path
+            ? apex_ligero_commit_rows_cached_flags(&s->p, src_rows, s, cache_path,
+                                                   APEX_LIGERO_TABLEAU_MEM, NULL, root, reason)
+            : apex_ligero_commit_rows_mem(&s->p, src_rows, s, NULL, root, reason);
     if (c && s->g)
         apex_ligero_set_rows_i8(c, src_rows_i8);
     return c;

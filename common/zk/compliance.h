@@ -122,9 +122,11 @@ int apex_comp_src_w(const apex_comp_config *cfg, const int32_t *w, apex_comp_src
 apex_ligero_commitment *apex_comp_commit_src(apex_comp_src *s, const char *cache_path,
                                              apex_hash *root, const char **reason);
 /* Commit through the source keeping the tableau in memory (APEX_LIGERO_TABLEAU_MEM): for
- * C_w(e+1), committed just before the proof that opens it (32 MB at d = 10^6). */
-apex_ligero_commitment *apex_comp_commit_src_mem(apex_comp_src *s, apex_hash *root,
-                                                 const char **reason);
+ * C_w(e+1), committed just before the proof that opens it (32 MB at d = 10^6). cache_path
+ * (may be NULL) also writes the tableau there, for the next round, where this commitment is
+ * C_w(e) and is loaded from its saved state. */
+apex_ligero_commitment *apex_comp_commit_src_mem(apex_comp_src *s, const char *cache_path,
+                                                 apex_hash *root, const char **reason);
 /* Restore a commitment saved with apex_ligero_commitment_save for this source and root. */
 apex_ligero_commitment *apex_comp_load_src(apex_comp_src *s, const char *path,
                                            const apex_hash *root, const char **reason);

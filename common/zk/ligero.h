@@ -219,9 +219,11 @@ apex_ligero_commitment *apex_ligero_commit_rows_cached_flags(const apex_ligero_p
                                                              const char **reason);
 /* Keep the encoded tableau in memory (nrow * 4 BLOCK * 8 bytes, the cache file's layout) so
  * that a proof opens its queried columns without re-encoding the rows or reading a file; it is
- * wiped when the commitment is destroyed. For a proof-time commitment of moderate size. Only
- * apex_ligero_commit_rows_mem sets it (with a cache path it has no effect); when the memory
- * cannot be had, the commitment is made without it (same root) and re-encodes its rows. */
+ * wiped when the commitment is destroyed. For a proof-time commitment of moderate size. Set by
+ * apex_ligero_commit_rows_mem, or with a cache path by apex_ligero_commit_rows_cached_flags:
+ * then the file is written from the memory, for later proofs by a loaded commitment (a C_w(e+1)
+ * that becomes the next round's C_w(e)). When the memory cannot be had, the commitment is made
+ * without it (same root) and re-encodes its rows, or reads its file. */
 #define APEX_LIGERO_TABLEAU_MEM 2u
 /* A row-source commitment with its tableau in memory (APEX_LIGERO_TABLEAU_MEM). */
 apex_ligero_commitment *apex_ligero_commit_rows_mem(const apex_ligero_params *p,

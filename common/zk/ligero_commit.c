@@ -307,7 +307,7 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
 {
     const apex_ligero_dims *d = &c->d;
     stream s = {c, NULL, NULL, 0, 0, NULL, NULL, 0, 0};
-    int mem = !cache_path && (flags & APEX_LIGERO_TABLEAU_MEM) != 0;
+    int mem = (flags & APEX_LIGERO_TABLEAU_MEM) != 0;
     /* the tableau first: without the memory for it, the commitment streams as usual and its
      * proofs re-encode the rows (same root: chunking does not change the leaves) */
     if (mem && (test_no_mtab || !(c->mtab = apex_calloc_n(d->nrow * d->nq, 8)))) {
@@ -330,10 +330,10 @@ static int commit_stream(apex_ligero_commitment *c, ligero_rand *rs, const char 
     s.leaves = apex_calloc_n(d->nq, sizeof *s.leaves);
     if ((!s.whole && !s.later && !s.col) || !s.chunk || !s.leaves)
         goto done;
-    if (cache_path) {
+    if (cache_path) { /* with the tableau in memory, the file is written from it */
         size_t len = strlen(cache_path) + 5;
         uint8_t zero[LIGERO_CACHE_HDR] = {0};
-        if (!(s.tbuf = apex_calloc_n(crow * d->nq, 8)) || !(tmp = malloc(len)))
+        if ((!mem && !(s.tbuf = apex_calloc_n(crow * d->nq, 8))) || !(tmp = malloc(len)))
             goto done;
         snprintf(tmp, len, "%s.tmp", cache_path);
         rc = APEX_ERR_IO;

@@ -232,6 +232,75 @@ static void test_mem_tableau_same_proof(void **state)
     apex_ligero_commitment_destroy(&mem);
 }
 
+/* A tableau in memory that also writes its cache file (a C_w(e+1) for the next round): the
+ * file is byte for byte the one a file-only commitment writes, also when the memory cannot be
+ * had; the proof opens from memory, and a commitment loaded from the saved state opens from
+ * the file. Every proof is the plain commitment's. */
+static void test_mem_and_file(void **state)
+{
+    (void)state;
+    char cache[128], saved[128], cache2[128];
+    path_of(cache, sizeof cache, "cache");
+    path_of(saved, sizeof saved, "saved");
+    path_of(cache2, sizeof cache2, "bad");
+    apex_hash r0, r1, r2;
+    apex_ligero_commitment *plain = commit_cached(NULL, &r0);
+    apex_ligero_commitment *filed = commit_cached(cache2, &r2);
+    uint8_t *f0 = NULL, *f1 = NULL, *p0, *p1;
+    size_t n0 = 0, n1 = 0, l0, l1;
+    assert_int_equal(apex_file_read_all(cache2, 1 << 24, &f0, &n0), APEX_OK);
+    const char *why = NULL;
+    assert_int_equal(prove(plain, &r0, 11, &p0, &l0, &why), APEX_OK);
+    for (int lean = 0; lean < 2; lean++) {
+        apex_rng rng;
+        apex_rng_seed(&rng, 1234);
+        ligero_test_set_no_mtab(lean);
+        apex_ligero_commitment *c = apex_ligero_commit_rows_cached_flags(
+            &shape, rows, NULL, cache, APEX_LIGERO_CACHE_NOSYNC | APEX_LIGERO_TABLEAU_MEM, &rng,
+            &r1, &why);
+        ligero_test_set_no_mtab(0);
+        if (!c)
+            fail_msg("commit: %s", why);
+        assert_memory_equal(r0.b, r1.b, sizeof r0.b);
+        assert_int_equal(apex_file_read_all(cache, 1 << 24, &f1, &n1), APEX_OK);
+        assert_int_equal(n0, n1);
+        assert_memory_equal(f0, f1, n0);
+        free(f1);
+        assert_int_equal(apex_ligero_commitment_save(c, saved, &why), APEX_OK);
+        char moved[128]; /* the file away: the proof opens from memory (lean: re-encodes) */
+        path_of(moved, sizeof moved, "saved2");
+        assert_int_equal(rename(cache, moved), 0);
+        assert_int_equal(prove(c, &r1, 11, &p1, &l1, &why), APEX_OK);
+        if (lean)
+            assert_non_null(strstr(apex_ligero_cache_status(c), "missing"));
+        else
+            assert_null(apex_ligero_cache_status(c));
+        assert_int_equal(rename(moved, cache), 0);
+        assert_int_equal(l0, l1);
+        assert_memory_equal(p0, p1, l0);
+        free(p1);
+        apex_ligero_commitment_destroy(&c);
+        apex_ligero_commitment *d =
+            apex_ligero_commitment_load(&shape, rows, NULL, saved, &r1, &why);
+        if (!d)
+            fail_msg("load: %s", why);
+        assert_string_equal(apex_ligero_cache_path(d), cache);
+        assert_int_equal(prove(d, &r1, 11, &p1, &l1, &why), APEX_OK); /* saved before: the same */
+        assert_null(apex_ligero_cache_status(d));                     /* from the file */
+        assert_int_equal(l0, l1);
+        assert_memory_equal(p0, p1, l0);
+        free(p1);
+        apex_ligero_commitment_destroy(&d);
+    }
+    free(p0);
+    free(f0);
+    apex_ligero_commitment_destroy(&plain);
+    apex_ligero_commitment_destroy(&filed);
+    unlink(cache);
+    unlink(cache2);
+    unlink(saved);
+}
+
 /* A cache damaged by `damage` makes prove fail with a reason containing `want`. */
 static void expect_bad_cache(void (*damage)(const char *), const char *want)
 {
@@ -408,11 +477,9 @@ static void test_save_load(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cache_same_proof),
-        cmocka_unit_test(test_mem_tableau_same_proof),
-        cmocka_unit_test(test_cache_rejects_damage),
-        cmocka_unit_test(test_cache_changed_source),
-        cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_cache_same_proof),     cmocka_unit_test(test_mem_tableau_same_proof),
+        cmocka_unit_test(test_mem_and_file),         cmocka_unit_test(test_cache_rejects_damage),
+        cmocka_unit_test(test_cache_changed_source), cmocka_unit_test(test_save_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

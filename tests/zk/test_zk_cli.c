@@ -120,6 +120,8 @@ static void test_commit(void **state)
     assert_int_equal(st.st_mode & 077, 0);
     assert_int_equal(stat(path("c.commit.key.tab"), &st), 0); /* the tableau: G~ in disguise */
     assert_int_equal(st.st_mode & 077, 0);
+    assert_int_equal(stat(path("c.commit.key.w0.tab"), &st), 0); /* and C_w(0)'s: w~ */
+    assert_int_equal(st.st_mode & 077, 0);
     /* keep a pristine copy of the public record for the replay test */
     mutate(path("c.commit"), path("c0.commit"), 100, 0, 0, 0);
 }
@@ -133,9 +135,14 @@ static void test_round_one(void **state)
              "unlearn --model %%s/c.model --mask %%s/m1.bin --out %%s/u1.model --commit "
              "%%s/c.commit --key %%s/c.commit.key --proof %%s/p1.bin --nonce %s --json",
              nonce);
-    expect(0, "\"tableau_cache\":true", args, g_dir, g_dir); /* proved, C_G read from KEY.tab */
+    /* proved, C_G read from KEY.tab and C_w(0) from KEY.w0.tab */
+    expect(0, "\"tableau_cache\":true,\"w_tableau_cache\":true", args, g_dir, g_dir);
     struct stat st; /* C_l's scratch tableau (KEY.tab.cl) is gone with the proof */
     assert_int_not_equal(stat(path("c.commit.key.tab.cl"), &st), 0);
+    /* C_w(1)'s tableau replaces C_w(0)'s */
+    assert_int_not_equal(stat(path("c.commit.key.w0.tab"), &st), 0);
+    assert_int_equal(stat(path("c.commit.key.w1.tab"), &st), 0);
+    assert_int_equal(st.st_mode & 077, 0);
     expect(0, "accepted", "verify --commit %s/c.commit --mask %s/m1.bin --proof %s/p1.bin", g_dir,
            g_dir);
     snprintf(args, sizeof args,
@@ -219,10 +226,15 @@ static void test_round_two_and_stale(void **state)
            "unlearn --model %s/c.model --mask %s/m2.bin --out %s/x.model --commit %s/c.commit "
            "--key %s/c.commit.key --proof %s/x.bin",
            g_dir, g_dir);
-    expect(0, NULL,
+    struct stat st; /* the refused step left C_w(1)'s tableau alone and wrote no other */
+    assert_int_equal(stat(path("c.commit.key.w1.tab"), &st), 0);
+    assert_int_not_equal(stat(path("c.commit.key.w2.tab"), &st), 0);
+    expect(0, "\"w_tableau_cache\":true",
            "unlearn --model %s/u1.model --mask %s/m2.bin --out %s/u2.model --commit %s/c.commit "
-           "--key %s/c.commit.key --proof %s/p2.bin",
+           "--key %s/c.commit.key --proof %s/p2.bin --json",
            g_dir, g_dir);
+    assert_int_not_equal(stat(path("c.commit.key.w1.tab"), &st), 0);
+    assert_int_equal(stat(path("c.commit.key.w2.tab"), &st), 0);
     expect(0, "accepted", "verify --commit %s/c.commit --mask %s/m2.bin --proof %s/p2.bin --update",
            g_dir, g_dir);
     /* round two's proof against the registration-time record (epoch 0): stale model */
