@@ -74,6 +74,7 @@ int bench_proof(int argc, char **argv)
     int runs = BP_DEF_RUNS;
     uint32_t lb32 = BP_LOG_BLOCK, tau32 = APEX_OBSQ_DEFAULT_TAU_LOG2;
     char cache[4096] = "", cw0[4096 + 8] = "", cw1[4096 + 8] = "";
+    apex_heap_keep(); /* as apex unlearn --proof and apex commit: see core.h */
     const char *me = "apex bench proof";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -175,6 +175,8 @@ int cmd_unlearn(int argc, char **argv)
         }
     }
     int proved = za.commit || za.key || za.proof;
+    if (proved)
+        apex_heap_keep(); /* the prover's phases reuse each other's pages: see core.h */
     if (proved && (!za.commit || !za.key || !za.proof || mask_only || !up.quantized))
         goto bad; /* the proof path needs all three files and the quantized path */
     if (!in || !mpath || !out || (client < 0 && !mask_only && !proved) || optind != argc)

@@ -328,6 +328,7 @@ static int commit_parse(int argc, char **argv, zk_opts *o)
 
 int cmd_commit(int argc, char **argv)
 {
+    apex_heap_keep(); /* the commitments and the registration proof: see core.h */
     zk_opts o;
     int pr = commit_parse(argc, argv, &o);
     if (pr != 0) {
@@ -477,6 +478,12 @@ int cmd_commit(int argc, char **argv)
                "  private: %s (+ .cg, .cw; keep them secret)\n",
                d, n, np, o.log_block, hg, hw, rec.reg_len, secs, o.out, keyp);
 done:
+    if (rc != APEX_OK && ktab[0]) { /* a failed registration leaves no tableau it wrote */
+        if (cg)
+            unlink(ktab);
+        if (cw)
+            unlink(ktw);
+    }
     if (have_rp)
         apex_comp_reg_proof_free(&rp);
     apex_ligero_commitment_destroy(&cg);
@@ -598,7 +605,14 @@ int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *
         goto done;
     }
     ktwn_written = ktwn[0] != 0;
-    if (!(cw1 = apex_comp_commit_src_mem(&s1, ktwn[0] ? ktwn : NULL, &prf.root_w1, &reason))) {
+    cw1 = apex_comp_commit_src_mem(&s1, ktwn[0] ? ktwn : NULL, &prf.root_w1, &reason);
+    if (!cw1 && ktwn[0]) { /* the file only saves time: the step goes on without it */
+        LOG_WARN("%s not written (%s): the next proof re-encodes C_w", ktwn,
+                 reason ? reason : "error");
+        ktwn_written = 0;
+        cw1 = apex_comp_commit_src_mem(&s1, NULL, &prf.root_w1, &reason);
+    }
+    if (!cw1) {
         rc = zk_fail("unlearn", APEX_ERR_INTERNAL, "committing to w~'", reason);
         goto done;
     }
@@ -656,9 +670,13 @@ int zk_unlearn_proved(apex_ml_model *m, const char *mask_path, zk_unlearn_args *
         (rc = rename(kcwn, kcw) == 0 ? APEX_OK : APEX_ERR_IO) != APEX_OK)
         rc = zk_fail("unlearn", rc, "updating the key", reason);
     else {
-        ktwn_written = 0; /* the state now names it; C_w(e)'s file is no longer named */
-        if (apex_ligero_cache_path(cw0))
-            unlink(apex_ligero_cache_path(cw0));
+        /* the state now names the new file; C_w(e)'s is removed if it is this key's own
+         * (a copied key's state names the original chain's file, which stays) */
+        char old[ZK_PATH_MAX];
+        const char *was = apex_ligero_cache_path(cw0);
+        ktwn_written = 0;
+        if (was && key_w_tab(a->key, key.epoch - 1, old) == APEX_OK && strcmp(was, old) == 0)
+            unlink(old);
     }
 done:
     if (ktwn_written) /* a failed step leaves no tableau behind */

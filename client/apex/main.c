@@ -83,7 +83,6 @@ int main(int argc, char **argv)
 {
     if (common_opts(&argc, argv) != 0)
         return APEX_EXIT_USAGE;
-    apex_heap_keep(); /* apex commit/unlearn/bench prove: see core.h */
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? APEX_EXIT_USAGE : APEX_EXIT_OK;

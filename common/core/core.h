@@ -95,7 +95,7 @@ void *apex_calloc_n(size_t count, size_t size);
 /* Zero n bytes of secret data in a way the compiler cannot drop (explicit_bzero: memset's
  * speed, about twice OPENSSL_cleanse's on large buffers). p may be NULL when n is 0. */
 void apex_wipe(void *p, size_t n);
-/* Process-wide, once at start-up in a program that proves: large blocks come from the heap
+/* Process-wide, at the start of a command that proves: large blocks come from the heap
  * and freed ones stay there, so a prover's later phases reuse the pages its earlier phases
  * (and the commitments before them) touched instead of faulting in fresh zeroed ones. glibc
  * otherwise maps each block over 128 KB-32 MB for itself and unmaps it on free; the faults,

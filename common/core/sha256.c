@@ -31,7 +31,7 @@ int apex_sha256_update(apex_sha256_ctx *ctx, const void *data, size_t len)
 
 int apex_sha256_final(apex_sha256_ctx *ctx, uint8_t out[APEX_SHA256_LEN])
 {
-    if (SHA256_Final(out, &ctx->s) != 1) /* also clears the state */
+    if (SHA256_Final(out, &ctx->s) != 1)
         return APEX_ERR_CRYPTO;
     return SHA256_Init(&ctx->s) == 1 ? APEX_OK : APEX_ERR_CRYPTO;
 }

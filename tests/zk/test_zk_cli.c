@@ -226,9 +226,19 @@ static void test_round_two_and_stale(void **state)
            "unlearn --model %s/c.model --mask %s/m2.bin --out %s/x.model --commit %s/c.commit "
            "--key %s/c.commit.key --proof %s/x.bin",
            g_dir, g_dir);
-    struct stat st; /* the refused step left C_w(1)'s tableau alone and wrote no other */
+    /* a copy of the key with its opening budget spent: refused after C_w(2) is committed
+     * (and its tableau written); the step leaves no tableau behind and the original chain's
+     * file stays */
+    mutate(path("c.commit.key"), path("x.key"), 8 + 4 + 8, 0x09, 1, 0); /* openings 1 -> 8 */
+    mutate(path("c.commit.key.cg"), path("x.key.cg"), 0, 0, 0, 0);
+    mutate(path("c.commit.key.cw"), path("x.key.cw"), 0, 0, 0, 0);
+    expect(4, NULL,
+           "unlearn --model %s/u1.model --mask %s/m2.bin --out %s/x.model --commit %s/c.commit "
+           "--key %s/x.key --proof %s/x.bin",
+           g_dir, g_dir);
+    struct stat st;
+    assert_int_not_equal(stat(path("x.key.w2.tab"), &st), 0);
     assert_int_equal(stat(path("c.commit.key.w1.tab"), &st), 0);
-    assert_int_not_equal(stat(path("c.commit.key.w2.tab"), &st), 0);
     expect(0, "\"w_tableau_cache\":true",
            "unlearn --model %s/u1.model --mask %s/m2.bin --out %s/u2.model --commit %s/c.commit "
            "--key %s/c.commit.key --proof %s/p2.bin --json",
