@@ -8,6 +8,7 @@
  * The statement is every targeted matrix of the model concatenated (docs/PROOF.md). */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,20 @@ static int key_side(const char *key, const char *ext, char *out)
 {
     int n = snprintf(out, ZK_PATH_MAX, "%s.%s", key, ext);
     return n > 0 && n < ZK_PATH_MAX ? APEX_OK : APEX_ERR_INVALID;
+}
+
+/* MemAvailable of /proc/meminfo in MB, or 0 when it cannot be read (then no limit). */
+static uint64_t mem_available_mb(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)(kb >> 10);
 }
 
 /* KEY + suffix as an absolute path: a saved commitment records its tableau file's path, and
@@ -219,6 +234,10 @@ static void commit_usage(FILE *f)
             "                     that every later proof reads its opened columns instead\n"
             "                     of re-encoding G~ and w~ (faster proofs); each proof then\n"
             "                     writes KEY.w<e+1>.tab for the next and removes KEY.w<e>.tab\n"
+            "  --max-memory MB    refuse (exit 4) when the registration proof's estimated\n"
+            "                     peak memory exceeds MB (default: the system's available\n"
+            "                     memory; about 350 bytes per G~ entry, 23 GB at 10^6\n"
+            "                     weights and 64 samples) instead of being killed partway\n"
             "  --seed S --exclude LIST --data DIR   which client's data (as for personalize)\n"
             "  --threads T --json\n"
             "exit: 0 written, 2 usage, 3 bad model or data, 4 runtime failure\n",
@@ -227,30 +246,23 @@ static void commit_usage(FILE *f)
 
 typedef struct zk_opts {
     const char *model, *out, *key, *data, *fleet;
-    long client, seed, exclude, threads, samples, block, tau, log_block;
+    long client, seed, exclude, threads, samples, block, tau, log_block, max_mb;
     int json;
     int tableau; /* commit: write KEY.tab */
 } zk_opts;
 
 static int commit_parse(int argc, char **argv, zk_opts *o)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
-                                         {"client", required_argument, 0, 'c'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"key", required_argument, 0, 'k'},
-                                         {"samples", required_argument, 0, 'N'},
-                                         {"block", required_argument, 0, 'B'},
-                                         {"tau-log2", required_argument, 0, 'T'},
-                                         {"log-block", required_argument, 0, 'L'},
-                                         {"fleet", required_argument, 0, 'f'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"exclude", required_argument, 0, 'x'},
-                                         {"data", required_argument, 0, 'd'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"tableau", no_argument, 0, 'Y'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},    {"client", required_argument, 0, 'c'},
+        {"out", required_argument, 0, 'o'},      {"key", required_argument, 0, 'k'},
+        {"samples", required_argument, 0, 'N'},  {"block", required_argument, 0, 'B'},
+        {"tau-log2", required_argument, 0, 'T'}, {"log-block", required_argument, 0, 'L'},
+        {"fleet", required_argument, 0, 'f'},    {"seed", required_argument, 0, 's'},
+        {"exclude", required_argument, 0, 'x'},  {"data", required_argument, 0, 'd'},
+        {"threads", required_argument, 0, 't'},  {"json", no_argument, 0, 'j'},
+        {"tableau", no_argument, 0, 'Y'},        {"max-memory", required_argument, 0, 'X'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->client = -1;
     o->seed = 1;
@@ -310,6 +322,9 @@ static int commit_parse(int argc, char **argv, zk_opts *o)
             break;
         case 'L':
             dst = &o->log_block, lo = 4, hi = APEX_LIGERO_MAX_LOG_BLOCK;
+            break;
+        case 'X':
+            dst = &o->max_mb, lo = 1, hi = LONG_MAX;
             break;
         default:
             return -1;
@@ -412,6 +427,17 @@ int cmd_commit(int argc, char **argv)
                                  (unsigned)o.log_block,
                                  nreq,
                                  APEX_LIGERO_KMAX};
+    uint64_t need_mb = (uint64_t)(apex_comp_register_mem_estimate(&rec.cfg) >> 20),
+             have_mb = o.max_mb > 0 ? (uint64_t)o.max_mb : mem_available_mb();
+    if (have_mb && need_mb > have_mb) {
+        fprintf(stderr,
+                "apex commit: the registration proof needs about %" PRIu64 " MB for %zu weights "
+                "and %zu samples, more than the %" PRIu64 " MB %s (it is still the flat proof "
+                "over every G~ entry: use fewer samples or weights)\n",
+                need_mb, d, np, have_mb, o.max_mb > 0 ? "of --max-memory" : "available");
+        rc = APEX_ERR_NOMEM;
+        goto done;
+    }
     apex_mask_layer layers[APEX_ML_MAX_DEPTH];
     size_t nl = 0;
     apex_comp_src sg, sw;

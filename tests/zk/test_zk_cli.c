@@ -109,11 +109,18 @@ static void test_commit(void **state)
            "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --log-block 12 "
            "--out %s/x.commit",
            g_dir, g_dir);
-    expect(0, "\"event\":\"committed\"",
-           "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --out %s/c.commit "
-           "--json --tableau",
+    /* more memory than allowed: refused before any commitment, nothing written */
+    expect(4, NULL,
+           "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --out %s/x.commit "
+           "--tableau --max-memory 1",
            g_dir, g_dir);
     struct stat st;
+    assert_int_not_equal(stat(path("x.commit"), &st), 0);
+    assert_int_not_equal(stat(path("x.commit.key.tab"), &st), 0);
+    expect(0, "\"event\":\"committed\"",
+           "commit --model %s/c.model --client 0 --exclude 9 --samples 16 --out %s/c.commit "
+           "--json --tableau --max-memory 100000",
+           g_dir, g_dir);
     assert_int_equal(stat(path("c.commit.key"), &st), 0);
     assert_int_equal(st.st_mode & 077, 0); /* private */
     assert_int_equal(stat(path("c.commit.key.cg"), &st), 0);
