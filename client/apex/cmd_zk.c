@@ -53,18 +53,25 @@ static int key_side(const char *key, const char *ext, char *out)
     return n > 0 && n < ZK_PATH_MAX ? APEX_OK : APEX_ERR_INVALID;
 }
 
-/* MemAvailable of /proc/meminfo in MB, or 0 when it cannot be read (then no limit). */
+/* MemAvailable of /proc/meminfo in MB, lowered to the cgroup's memory.max when that is set
+ * (in a container the cgroup's limit is what kills); 0 when neither can be read (no limit). */
 static uint64_t mem_available_mb(void)
 {
     FILE *f = fopen("/proc/meminfo", "r");
     char line[256];
-    unsigned long long kb = 0;
+    unsigned long long kb = 0, cg = 0;
     while (f && fgets(line, sizeof line, f))
         if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
             break;
     if (f)
         fclose(f);
-    return (uint64_t)(kb >> 10);
+    uint64_t mb = (uint64_t)(kb >> 10);
+    if ((f = fopen("/sys/fs/cgroup/memory.max", "r"))) { /* "max" when unlimited */
+        if (fscanf(f, "%llu", &cg) == 1 && (mb == 0 || (uint64_t)(cg >> 20) < mb))
+            mb = (uint64_t)(cg >> 20);
+        fclose(f);
+    }
+    return mb;
 }
 
 /* KEY + suffix as an absolute path: a saved commitment records its tableau file's path, and
@@ -236,7 +243,7 @@ static void commit_usage(FILE *f)
             "                     writes KEY.w<e+1>.tab for the next and removes KEY.w<e>.tab\n"
             "  --max-memory MB    refuse (exit 4) when the registration proof's estimated\n"
             "                     peak memory exceeds MB (default: the system's available\n"
-            "                     memory; about 350 bytes per G~ entry, 23 GB at 10^6\n"
+            "                     memory; about 384 bytes per G~ entry, 25 GB at 10^6\n"
             "                     weights and 64 samples) instead of being killed partway\n"
             "  --seed S --exclude LIST --data DIR   which client's data (as for personalize)\n"
             "  --threads T --json\n"
@@ -432,8 +439,9 @@ int cmd_commit(int argc, char **argv)
     if (have_mb && need_mb > have_mb) {
         fprintf(stderr,
                 "apex commit: the registration proof needs about %" PRIu64 " MB for %zu weights "
-                "and %zu samples, more than the %" PRIu64 " MB %s (it is still the flat proof "
-                "over every G~ entry: use fewer samples or weights)\n",
+                "and %zu samples (padded), more than the %" PRIu64 " MB %s (it is still the flat "
+                "proof over every G~ entry: use fewer samples or weights, or raise --max-memory "
+                "if swap can take it)\n",
                 need_mb, d, np, have_mb, o.max_mb > 0 ? "of --max-memory" : "available");
         rc = APEX_ERR_NOMEM;
         goto done;

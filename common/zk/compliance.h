@@ -187,10 +187,11 @@ int apex_comp_register_verify(const apex_comp_config *cfg, const apex_comp_publi
                               const apex_comp_reg_proof *pf, const char **reason);
 void apex_comp_reg_proof_free(apex_comp_reg_proof *pf);
 /* Peak memory the registration prover needs for cfg, in bytes (0 for a configuration
- * apex_comp_dims_of refuses): an upper estimate from measurements, about 350 bytes per G~
- * entry of the padded F = nb N B (N = 64, B = 256, F = 2^22..2^25: 1.5-11.7 GB), since
- * registration is still the flat v1 proof over F-sized tables. Callers refuse early rather
- * than be killed by the kernel partway (about 23 GB at d = 10^6, N = 64). */
+ * apex_comp_dims_of refuses): an upper estimate, 384 bytes per G~ entry of the padded
+ * F = nb N B plus 64 MB, from peaks of 349-357 bytes per entry measured at N = 64, B = 256,
+ * F = 2^22..2^25 (1.5-11.7 GB), since registration is still the flat v1 proof over F-sized
+ * tables. Callers refuse early rather than be killed by the kernel partway (about 25 GB at
+ * d = 10^6, N = 64). */
 size_t apex_comp_register_mem_estimate(const apex_comp_config *cfg);
 /* Canonical encoding of a registration proof: version, the five proof-time roots, the k * 3
  * padded round values, the joint Ligero proof (same decoder rules as below). */
