@@ -422,9 +422,35 @@ static apex_gl2 eq_split_at(const eq_split *e, uint64_t x)
     return apex_gl2_mul(e->lo[x & (((uint64_t)1 << e->nl) - 1)], e->hi[x >> e->nl]);
 }
 
+apex_gl2 comp_sum_eq_from(const apex_gl2 *a, const apex_gl2 *b, unsigned n, uint64_t d)
+{
+    /* e_k(1) = a_k b_k, e_k(0) = (1 - a_k)(1 - b_k) (b NULL: a_k, 1 - a_k). Every x >= d
+     * agrees with d above some bit i where d has 0 and x has 1 (lower bits free), or is d:
+     * sum = prod_k e_k(d_k) + sum_{i: d_i = 0} prod_{k > i} e_k(d_k) e_i(1) prod_{k < i} s_k,
+     * s_k = e_k(0) + e_k(1). From the top bit down, with free[i] = prod_{k < i} s_k. */
+    if (n >= 64 || (d >> n) != 0)
+        return apex_gl2_from_gl(0);
+    apex_gl2 one = apex_gl2_from_gl(1), e0[64], e1[64], free_[65];
+    free_[0] = one;
+    for (unsigned k = 0; k < n; k++) {
+        e1[k] = b ? apex_gl2_mul(a[k], b[k]) : a[k];
+        e0[k] = b ? apex_gl2_mul(apex_gl2_sub(one, a[k]), apex_gl2_sub(one, b[k]))
+                  : apex_gl2_sub(one, a[k]);
+        free_[k + 1] = apex_gl2_mul(free_[k], apex_gl2_add(e0[k], e1[k]));
+    }
+    apex_gl2 acc = apex_gl2_from_gl(0), above = one; /* above: prod over bits > i of e(d) */
+    for (unsigned i = n; i-- > 0;) {
+        if (!((d >> i) & 1))
+            acc = apex_gl2_add(acc, apex_gl2_mul(apex_gl2_mul(above, e1[i]), free_[i]));
+        above = apex_gl2_mul(above, (d >> i) & 1 ? e1[i] : e0[i]);
+    }
+    return apex_gl2_add(acc, above); /* x = d itself */
+}
+
 /* sum over x in z = M u [d, D) (only_pad: [d, D) only) of eq(a, x) eq(b, x); b NULL: eq(a, x).
- * The verifier's cost for the public tables: O(|z|) multiplications after O(2^(n/2) n)
- * for the split tables (direct evaluation if those cannot be allocated). */
+ * The verifier's cost for the public tables: O(|M|) multiplications after O(2^(n/2) n)
+ * for the split tables (direct evaluation if those cannot be allocated), and O(n) for the
+ * padding [d, D) (comp_sum_eq_from). */
 static apex_gl2 sum_over_z(const apex_comp_config *cfg, const apex_comp_dims *dm,
                            const apex_comp_public *pub, const apex_gl2 *a, const apex_gl2 *b,
                            int only_pad)
@@ -433,20 +459,17 @@ static apex_gl2 sum_over_z(const apex_comp_config *cfg, const apex_comp_dims *dm
     uint64_t dd = (uint64_t)1 << n;
     apex_gl2 acc = apex_gl2_from_gl(0);
     eq_split ea = {0}, eb = {0};
-    int fast = eq_split_init(&ea, a, n) == APEX_OK && (!b || eq_split_init(&eb, b, n) == APEX_OK);
-    for (size_t i = 0; !only_pad && i < pub->nmask + (dd - cfg->d); i++) {
-        uint64_t x = i < pub->nmask ? pub->mask[i] : cfg->d + (i - pub->nmask);
+    int fast = !only_pad && eq_split_init(&ea, a, n) == APEX_OK &&
+               (!b || eq_split_init(&eb, b, n) == APEX_OK);
+    for (size_t i = 0; !only_pad && i < pub->nmask; i++) {
+        uint64_t x = pub->mask[i];
         apex_gl2 e = fast ? eq_split_at(&ea, x) : comp_eq_at(a, n, x);
         if (b)
             e = apex_gl2_mul(e, fast ? eq_split_at(&eb, x) : comp_eq_at(b, n, x));
         acc = apex_gl2_add(acc, e);
     }
-    for (uint64_t x = cfg->d; only_pad && x < dd; x++) {
-        apex_gl2 e = fast ? eq_split_at(&ea, x) : comp_eq_at(a, n, x);
-        if (b)
-            e = apex_gl2_mul(e, fast ? eq_split_at(&eb, x) : comp_eq_at(b, n, x));
-        acc = apex_gl2_add(acc, e);
-    }
+    if (cfg->d < dd) /* the padding [d, D) */
+        acc = apex_gl2_add(acc, comp_sum_eq_from(a, b, n, cfg->d));
     free(ea.lo);
     free(eb.lo);
     return acc;

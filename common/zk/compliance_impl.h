@@ -146,6 +146,9 @@ int comp_views_b(const apex_comp_dims *dm, const apex_gl2 *ra, const apex_gl2 *r
 void comp_joint_params(const apex_comp_dims *dm, apex_ligero_params *ps);
 /* eq(pt, x) for an integer x of n bits. */
 apex_gl2 comp_eq_at(const apex_gl2 *pt, unsigned n, uint64_t x);
+/* sum over x in [d, 2^n) of eq(a, x) eq(b, x) (b NULL: eq(a, x)), in O(n); 0 when d >= 2^n
+ * or n >= 64. */
+apex_gl2 comp_sum_eq_from(const apex_gl2 *a, const apex_gl2 *b, unsigned n, uint64_t d);
 
 int comp_prove_impl(const apex_comp_config *cfg, const apex_comp_public *pub, const int8_t *g,
                     const int32_t *w0, const int32_t *w1, apex_ligero_commitment *cg,

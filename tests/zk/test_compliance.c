@@ -698,6 +698,32 @@ static void test_grid(void **state)
 
 /* Zero-knowledge smoke test: two proofs of the same statement share no proof-time root and
  * no round value, and no opened column of C_w(e+1) equals a weight verbatim in order. */
+/* The padding's public sum in O(n) equals the sum over [d, 2^n) term by term, with one point
+ * and with two, for every d (the ends included) and n up to 9. */
+static void test_sum_eq_from(void **state)
+{
+    (void)state;
+    apex_rng rng;
+    apex_rng_seed(&rng, 77);
+    for (unsigned n = 0; n <= 9; n++) {
+        apex_gl2 a[9], b[9];
+        for (unsigned k = 0; k < n; k++) {
+            a[k] = apex_gl2_make(apex_rng_u64(&rng) % APEX_GL_P, apex_rng_u64(&rng) % APEX_GL_P);
+            b[k] = apex_gl2_make(apex_rng_u64(&rng) % APEX_GL_P, apex_rng_u64(&rng) % APEX_GL_P);
+        }
+        for (uint64_t d = 0; d <= ((uint64_t)1 << n); d++) {
+            apex_gl2 want1 = apex_gl2_from_gl(0), want2 = want1;
+            for (uint64_t x = d; x < ((uint64_t)1 << n); x++) {
+                want1 = apex_gl2_add(want1, comp_eq_at(a, n, x));
+                want2 = apex_gl2_add(want2, apex_gl2_mul(comp_eq_at(a, n, x), comp_eq_at(b, n, x)));
+            }
+            apex_gl2 got1 = comp_sum_eq_from(a, NULL, n, d), got2 = comp_sum_eq_from(a, b, n, d);
+            assert_memory_equal(&got1, &want1, sizeof got1);
+            assert_memory_equal(&got2, &want2, sizeof got2);
+        }
+    }
+}
+
 static void test_zk_smoke(void **state)
 {
     (void)state;
@@ -751,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_encoding),
         cmocka_unit_test(test_registration),
         cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_sum_eq_from),
         cmocka_unit_test(test_zk_smoke),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
